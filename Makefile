@@ -1,0 +1,33 @@
+# The two commands a new user types: `make demo` and `make test`.
+# Both set up what they need: Debian packages (when root), a venv, the package.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := mosquitto mosquitto-clients
+
+.PHONY: demo test lint system-packages install clean
+
+demo: install
+	$(BIN)/meterhub demo
+
+test: install
+	$(BIN)/ruff check services tests
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check services tests
+
+system-packages:
+	@./scripts/ensure-system-packages $(DEBIAN_PACKAGES)
+
+install: system-packages $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,92 @@
+"""The ``meterhub`` command: run services, check the config, run the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+
+from .core.config import ConfigError, load_config
+from .core.config.loader import LoadedConfig, effective_config
+from .core.runtime import run_services
+from .core.runtime.logs import setup_logging
+from .registry import SERVICES, specs_for
+
+
+def _load(args: argparse.Namespace) -> LoadedConfig:
+    loaded = load_config(args.config)
+    if getattr(args, "health_port", None) is not None:
+        health = loaded.config.health.model_copy(update={"port": args.health_port})
+        loaded.config = loaded.config.model_copy(update={"health": health})
+    return loaded
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    setup_logging(loaded.config.logging.level)
+    specs = specs_for(args.service, simulator_enabled=loaded.config.simulator.enabled)
+    asyncio.run(run_services(loaded.config, specs))
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    print(f"# {loaded.source}: valid")
+    print(json.dumps(effective_config(loaded), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_config_schema(args: argparse.Namespace) -> int:
+    from .core.config import MeterhubConfig
+
+    print(json.dumps(MeterhubConfig.model_json_schema(), indent=2))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args.config, broker_port=args.broker_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meterhub", description=__doc__)
+    parser.add_argument(
+        "--config", "-c", default=None,
+        help="config file (default: $METERHUB_CONFIG, ./config.yml, else the embedded default)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run one service, or all in one process")
+    run.add_argument("service", choices=[*SERVICES, "all"])
+    run.add_argument("--health-port", type=int, default=None, help="serve /healthz on this port")
+    run.set_defaults(handler=cmd_run)
+
+    config = commands.add_parser("config", help="configuration").add_subparsers(dest="action", required=True)
+    config.add_parser("check", help="validate and print the effective config (secrets masked)").set_defaults(
+        handler=cmd_config_check
+    )
+    config.add_parser("schema", help="print the config's JSON schema").set_defaults(handler=cmd_config_schema)
+
+    demo = commands.add_parser("demo", help="start a broker and every service with simulated meters")
+    demo.add_argument("--broker-port", type=int, default=None, help="broker port (default: the config's)")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ConfigError as error:
+        print(f"config error:\n{error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

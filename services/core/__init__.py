@@ -1,0 +1,1 @@
+"""Shared by every service: config, topics, messages, quantities, service runtime."""

@@ -1,0 +1,32 @@
+from pydantic import Field, model_validator
+
+from ..topics import is_device_id
+from .base import Section
+from .devices import DeviceConfig
+from .mqtt import MqttConfig
+from .service import HealthConfig, LoggingConfig
+from .simulator import SimulatorConfig
+from .storage import StorageConfig
+from .web import WebConfig
+
+
+class MeterhubConfig(Section):
+    mqtt: MqttConfig = Field(default_factory=MqttConfig, description="Broker connection.")
+    devices: dict[str, DeviceConfig] = Field(default_factory=dict, description="Meters by id.")
+    storage: StorageConfig = Field(default_factory=StorageConfig, description="Where data goes.")
+    web: WebConfig = Field(default_factory=WebConfig, description="Web page and REST API.")
+    simulator: SimulatorConfig = Field(
+        default_factory=SimulatorConfig, description="Virtual devices for demos and tests."
+    )
+    logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
+    health: HealthConfig = Field(default_factory=HealthConfig, description="/healthz listener.")
+
+    @model_validator(mode="after")
+    def _ids_and_references(self) -> "MeterhubConfig":
+        for device_id in self.devices:
+            if not is_device_id(device_id):
+                raise ValueError(f"device id {device_id!r} must match [a-z0-9_-]+")
+        unknown = sorted(set(self.simulator.meters) - set(self.devices))
+        if unknown:
+            raise ValueError(f"simulator.meters names devices not in devices: {unknown}")
+        return self

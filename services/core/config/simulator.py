@@ -1,0 +1,37 @@
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Section
+
+
+class FrameEffects(Section):
+    blur: float = Field(default=0.0, ge=0, le=5, description="Gaussian blur sigma in pixels.")
+    noise: float = Field(default=0.0, ge=0, le=60, description="Sensor noise, grey levels.")
+    perspective: float = Field(default=0.0, ge=0, le=0.2, description="Keystone skew, fraction.")
+    glare: float = Field(default=0.0, ge=0, le=1, description="Strength of a specular spot.")
+
+
+class SimulatedPrepaidMeter(Section):
+    type: Literal["prepaid_camera"] = "prepaid_camera"
+    balance_kwh: float = Field(default=127.0, ge=0, description="Balance at start.")
+    load_w: float = Field(default=450.0, ge=0, description="Mean household load.")
+    frame_interval_s: float = Field(default=10.0, gt=0, description="Seconds between photos.")
+    time_scale: float = Field(
+        default=1.0, gt=0, description="Simulated seconds per real second (speeds up use)."
+    )
+    effects: FrameEffects = Field(default_factory=FrameEffects, description="Image degradations.")
+
+
+class SimulatedP1Meter(Section):
+    type: Literal["p1"] = "p1"
+    interval_s: float = Field(default=1.0, gt=0, description="Seconds between telegrams.")
+    load_w: float = Field(default=900.0, ge=0, description="Mean household import power.")
+    solar_w: float = Field(default=0.0, ge=0, description="Peak solar export power.")
+
+
+class SimulatorConfig(Section):
+    enabled: bool = Field(default=False, description="Run the simulated devices.")
+    meters: dict[str, SimulatedPrepaidMeter | SimulatedP1Meter] = Field(
+        default_factory=dict, description="Simulated meter per device id."
+    )

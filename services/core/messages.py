@@ -1,0 +1,161 @@
+"""Pydantic models for every message on the bus (shapes from ARCHITECTURE.md).
+
+Each model parses from the raw payload with ``Model.from_payload(bytes)``, which raises
+``InvalidMessage`` with a reason fit for the ``rejected`` topic.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+)
+
+from .quantities import QUANTITIES
+from .topics import DEVICE_ID_PATTERN
+
+MAX_JSON_PAYLOAD_BYTES = 64 * 1024
+
+
+class InvalidMessage(ValueError):
+    """A payload that cannot be accepted; ``str(error)`` is the reason."""
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamp needs a time zone (use ISO 8601 with Z)")
+    return value.astimezone(UTC)
+
+
+def _iso_z(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+UtcTimestamp = Annotated[datetime, AfterValidator(_aware_utc), PlainSerializer(_iso_z, return_type=str)]
+DeviceId = Annotated[str, Field(pattern=DEVICE_ID_PATTERN, max_length=64)]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def from_payload(cls, payload: bytes | str) -> Self:
+        raw = payload.encode() if isinstance(payload, str) else payload
+        if len(raw) > MAX_JSON_PAYLOAD_BYTES:
+            raise InvalidMessage(f"payload of {len(raw)} bytes exceeds {MAX_JSON_PAYLOAD_BYTES}")
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError as error:
+            raise InvalidMessage(describe_validation_error(error)) from None
+
+    def to_payload(self) -> bytes:
+        return self.model_dump_json(exclude_none=False).encode()
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"]) or "payload"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+Source = Literal["ocr", "p1", "dlt645", "iec62056", "manual", "sim"]
+
+
+class Reading(Message):
+    """A set of values a meter showed at one instant."""
+
+    device: DeviceId
+    ts: UtcTimestamp
+    source: Source
+    values: dict[str, float] = Field(min_length=1)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    frame_id: str | None = None
+    request_id: str | None = None
+    meter_id: str | None = None
+
+    @field_validator("values")
+    @classmethod
+    def _known_finite_quantities(cls, values: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(values) - QUANTITIES.keys())
+        if unknown:
+            raise ValueError(f"unknown quantities {unknown}")
+        bad = sorted(k for k, v in values.items() if not math.isfinite(v))
+        if bad:
+            raise ValueError(f"non-finite values for {bad}")
+        return values
+
+
+class Rejected(Message):
+    """Data that was refused, with the reason; ``reading`` is what was refused."""
+
+    device: str
+    ts: UtcTimestamp = Field(default_factory=utc_now)
+    source: str
+    reason: str
+    reading: Any = None
+
+
+class OcrResult(Message):
+    frame_id: str
+    digits: str
+    confidences: list[float]
+    boxes: list[tuple[int, int, int, int]]
+    elapsed_ms: float
+
+
+class CaptureRequest(Message):
+    request_id: str = Field(default_factory=new_id, max_length=64)
+
+
+class TokenSet(Message):
+    token: str = Field(max_length=64)
+    request_id: str = Field(default_factory=new_id, max_length=64)
+    source: str = Field(default="unknown", max_length=32)
+
+
+TokenStep = Literal["queued", "typing", "typed", "verified", "failed"]
+
+
+class TokenState(Message):
+    request_id: str
+    state: TokenStep
+    detail: str = ""
+
+
+class KeypadCommand(Message):
+    id: str
+    keys: str = Field(min_length=1, max_length=64)
+    press_ms: int = Field(default=65, ge=10, le=2000)
+    gap_ms: int = Field(default=500, ge=10, le=5000)
+
+
+class KeypadAck(Message):
+    id: str
+    state: Literal["accepted", "pressing", "done", "error"]
+    pressed: int = 0
+    error: str | None = None
+
+
+class Alarm(Message):
+    kind: Literal["beep"]
+    ts: UtcTimestamp

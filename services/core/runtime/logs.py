@@ -1,0 +1,40 @@
+"""Structured log lines: ``message key=value ...`` so logs grep and parse alike."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+_FIELDS = "fields"
+
+
+def kv(**fields: Any) -> dict[str, Any]:
+    """``log.info("stored", extra=kv(device="pln", rows=3))``."""
+    return {_FIELDS: fields}
+
+
+def _quote(value: Any) -> str:
+    text = str(value)
+    return f'"{text}"' if (" " in text or not text) else text
+
+
+class KeyValueFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        base = f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        fields = getattr(record, _FIELDS, None)
+        if fields:
+            base += " " + " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
+        if record.exc_info:
+            base += "\n" + self.formatException(record.exc_info)
+        return base
+
+
+def setup_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(KeyValueFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # aiomqtt/paho and uvicorn are chatty at INFO about things our own lines already say.
+    for noisy in ("uvicorn.access", "mqtt"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

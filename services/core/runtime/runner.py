@@ -1,0 +1,79 @@
+"""Runs one or more services in this process until SIGTERM/SIGINT, then stops them cleanly.
+
+Shutdown order: stop taking work (cancel each service's own coroutine, whose
+``finally`` blocks finish in-flight work), flush each bus's outbox, announce
+``offline``, disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from ..config import MeterhubConfig
+from .bus import Bus
+from .health import Health, serve_health
+from .logs import kv
+
+log = logging.getLogger("meterhub.runner")
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    config: MeterhubConfig
+    bus: Bus
+    health: Health
+
+
+ServiceMain = Callable[[ServiceContext], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    main: ServiceMain
+    persistent: bool = False  # QoS 1 consumer: keeps a broker session across restarts
+    description: str = ""
+
+
+async def run_services(
+    config: MeterhubConfig,
+    specs: list[ServiceSpec],
+    *,
+    stop: asyncio.Event | None = None,
+    health: Health | None = None,
+) -> None:
+    stop = stop or asyncio.Event()
+    health = health or Health()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+
+    buses = {spec.name: Bus(config.mqtt, spec.name, persistent=spec.persistent) for spec in specs}
+    health.buses.update(buses)
+    async with asyncio.TaskGroup() as group:
+        health_server = None
+        if config.health.port is not None:
+            health_server = group.create_task(serve_health(health, config.health.host, config.health.port))
+        # Services first: their handlers are registered before any bus connects.
+        workers = [
+            group.create_task(spec.main(ServiceContext(config, buses[spec.name], health)), name=spec.name)
+            for spec in specs
+        ]
+        connections = [group.create_task(bus.run(), name=f"bus:{name}") for name, bus in buses.items()]
+        log.info("services started", extra=kv(services=",".join(s.name for s in specs)))
+        await stop.wait()
+        log.info("stopping", extra=kv(services=",".join(s.name for s in specs)))
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        await asyncio.gather(*(bus.stop() for bus in buses.values()))
+        await asyncio.gather(*connections, return_exceptions=True)
+        if health_server:
+            health_server.cancel()
+    log.info("stopped")

@@ -1,0 +1,97 @@
+"""The one place the bus prefix and topic shapes live.
+
+Services ask ``topics.reading("pln")`` or ``topics.all_devices("reading")``; nobody
+formats a topic string in place. The table below is the bus contract of
+ARCHITECTURE.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_PREFIX = "meterhub"
+DEVICE_ID_PATTERN = r"^[a-z0-9_-]+$"
+_DEVICE_ID = re.compile(DEVICE_ID_PATTERN)
+
+# kind -> suffix under <prefix>/<dev>/
+DEVICE_TOPICS: dict[str, str] = {
+    "availability": "availability",
+    "frame": "frame",
+    "telegram": "telegram",
+    "reading": "reading",
+    "state": "state",
+    "rejected": "rejected",
+    "ocr": "ocr",
+    "capture": "cmd/capture",
+    "token_set": "token/set",
+    "token_state": "token/state",
+    "keypad_cmd": "keypad/cmd",
+    "keypad_ack": "keypad/ack",
+    "alarm": "alarm",
+}
+
+
+def is_device_id(value: str) -> bool:
+    return bool(_DEVICE_ID.match(value))
+
+
+@dataclass(frozen=True)
+class Topics:
+    prefix: str = DEFAULT_PREFIX
+
+    def device(self, kind: str, device: str) -> str:
+        if not is_device_id(device):
+            raise ValueError(f"not a device id: {device!r} (allowed: {DEVICE_ID_PATTERN})")
+        return f"{self.prefix}/{device}/{DEVICE_TOPICS[kind]}"
+
+    def all_devices(self, kind: str) -> str:
+        """Filter matching ``kind`` for every device."""
+        return f"{self.prefix}/+/{DEVICE_TOPICS[kind]}"
+
+    def service_availability(self, service: str) -> str:
+        return f"{self.prefix}/service/{service}/availability"
+
+    @staticmethod
+    def shared(group: str, topic_filter: str) -> str:
+        """A ``$share`` subscription so a pool of workers splits the load."""
+        return f"$share/{group}/{topic_filter}"
+
+    def device_of(self, topic: str) -> str:
+        """Device id of a device topic; ValueError for anything else."""
+        parts = topic.split("/")
+        if len(parts) < 3 or parts[0] != self.prefix or parts[1] == "service":
+            raise ValueError(f"not a device topic: {topic!r}")
+        return parts[1]
+
+    def kind_of(self, topic: str) -> str:
+        suffix = topic.split("/", 2)[2] if topic.count("/") >= 2 else ""
+        for kind, shape in DEVICE_TOPICS.items():
+            if shape == suffix:
+                return kind
+        raise ValueError(f"not a known device topic: {topic!r}")
+
+    # Convenience accessors that read like the contract.
+    def reading(self, device: str) -> str:
+        return self.device("reading", device)
+
+    def frame(self, device: str) -> str:
+        return self.device("frame", device)
+
+    def telegram(self, device: str) -> str:
+        return self.device("telegram", device)
+
+    def state(self, device: str) -> str:
+        return self.device("state", device)
+
+    def rejected(self, device: str) -> str:
+        return self.device("rejected", device)
+
+    def ocr(self, device: str) -> str:
+        return self.device("ocr", device)
+
+    def capture(self, device: str) -> str:
+        return self.device("capture", device)
+
+    def availability(self, device: str) -> str:
+        return self.device("availability", device)
