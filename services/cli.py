@@ -54,7 +54,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meterhub", description=__doc__)
     parser.add_argument(
-        "--config", "-c", default=None,
+        "--config",
+        "-c",
+        default=None,
         help="config file (default: $METERHUB_CONFIG, ./config.yml, else the embedded default)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
@@ -64,14 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--health-port", type=int, default=None, help="serve /healthz on this port")
     run.set_defaults(handler=cmd_run)
 
-    config = commands.add_parser("config", help="configuration").add_subparsers(dest="action", required=True)
-    config.add_parser("check", help="validate and print the effective config (secrets masked)").set_defaults(
-        handler=cmd_config_check
+    config = commands.add_parser("config", help="configuration").add_subparsers(
+        dest="action", required=True
     )
-    config.add_parser("schema", help="print the config's JSON schema").set_defaults(handler=cmd_config_schema)
+    config.add_parser(
+        "check", help="validate and print the effective config (secrets masked)"
+    ).set_defaults(handler=cmd_config_check)
+    config.add_parser("schema", help="print the config's JSON schema").set_defaults(
+        handler=cmd_config_schema
+    )
 
-    demo = commands.add_parser("demo", help="start a broker and every service with simulated meters")
-    demo.add_argument("--broker-port", type=int, default=None, help="broker port (default: the config's)")
+    demo = commands.add_parser(
+        "demo", help="start a broker and every service with simulated meters"
+    )
+    demo.add_argument(
+        "--broker-port", type=int, default=None, help="broker port (default: the config's)"
+    )
     demo.set_defaults(handler=cmd_demo)
     return parser
 

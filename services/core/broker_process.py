@@ -26,19 +26,25 @@ def free_port(host: str = "127.0.0.1") -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_port(host: str, port: int, timeout_s: float, process: subprocess.Popen | None = None) -> None:
+def wait_for_port(
+    host: str, port: int, timeout_s: float, process: subprocess.Popen | None = None
+) -> None:
     """Poll a TCP connect until it succeeds; fail early if the process died."""
     deadline = time.monotonic() + timeout_s
     delay = 0.01
     while True:
         if process is not None and process.poll() is not None:
-            raise BrokerError(f"process exited with code {process.returncode} before listening on {port}")
+            raise BrokerError(
+                f"process exited with code {process.returncode} before listening on {port}"
+            )
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise BrokerError(f"nothing listening on {host}:{port} after {timeout_s}s") from None
+                raise BrokerError(
+                    f"nothing listening on {host}:{port} after {timeout_s}s"
+                ) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.2)
 
@@ -87,11 +93,14 @@ class MosquittoProcess:
             [executable, "-c", str(self.config_file)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C reaches the services, which stop before the broker
         )
         try:
             wait_for_port(self.host, self.port, timeout_s, self.process)
         except BrokerError as error:
-            stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+            stderr = (
+                self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+            )
             raise BrokerError(f"mosquitto did not start: {error}\n{stderr}") from None
         return self
 

@@ -41,7 +41,9 @@ def _iso_z(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-UtcTimestamp = Annotated[datetime, AfterValidator(_aware_utc), PlainSerializer(_iso_z, return_type=str)]
+UtcTimestamp = Annotated[
+    datetime, AfterValidator(_aware_utc), PlainSerializer(_iso_z, return_type=str)
+]
 DeviceId = Annotated[str, Field(pattern=DEVICE_ID_PATTERN, max_length=64)]
 
 

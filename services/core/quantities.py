@@ -28,18 +28,28 @@ class Quantity:
 
 
 def _counter(key: str, label: str, unit: str, device_class: str, precision: int = 3) -> Quantity:
-    return Quantity(key, label, unit, QuantityKind.COUNTER, device_class, "total_increasing", precision)
+    return Quantity(
+        key, label, unit, QuantityKind.COUNTER, device_class, "total_increasing", precision
+    )
 
 
-def _gauge(key: str, label: str, unit: str, device_class: str | None, precision: int = 1) -> Quantity:
+def _gauge(
+    key: str, label: str, unit: str, device_class: str | None, precision: int = 1
+) -> Quantity:
     return Quantity(key, label, unit, QuantityKind.GAUGE, device_class, "measurement", precision)
 
 
 _ROWS: list[Quantity] = [
     _counter("energy_import_kwh", "Energy import", "kWh", "energy"),
-    *(_counter(f"energy_import_t{t}_kwh", f"Energy import T{t}", "kWh", "energy") for t in range(1, 5)),
+    *(
+        _counter(f"energy_import_t{t}_kwh", f"Energy import T{t}", "kWh", "energy")
+        for t in range(1, 5)
+    ),
     _counter("energy_export_kwh", "Energy export", "kWh", "energy"),
-    *(_counter(f"energy_export_t{t}_kwh", f"Energy export T{t}", "kWh", "energy") for t in range(1, 5)),
+    *(
+        _counter(f"energy_export_t{t}_kwh", f"Energy export T{t}", "kWh", "energy")
+        for t in range(1, 5)
+    ),
     _counter("reactive_energy_kvarh", "Reactive energy", "kvarh", "reactive_energy"),
     _gauge("power_w", "Net power", "W", "power", 0),
     _gauge("power_import_w", "Power import", "W", "power", 0),
@@ -50,8 +60,13 @@ _ROWS: list[Quantity] = [
     _gauge("quarter_avg_power_w", "Quarter-hour average demand", "W", "power", 0),
     _gauge("month_peak_power_w", "Month peak demand", "W", "power", 0),
     Quantity(
-        "token_balance_kwh", "Prepaid balance", "kWh", QuantityKind.BALANCE, "energy_storage",
-        "measurement", 2,
+        "token_balance_kwh",
+        "Prepaid balance",
+        "kWh",
+        QuantityKind.BALANCE,
+        "energy_storage",
+        "measurement",
+        2,
     ),
     _counter("gas_m3", "Gas", "m³", "gas"),
     _counter("water_m3", "Water", "m³", "water"),

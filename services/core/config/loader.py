@@ -96,7 +96,9 @@ def load_config_text(text: str, source: str = "<config>") -> LoadedConfig:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError(f"{source}{line}: not valid YAML: {getattr(error, 'problem', error)}") from None
+        raise ConfigError(
+            f"{source}{line}: not valid YAML: {getattr(error, 'problem', error)}"
+        ) from None
     tree = _Tree(source)
     data = tree.build(node) if node is not None else {}
     if tree.problems:

@@ -10,7 +10,9 @@ class MqttConfig(Section):
     username: str | None = Field(default=None, description="User name, when the broker asks.")
     password: SecretStr | None = Field(default=None, description="Password; use {ENV_NAME}.")
     topic_prefix: str = Field(
-        default=DEFAULT_PREFIX, pattern=r"^[a-zA-Z0-9_-]+$", description="First level of every topic."
+        default=DEFAULT_PREFIX,
+        pattern=r"^[a-zA-Z0-9_-]+$",
+        description="First level of every topic.",
     )
     keepalive_s: int = Field(default=30, ge=5, le=3600, description="MQTT keep-alive interval.")
     session_expiry_s: int = Field(

@@ -10,6 +10,8 @@
   idempotently.
 - Handlers are registered by topic filter (``$share/...`` included) and dispatched by
   table; a handler that raises is logged and counted, never fatal.
+- A QoS 1 message is acknowledged to the broker only after its handler finished, so a
+  crash or shutdown mid-way means redelivery, not loss.
 
 Register handlers before the service's first ``await``: a persistent session may
 deliver queued messages the moment the connection is up.
@@ -18,6 +20,7 @@ deliver queued messages the moment the connection is up.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections import deque
@@ -87,6 +90,9 @@ class Bus:
         self._outbox_empty = asyncio.Event()
         self._outbox_empty.set()
         self._stop = asyncio.Event()
+        self._receiving = True
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._client: aiomqtt.Client | None = None
 
     # --- API for services -------------------------------------------------------
@@ -109,7 +115,9 @@ class Bus:
         while len(self._outbox) >= self.mqtt.outbox_limit:
             self._outbox_space.clear()
             await self._outbox_space.wait()
-        self._outbox.append(_Outgoing(topic, _payload_bytes(payload), qos, retain, user_properties or {}))
+        self._outbox.append(
+            _Outgoing(topic, _payload_bytes(payload), qos, retain, user_properties or {})
+        )
         self._outbox_empty.clear()
         self._outbox_ready.set()
 
@@ -148,15 +156,21 @@ class Bus:
                 self.connected.clear()
                 self._client = None
             if not self._stop.is_set():
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
-                except TimeoutError:
-                    pass
+
+    async def stop_receiving(self) -> None:
+        """Take no new messages (unacknowledged ones stay with the broker); wait for the current."""
+        self._receiving = False
+        await self._idle.wait()
 
     async def stop(self, flush_timeout: float = 5.0) -> None:
         """Send what is queued (bounded wait), announce ``offline``, disconnect."""
         if self.connected.is_set() and not await self.flush(flush_timeout):
-            log.warning("stopping with unsent messages", extra=kv(service=self.service, count=len(self._outbox)))
+            log.warning(
+                "stopping with unsent messages",
+                extra=kv(service=self.service, count=len(self._outbox)),
+            )
         self._stop.set()
 
     # --- internals ----------------------------------------------------------------
@@ -184,6 +198,7 @@ class Bus:
 
     async def _connected_session(self, backoff: Backoff) -> None:
         client = self._client_for_session()
+        client._client.manual_ack_set(True)
         async with client:
             self._client = client
             self.stats.connects += 1
@@ -192,7 +207,10 @@ class Bus:
                 await client.subscribe(topic_filter, qos)
             self.connected.set()
             backoff.reset()
-            log.info("connected", extra=kv(service=self.service, broker=f"{self.mqtt.host}:{self.mqtt.port}"))
+            log.info(
+                "connected",
+                extra=kv(service=self.service, broker=f"{self.mqtt.host}:{self.mqtt.port}"),
+            )
             async with asyncio.TaskGroup() as group:
                 receiving = group.create_task(self._receive(client))
                 sending = group.create_task(self._send(client))
@@ -203,13 +221,24 @@ class Bus:
 
     async def _receive(self, client: aiomqtt.Client) -> None:
         async for message in client.messages:
-            self.stats.received += 1
-            await self._dispatch(message)
+            if not self._receiving:
+                continue  # not acknowledged: the broker keeps it for the next session
+            self._idle.clear()
+            try:
+                self.stats.received += 1
+                await self._dispatch(message)
+                if message.qos > 0:
+                    # aiomqtt has no public manual-ack API yet; paho's is stable.
+                    client._client.ack(message.mid, message.qos)
+            finally:
+                self._idle.set()
 
     async def _dispatch(self, message: aiomqtt.Message) -> None:
         incoming = IncomingMessage(
             topic=message.topic.value,
-            payload=_payload_bytes(message.payload) if isinstance(message.payload, bytes | str) else b"",
+            payload=_payload_bytes(message.payload)
+            if isinstance(message.payload, bytes | str)
+            else b"",
             qos=message.qos,
             retain=message.retain,
             user_properties=dict(getattr(message.properties, "UserProperty", None) or []),
@@ -223,7 +252,10 @@ class Bus:
                 await handler(incoming)
             except Exception as error:
                 self.stats.handler_errors += 1
-                log.exception("handler failed", extra=kv(service=self.service, topic=incoming.topic, error=error))
+                log.exception(
+                    "handler failed",
+                    extra=kv(service=self.service, topic=incoming.topic, error=error),
+                )
         if not handled:
             log.debug("no handler", extra=kv(service=self.service, topic=incoming.topic))
 
@@ -241,7 +273,9 @@ class Bus:
                 properties.UserProperty = list(item.user_properties.items())
             # Removed from the outbox only after the broker's PUBACK: a drop mid-way
             # leaves it at the head, to be sent again after the reconnect.
-            await client.publish(item.topic, item.payload, qos=item.qos, retain=item.retain, properties=properties)
+            await client.publish(
+                item.topic, item.payload, qos=item.qos, retain=item.retain, properties=properties
+            )
             self._outbox.popleft()
             self.stats.published += 1
             self._outbox_space.set()

@@ -39,7 +39,9 @@ class Health:
         return self.report()["status"] == "ok"
 
 
-async def serve_health(health: Health, host: str, port: int, started: asyncio.Event | None = None) -> None:
+async def serve_health(
+    health: Health, host: str, port: int, started: asyncio.Event | None = None
+) -> None:
     """A minimal HTTP listener answering ``GET /healthz`` (200 ok, 503 degraded)."""
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -56,7 +58,8 @@ async def serve_health(health: Health, host: str, port: int, started: asyncio.Ev
                 status, body = "404 Not Found", b'{"error": "not found"}'
             writer.write(
                 f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
             )
             await writer.drain()
         except (TimeoutError, ConnectionError):
@@ -65,7 +68,10 @@ async def serve_health(health: Health, host: str, port: int, started: asyncio.Ev
             writer.close()
 
     server = await asyncio.start_server(answer, host, port)
-    log.info("healthz listening", extra=kv(address=f"http://{host}:{server.sockets[0].getsockname()[1]}/healthz"))
+    log.info(
+        "healthz listening",
+        extra=kv(address=f"http://{host}:{server.sockets[0].getsockname()[1]}/healthz"),
+    )
     if started:
         started.set()
     async with server:

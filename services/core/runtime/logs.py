@@ -20,7 +20,8 @@ def _quote(value: Any) -> str:
 
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        base = f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        when = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+        base = f"{when} {record.levelname:<7} {record.name}: {record.getMessage()}"
         fields = getattr(record, _FIELDS, None)
         if fields:
             base += " " + " ".join(f"{k}={_quote(v)}" for k, v in fields.items())

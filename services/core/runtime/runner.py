@@ -1,8 +1,8 @@
 """Runs one or more services in this process until SIGTERM/SIGINT, then stops them cleanly.
 
-Shutdown order: stop taking work (cancel each service's own coroutine, whose
-``finally`` blocks finish in-flight work), flush each bus's outbox, announce
-``offline``, disconnect.
+Shutdown order: stop taking messages (the one being handled finishes; the rest stay
+unacknowledged with the broker), cancel each service's own coroutine (its ``finally``
+blocks close resources), flush each bus's outbox, announce ``offline``, disconnect.
 """
 
 from __future__ import annotations
@@ -59,16 +59,23 @@ async def run_services(
     async with asyncio.TaskGroup() as group:
         health_server = None
         if config.health.port is not None:
-            health_server = group.create_task(serve_health(health, config.health.host, config.health.port))
+            health_server = group.create_task(
+                serve_health(health, config.health.host, config.health.port)
+            )
         # Services first: their handlers are registered before any bus connects.
         workers = [
-            group.create_task(spec.main(ServiceContext(config, buses[spec.name], health)), name=spec.name)
+            group.create_task(
+                spec.main(ServiceContext(config, buses[spec.name], health)), name=spec.name
+            )
             for spec in specs
         ]
-        connections = [group.create_task(bus.run(), name=f"bus:{name}") for name, bus in buses.items()]
+        connections = [
+            group.create_task(bus.run(), name=f"bus:{name}") for name, bus in buses.items()
+        ]
         log.info("services started", extra=kv(services=",".join(s.name for s in specs)))
         await stop.wait()
         log.info("stopping", extra=kv(services=",".join(s.name for s in specs)))
+        await asyncio.gather(*(bus.stop_receiving() for bus in buses.values()))
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)

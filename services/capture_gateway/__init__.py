@@ -1,0 +1,1 @@
+"""Device edge: telegrams and frames from wherever devices deliver them, onto the bus."""

@@ -1,0 +1,1 @@
+"""Readings into SQLite (always on), retained state, history queries."""
