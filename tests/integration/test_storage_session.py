@@ -31,9 +31,7 @@ async def _run_storage_until(config, done) -> None:
     stop, health = asyncio.Event(), Health()
     task = asyncio.create_task(run_services(config, [service_spec("storage")], stop=stop, health=health))
     try:
-        while "storage" not in health.buses:
-            await asyncio.sleep(0)
-        await asyncio.wait_for(health.buses["storage"].connected.wait(), 10)
+        await asyncio.wait_for(health.wait_connected("storage"), 10)
         await done()
     finally:
         stop.set()

@@ -17,6 +17,18 @@ log = logging.getLogger("meterhub.health")
 @dataclass
 class Health:
     buses: dict[str, Bus] = field(default_factory=dict)
+    _registered: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def register(self, name: str, bus: Bus) -> None:
+        self.buses[name] = bus
+        self._registered.set()
+
+    async def wait_connected(self, name: str) -> None:
+        """Until service ``name`` is connected and subscribed (for tests and start-up order)."""
+        while name not in self.buses:
+            self._registered.clear()
+            await self._registered.wait()
+        await self.buses[name].connected.wait()
 
     def report(self) -> dict[str, Any]:
         services = {

@@ -55,7 +55,8 @@ async def run_services(
             loop.add_signal_handler(sig, stop.set)
 
     buses = {spec.name: Bus(config.mqtt, spec.name, persistent=spec.persistent) for spec in specs}
-    health.buses.update(buses)
+    for name, bus in buses.items():
+        health.register(name, bus)
     async with asyncio.TaskGroup() as group:
         health_server = None
         if config.health.port is not None:
