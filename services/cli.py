@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import sys
 from collections.abc import Callable
@@ -13,6 +14,13 @@ from .core.config.loader import LoadedConfig, effective_config
 from .core.runtime import run_services
 from .core.runtime.logs import setup_logging
 from .registry import SERVICES, specs_for
+
+# Command groups that live with their service: "name": "module" whose
+# ``register(subparsers)`` adds the group's parser with ``set_defaults(handler=...)``.
+# Imported lazily, only when that command runs (or for --help).
+COMMAND_GROUPS: dict[str, tuple[str, str]] = {
+    "bench": ("services.bench", "benchmarks printing numbers and ratios against a baseline"),
+}
 
 
 def _load(args: argparse.Namespace) -> LoadedConfig:
@@ -83,7 +91,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--broker-port", type=int, default=None, help="broker port (default: the config's)"
     )
     demo.set_defaults(handler=cmd_demo)
+
+    for name, (module, help_text) in COMMAND_GROUPS.items():
+        group = commands.add_parser(name, help=help_text)
+        group.set_defaults(handler=_lazy_group(name, module, group))
     return parser
+
+
+def _lazy_group(
+    name: str, module: str, group: argparse.ArgumentParser
+) -> Callable[[argparse.Namespace], int]:
+    """Defers a command group's import (OpenCV, serial, ...) until it is used."""
+
+    def run(args: argparse.Namespace) -> int:
+        importlib.import_module(module).register(group)
+        sub_args = group.parse_args(args.group_args)
+        sub_args.config = args.config
+        return sub_args.handler(sub_args)
+
+    group.add_argument("group_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,22 @@
+"""`meterhub bench <name>`: each benchmark lives with its service and registers here.
+
+A benchmark prints its numbers next to a baseline measured in the same run, and ends
+with one JSON line, so results compare across machines and commits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+# name -> (module with ``add_arguments(parser)`` and ``run(args) -> int``, help)
+BENCHMARKS: dict[str, tuple[str, str]] = {}
+
+
+def register(group: argparse.ArgumentParser) -> None:
+    benches = group.add_subparsers(dest="bench", required=True)
+    for name, (module_name, help_text) in BENCHMARKS.items():
+        module = importlib.import_module(module_name)
+        parser = benches.add_parser(name, help=help_text)
+        module.add_arguments(parser)
+        parser.set_defaults(handler=module.run)
