@@ -29,6 +29,9 @@ SERVICES: dict[str, ServiceEntry] = {
     "simulator": ServiceEntry(
         "services.simulator.service", False, "virtual prepaid camera meter and P1 meter"
     ),
+    "discovery": ServiceEntry(
+        "services.discovery.service", False, "Home Assistant MQTT discovery and problem flags"
+    ),
 }
 
 

@@ -161,3 +161,12 @@ class KeypadAck(Message):
 class Alarm(Message):
     kind: Literal["beep"]
     ts: UtcTimestamp
+
+
+class DeviceProblem(Message):
+    """Whether a device's readings are being refused (retained; HA's Problem sensor)."""
+
+    problem: bool = Field(description="True once enough readings in a row were rejected.")
+    rejected_in_a_row: int = Field(ge=0, description="Rejections since the last accepted reading.")
+    reason: str = Field(default="", description="Reason of the latest rejection.")
+    ts: UtcTimestamp = Field(default_factory=utc_now, description="When this was decided.")

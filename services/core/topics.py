@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 DEFAULT_PREFIX = "meterhub"
+DEFAULT_DISCOVERY_PREFIX = "homeassistant"  # Home Assistant's own default
 DEVICE_ID_PATTERN = r"^[a-z0-9_-]+$"
 _DEVICE_ID = re.compile(DEVICE_ID_PATTERN)
 
@@ -29,6 +30,7 @@ DEVICE_TOPICS: dict[str, str] = {
     "keypad_cmd": "keypad/cmd",
     "keypad_ack": "keypad/ack",
     "alarm": "alarm",
+    "problem": "problem",
 }
 
 
@@ -95,3 +97,22 @@ class Topics:
 
     def availability(self, device: str) -> str:
         return self.device("availability", device)
+
+
+@dataclass(frozen=True)
+class DiscoveryTopics:
+    """Home Assistant's discovery namespace: ``<prefix>/<component>/<node_id>/<object>/config``."""
+
+    prefix: str
+    node_id: str
+
+    def config(self, component: str, object_id: str) -> str:
+        return f"{self.prefix}/{component}/{self.node_id}/{object_id}/config"
+
+    def own_configs(self) -> str:
+        """Filter matching every config this hub published, of any component."""
+        return f"{self.prefix}/+/{self.node_id}/+/config"
+
+    def status(self) -> str:
+        """Where Home Assistant announces itself (``online`` / ``offline``)."""
+        return f"{self.prefix}/status"

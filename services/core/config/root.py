@@ -3,6 +3,7 @@ from pydantic import Field, model_validator
 from ..topics import is_device_id
 from .base import Section
 from .devices import DeviceConfig
+from .homeassistant import HomeAssistantConfig
 from .mqtt import MqttConfig
 from .service import HealthConfig, LoggingConfig
 from .simulator import SimulatorConfig
@@ -20,6 +21,9 @@ class MeterhubConfig(Section):
     )
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="/healthz listener.")
+    homeassistant: HomeAssistantConfig = Field(
+        default_factory=HomeAssistantConfig, description="Home Assistant MQTT discovery."
+    )
 
     @model_validator(mode="after")
     def _ids_and_references(self) -> "MeterhubConfig":

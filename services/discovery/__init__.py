@@ -1,0 +1,1 @@
+"""Home Assistant MQTT discovery: every configured meter appears there, typed and controllable."""

@@ -1,0 +1,358 @@
+"""What Meterhub shows in Home Assistant, as tables: the one place discovery payloads are built.
+
+A device's sensors follow from its kind (``KINDS``) and the quantity catalogue; its
+controls from ``CONTROLS``. Every payload names its device (identifiers, via the hub), an
+``origin``, and the topics whose ``online`` makes it available.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, get_args
+
+from ..core.config import MeterhubConfig
+from ..core.config.devices import DeviceConfig, DeviceKind
+from ..core.messages import TokenStep
+from ..core.quantities import QUANTITIES, Quantity, QuantityKind
+from ..core.topics import DiscoveryTopics, Topics
+
+ORIGIN_NAME = "Meterhub"
+MANUFACTURER = "Meterhub"
+HUB_MODEL = "Meterhub hub"
+# Services whose availability gates entities; their names are the registry's.
+STORAGE_SERVICE = "storage"
+TOKEN_SERVICE = "token_entry"
+DISCOVERY_SERVICE = "discovery"
+# Key of the state JSON that storage/notifier will fill: days until a prepaid balance is used up.
+DAYS_LEFT_KEY = "days_left"
+TOKEN_DIGITS = 20
+TOKEN_PATTERN = rf"^[0-9]{{{TOKEN_DIGITS}}}$"
+TOKEN_SOURCE = "homeassistant"
+# Home Assistant renders this with the typed text as ``value``; tojson keeps it valid JSON.
+TOKEN_COMMAND_TEMPLATE = '{"token": {{ value | tojson }}, "source": "' + TOKEN_SOURCE + '"}'
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    model: str  # shown as the device's model when the config gives none
+    quantities: tuple[str, ...]  # announced from the start; others when the state shows them
+
+
+# Per kind, the quantities a meter of that kind is known to report. A camera reports the
+# one quantity its display shows (``ocr.quantity``). Gas and water from a P1 meter's M-Bus,
+# and the phases of a three-phase RS-485 meter, are announced once the state shows them.
+KINDS: dict[DeviceKind, KindInfo] = {
+    "camera": KindInfo("ESP32-CAM meter reader", ()),
+    "p1": KindInfo(
+        "DSMR P1 smart meter",
+        (
+            "energy_import_kwh",
+            "energy_import_t1_kwh",
+            "energy_import_t2_kwh",
+            "energy_export_kwh",
+            "energy_export_t1_kwh",
+            "energy_export_t2_kwh",
+            "power_w",
+            "power_import_w",
+            "power_export_w",
+            "quarter_avg_power_w",
+            "month_peak_power_w",
+            *(f"voltage_l{p}_v" for p in (1, 2, 3)),
+            *(f"current_l{p}_a" for p in (1, 2, 3)),
+            *(f"power_l{p}_w" for p in (1, 2, 3)),
+        ),
+    ),
+    "dlt645": KindInfo(
+        "DL/T 645 RS-485 meter",
+        (
+            "energy_import_kwh",
+            *(f"energy_import_t{t}_kwh" for t in (1, 2, 3, 4)),
+            "reactive_energy_kvarh",
+            "voltage_l1_v",
+            "current_l1_a",
+            "power_w",
+        ),
+    ),
+    "iec62056": KindInfo(
+        "IEC 62056-21 meter",
+        (
+            "energy_import_kwh",
+            "energy_import_t1_kwh",
+            "energy_import_t2_kwh",
+            "energy_export_kwh",
+        ),
+    ),
+}
+
+
+def device_quantities(device: DeviceConfig) -> tuple[str, ...]:
+    extra = (device.ocr.quantity,) if device.kind == "camera" and device.ocr else ()
+    return (*KINDS[device.kind].quantities, *extra)
+
+
+def is_prepaid(device: DeviceConfig) -> bool:
+    return any(
+        QUANTITIES[key].kind is QuantityKind.BALANCE
+        for key in device_quantities(device)
+        if key in QUANTITIES
+    )
+
+
+@dataclass(frozen=True)
+class Entity:
+    component: str
+    object_id: str
+    topic: str
+    payload: dict[str, Any]
+
+    def payload_bytes(self) -> bytes:
+        return json.dumps(self.payload, sort_keys=True, ensure_ascii=False).encode()
+
+
+def _value_of(key: str) -> str:
+    # A key the state does not carry yet renders as None, which Home Assistant shows as
+    # "unknown" instead of logging a template error.
+    return f"{{{{ value_json.{key} | default(None) }}}}"
+
+
+@dataclass(frozen=True)
+class Control:
+    object_id: str
+    component: str
+    name: str
+    applies: Callable[[DeviceConfig], bool]
+    fields: Callable[[Topics, str], dict[str, Any]]  # (topics, device) → component keys
+    gated_by: tuple[str, ...]  # services besides the device that must be online
+
+
+def _is_camera(device: DeviceConfig) -> bool:
+    return device.kind == "camera"
+
+
+CONTROLS: tuple[Control, ...] = (
+    Control(
+        "check_now",
+        "button",
+        "Check now",
+        _is_camera,
+        lambda t, d: {
+            "command_topic": t.capture(d),
+            # The receiver gives the request its id (CaptureRequest's default factory).
+            "payload_press": "{}",
+            "icon": "mdi:camera",
+        },
+        (),
+    ),
+    Control(
+        "token",
+        "text",
+        "Token",
+        is_prepaid,
+        lambda t, d: {
+            "command_topic": t.device("token_set", d),
+            "command_template": TOKEN_COMMAND_TEMPLATE,
+            "pattern": TOKEN_PATTERN,
+            "min": TOKEN_DIGITS,
+            "max": TOKEN_DIGITS,
+            "mode": "text",
+            "icon": "mdi:keyboard",
+        },
+        (TOKEN_SERVICE,),
+    ),
+    Control(
+        "token_status",
+        "sensor",
+        "Token status",
+        is_prepaid,
+        lambda t, d: {
+            "state_topic": t.device("token_state", d),
+            "value_template": "{{ value_json.state }}",
+            "json_attributes_topic": t.device("token_state", d),
+            "device_class": "enum",
+            "options": list(get_args(TokenStep)),
+        },
+        (TOKEN_SERVICE,),
+    ),
+    Control(
+        DAYS_LEFT_KEY,
+        "sensor",
+        "Days left",
+        is_prepaid,
+        lambda t, d: {
+            "state_topic": t.state(d),
+            "value_template": _value_of(DAYS_LEFT_KEY),
+            "device_class": "duration",
+            "unit_of_measurement": "d",
+            "state_class": "measurement",
+            "suggested_display_precision": 0,
+        },
+        (STORAGE_SERVICE,),
+    ),
+    Control(
+        "problem",
+        "binary_sensor",
+        "Problem",
+        _is_camera,
+        lambda t, d: {
+            "state_topic": t.device("problem", d),
+            "value_template": "{{ 'ON' if value_json.problem else 'OFF' }}",
+            "json_attributes_topic": t.device("problem", d),
+            "device_class": "problem",
+            "entity_category": "diagnostic",
+        },
+        (DISCOVERY_SERVICE,),
+    ),
+)
+CONTROLS_BY_ID: dict[str, Control] = {c.object_id: c for c in CONTROLS}
+# Hub services shown as connectivity sensors on the hub device: storage gates every reading.
+HUB_SERVICES: tuple[tuple[str, str], ...] = ((STORAGE_SERVICE, "Storage"),)
+
+
+def meterhub_version() -> str:
+    try:
+        return metadata.version("meterhub")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Catalogue:
+    """Builds every discovery entity of a config; knows which device a config belongs to."""
+
+    def __init__(self, config: MeterhubConfig, version: str | None = None) -> None:
+        self.config = config
+        self.settings = config.homeassistant
+        self.topics = Topics(config.mqtt.topic_prefix)
+        self.discovery = DiscoveryTopics(self.settings.discovery_prefix, self.settings.node_id)
+        self.version = version or meterhub_version()
+        self.origin = {"name": ORIGIN_NAME, "sw_version": self.version}
+
+    # --- identity -------------------------------------------------------------------
+    def device_identifier(self, device: str) -> str:
+        return f"{self.settings.node_id}_{device}"
+
+    def device_of(self, payload: dict[str, Any]) -> str | None:
+        """Device id a discovery payload of this hub belongs to; None for the hub or others'."""
+        device = payload.get("device")
+        identifiers = device.get("identifiers") if isinstance(device, dict) else None
+        if not isinstance(identifiers, list) or not identifiers:
+            return None
+        first, prefix = str(identifiers[0]), f"{self.settings.node_id}_"
+        return first.removeprefix(prefix) if first.startswith(prefix) else None
+
+    def object_of(self, device: str, payload: dict[str, Any]) -> str:
+        return str(payload.get("unique_id", "")).removeprefix(f"{self.device_identifier(device)}_")
+
+    # --- blocks ---------------------------------------------------------------------
+    def hub_block(self) -> dict[str, Any]:
+        block = {
+            "identifiers": [self.settings.node_id],
+            "name": self.settings.hub_name,
+            "manufacturer": MANUFACTURER,
+            "model": HUB_MODEL,
+            "sw_version": self.version,
+        }
+        if self.settings.configuration_url:
+            block["configuration_url"] = self.settings.configuration_url
+        return block
+
+    def device_block(self, device: str) -> dict[str, Any]:
+        settings = self.config.devices[device]
+        return {
+            "identifiers": [self.device_identifier(device)],
+            "name": settings.name or device,
+            "manufacturer": MANUFACTURER,
+            "model": settings.model or KINDS[settings.kind].model,
+            "sw_version": self.version,
+            "via_device": self.settings.node_id,
+        }
+
+    def _availability(self, device: str, services: tuple[str, ...]) -> dict[str, Any]:
+        topics = [self.topics.availability(device)]
+        topics += [self.topics.service_availability(s) for s in services]
+        return {
+            "availability": [{"topic": topic} for topic in topics],
+            "availability_mode": "all",
+        }
+
+    def _entity(
+        self, component: str, object_id: str, block: dict[str, Any], fields: dict[str, Any]
+    ) -> Entity:
+        """``object_id`` names the topic; the unique_id adds the node, unique across hubs."""
+        payload = {
+            "unique_id": f"{self.settings.node_id}_{object_id}",
+            "device": block,
+            "origin": self.origin,
+            "qos": 1,
+            **fields,
+        }
+        return Entity(component, object_id, self.discovery.config(component, object_id), payload)
+
+    # --- entities -------------------------------------------------------------------
+    def quantity_sensor(self, device: str, key: str) -> Entity:
+        quantity: Quantity = QUANTITIES[key]
+        fields: dict[str, Any] = {
+            "name": quantity.label,
+            "state_topic": self.topics.state(device),
+            "value_template": _value_of(key),
+            "unit_of_measurement": quantity.unit,
+            "state_class": quantity.state_class,
+            "suggested_display_precision": quantity.precision,
+            **self._availability(device, (STORAGE_SERVICE,)),
+        }
+        if quantity.device_class:
+            fields["device_class"] = quantity.device_class
+        return self._entity("sensor", f"{device}_{key}", self.device_block(device), fields)
+
+    def control(self, device: str, control: Control) -> Entity:
+        fields = {
+            "name": control.name,
+            **control.fields(self.topics, device),
+            **self._availability(device, control.gated_by),
+        }
+        object_id = f"{device}_{control.object_id}"
+        return self._entity(control.component, object_id, self.device_block(device), fields)
+
+    def device_entities(self, device: str) -> list[Entity]:
+        settings = self.config.devices[device]
+        sensors = [self.quantity_sensor(device, key) for key in device_quantities(settings)]
+        controls = [self.control(device, c) for c in CONTROLS if c.applies(settings)]
+        return sensors + controls
+
+    def hub_entities(self) -> list[Entity]:
+        return [
+            self._entity(
+                "binary_sensor",
+                service,
+                self.hub_block(),
+                {
+                    "name": name,
+                    "state_topic": self.topics.service_availability(service),
+                    "payload_on": "online",
+                    "payload_off": "offline",
+                    "device_class": "connectivity",
+                    "entity_category": "diagnostic",
+                },
+            )
+            for service, name in HUB_SERVICES
+        ]
+
+    def all_entities(self) -> list[Entity]:
+        entities = self.hub_entities()
+        for device in self.config.devices:
+            entities += self.device_entities(device)
+        return entities
+
+    def expected(self, device: str, object_id: str) -> Entity | None:
+        """What object ``object_id`` of ``device`` should be now; None: it should not exist."""
+        settings = self.config.devices.get(device)
+        if settings is None:
+            return None
+        control = CONTROLS_BY_ID.get(object_id)
+        if control is not None:
+            return self.control(device, control) if control.applies(settings) else None
+        if object_id in QUANTITIES:
+            return self.quantity_sensor(device, object_id)
+        return None

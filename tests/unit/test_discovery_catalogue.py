@@ -1,0 +1,154 @@
+"""Discovery tables without a broker: every quantity and kind passes Home Assistant's rules,
+the rule checker itself catches bad payloads, the problem tracker counts as documented."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, get_args
+
+import pytest
+
+from services.capture_gateway import dsmr
+from services.core.config import ConfigError, MeterhubConfig, load_config_text
+from services.core.config.devices import DeviceKind
+from services.core.messages import DeviceProblem
+from services.core.quantities import QUANTITIES
+from services.discovery.entities import CONTROLS, KINDS, Catalogue, device_quantities
+from services.discovery.problems import ProblemTracker
+from tests.homeassistant_rules import violations
+
+ALL_KINDS = MeterhubConfig.model_validate(
+    {
+        "devices": {
+            "pln": {"kind": "camera"},
+            "drum": {"kind": "camera", "ocr": {"quantity": "energy_import_kwh"}},
+            "p1": {"kind": "p1"},
+            "rs": {"kind": "dlt645"},
+            "iec": {"kind": "iec62056"},
+        }
+    }
+)
+
+
+def test_every_kind_has_a_row_naming_only_catalogue_quantities() -> None:
+    assert set(KINDS) == set(get_args(DeviceKind))
+    for info in KINDS.values():
+        assert set(info.quantities) <= QUANTITIES.keys()
+        assert len(set(info.quantities)) == len(info.quantities)
+
+
+def test_p1_row_is_what_the_dsmr_mapping_produces_for_electricity() -> None:
+    produced = {key for parts in dsmr._CONTRIBUTIONS.values() for key, _ in parts}
+    assert set(KINDS["p1"].quantities) == produced
+
+
+@pytest.mark.parametrize("key", sorted(QUANTITIES))
+def test_every_catalogue_quantity_makes_a_valid_sensor(key: str) -> None:
+    entity = Catalogue(ALL_KINDS, version="test").quantity_sensor("p1", key)
+    assert violations(entity.component, entity.payload) == []
+
+
+def test_every_entity_of_every_kind_is_valid_and_unique() -> None:
+    entities = Catalogue(ALL_KINDS, version="test").all_entities()
+    for entity in entities:
+        assert violations(entity.component, entity.payload) == [], entity.topic
+    assert len({e.topic for e in entities}) == len(entities)
+    assert len({e.payload["unique_id"] for e in entities}) == len(entities)
+    controls = {c.object_id for c in CONTROLS}
+    per_device = {
+        d: {e.object_id.removeprefix(f"{d}_") for e in entities if e.object_id.startswith(d)}
+        for d in ALL_KINDS.devices
+    }
+    assert per_device["pln"] & controls == controls
+    assert per_device["drum"] & controls == {"check_now", "problem"}
+    assert not per_device["p1"] & controls
+    assert per_device["drum"] - controls == set(device_quantities(ALL_KINDS.devices["drum"]))
+
+
+def test_expected_says_what_a_retained_config_should_be() -> None:
+    catalogue = Catalogue(ALL_KINDS, version="test")
+    assert catalogue.expected("gone", "power_w") is None
+    assert catalogue.expected("drum", "token") is None  # not prepaid
+    assert catalogue.expected("pln", "token").component == "text"
+    assert catalogue.expected("p1", "gas_m3").object_id == "p1_gas_m3"
+    assert catalogue.expected("p1", "no_such_object") is None
+    payload = catalogue.quantity_sensor("p1", "gas_m3").payload
+    assert catalogue.device_of(payload) == "p1"
+    assert catalogue.object_of("p1", payload) == "gas_m3"
+    assert catalogue.device_of(catalogue.hub_entities()[0].payload) is None
+    assert catalogue.device_of({"device": {"identifiers": ["otherhub_p1"]}}) is None
+
+
+def test_node_and_prefix_come_from_the_config() -> None:
+    config = ALL_KINDS.model_copy(
+        update={
+            "homeassistant": ALL_KINDS.homeassistant.model_copy(
+                update={"discovery_prefix": "ha", "node_id": "flat7"}
+            )
+        }
+    )
+    entity = Catalogue(config, version="test").quantity_sensor("p1", "power_w")
+    assert entity.topic == "ha/sensor/flat7/p1_power_w/config"
+    assert entity.payload["unique_id"] == "flat7_p1_power_w"
+    assert entity.payload["device"]["via_device"] == "flat7"
+
+
+def test_a_discovery_prefix_with_a_slash_is_a_config_error_with_its_line() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config_text("homeassistant:\n  discovery_prefix: home/assistant\n", "c.yml")
+    assert "c.yml:2: homeassistant.discovery_prefix" in str(error.value)
+
+
+def _mutated(change: dict[str, Any], drop: str | None = None) -> dict[str, Any]:
+    payload = copy.deepcopy(
+        Catalogue(ALL_KINDS, version="t").quantity_sensor("p1", "energy_import_kwh").payload
+    )
+    payload.update(change)
+    if drop:
+        payload.pop(drop)
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("change", "drop", "complaint"),
+    [
+        ({"state_class": "measurement"}, None, "impossible for device_class energy"),
+        ({"unit_of_measurement": "W"}, None, "not valid for device_class energy"),
+        ({"device_class": "power"}, None, "not valid for device_class power"),
+        ({}, "state_topic", "required key 'state_topic'"),
+        ({"stat_t0pic": "x"}, None, "unknown to sensor"),
+        ({"device": {"name": "x"}}, None, "identifiers or connections"),
+        ({"origin": {"sw_version": "1"}}, None, "needs a name"),
+        ({"value_template": "{{ value_json.x "}, None, "does not parse"),
+        ({"options": ["a"]}, None, "options need device_class enum"),
+        ({"state_topic": "meterhub/+/state"}, None, "not a topic one can publish to"),
+        ({"unit_of_measurement": "MJ", "device_class": "energy"}, None, ""),  # valid: control
+    ],
+)
+def test_the_rule_checker_catches_what_home_assistant_refuses(change, drop, complaint) -> None:
+    found = violations("sensor", _mutated(change, drop))
+    if complaint:
+        assert any(complaint in v for v in found), found
+    else:
+        assert found == []
+
+
+def test_problem_turns_on_at_the_threshold_and_off_with_one_accepted_reading() -> None:
+    tracker = ProblemTracker(threshold=3)
+    assert tracker.rejected("cam", "blur") is None
+    assert tracker.rejected("cam", "blur") is None
+    on = tracker.rejected("cam", "glare")
+    assert on is not None and on.problem and on.rejected_in_a_row == 3 and on.reason == "glare"
+    assert tracker.rejected("cam", "glare").rejected_in_a_row == 4  # attributes keep counting
+    off = tracker.accepted("cam")
+    assert off is not None and not off.problem
+    assert tracker.accepted("cam") is None  # said once, not on every reading
+
+
+def test_a_retained_problem_seeds_the_tracker_unless_this_run_knows_better() -> None:
+    tracker = ProblemTracker(threshold=3)
+    tracker.seed("cam", DeviceProblem(problem=True, rejected_in_a_row=5, reason="old"))
+    assert tracker.rejected("cam", "again").rejected_in_a_row == 6
+    tracker.accepted("cam")
+    tracker.seed("cam", DeviceProblem(problem=True, rejected_in_a_row=9))  # stale: ignored
+    assert tracker.accepted("cam") is None
