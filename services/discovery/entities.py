@@ -41,9 +41,11 @@ class KindInfo:
     quantities: tuple[str, ...]  # announced from the start; others when the state shows them
 
 
-# Per kind, the quantities a meter of that kind is known to report. A camera reports the
-# one quantity its display shows (``ocr.quantity``). Gas and water from a P1 meter's M-Bus,
-# and the phases of a three-phase RS-485 meter, are announced once the state shows them.
+# Per kind, the quantities a meter of that kind is known to report (p1: what the DSMR
+# mapping produces; dlt645: the codec's single-phase poll; tests keep both in step). A
+# camera reports the one quantity its display shows (``ocr.quantity``). Gas and water from
+# a P1 meter's M-Bus, and the phases of a three-phase meter, are announced once the state
+# shows them.
 KINDS: dict[DeviceKind, KindInfo] = {
     "camera": KindInfo("ESP32-CAM meter reader", ()),
     "p1": KindInfo(
@@ -70,6 +72,8 @@ KINDS: dict[DeviceKind, KindInfo] = {
         (
             "energy_import_kwh",
             *(f"energy_import_t{t}_kwh" for t in (1, 2, 3, 4)),
+            "energy_export_kwh",
+            *(f"energy_export_t{t}_kwh" for t in (1, 2, 3, 4)),
             "reactive_energy_kvarh",
             "voltage_l1_v",
             "current_l1_a",

@@ -8,7 +8,7 @@ from typing import Any, get_args
 
 import pytest
 
-from services.capture_gateway import dsmr
+from services.capture_gateway import dlt645, dsmr
 from services.core.config import ConfigError, MeterhubConfig, load_config_text
 from services.core.config.devices import DeviceKind
 from services.core.messages import DeviceProblem
@@ -40,6 +40,12 @@ def test_every_kind_has_a_row_naming_only_catalogue_quantities() -> None:
 def test_p1_row_is_what_the_dsmr_mapping_produces_for_electricity() -> None:
     produced = {key for parts in dsmr._CONTRIBUTIONS.values() for key, _ in parts}
     assert set(KINDS["p1"].quantities) == produced
+
+
+@pytest.mark.parametrize("edition", ["1997", "2007"])
+def test_dlt645_row_is_what_the_codec_polls_on_a_single_phase_meter(edition) -> None:
+    polled = {d.quantity for d in dlt645.poll_ids(edition, phases=1)}
+    assert set(KINDS["dlt645"].quantities) == polled
 
 
 @pytest.mark.parametrize("key", sorted(QUANTITIES))
