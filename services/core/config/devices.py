@@ -6,6 +6,8 @@ from .base import Section
 
 DisplayKind = Literal["lcd7", "drum"]
 DeviceKind = Literal["camera", "p1", "dlt645", "iec62056"]
+# Serial framing: data bits, parity (None, Even, Odd), stop bits.
+SerialFraming = Literal["8N1", "7E1", "8E1", "7N1", "8O1"]
 
 
 class OcrConfig(Section):
@@ -24,14 +26,64 @@ class OcrConfig(Section):
         return self
 
 
+class SerialPortConfig(Section):
+    port: str = Field(
+        description="Serial device the gateway opens (a USB adapter's device, a stable "
+        "link to it, or socket://host:port for a network serial server)."
+    )
+    baudrate: int | None = Field(
+        default=None,
+        gt=0,
+        description="Line speed; none: the protocol's default (P1 115200, DL/T 645 2400, "
+        "IEC 62056-21 300). DSMR 2.2/3 meters send at 9600.",
+    )
+    framing: SerialFraming | None = Field(
+        default=None,
+        description="Data bits, parity, stop bits; none: the protocol's default (P1 8N1, "
+        "DL/T 645 8E1, IEC 62056-21 7E1). DSMR 2.2/3 meters use 7E1.",
+    )
+
+
+class Rs485Config(Section):
+    edition: Literal["1997", "2007"] = Field(
+        default="1997", description="DL/T 645 edition the meter speaks (the CE-711: 1997)."
+    )
+    address: str = Field(
+        default="",
+        pattern=r"^[0-9Aa]{0,12}$",
+        description="Meter address as printed on it (up to 12 digits); empty: the "
+        "broadcast address, fine when it is the only meter on the line.",
+    )
+    phases: Literal[1, 3] = Field(default=1, description="Phases whose values are read.")
+    interval_s: float = Field(default=30.0, ge=1, description="Seconds between polls.")
+    timeout_s: float = Field(
+        default=1.0, gt=0, le=30, description="Wait for each answer before a retry."
+    )
+    retries: int = Field(default=2, ge=0, le=10, description="Retries of each request.")
+
+
 class DeviceConfig(Section):
     name: str = Field(default="", description="Human name shown in the UI and Home Assistant.")
     kind: DeviceKind = Field(description="How the meter is read.")
     model: str = Field(default="", description="Meter make and model, for display.")
     ocr: OcrConfig | None = Field(default=None, description="OCR settings (camera devices).")
+    serial: SerialPortConfig | None = Field(
+        default=None,
+        description="Serial port the gateway reads this meter on (P1, RS-485); none: its "
+        "data arrives over MQTT from an ESP32.",
+    )
+    rs485: Rs485Config | None = Field(
+        default=None, description="Polling of an RS-485 meter (dlt645 devices with a serial port)."
+    )
 
     @model_validator(mode="after")
     def _camera_has_ocr(self) -> "DeviceConfig":
         if self.kind == "camera" and self.ocr is None:
             return self.model_copy(update={"ocr": OcrConfig()})
+        return self
+
+    @model_validator(mode="after")
+    def _polled_meter_has_rs485(self) -> "DeviceConfig":
+        if self.kind == "dlt645" and self.serial is not None and self.rs485 is None:
+            return self.model_copy(update={"rs485": Rs485Config()})
         return self

@@ -30,8 +30,24 @@ class SimulatedP1Meter(Section):
     solar_w: float = Field(default=0.0, ge=0, description="Peak solar export power.")
 
 
+class SimulatedDlt645Meter(Section):
+    type: Literal["dlt645"] = "dlt645"
+    link: str = Field(
+        description="Path of a link the simulator makes to its pseudo-terminal; the "
+        "device's serial.port points here."
+    )
+    address: str = Field(
+        default="000012345678", pattern=r"^[0-9]{12}$", description="Meter address (12 digits)."
+    )
+    edition: Literal["1997", "2007"] = Field(default="1997", description="DL/T 645 edition.")
+    load_w: float = Field(default=600.0, ge=0, description="Mean household load.")
+    time_scale: float = Field(
+        default=1.0, gt=0, description="Simulated seconds per real second (speeds up use)."
+    )
+
+
 class SimulatorConfig(Section):
     enabled: bool = Field(default=False, description="Run the simulated devices.")
-    meters: dict[str, SimulatedPrepaidMeter | SimulatedP1Meter] = Field(
+    meters: dict[str, SimulatedPrepaidMeter | SimulatedP1Meter | SimulatedDlt645Meter] = Field(
         default_factory=dict, description="Simulated meter per device id."
     )
