@@ -26,6 +26,9 @@ SERVICES: dict[str, ServiceEntry] = {
         "services.capture_gateway.service", True, "device edge: DSMR telegrams → readings"
     ),
     "web": ServiceEntry("services.web.service", False, "web page and REST API"),
+    "notifier": ServiceEntry(
+        "services.notifier.service", False, "Telegram bot: /cektoken, schedules, alerts"
+    ),
     "simulator": ServiceEntry(
         "services.simulator.service", False, "virtual prepaid camera meter and P1 meter"
     ),

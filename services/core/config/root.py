@@ -8,6 +8,7 @@ from .mqtt import MqttConfig
 from .service import HealthConfig, LoggingConfig
 from .simulator import SimulatorConfig
 from .storage import StorageConfig
+from .telegram import TelegramConfig
 from .web import WebConfig
 
 
@@ -21,6 +22,9 @@ class MeterhubConfig(Section):
     )
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="/healthz listener.")
+    telegram: TelegramConfig = Field(
+        default_factory=TelegramConfig, description="Telegram bot: commands, schedules, alerts."
+    )
     homeassistant: HomeAssistantConfig = Field(
         default_factory=HomeAssistantConfig, description="Home Assistant MQTT discovery."
     )

@@ -1,0 +1,1 @@
+"""Telegram bot: /cektoken and friends, daily checks, alerts, photos and charts."""

@@ -1,0 +1,141 @@
+"""A balance check: ask the camera for a photo now, wait for its reading, say what it showed.
+
+Used by /cektoken and by the scheduled checks (one capture serves every chat due at the
+same minute). What the camera did not answer, or what OCR refused, is said as such with
+the last known value and its age; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..core.config import MeterhubConfig
+from ..core.messages import CaptureRequest, Reading, Rejected
+from ..core.quantities import QuantityKind, quantity
+from ..core.runtime import Bus
+from ..core.runtime.logs import kv
+from ..storage.queries import ReadingQueries
+from .clock import Clock
+from .lang import Texts
+from .meters import MeterWatch, Seen
+from .usage import UsageQueries
+
+log = logging.getLogger("meterhub.notifier")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    device: str
+    key: str  # the quantity the camera reads
+    fresh: Seen | None  # what the camera just showed
+    reason: str | None  # why OCR refused the photo
+    last: Seen | None  # last known value, when there is no fresh one
+    daily_use: float | None
+    timeout_s: float
+    now: datetime
+
+
+def prepaid_devices(config: MeterhubConfig) -> dict[str, str]:
+    """Camera meters whose display is a prepaid balance: device id → quantity."""
+    return {
+        device: settings.ocr.quantity
+        for device, settings in config.devices.items()
+        if settings.kind == "camera"
+        and settings.ocr is not None
+        and quantity(settings.ocr.quantity).kind is QuantityKind.BALANCE
+    }
+
+
+class BalanceChecker:
+    def __init__(
+        self, config: MeterhubConfig, bus: Bus, watch: MeterWatch, usage: UsageQueries, clock: Clock
+    ) -> None:
+        self.config, self.bus, self.watch, self.usage, self.clock = config, bus, watch, usage, clock
+        self.devices = prepaid_devices(config)
+
+    def name(self, device: str) -> str:
+        settings = self.config.devices.get(device)
+        return (settings.name if settings else "") or device
+
+    async def check(self, device: str) -> Outcome:
+        key = self.devices[device]
+        request = CaptureRequest()
+        answer = self.watch.expect_capture(request.request_id)
+        await self.bus.publish(self.bus.topics.capture(device), request.to_payload())
+        timeout = self.config.telegram.capture_timeout_s
+        fresh: Seen | None = None
+        reason: str | None = None
+        try:
+            result = await asyncio.wait_for(answer, timeout)
+        except TimeoutError:
+            log.warning("camera did not answer", extra=kv(device=device, timeout_s=timeout))
+        else:
+            if isinstance(result, Reading) and key in result.values:
+                fresh = Seen(result.values[key], result.ts)
+            elif isinstance(result, Rejected):
+                reason = result.reason
+            else:
+                reason = f"the reading has no {key}"
+        now = self.clock.now()
+        return Outcome(
+            device=device,
+            key=key,
+            fresh=fresh,
+            reason=reason,
+            last=None if fresh else await self.last_known(device, key),
+            daily_use=await self.usage.daily_rate(device, key, now) if fresh else None,
+            timeout_s=timeout,
+            now=now,
+        )
+
+    async def last_known(self, device: str, key: str) -> Seen | None:
+        return (await self.known_values(device)).get(key)
+
+    async def known_values(self, device: str) -> dict[str, Seen]:
+        """Newest of what this bot saw on the bus and what storage kept, per quantity."""
+        values = await asyncio.to_thread(_stored_latest, self.config, device)
+        for key, seen in self.watch.view(device).values.items():
+            if key not in values or seen.ts >= values[key].ts:
+                values[key] = seen
+        return values
+
+    def describe(self, outcome: Outcome, t: Texts) -> str:
+        lines: list[str] = []
+        if outcome.fresh is not None:
+            lines.append(t.say("balance", value=t.quantity(outcome.key, outcome.fresh.value)))
+            if outcome.daily_use:
+                days = outcome.fresh.value / outcome.daily_use
+                use = t.quantity(outcome.key, outcome.daily_use)
+                lines.append(t.say("days_left", days=t.number(days, 1), use=use))
+        else:
+            if outcome.reason is not None:
+                lines += [t.say("read_failed"), t.say("reason", reason=outcome.reason)]
+            else:
+                lines.append(t.say("camera_silent", seconds=t.number(outcome.timeout_s, 0)))
+            if outcome.last is not None:
+                age = (outcome.now - outcome.last.ts).total_seconds()
+                value = t.quantity(outcome.key, outcome.last.value)
+                lines.append(t.say("last_known", value=value, age=t.age(age)))
+            else:
+                lines.append(t.say("no_value_yet"))
+        if len(self.devices) > 1:
+            lines.append(t.say("of_device", name=self.name(outcome.device)))
+        return "\n".join(lines)
+
+
+def _stored_latest(config: MeterhubConfig, device: str) -> dict[str, Seen]:
+    queries = ReadingQueries(config.storage.sqlite_path)
+    try:
+        latest = queries.latest(device) or {}
+    except sqlite3.Error:  # no store yet, or storage has not made its tables
+        return {}
+    finally:
+        queries.close()
+    return {
+        key: Seen(value["value"], datetime.fromisoformat(value["ts"].replace("Z", "+00:00")))
+        for key, value in latest.get("values", {}).items()
+    }

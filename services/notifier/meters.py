@@ -1,0 +1,153 @@
+"""What the bot knows about the meters, learnt from the bus as it goes by.
+
+Readings, rejections, availability, alarms and token states arrive here; whoever asked
+for a capture or typed a token waits on a future keyed by its ``request_id``.
+Handlers only update memory and hand events on: anything slow runs elsewhere, so the
+bus is never held up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..core.messages import Alarm, InvalidMessage, Reading, Rejected, TokenState
+from ..core.runtime import Bus, IncomingMessage
+from ..core.runtime.logs import kv
+from .clock import Clock
+
+log = logging.getLogger("meterhub.notifier")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One quantity's newest value and the time the meter showed it."""
+
+    value: float
+    ts: datetime
+
+
+@dataclass
+class DeviceView:
+    values: dict[str, Seen] = field(default_factory=dict)
+    heard_at: datetime | None = None  # by our clock: when anything last came from it
+    available: bool | None = None
+
+
+class MeterEvents:
+    """What the alerts listen to; the defaults ignore everything."""
+
+    async def reading(self, reading: Reading) -> None: ...
+
+    async def rejected(self, device: str, rejected: Rejected) -> None: ...
+
+    async def alarm(self, device: str, alarm: Alarm) -> None: ...
+
+
+TokenListener = Callable[[TokenState], Awaitable[None]]
+
+
+class MeterWatch:
+    def __init__(self, bus: Bus, clock: Clock, events: MeterEvents | None = None) -> None:
+        self.bus, self.clock = bus, clock
+        self.events = events or MeterEvents()
+        self.devices: dict[str, DeviceView] = {}
+        self._captures: dict[str, asyncio.Future[Reading | Rejected]] = {}
+        self._tokens: dict[str, TokenListener] = {}
+
+    def subscribe(self) -> None:
+        topics = self.bus.topics
+        table: dict[str, Callable[[IncomingMessage], Awaitable[None]]] = {
+            topics.all_devices("reading"): self._on_reading,
+            topics.all_devices("rejected"): self._on_rejected,
+            topics.all_devices("availability"): self._on_availability,
+            topics.all_devices("alarm"): self._on_alarm,
+            topics.all_devices("token_state"): self._on_token_state,
+        }
+        for topic_filter, handler in table.items():
+            self.bus.subscribe(topic_filter, handler)
+
+    def view(self, device: str) -> DeviceView:
+        return self.devices.setdefault(device, DeviceView())
+
+    # --- waiting for answers --------------------------------------------------------
+    def expect_capture(self, request_id: str) -> asyncio.Future[Reading | Rejected]:
+        """Register before publishing ``cmd/capture``, so a fast answer is not missed."""
+        future: asyncio.Future[Reading | Rejected] = asyncio.get_running_loop().create_future()
+        self._captures[request_id] = future
+        future.add_done_callback(lambda _: self._captures.pop(request_id, None))
+        return future
+
+    def follow_token(self, request_id: str, listener: TokenListener) -> None:
+        self._tokens[request_id] = listener
+
+    def unfollow_token(self, request_id: str) -> None:
+        self._tokens.pop(request_id, None)
+
+    # --- bus handlers ---------------------------------------------------------------
+    async def _on_reading(self, message: IncomingMessage) -> None:
+        try:
+            reading = Reading.from_payload(message.payload)
+        except InvalidMessage as error:
+            log.debug("unreadable reading", extra=kv(topic=message.topic, reason=error))
+            return
+        view = self.view(reading.device)
+        view.heard_at = self.clock.now()
+        for quantity, value in reading.values.items():
+            known = view.values.get(quantity)
+            if known is None or reading.ts >= known.ts:
+                view.values[quantity] = Seen(value, reading.ts)
+        self._resolve(reading.request_id, reading)
+        await self.events.reading(reading)
+
+    async def _on_rejected(self, message: IncomingMessage) -> None:
+        device = self._device(message.topic)
+        try:
+            rejected = Rejected.from_payload(message.payload)
+        except InvalidMessage:
+            return
+        self.view(device).heard_at = self.clock.now()
+        self._resolve(_request_id_of(rejected.reading), rejected)
+        await self.events.rejected(device, rejected)
+
+    async def _on_availability(self, message: IncomingMessage) -> None:
+        state = message.payload.decode(errors="replace").strip()
+        if state in ("online", "offline"):
+            self.view(self._device(message.topic)).available = state == "online"
+
+    async def _on_alarm(self, message: IncomingMessage) -> None:
+        try:
+            alarm = Alarm.from_payload(message.payload)
+        except InvalidMessage as error:
+            log.debug("unreadable alarm", extra=kv(topic=message.topic, reason=error))
+            return
+        await self.events.alarm(self._device(message.topic), alarm)
+
+    async def _on_token_state(self, message: IncomingMessage) -> None:
+        try:
+            state = TokenState.from_payload(message.payload)
+        except InvalidMessage:
+            return
+        listener = self._tokens.get(state.request_id)
+        if listener is not None:
+            await listener(state)
+
+    def _resolve(self, request_id: str | None, answer: Reading | Rejected) -> None:
+        future = self._captures.get(request_id or "")
+        if future is not None and not future.done():
+            future.set_result(answer)
+
+    def _device(self, topic: str) -> str:
+        return self.bus.topics.device_of(topic)
+
+
+def _request_id_of(refused: Any) -> str | None:
+    """Rejections carry what was refused; the OCR worker puts the frame's request_id there."""
+    if isinstance(refused, dict):
+        value = refused.get("request_id")
+        return value if isinstance(value, str) else None
+    return None

@@ -1,0 +1,137 @@
+"""The bot under test: real broker, real python-telegram-bot, a local fake Bot API, a clock
+the test drives, and a test-side bus playing the meters and the keypad."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.core.config import MeterhubConfig
+from services.core.runtime import Bus, ServiceSpec, run_services
+from services.core.runtime.health import Health
+from services.notifier.service import run_notifier
+from services.registry import service_spec
+from tests.bus_helpers import Collector, running_bus
+from tests.conftest import make_config
+from tests.fake_telegram import TOKEN, FakeBotApi
+
+OWNER = 1001  # the allowlisted chat
+FAMILY = -2002  # an allowlisted group chat
+STRANGER = 3003
+# 11:59 in Jakarta on a Sunday: the default 12:00 check is a minute away.
+START = datetime(2026, 11, 22, 4, 59, tzinfo=UTC)
+PLN_CAMERA = {
+    "pln": {"name": "PLN", "kind": "camera", "ocr": {"digits": 6, "decimals": 2}},
+}
+
+
+class FakeClock:
+    """Time moves only when the test says so; sleepers whose time has come wake up."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
+
+    def now(self) -> datetime:
+        return self._now
+
+    async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
+        if self._now >= when:
+            return
+        due: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (when, due)
+        self._sleepers.append(entry)
+        waits: list[asyncio.Future[Any]] = [due]
+        if wake is not None:
+            waits.append(asyncio.ensure_future(wake.wait()))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+            self._sleepers.remove(entry)
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+        for when, due in self._sleepers:
+            if when <= self._now and not due.done():
+                due.set_result(None)
+
+
+@dataclass
+class Rig:
+    api: FakeBotApi
+    clock: FakeClock
+    config: MeterhubConfig
+    meters: Bus  # the test's own connection: plays devices and token_entry
+    bus_seen: Collector
+    health: Health
+
+    async def say(self, text: str, chat: int = OWNER) -> None:
+        await self.api.user_says(chat, text)
+
+    async def reply(self, text: str, contains: str, chat: int = OWNER, timeout: float = 10.0):
+        """Send ``text`` as the user and wait for the bot's answer containing ``contains``."""
+        await self.say(text, chat)
+        return await self.api.wait_sent(chat, contains, timeout)
+
+
+RigFactory = Callable[..., Awaitable[Rig]]
+
+
+@pytest.fixture
+async def start_bot(broker, tmp_path: Path) -> AsyncIterator[RigFactory]:
+    stack = contextlib.AsyncExitStack()
+    runs: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+
+    async def start(
+        telegram: dict[str, Any] | None = None,
+        devices: dict[str, Any] | None = None,
+        services: tuple[str, ...] = (),
+        clock: FakeClock | None = None,
+        **sections: Any,
+    ) -> Rig:
+        api = await FakeBotApi().start()
+        stack.push_async_callback(api.stop)
+        settings = {
+            "bot_token": TOKEN,
+            "api_base_url": api.base_url,
+            "api_file_url": api.file_url,
+            "allowed_chat_ids": [OWNER, FAMILY],
+            "poll_timeout_s": 2,
+            "capture_timeout_s": 5,
+            **(telegram or {}),
+        }
+        config = make_config(
+            broker,
+            tmp_path / "data",
+            devices=devices or PLN_CAMERA,
+            telegram=settings,
+            **sections,
+        )
+        clock = clock or FakeClock(START)
+        specs = [ServiceSpec("notifier", lambda ctx: run_notifier(ctx, clock))]
+        specs += [service_spec(name) for name in services]
+        health, stop = Health(), asyncio.Event()
+        task = asyncio.create_task(run_services(config, specs, stop=stop, health=health))
+        runs.append((stop, task))
+        seen = Collector()
+        meters = await stack.enter_async_context(
+            running_bus(config.mqtt, "test-meters", {"meterhub/#": seen})
+        )
+        await asyncio.wait_for(health.wait_connected("notifier"), 10)
+        await api.wait_for(lambda c: c.method == "setMyCommands")
+        return Rig(api, clock, config, meters, seen, health)
+
+    yield start
+    for stop, task in runs:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+    await stack.aclose()

@@ -1,0 +1,66 @@
+"""Who the bot serves, and what it says to input it cannot use."""
+
+from __future__ import annotations
+
+from tests.notifier.conftest import FAMILY, OWNER, STRANGER
+
+
+async def test_stranger_gets_one_polite_refusal_and_nothing_else(start_bot, caplog):
+    rig = await start_bot()
+    refusal = await rig.reply("/cektoken", "pribadi", chat=STRANGER)
+    assert str(STRANGER) in refusal.text
+    await rig.say("/status", chat=STRANGER)
+    await rig.say("/token 12345678901234567890", chat=STRANGER)
+    # The owner's next command is answered after the stranger's were handled: by then a
+    # second refusal would have been sent.
+    await rig.reply("/help", "/cektoken", chat=OWNER)
+    assert [c.text for c in rig.api.sent_to(STRANGER)] == [refusal.text]
+    assert not any(c.method == "sendMessage" and "cmd/capture" in c.text for c in rig.api.calls)
+    assert not [m for m in rig.bus_seen.messages if m.topic.endswith("/cmd/capture")]
+    assert any(
+        "refused chat" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records
+    )
+
+
+async def test_help_lists_every_command_with_the_original_aliases(start_bot):
+    rig = await start_bot()
+    help_text = (await rig.reply("/help", "Meterhub")).text
+    for name in (
+        "/cektoken",
+        "/balance",
+        "/kirimgambar",
+        "/setjadwal",
+        "/schedule",
+        "/token",
+        "/status",
+        "/photo",
+        "/history",
+        "/peak",
+        "/language",
+    ):
+        assert name in help_text
+    menus = [c for c in rig.api.calls if c.method == "setMyCommands"]
+    assert {c.params.get("language_code") for c in menus} >= {None, "id", "en"}
+    assert all(len(c.params["commands"]) >= 10 for c in menus)
+
+
+async def test_malformed_commands_get_usage_never_a_stack_trace(start_bot):
+    rig = await start_bot()
+    cases = {
+        "/setjadwal 25:99": "❌ Format salah. Gunakan:\n/setjadwal 12:00 23:59",
+        "/setjadwal": "❌ Format salah. Gunakan:\n/setjadwal 12:00 23:59",
+        "/token 1234": "/token 1234 5678 9012 3456 7890",
+        "/token 1234567890123456789x": "20 angka",
+        "/schedule blah": "/schedule add 12:00",
+        "/schedule add 7pm": "/schedule add 12:00",
+        "/language klingon": "/language en",
+        "/status nosuchmeter": "Meter tidak dikenal",
+        "/history a b": "/history",
+        "/frobnicate": "Perintah tidak dikenal",
+        "just some words": "/help",
+    }
+    for text, expected in cases.items():
+        answer = await rig.reply(text, expected, chat=FAMILY)
+        assert "Traceback" not in answer.text and "Error" not in answer.text
+    assert not [c for c in rig.api.sent_to(FAMILY) if "kesalahan" in c.text]
+    assert rig.health.buses["notifier"].stats.handler_errors == 0
