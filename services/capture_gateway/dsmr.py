@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from dsmr_parser import telegram_specifications
 from dsmr_parser.objects import Telegram
+from dsmr_parser.value_types import timestamp as dsmr_timestamp
 
 MAX_TELEGRAM_BYTES = 8 * 1024
 
@@ -27,13 +28,26 @@ class InvalidTelegram(ValueError):
 
 
 @dataclass(frozen=True)
+class PeakRecord:
+    """One month of the meter's 0-0:98.1.0 history: the month ends at ``month_end``."""
+
+    month_end: datetime
+    occurred: datetime | None
+    watts: float
+
+
+@dataclass(frozen=True)
 class ParsedTelegram:
-    ts: datetime  # the meter's own clock, UTC
+    ts: datetime  # the meter's own clock, UTC (DSMR 2.2/3: the time it was received)
     values: dict[str, float]
     meter_id: str | None
+    month_peak_at: datetime | None = None  # 1-0:1.6.0's stamp (the peak quarter's end)
+    peak_history: tuple[PeakRecord, ...] = ()
+    checked: bool = True  # CRC verified (DSMR 2.2/3 telegrams carry none)
 
 
 # --- CRC-16/ARC (reflected poly 0x8005, init 0), the checksum DSMR 4+ puts after '!' ---
+
 
 def _crc_table() -> tuple[int, ...]:
     table = []
@@ -72,33 +86,27 @@ _CONTRIBUTIONS: dict[str, tuple[tuple[str, Decimal], ...]] = {
     "ELECTRICITY_USED_TARIFF_1": (("energy_import_t1_kwh", _ONE), ("energy_import_kwh", _ONE)),
     "ELECTRICITY_USED_TARIFF_2": (("energy_import_t2_kwh", _ONE), ("energy_import_kwh", _ONE)),
     "ELECTRICITY_DELIVERED_TARIFF_1": (
-        ("energy_export_t1_kwh", _ONE), ("energy_export_kwh", _ONE),
+        ("energy_export_t1_kwh", _ONE),
+        ("energy_export_kwh", _ONE),
     ),
     "ELECTRICITY_DELIVERED_TARIFF_2": (
-        ("energy_export_t2_kwh", _ONE), ("energy_export_kwh", _ONE),
+        ("energy_export_t2_kwh", _ONE),
+        ("energy_export_kwh", _ONE),
     ),
     "CURRENT_ELECTRICITY_USAGE": (("power_import_w", _KW), ("power_w", _KW)),
     "CURRENT_ELECTRICITY_DELIVERY": (("power_export_w", _KW), ("power_w", -_KW)),
     "BELGIUM_CURRENT_AVERAGE_DEMAND": (("quarter_avg_power_w", _KW),),
     "BELGIUM_MAXIMUM_DEMAND_MONTH": (("month_peak_power_w", _KW),),
-    **{
-        f"INSTANTANEOUS_VOLTAGE_L{p}": ((f"voltage_l{p}_v", _ONE),) for p in (1, 2, 3)
-    },
-    **{
-        f"INSTANTANEOUS_CURRENT_L{p}": ((f"current_l{p}_a", _ONE),) for p in (1, 2, 3)
-    },
-    **{
-        f"INSTANTANEOUS_ACTIVE_POWER_L{p}_POSITIVE": ((f"power_l{p}_w", _KW),) for p in (1, 2, 3)
-    },
-    **{
-        f"INSTANTANEOUS_ACTIVE_POWER_L{p}_NEGATIVE": ((f"power_l{p}_w", -_KW),)
-        for p in (1, 2, 3)
-    },
+    **{f"INSTANTANEOUS_VOLTAGE_L{p}": ((f"voltage_l{p}_v", _ONE),) for p in (1, 2, 3)},
+    **{f"INSTANTANEOUS_CURRENT_L{p}": ((f"current_l{p}_a", _ONE),) for p in (1, 2, 3)},
+    **{f"INSTANTANEOUS_ACTIVE_POWER_L{p}_POSITIVE": ((f"power_l{p}_w", _KW),) for p in (1, 2, 3)},
+    **{f"INSTANTANEOUS_ACTIVE_POWER_L{p}_NEGATIVE": ((f"power_l{p}_w", -_KW),) for p in (1, 2, 3)},
 }
 
 # M-Bus devices (EN 13757-3 device type) → quantity of their meter reading.
 _MBUS_QUANTITIES = {3: "gas_m3", 7: "water_m3"}
 _MBUS_DEFAULT_TYPE = 3  # a device that does not state its type is the gas meter
+_LEGACY_GAS_NAME = "GAS_METER_READING"  # DSMR 2.2/3: reading on the line after 0-n:24.3.0
 # Names differ between specifications; the first present wins.
 _MBUS_READING_NAMES = ("MBUS_METER_READING", "HOURLY_GAS_METER_READING")
 _MBUS_TYPE_NAMES = ("MBUS_DEVICE_TYPE", "DEVICE_TYPE")
@@ -108,14 +116,24 @@ _TIMESTAMP_NAME = "P1_MESSAGE_TIMESTAMP"
 # Only these objects are parsed: a malformed line we do not use (the Belgian 13-month peak
 # history, a text message) must not cost the reading.
 _NEEDED = {
-    *_CONTRIBUTIONS, *_MBUS_READING_NAMES, *_MBUS_TYPE_NAMES, *_METER_ID_NAMES, _TIMESTAMP_NAME,
+    *_CONTRIBUTIONS,
+    *_MBUS_READING_NAMES,
+    *_MBUS_TYPE_NAMES,
+    *_METER_ID_NAMES,
+    _TIMESTAMP_NAME,
+    _LEGACY_GAS_NAME,
 }
 
 # Which dsmr-parser specification reads a telegram: the first whose marker line is present.
 _SPECIFICATIONS: tuple[tuple[re.Pattern[str], Specification], ...] = (
     # 0-0:96.1.4 is the Belgian e-MUCS version line.
     (re.compile(r"^\d-\d:96\.1\.4\(", re.MULTILINE), telegram_specifications.BELGIUM_FLUVIUS),
+    # 1-3:0.2.8 is the DSMR version: 4.x meters send 40/42.
+    (re.compile(r"^1-3:0\.2\.8\(4\d\)", re.MULTILINE), telegram_specifications.V4),
 )
+# DSMR 2.2 and 3 send no version line and no CRC: a telegram without a CRC must be one.
+_LEGACY_SPECIFICATION: Specification = telegram_specifications.V2_2
+_VERSION_LINE = re.compile(r"^(?:1-3:0\.2\.8|\d-\d:96\.1\.4)\(", re.MULTILINE)
 _FALLBACK_SPECIFICATION: Specification = telegram_specifications.V5
 
 _HEADER = re.compile(r"/[A-Za-z]{3}\d")  # '/' + manufacturer code + baud-rate digit
@@ -129,8 +147,12 @@ def pick_specification(text: str) -> Specification:
     return _FALLBACK_SPECIFICATION
 
 
-def _frame(text: str) -> str:
-    """The telegram from '/' to its CRC line, CRC checked; raises with the reason."""
+def _frame(text: str) -> tuple[str, bool]:
+    """The telegram from '/' to its CRC line, CRC checked; raises with the reason.
+
+    Returns the framed text and whether a CRC was checked: DSMR 2.2/3 telegrams end at
+    '!' with none, and are accepted without one only when they carry no version line.
+    """
     if not text.strip():
         raise InvalidTelegram("empty telegram")
     size = len(text.encode("utf-8"))
@@ -146,6 +168,8 @@ def _frame(text: str) -> str:
         raise InvalidTelegram("truncated telegram (no '!' CRC line)")
     body = text[: end + 1]
     crc = _CRC.match(text, end + 1)
+    if crc is None and not text[end + 1 :].strip() and not _VERSION_LINE.search(body):
+        return f"{body}\r\n", False
     if crc is None:
         found = text[end + 1 : end + 9].strip()
         raise InvalidTelegram(f"no CRC after '!' (found {found!r}, want 4 hex digits)")
@@ -154,7 +178,7 @@ def _frame(text: str) -> str:
     said, computed = int(crc.group(), 16), crc16(body.encode("ascii"))
     if said != computed:
         raise InvalidTelegram(f"CRC mismatch (telegram says {said:04X}, computed {computed:04X})")
-    return f"{body}{computed:04X}\r\n"
+    return f"{body}{computed:04X}\r\n", True
 
 
 def _parse_objects(framed: str, specification: Specification) -> Telegram:
@@ -174,7 +198,8 @@ def _parse_objects(framed: str, specification: Specification) -> Telegram:
             except Exception:  # ParseError, and bare errors from values (decimal, index)
                 raise InvalidTelegram(f"unreadable line {line.strip()!r}") from None
             telegram.add(
-                obis_reference=item["obis_reference"], dsmr_object=parsed,
+                obis_reference=item["obis_reference"],
+                dsmr_object=parsed,
                 obis_name=item["value_name"],
             )
     return telegram
@@ -220,20 +245,69 @@ def _values(telegram: Any) -> dict[str, float]:
             continue
         for key, factor in contributions:
             sums[key] = sums.get(key, Decimal(0)) + Decimal(item.value) * factor
+    legacy_gas = getattr(telegram, _LEGACY_GAS_NAME, None)
+    if legacy_gas is not None and legacy_gas.value is not None:
+        sums["gas_m3"] = Decimal(legacy_gas.value)
     sums.update(_mbus_values(telegram))
     return {key: float(value) for key, value in sums.items()}
 
 
-def parse_telegram(text: str, *, specification: Specification | None = None) -> ParsedTelegram:
-    """Read one P1 telegram (CRC required); ``specification`` defaults to one picked by content."""
-    framed = _frame(text)
-    telegram = _parse_objects(framed, specification or pick_specification(framed))
+def parse_telegram(
+    text: str,
+    *,
+    specification: Specification | None = None,
+    received: datetime | None = None,
+) -> ParsedTelegram:
+    """Read one P1 telegram; ``specification`` defaults to one picked by content.
+
+    A CRC is required from DSMR 4 on. DSMR 2.2/3 telegrams have neither CRC nor clock:
+    they take ``received`` (default: now) as their time.
+    """
+    framed, checked = _frame(text)
+    if specification is None:
+        specification = pick_specification(framed) if checked else _LEGACY_SPECIFICATION
+    telegram = _parse_objects(framed, specification)
     stamp = getattr(telegram, _TIMESTAMP_NAME, None)
-    if stamp is None:
+    if stamp is None and checked:
         raise InvalidTelegram("no 0-0:1.0.0 timestamp")
-    if stamp.value is None:
+    if stamp is not None and stamp.value is None:
         raise InvalidTelegram("unreadable 0-0:1.0.0 timestamp")
+    ts = stamp.value if stamp is not None else received or datetime.now(UTC)
     values = _values(telegram)
     if not values:
         raise InvalidTelegram("no known quantities in telegram")
-    return ParsedTelegram(ts=stamp.value, values=values, meter_id=_meter_id(telegram))
+    peak = getattr(telegram, "BELGIUM_MAXIMUM_DEMAND_MONTH", None)
+    return ParsedTelegram(
+        ts=ts,
+        values=values,
+        meter_id=_meter_id(telegram),
+        month_peak_at=getattr(peak, "datetime", None) if peak is not None else None,
+        peak_history=peak_history(framed),
+        checked=checked,
+    )
+
+
+# 0-0:98.1.0(n)(1-0:1.6.0)(1-0:1.6.0)(month end)(when)(kW)… — read apart from dsmr-parser,
+# leniently: meters fill unused months with impossible stamps (632525252525W), and a bad
+# entry must cost only itself, never the reading.
+_HISTORY_LINE = re.compile(r"^\d-\d:98\.1\.0\(\d+\)\([^)]*\)\([^)]*\)(.*)$", re.MULTILINE)
+_HISTORY_ENTRY = re.compile(r"\((\d{12}[SW])\)\((\d{12}[SW])\)\((\d+(?:\.\d+)?)\*kW\)")
+
+
+def _stamp(text: str) -> datetime | None:
+    try:
+        return dsmr_timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def peak_history(framed: str) -> tuple[PeakRecord, ...]:
+    line = _HISTORY_LINE.search(framed)
+    if line is None:
+        return ()
+    records = []
+    for month_end, occurred, kw in _HISTORY_ENTRY.findall(line.group(1)):
+        end = _stamp(month_end)
+        if end is not None:
+            records.append(PeakRecord(end, _stamp(occurred), float(Decimal(kw) * 1000)))
+    return tuple(records)

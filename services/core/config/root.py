@@ -2,6 +2,7 @@ from pydantic import Field, model_validator
 
 from ..topics import is_device_id
 from .base import Section
+from .capacity import CapacityConfig
 from .devices import DeviceConfig
 from .homeassistant import HomeAssistantConfig
 from .mqtt import MqttConfig
@@ -22,6 +23,9 @@ class MeterhubConfig(Section):
     )
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="/healthz listener.")
+    capacity: CapacityConfig = Field(
+        default_factory=CapacityConfig, description="Capacity tariff: quarter demand and peaks."
+    )
     telegram: TelegramConfig = Field(
         default_factory=TelegramConfig, description="Telegram bot: commands, schedules, alerts."
     )
