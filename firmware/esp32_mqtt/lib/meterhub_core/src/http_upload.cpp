@@ -1,0 +1,67 @@
+#include "http_upload.h"
+
+#include <cstdlib>
+
+namespace meterhub {
+
+namespace {
+
+// A request id comes from the bus; a CR/LF in it must not start a header of its own.
+std::string header_safe(const std::string& value) {
+    std::string out = value;
+    for (auto& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '_';
+    return out;
+}
+
+}  // namespace
+
+bool parse_http_url(const std::string& url, HttpUrl* out, std::string* error) {
+    const std::string scheme = "http://";
+    if (url.compare(0, scheme.size(), scheme) != 0) {
+        *error = "upload URL '" + url + "' must start with http://";
+        return false;
+    }
+    const size_t host_start = scheme.size();
+    size_t path_start = url.find('/', host_start);
+    if (path_start == std::string::npos) path_start = url.size();
+    std::string authority = url.substr(host_start, path_start - host_start);
+    HttpUrl parsed;
+    const size_t colon = authority.rfind(':');
+    if (colon != std::string::npos) {
+        const std::string port = authority.substr(colon + 1);
+        char* end = nullptr;
+        const long value = std::strtol(port.c_str(), &end, 10);
+        if (port.empty() || *end != '\0' || value < 1 || value > 65535) {
+            *error = "upload URL '" + url + "' has a bad port";
+            return false;
+        }
+        parsed.port = static_cast<uint16_t>(value);
+        authority.resize(colon);
+    }
+    if (authority.empty() || authority.find('@') != std::string::npos) {
+        *error = "upload URL '" + url + "' needs a host (and no user:password@)";
+        return false;
+    }
+    parsed.host = authority;
+    parsed.path = path_start < url.size() ? url.substr(path_start) : "/";
+    *out = parsed;
+    return true;
+}
+
+std::string frame_upload_head(const HttpUrl& url, const std::string& device, const FrameProperties& frame,
+                              size_t length, const std::string& token) {
+    std::string head = "POST " + url.path + " HTTP/1.1\r\n";
+    head += "Host: " + url.host + (url.port == 80 ? "" : ":" + std::to_string(url.port)) + "\r\n";
+    head += "Content-Type: image/jpeg\r\n";
+    head += "Content-Length: " + std::to_string(length) + "\r\n";
+    head += "X-Meterhub-Device: " + device + "\r\n";
+    if (!frame.ts.empty()) head += "X-Meterhub-Ts: " + header_safe(frame.ts) + "\r\n";
+    head += "X-Meterhub-Frame-Id: " + header_safe(frame.frame_id) + "\r\n";
+    if (!frame.request_id.empty()) head += "X-Meterhub-Request-Id: " + header_safe(frame.request_id) + "\r\n";
+    if (!token.empty()) head += "Authorization: Bearer " + header_safe(token) + "\r\n";
+    head += "Connection: close\r\n\r\n";
+    return head;
+}
+
+}  // namespace meterhub

@@ -1,0 +1,30 @@
+#include "role_p1.h"
+
+namespace meterhub {
+
+P1Bridge::P1Bridge(SerialPort& port, MqttClient& mqtt, Log& log, std::string telegram_topic)
+    : port_(port), mqtt_(mqtt), log_(log), topic_(std::move(telegram_topic)) {}
+
+void P1Bridge::loop() {
+    uint8_t chunk[128];
+    int n;
+    while ((n = port_.read(chunk, sizeof chunk)) > 0) {
+        for (int i = 0; i < n; ++i) {
+            switch (framer_.feed(chunk[i])) {
+                case DsmrFramer::Event::None:
+                    break;
+                case DsmrFramer::Event::Error:
+                    ++stats_.bad;
+                    log_.line(("p1: telegram dropped reason=\"" + framer_.error() + "\"").c_str());
+                    break;
+                case DsmrFramer::Event::Telegram:
+                    ++stats_.telegrams;
+                    if (mqtt_.publish(topic_, framer_.telegram(), 1, false)) ++stats_.published;
+                    else ++stats_.unsent;
+                    break;
+            }
+        }
+    }
+}
+
+}  // namespace meterhub
