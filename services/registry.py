@@ -26,6 +26,9 @@ SERVICES: dict[str, ServiceEntry] = {
         "services.capture_gateway.service", True, "device edge: DSMR telegrams → readings"
     ),
     "web": ServiceEntry("services.web.service", False, "web page and REST API"),
+    "token_entry": ServiceEntry(
+        "services.token_entry.service", True, "tokens → keypad presses → balance verified"
+    ),
     "notifier": ServiceEntry(
         "services.notifier.service", False, "Telegram bot: /cektoken, schedules, alerts"
     ),

@@ -142,6 +142,13 @@ class TokenState(Message):
     request_id: str
     state: TokenStep
     detail: str = ""
+    ts: UtcTimestamp = Field(default_factory=utc_now, description="When this step was reached.")
+    balance_before_kwh: float | None = Field(
+        default=None, description="Balance known before typing (from typing on)."
+    )
+    balance_after_kwh: float | None = Field(
+        default=None, description="Balance read after typing (verified, or failed on it)."
+    )
 
 
 class KeypadCommand(Message):

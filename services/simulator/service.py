@@ -1,4 +1,8 @@
-"""Simulator service: each simulated meter runs as its firmware would, over the bus."""
+"""Simulator service: each simulated meter runs as its firmware would, over the bus.
+
+A prepaid meter has two devices sharing one meter model: the camera in front of its
+LCD and the keypad presser on its keys, so a token typed by one shows up in the other.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from ..core.messages import CaptureRequest, InvalidMessage, new_id, utc_now
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
+from .keypad import PrepaidKeypad
 from .lcd import encode_jpeg, render_lcd_frame
 from .p1 import P1MeterModel
 from .prepaid import JAKARTA, PrepaidMeterModel
@@ -103,12 +108,18 @@ class P1Bridge:
 
 async def main(ctx: ServiceContext) -> None:
     bus = ctx.bus
-    devices: list[PrepaidCamera | P1Bridge] = []
+    devices: list[PrepaidCamera | PrepaidKeypad | P1Bridge] = []
     for seed, (device, settings) in enumerate(ctx.config.simulator.meters.items()):
         if isinstance(settings, SimulatedPrepaidMeter):
             camera = PrepaidCamera(ctx, device, settings, seed)
             bus.subscribe(bus.topics.capture(device), camera.on_capture)
             devices.append(camera)
+            if settings.keypad.enabled:
+                keypad = PrepaidKeypad(
+                    bus, device, settings.keypad, camera.meter, ctx.config.storage.data_dir
+                )
+                bus.subscribe(bus.topics.device("keypad_cmd", device), keypad.on_command)
+                devices.append(keypad)
         else:
             devices.append(P1Bridge(bus, device, settings, seed))
     for device in ctx.config.simulator.meters:

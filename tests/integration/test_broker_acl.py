@@ -21,16 +21,19 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from services.core.broker_process import MosquittoProcess
+from services.core.topics import DEVICE_TOPICS, Topics
 
 MOSQUITTO_DIR = Path(__file__).resolve().parents[2] / "mosquitto"
 PASSWORDS = {
     "meterhub": "service-secret",
+    "meterhub-token": "token-secret",
     "homeassistant": "ha-secret",
     "pln": "pln-secret",
     "p1": "p1-secret",
 }
 PASSWORD_ENV = {
     "MQTT_PASSWORD": PASSWORDS["meterhub"],
+    "TOKEN_MQTT_PASSWORD": PASSWORDS["meterhub-token"],
     "HA_MQTT_PASSWORD": PASSWORDS["homeassistant"],
     "DEVICE_PASSWORD_PLN": PASSWORDS["pln"],
     "DEVICE_PASSWORD_P1": PASSWORDS["p1"],
@@ -207,6 +210,10 @@ def test_a_device_publishes_its_reading_to_the_shared_storage_group(connect) -> 
         ("homeassistant", "meterhub/pln/reading", "meterhub/pln/cmd/capture"),
         ("homeassistant", "meterhub/pln/keypad/cmd", "meterhub/pln/token/set"),
         ("homeassistant", "homeassistant/sensor/pln/x/config", "homeassistant/status"),
+        ("meterhub", "meterhub/pln/keypad/cmd", "meterhub/pln/token/state"),
+        ("meterhub-token", "meterhub/pln/reading", "meterhub/pln/keypad/cmd"),
+        ("meterhub-token", "meterhub/pln/token/set", "meterhub/pln/token/state"),
+        ("meterhub-token", "meterhub/service/web/availability", "meterhub/pln/cmd/capture"),
     ],
 )
 def test_a_user_publishes_only_where_the_acl_allows(
@@ -233,10 +240,24 @@ def test_a_device_reads_only_its_own_commands(connect, denied: str, allowed: str
     assert device.subscribe("meterhub/pln/cmd/#") == 1
     assert device.subscribe("meterhub/pln/keypad/cmd") == 1
     device.subscribe("meterhub/p1/#")  # granted or not, nothing may arrive through it
-    sender = connect("meterhub")
-    assert sender.publish(denied) == SUCCESS
-    assert sender.publish(allowed) == SUCCESS
+    # Only token_entry's user may send keypad commands.
+    senders = {"keypad/cmd": connect("meterhub-token"), "": connect("meterhub")}
+    for topic in (denied, allowed):
+        sender = next(s for part, s in senders.items() if part in topic)
+        assert sender.publish(topic) == SUCCESS
     assert device.wait_for_message(allowed) == [allowed]
+
+
+def test_the_services_user_writes_every_contract_topic_but_keypad_commands(
+    connect, service: Client
+) -> None:
+    """A topic added to services/core/topics.py needs its line in mosquitto/acl."""
+    services = connect("meterhub")  # `service` listens, so a granted publish has a reader
+    topics = Topics()
+    for kind in DEVICE_TOPICS:
+        expected = NOT_AUTHORIZED if kind == "keypad_cmd" else SUCCESS
+        assert services.publish(topics.device(kind, "pln")) == expected, kind
+    assert services.publish(topics.service_availability("storage")) == SUCCESS
 
 
 def test_make_passwords_refuses_when_a_password_is_missing(tmp_path: Path) -> None:
@@ -254,3 +275,12 @@ def test_make_passwords_refuses_a_name_that_is_not_a_device_id(tmp_path: Path) -
     assert made.returncode != 0
     assert "a/b" in made.stderr
     assert not (tmp_path / "passwd").exists()
+
+
+def test_make_passwords_keeps_the_token_user_for_token_entry(tmp_path: Path) -> None:
+    env = {**PASSWORD_ENV, "DEVICE_PASSWORD_METERHUB_TOKEN": "x"}
+    made = make_passwords(tmp_path / "passwd", env, "meterhub-token")
+    assert made.returncode != 0 and "reserved" in made.stderr
+    env = {k: v for k, v in PASSWORD_ENV.items() if k != "TOKEN_MQTT_PASSWORD"}
+    made = make_passwords(tmp_path / "passwd", env)
+    assert made.returncode != 0 and "TOKEN_MQTT_PASSWORD" in made.stderr

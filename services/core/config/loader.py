@@ -21,6 +21,9 @@ from .root import MeterhubConfig
 PLACEHOLDER = re.compile(r"\{([A-Z_][A-Z0-9_]*)\}")
 DEFAULT_CONFIG_NAME = "default.yml"
 Path_ = tuple[str | int, ...]
+# Values an environment variable sets for this process whatever the file says, so
+# containers sharing one file can differ (token_entry logs in as its own broker user).
+ENV_OVERRIDES: dict[str, Path_] = {"METERHUB_MQTT_USERNAME": ("mqtt", "username")}
 
 
 class ConfigError(Exception):
@@ -105,6 +108,7 @@ def load_config_text(text: str, source: str = "<config>") -> LoadedConfig:
         raise ConfigError("\n".join(tree.problems))
     if not isinstance(data, dict):
         raise ConfigError(f"{source}:1: the file must be a mapping of sections")
+    _override_from_environment(data)
     try:
         config = MeterhubConfig.model_validate(data)
     except ValidationError as error:
@@ -116,6 +120,18 @@ def load_config_text(text: str, source: str = "<config>") -> LoadedConfig:
             lines.append(f"{where}: {_dotted(path)}: {item['msg']}")
         raise ConfigError("\n".join(lines)) from None
     return LoadedConfig(config, source, tree.secret_paths)
+
+
+def _override_from_environment(data: dict[str, Any]) -> None:
+    for name, (*parents, last) in ENV_OVERRIDES.items():
+        if name not in os.environ:
+            continue
+        node = data
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[last] = os.environ[name]
 
 
 def default_config_text() -> str:

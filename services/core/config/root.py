@@ -10,6 +10,7 @@ from .service import HealthConfig, LoggingConfig
 from .simulator import SimulatorConfig
 from .storage import StorageConfig
 from .telegram import TelegramConfig
+from .token_entry import TokenEntryConfig
 from .web import WebConfig
 
 
@@ -23,6 +24,9 @@ class MeterhubConfig(Section):
     )
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="/healthz listener.")
+    token_entry: TokenEntryConfig = Field(
+        default_factory=TokenEntryConfig, description="Tokens typed into prepaid meters."
+    )
     capacity: CapacityConfig = Field(
         default_factory=CapacityConfig, description="Capacity tariff: quarter demand and peaks."
     )
@@ -41,4 +45,7 @@ class MeterhubConfig(Section):
         unknown = sorted(set(self.simulator.meters) - set(self.devices))
         if unknown:
             raise ValueError(f"simulator.meters names devices not in devices: {unknown}")
+        unknown = sorted(set(self.token_entry.devices) - set(self.devices))
+        if unknown:
+            raise ValueError(f"token_entry.devices names devices not in devices: {unknown}")
         return self

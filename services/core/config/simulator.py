@@ -3,6 +3,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import Section
+from .token_entry import KeypadLayout
 
 
 class FrameEffects(Section):
@@ -10,6 +11,22 @@ class FrameEffects(Section):
     noise: float = Field(default=0.0, ge=0, le=60, description="Sensor noise, grey levels.")
     perspective: float = Field(default=0.0, ge=0, le=0.2, description="Keystone skew, fraction.")
     glare: float = Field(default=0.0, ge=0, le=1, description="Strength of a specular spot.")
+
+
+class SimulatedKeypad(Section):
+    enabled: bool = Field(default=True, description="The meter has a keypad presser.")
+    layout: KeypadLayout = Field(
+        default_factory=KeypadLayout, description="Key symbols its solenoids answer to."
+    )
+    time_scale: float = Field(
+        default=1.0, gt=0, description="Commanded press and gap times are divided by this."
+    )
+    fail_after_keys: int | None = Field(
+        default=None, ge=0, description="Answer `error` (a jammed solenoid) after this many keys."
+    )
+    silent_after_keys: int | None = Field(
+        default=None, ge=0, description="Stop answering after this many keys (0: not at all)."
+    )
 
 
 class SimulatedPrepaidMeter(Section):
@@ -21,6 +38,9 @@ class SimulatedPrepaidMeter(Section):
         default=1.0, gt=0, description="Simulated seconds per real second (speeds up use)."
     )
     effects: FrameEffects = Field(default_factory=FrameEffects, description="Image degradations.")
+    keypad: SimulatedKeypad = Field(
+        default_factory=SimulatedKeypad, description="Solenoids on the meter's keypad."
+    )
 
 
 class SimulatedP1Meter(Section):

@@ -1,0 +1,212 @@
+"""Token entry service: ``token/set`` in, key presses out, the new balance checked.
+
+Requests are checked and queued here (a handler never waits for typing, so the bus keeps
+flowing); each meter's worker types its tokens one at a time. One instance per broker:
+two would type the same token twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from ..core.config import MeterhubConfig
+from ..core.config.token_entry import TokenKeypadConfig
+from ..core.messages import (
+    MAX_JSON_PAYLOAD_BYTES,
+    InvalidMessage,
+    KeypadAck,
+    Rejected,
+    TokenSet,
+    TokenStep,
+    new_id,
+)
+from ..core.quantities import QUANTITIES, QuantityKind
+from ..core.runtime import IncomingMessage
+from ..core.runtime.logs import kv
+from ..core.runtime.runner import ServiceContext
+from ..core.topics import is_device_id
+from .attempts import Attempt, AttemptStore
+from .balance import BalanceWatch
+from .tokens import TokenRefused, normalise_token
+from .worker import NOT_RETYPED, KeypadAcks, MeterWorker, Steps
+
+log = logging.getLogger("meterhub.token_entry")
+SOURCE = "token_entry"
+# How a refusal names an earlier attempt with the same token, by that attempt's state.
+ALREADY: dict[TokenStep, str] = {
+    "queued": "is already waiting to be typed",
+    "typing": "is being typed right now",
+    "typed": "was just typed and is being checked",
+    "verified": "was already entered",
+}
+
+
+def keypads(config: MeterhubConfig) -> dict[str, TokenKeypadConfig]:
+    """Meters that take tokens: those listed, and every camera meter showing a balance."""
+    found: dict[str, TokenKeypadConfig] = {}
+    for device, settings in config.devices.items():
+        listed = config.token_entry.devices.get(device)
+        shown = QUANTITIES.get(settings.ocr.quantity) if settings.ocr else None
+        if listed is not None:
+            found[device] = listed
+        elif shown is not None and shown.kind is QuantityKind.BALANCE:
+            found[device] = TokenKeypadConfig(balance_quantity=shown.key)
+    return found
+
+
+def _request_id_in(payload: bytes) -> str | None:
+    """The request id of a request too broken to parse, so its sender hears why."""
+    try:
+        value = json.loads(payload[:MAX_JSON_PAYLOAD_BYTES]).get("request_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+class TokenEntry:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.config, self.bus = ctx.config, ctx.bus
+        self.store = AttemptStore(ctx.config.storage.sqlite_path)
+        self.steps = Steps(self.bus, self.store)
+        self.acks = KeypadAcks()
+        found = keypads(ctx.config)
+        self.balances = BalanceWatch(self.bus, {d: k.balance_quantity for d, k in found.items()})
+        settings = ctx.config.token_entry
+        self.workers = {
+            device: MeterWorker(
+                device, keypad, settings, self.bus, self.steps, self.balances, self.acks
+            )
+            for device, keypad in found.items()
+        }
+        self._interrupted: list[Attempt] = []
+
+    def subscribe(self) -> None:
+        bus, topics = self.bus, self.bus.topics
+        handlers = {
+            "token_set": self.on_token_set,
+            "keypad_ack": self.on_keypad_ack,
+            "reading": self.balances.on_reading,
+            "state": self.balances.on_state,
+            "rejected": self.balances.on_rejected,
+        }
+        for kind, handler in handlers.items():
+            bus.subscribe(topics.all_devices(kind), handler)
+
+    def resume(self) -> None:
+        """Queue what the last run left: untouched tokens are typed, half-typed ones are not."""
+        for attempt in self.store.unfinished():
+            worker = self.workers.get(attempt.device)
+            if worker is not None and attempt.state != "typing":
+                worker.queue.put_nowait(attempt)
+                continue
+            attempt.state = "failed"
+            attempt.detail = (
+                f"typing was interrupted by a restart; {NOT_RETYPED}"
+                if worker is not None
+                else "this meter has no keypad in the config any more"
+            )
+            self.store.update(attempt)
+            self._interrupted.append(attempt)
+
+    async def announce_interrupted(self) -> None:
+        for attempt in self._interrupted:
+            await self.steps.publish(attempt)
+
+    async def on_token_set(self, message: IncomingMessage) -> None:
+        device = message.topic.split("/")[1]
+        if not is_device_id(device):
+            log.warning("token for a topic that names no device", extra=kv(topic=message.topic))
+            return
+        try:
+            request = TokenSet.from_payload(message.payload)
+        except InvalidMessage as error:
+            raw = message.payload[:200].decode("utf-8", errors="replace")
+            await self._refuse(device, _request_id_in(message.payload), "unknown", raw, str(error))
+            return
+        earlier = self.store.get(device, request.request_id)
+        if earlier is not None:  # a redelivery (QoS 1), or a sender reusing its ids
+            log.info("request seen before", extra=kv(device=device, request_id=earlier.request_id))
+            return
+        worker = self.workers.get(device)
+        try:
+            if device not in self.config.devices:
+                raise TokenRefused("unknown device (not in the config)")
+            if worker is None:
+                raise TokenRefused(f"meter {device} has no keypad (token_entry.devices)")
+            token = normalise_token(request.token)
+            taken = self.store.taken(device, token)
+            if taken is not None:
+                raise TokenRefused(
+                    f"this token {ALREADY[taken.state]} on this meter "
+                    f"(sent {taken.requested_at} from {taken.source})"
+                )
+        except TokenRefused as refused:
+            await self._refuse(device, request.request_id, request.source, request.token, refused)
+            return
+        ahead = worker.waiting
+        detail = f"{ahead} token(s) ahead" if ahead else "next to be typed"
+        attempt = self.store.add(
+            device, request.request_id, request.source, token, "queued", detail
+        )
+        if attempt is None:
+            return
+        await self.steps.publish(attempt)
+        worker.queue.put_nowait(attempt)
+
+    async def _refuse(
+        self,
+        device: str,
+        request_id: str | None,
+        source: str,
+        token: str,
+        reason: object,
+    ) -> None:
+        """Refused before any key: recorded, answered on token/state, and sent to ``rejected``."""
+        log.warning("token refused", extra=kv(device=device, request_id=request_id, reason=reason))
+        answer = self.store.add(
+            device, request_id or new_id(), source, token[:64], "failed", f"refused: {reason}"
+        )
+        if answer is not None and request_id is not None:
+            await self.steps.publish(answer)
+        rejected = Rejected(
+            device=device,
+            source=SOURCE,
+            reason=f"token refused: {reason}",
+            reading={"request_id": request_id, "source": source, "token": token[:64]},
+        )
+        await self.bus.publish(self.bus.topics.rejected(device), rejected.to_payload())
+
+    async def on_keypad_ack(self, message: IncomingMessage) -> None:
+        device = message.topic.split("/")[1]
+        try:
+            ack = KeypadAck.from_payload(message.payload)
+        except InvalidMessage as error:
+            if is_device_id(device):
+                await self.bus.publish(
+                    self.bus.topics.rejected(device),
+                    Rejected(
+                        device=device,
+                        source=SOURCE,
+                        reason=f"invalid keypad ack: {error}",
+                        reading=message.payload[:200].decode("utf-8", errors="replace"),
+                    ).to_payload(),
+                )
+            return
+        if not self.acks.deliver(device, ack):
+            log.info("keypad ack for no command being typed", extra=kv(device=device, id=ack.id))
+
+
+async def main(ctx: ServiceContext) -> None:
+    entry = TokenEntry(ctx)
+    entry.resume()
+    entry.subscribe()
+    try:
+        async with asyncio.TaskGroup() as group:
+            for worker in entry.workers.values():
+                group.create_task(worker.run(), name=f"token_entry:{worker.device}")
+            await entry.announce_interrupted()
+            await asyncio.Event().wait()
+    finally:
+        entry.store.close()
