@@ -117,6 +117,35 @@ class Rejected(Message):
     reading: Any = None
 
 
+class CapacityState(Message):
+    """Capacity tariff of one P1 meter after each telegram (``<dev>/capacity``, retained)."""
+
+    device: DeviceId
+    ts: UtcTimestamp = Field(description="Time of the telegram it follows.")
+    quarter_start: UtcTimestamp = Field(description="Start of the running fixed quarter.")
+    quarter_avg_power_w: float = Field(description="Average import so far in this quarter.")
+    predicted_quarter_power_w: float = Field(
+        description="The quarter's final average if the present power holds to its end."
+    )
+    new_peak_predicted: bool = Field(
+        description="The prediction beats the month peak (and the billing floor)."
+    )
+    month: str = Field(description="Local month, YYYY-MM.")
+    month_peak_power_w: float | None = Field(description="Highest quarter of the month so far.")
+    month_peak_at: UtcTimestamp | None = Field(description="End of the month's peak quarter.")
+    month_peak_source: Literal["meter", "computed"] | None = Field(
+        description="meter: the meter's 1-0:1.6.0; computed: from the quarters seen."
+    )
+    billed_average_w: float | None = Field(
+        description="Average of the last months' peaks, each at least the floor."
+    )
+    months_averaged: int = Field(description="Month peaks known and averaged (up to 12).")
+    floor_w: float = Field(description="Lowest month peak billed.")
+    estimated_cost_eur_year: float | None = Field(
+        description="billed_average × the configured price; none without a price."
+    )
+
+
 class OcrResult(Message):
     frame_id: str
     digits: str

@@ -30,6 +30,7 @@ DEVICE_TOPICS: dict[str, str] = {
     "keypad_cmd": "keypad/cmd",
     "keypad_ack": "keypad/ack",
     "alarm": "alarm",
+    "capacity": "capacity",  # capacity-tariff state of a P1 meter, retained
     "problem": "problem",
 }
 
@@ -82,6 +83,9 @@ class Topics:
 
     def telegram(self, device: str) -> str:
         return self.device("telegram", device)
+
+    def capacity(self, device: str) -> str:
+        return self.device("capacity", device)
 
     def state(self, device: str) -> str:
         return self.device("state", device)
