@@ -89,18 +89,22 @@ class Alerts(MeterEvents):
         self.rejected_in_a_row: dict[str, int] = {}
         self.last_beep: dict[str, datetime] = {}
         self.started = clock.now()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._outgoing: asyncio.Queue[tuple[str, Callable[[Texts], str]]] = asyncio.Queue()
 
     def _name(self, device: str) -> str:
         settings = self.config.devices.get(device)
         return (settings.name if settings else "") or device
 
     def _send(self, alert: str, device: str, words: Callable[[Texts], str]) -> None:
-        """Out in its own task: a slow Telegram must not hold up the bus."""
+        """Queued for ``deliver``: a slow Telegram must not hold up the bus, and alerts
+        reach the chat in the order they happened."""
         log.info("alert", extra=kv(alert=alert, device=device))
-        task = asyncio.get_running_loop().create_task(self.broadcast(alert, words))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._outgoing.put_nowait((alert, words))
+
+    async def deliver(self) -> None:
+        while True:
+            alert, words = await self._outgoing.get()
+            await self.broadcast(alert, words)
 
     # --- events from the bus -----------------------------------------------------------
     async def reading(self, reading: Reading) -> None:

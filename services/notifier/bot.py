@@ -97,6 +97,7 @@ class Notifier:
                 group.create_task(serve_updates(self.application, self.settings, menus, self.out))
                 group.create_task(self.scheduler.run())
                 group.create_task(self.alerts.watch_silence())
+                group.create_task(self.alerts.deliver())
         finally:
             self.store.close()
 
