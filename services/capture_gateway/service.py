@@ -2,6 +2,8 @@
 
 - P1: telegrams from the bus (ESP32 bridges) or a serial port → CRC check → readings.
 - RS-485: DL/T 645 meters polled on a serial port → readings, availability.
+- Cameras: MQTT, upload, snapshot, local camera and directory sources, their triggers,
+  throttle and duplicate check → frames (see cameras.py).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from ..core.runtime.runner import ServiceContext
+from .cameras import CameraEdge
 from .p1_path import P1Path
 from .rs485 import rs485_tasks
 
@@ -19,7 +22,8 @@ async def main(ctx: ServiceContext) -> None:
     bus, topics = ctx.bus, ctx.bus.topics
     p1 = P1Path(ctx)
     bus.subscribe(topics.shared(GROUP, topics.all_devices("telegram")), p1.on_telegram)
+    cameras = CameraEdge(ctx, GROUP)  # subscribes now, before the first await
     async with asyncio.TaskGroup() as group:
-        for task in [*p1.tasks(), *rs485_tasks(ctx)]:
+        for task in [*p1.tasks(), *rs485_tasks(ctx), *cameras.tasks()]:
             group.create_task(task)
         await asyncio.Event().wait()

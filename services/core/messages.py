@@ -25,6 +25,8 @@ from .quantities import QUANTITIES
 from .topics import DEVICE_ID_PATTERN
 
 MAX_JSON_PAYLOAD_BYTES = 64 * 1024
+# Largest camera frame anyone on the bus accepts (gateway caps are configured below it).
+MAX_FRAME_BYTES = 4 * 1024 * 1024
 
 
 class InvalidMessage(ValueError):

@@ -19,6 +19,7 @@ _DEVICE_ID = re.compile(DEVICE_ID_PATTERN)
 DEVICE_TOPICS: dict[str, str] = {
     "availability": "availability",
     "frame": "frame",
+    "frame_raw": "frame/raw",  # untrusted camera uploads; the gateway checks and forwards
     "telegram": "telegram",
     "reading": "reading",
     "state": "state",
@@ -80,6 +81,9 @@ class Topics:
 
     def frame(self, device: str) -> str:
         return self.device("frame", device)
+
+    def frame_raw(self, device: str) -> str:
+        return self.device("frame_raw", device)
 
     def telegram(self, device: str) -> str:
         return self.device("telegram", device)

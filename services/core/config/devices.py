@@ -3,6 +3,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from .base import Section
+from .capture import DeviceCapture
 
 DisplayKind = Literal["lcd7", "drum"]
 DeviceKind = Literal["camera", "p1", "dlt645", "iec62056"]
@@ -67,6 +68,11 @@ class DeviceConfig(Section):
     kind: DeviceKind = Field(description="How the meter is read.")
     model: str = Field(default="", description="Meter make and model, for display.")
     ocr: OcrConfig | None = Field(default=None, description="OCR settings (camera devices).")
+    capture: DeviceCapture | None = Field(
+        default=None,
+        description="Where a camera's frames come from and what triggers a shot; none: the "
+        "camera publishes them over MQTT itself.",
+    )
     serial: SerialPortConfig | None = Field(
         default=None,
         description="Serial port the gateway reads this meter on (P1, RS-485); none: its "
@@ -75,6 +81,12 @@ class DeviceConfig(Section):
     rs485: Rs485Config | None = Field(
         default=None, description="Polling of an RS-485 meter (dlt645 devices with a serial port)."
     )
+
+    @model_validator(mode="after")
+    def _capture_only_for_cameras(self) -> "DeviceConfig":
+        if self.capture is not None and self.kind != "camera":
+            raise ValueError("capture settings apply to camera devices only")
+        return self
 
     @model_validator(mode="after")
     def _camera_has_ocr(self) -> "DeviceConfig":

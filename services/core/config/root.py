@@ -3,6 +3,7 @@ from pydantic import Field, model_validator
 from ..topics import is_device_id
 from .base import Section
 from .capacity import CapacityConfig
+from .capture import CaptureConfig
 from .devices import DeviceConfig
 from .homeassistant import HomeAssistantConfig
 from .mqtt import MqttConfig
@@ -24,11 +25,14 @@ class MeterhubConfig(Section):
     )
     logging: LoggingConfig = Field(default_factory=LoggingConfig, description="Log output.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="/healthz listener.")
-    token_entry: TokenEntryConfig = Field(
-        default_factory=TokenEntryConfig, description="Tokens typed into prepaid meters."
+    capture: CaptureConfig = Field(
+        default_factory=CaptureConfig, description="Camera capture: HTTP listener, limits."
     )
     capacity: CapacityConfig = Field(
         default_factory=CapacityConfig, description="Capacity tariff: quarter demand and peaks."
+    )
+    token_entry: TokenEntryConfig = Field(
+        default_factory=TokenEntryConfig, description="Tokens typed into prepaid meters."
     )
     telegram: TelegramConfig = Field(
         default_factory=TelegramConfig, description="Telegram bot: commands, schedules, alerts."
