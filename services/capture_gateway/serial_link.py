@@ -130,11 +130,12 @@ async def open_line(settings: LineSettings) -> SerialLine:
     try:
         return await _open(settings, settings.serial_kwargs())
     except termios.error as error:
-        if error.args[0] != errno.EINVAL or settings.framing[1] == "N":
+        if error.args[0] != errno.EINVAL or settings.framing == "8N1":
             raise LinkError(f"cannot open serial port {settings.port}: {error}") from None
     # Pseudo-terminals (the simulated meter, serial bridges in containers) have no line and
-    # so no parity; some kernels refuse the setting instead of ignoring it. Bytes are the same.
-    kwargs = {**settings.serial_kwargs(), "parity": serial.PARITY_NONE}
+    # so no parity or character size; some kernels refuse those settings instead of
+    # ignoring them. The bytes that pass are the same.
+    kwargs = {**settings.serial_kwargs(), "parity": serial.PARITY_NONE, "bytesize": 8}
     try:
         return await _open(settings, kwargs)
     except termios.error as error:
