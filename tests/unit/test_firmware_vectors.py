@@ -56,7 +56,8 @@ def test_telegram_vectors_parse_as_the_bridge_frames_them(case: dict[str, Any]) 
     parsed = dsmr.parse_telegram(case["text"])
     if "reading" in case:
         expected = case["reading"]
-        assert parsed.ts == datetime.fromisoformat(expected["ts"].replace("Z", "+00:00"))
+        if "ts" in expected:  # DSMR 2.2/3 telegrams carry no time
+            assert parsed.ts == datetime.fromisoformat(expected["ts"].replace("Z", "+00:00"))
         assert parsed.meter_id == expected["meter_id"]
         assert parsed.values == expected["values"]
 

@@ -23,6 +23,18 @@ bool has_identification(const std::string& text) {
            text[4] <= '9';
 }
 
+// The DSMR version line of 4+ (1-3:0.2.8) or the Belgian e-MUCS one (d-d:96.1.4).
+bool has_version_line(const std::string& text) {
+    for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', at + 1)) {
+        const std::string line = text.substr(at + 1, 11);
+        if (line.compare(0, 10, "1-3:0.2.8(") == 0) return true;
+        if (line.size() == 11 && line[0] >= '0' && line[0] <= '9' && line[1] == '-' && line[2] >= '0' &&
+            line[2] <= '9' && line.compare(3, 8, ":96.1.4(") == 0)
+            return true;
+    }
+    return false;
+}
+
 std::string hex4(uint16_t value) {
     char text[8];
     std::snprintf(text, sizeof text, "%04X", value);
@@ -45,6 +57,13 @@ DsmrFramer::Event DsmrFramer::complete() {
     if (!has_identification(buffer_)) return fail("not a DSMR telegram (no '/' identification line first)");
     if (said_crc_ != crc_)
         return fail("CRC mismatch (telegram says " + hex4(said_crc_) + ", computed " + hex4(crc_) + ")");
+    return Event::Telegram;
+}
+
+DsmrFramer::Event DsmrFramer::complete_without_crc() {
+    state_ = State::Idle;
+    if (!has_identification(buffer_)) return fail("not a DSMR telegram (no '/' identification line first)");
+    if (has_version_line(buffer_)) return fail("no CRC after '!' (found '', want 4 hex digits)");
     return Event::Telegram;
 }
 
@@ -76,6 +95,10 @@ DsmrFramer::Event DsmrFramer::feed(uint8_t byte) {
             if (byte == '!') state_ = State::Crc;
             return Event::None;
         case State::Crc: {
+            if (crc_digits_ == 0 && byte == '\r') {  // "!" then the line end: a DSMR 2.2/3 telegram
+                state_ = State::LegacyEnd;
+                return Event::None;
+            }
             int digit = hex_value(byte);
             if (digit < 0) {
                 std::string found = buffer_.substr(buffer_.rfind('!') + 1);
@@ -90,6 +113,9 @@ DsmrFramer::Event DsmrFramer::feed(uint8_t byte) {
             if (byte == '\r') return Event::None;
             if (byte == '\n') return complete();
             return fail("unexpected data after the CRC line");
+        case State::LegacyEnd:
+            if (byte == '\n') return complete_without_crc();
+            return fail("no CRC after '!' (found '', want 4 hex digits)");
         case State::Idle:
             break;
     }

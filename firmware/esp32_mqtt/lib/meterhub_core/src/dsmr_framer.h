@@ -3,6 +3,9 @@
 // A telegram runs from '/' to '!' followed by four hex digits and CRLF. The bridge
 // publishes only telegrams whose CRC matches, byte for byte as received; the reasons
 // for dropping one use the capture gateway's wording so logs on both sides read alike.
+// DSMR 2.2 and 3 meters send no CRC ("!" then CRLF); like the gateway, the framer takes
+// such a telegram only when it has no version line (1-3:0.2.8 or 0-0:96.1.4), since
+// every DSMR 4+ telegram has one and must carry its CRC.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,9 +25,10 @@ public:
     const std::string& error() const { return error_; }      // after Event::Error
 
 private:
-    enum class State { Idle, Body, Crc, LineEnd };
+    enum class State { Idle, Body, Crc, LineEnd, LegacyEnd };
     Event fail(std::string reason);
     Event complete();
+    Event complete_without_crc();
 
     size_t max_bytes_;
     State state_ = State::Idle;
