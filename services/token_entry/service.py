@@ -30,7 +30,7 @@ from ..core.topics import is_device_id
 from .attempts import Attempt, AttemptStore
 from .balance import BalanceWatch
 from .tokens import TokenRefused, normalise_token
-from .worker import NOT_RETYPED, KeypadAcks, MeterWorker, Steps
+from .worker import INTERRUPTED, KeypadAcks, MeterWorker, Steps
 
 log = logging.getLogger("meterhub.token_entry")
 SOURCE = "token_entry"
@@ -54,6 +54,11 @@ def keypads(config: MeterhubConfig) -> dict[str, TokenKeypadConfig]:
         elif shown is not None and shown.kind is QuantityKind.BALANCE:
             found[device] = TokenKeypadConfig(balance_quantity=shown.key)
     return found
+
+
+def masked(token: str) -> str:
+    """A token as the ``rejected`` topic shows it: a bought token is money, so only its end."""
+    return f"…{token[-4:]}" if len(token) > 4 else token
 
 
 def _request_id_in(payload: bytes) -> str | None:
@@ -95,20 +100,20 @@ class TokenEntry:
             bus.subscribe(topics.all_devices(kind), handler)
 
     def resume(self) -> None:
-        """Queue what the last run left: untouched tokens are typed, half-typed ones are not."""
+        """Queue what the last run left. Untouched tokens are typed; a half-typed one is only
+        checked against the balance (the keypad may have finished it), never retyped."""
         for attempt in self.store.unfinished():
             worker = self.workers.get(attempt.device)
-            if worker is not None and attempt.state != "typing":
+            if worker is None:
+                attempt.state, attempt.detail = "failed", "this meter has no keypad any more"
+            elif attempt.state == "typing":
+                attempt.state = "typed"
+                attempt.detail = f"{INTERRUPTED}; checking whether the meter took the token"
+            if attempt.state != "queued":
+                self.store.update(attempt)
+                self._interrupted.append(attempt)
+            if worker is not None and attempt.state != "failed":
                 worker.queue.put_nowait(attempt)
-                continue
-            attempt.state = "failed"
-            attempt.detail = (
-                f"typing was interrupted by a restart; {NOT_RETYPED}"
-                if worker is not None
-                else "this meter has no keypad in the config any more"
-            )
-            self.store.update(attempt)
-            self._interrupted.append(attempt)
 
     async def announce_interrupted(self) -> None:
         for attempt in self._interrupted:
@@ -174,7 +179,7 @@ class TokenEntry:
             device=device,
             source=SOURCE,
             reason=f"token refused: {reason}",
-            reading={"request_id": request_id, "source": source, "token": token[:64]},
+            reading={"request_id": request_id, "source": source, "token": masked(token)},
         )
         await self.bus.publish(self.bus.topics.rejected(device), rejected.to_payload())
 

@@ -22,6 +22,12 @@ from .tokens import key_sequence, typing_time_s
 
 log = logging.getLogger("meterhub.token_entry")
 NOT_RETYPED = "it is not typed again by itself: look at the meter before sending it again"
+INTERRUPTED = "typing was interrupted by a restart"
+# The typing step each progress ack becomes.
+PROGRESS: dict[str, str] = {
+    "accepted": "the keypad took {total} key presses",
+    "pressing": "pressed {pressed} of {total} keys",
+}
 
 
 class TypingFailed(Exception):
@@ -105,13 +111,19 @@ class MeterWorker:
                 self.busy = False
 
     async def _enter(self, attempt: Attempt) -> None:
-        if attempt.state != "typed":  # typed before a restart: only the check is left
-            attempt.balance_before_kwh = await self._balance_before()
-            try:
-                await self._type(attempt)
-            except TypingFailed as failure:
-                await self.steps.step(attempt, "failed", f"{failure}; {NOT_RETYPED}")
-                return
+        if attempt.state == "typed":  # typed (or half) before a restart: only the check is left
+            context = f"{INTERRUPTED}; " if attempt.detail.startswith(INTERRUPTED) else ""
+            await self._verify(attempt, context)
+            return
+        # A command queued in the outbox during an outage could reach the keypad after the
+        # attempt timed out: wait for the broker before typing.
+        await self.bus.connected.wait()
+        attempt.balance_before_kwh = await self._balance_before()
+        try:
+            await self._type(attempt)
+        except TypingFailed as failure:
+            await self.steps.step(attempt, "failed", f"{failure}; {NOT_RETYPED}")
+            return
         await self._verify(attempt)
 
     async def _balance_before(self) -> float | None:
@@ -173,15 +185,17 @@ class MeterWorker:
                 raise TypingFailed(f"keypad error after {pressed} of {total} keys: {why}")
             if ack.state == "done":
                 return
-            await self.steps.step(attempt, "typing", f"pressed {pressed} of {total} keys")
+            detail = PROGRESS[ack.state].format(pressed=pressed, total=total)
+            await self.steps.step(attempt, "typing", detail)
 
-    async def _verify(self, attempt: Attempt) -> None:
+    async def _verify(self, attempt: Attempt, context: str = "") -> None:
+        """``context`` leads every failure's detail (why this check happens late)."""
         await asyncio.sleep(self.settings.settle_s)  # the meter's own time to book the token
         try:
             after = await self.balances.read(self.device, self.settings.verify_timeout_s)
         except BalanceUnreadable as error:
             await self.steps.step(
-                attempt, "failed", f"typed, but the new balance is unknown: {error}"
+                attempt, "failed", f"{context}typed, but the new balance is unknown: {error}"
             )
             return
         attempt.balance_after_kwh = after
@@ -190,19 +204,19 @@ class MeterWorker:
         now = f"{after:.{shown.precision}f} {shown.unit}"
         if before is None:
             await self.steps.step(
-                attempt, "failed", f"typed; the balance is {now}, but none was known before"
-            )
-        elif after > before:
-            await self.steps.step(
                 attempt,
-                "verified",
-                f"balance {before:.{shown.precision}f} → {now} "
-                f"(+{after - before:.{shown.precision}f})",
+                "failed",
+                f"{context}typed; the balance is {now}, but none was known before",
             )
+            return
+        was = f"{before:.{shown.precision}f}"
+        if after > before:
+            rise = f"+{after - before:.{shown.precision}f}"
+            await self.steps.step(attempt, "verified", f"balance {was} → {now} ({rise})")
         else:
             await self.steps.step(
                 attempt,
                 "failed",
-                f"the balance did not rise ({before:.{shown.precision}f} → {now}): the meter "
-                f"may have refused the token; {NOT_RETYPED}",
+                f"{context}the balance did not rise ({was} → {now}): the meter may have "
+                f"refused the token; {NOT_RETYPED}",
             )

@@ -166,8 +166,9 @@ async def test_a_token_is_typed_key_by_key_and_verified_by_the_higher_balance(hu
     steps = [s.state for s in hub.states("pln", request_id)]
     assert steps[0] == "queued" and steps[-2:] == ["typed", "verified"]
     assert "typing" in steps and steps.index("typing") < steps.index("typed")
-    pressed = [s.detail for s in hub.states("pln", request_id) if s.detail.startswith("pressed")]
-    assert pressed[-1] == "pressed 21 of 21 keys"
+    typing = [s.detail for s in hub.states("pln", request_id) if s.state == "typing"]
+    assert typing[:2] == ["sending 21 key presses to the keypad", "the keypad took 21 key presses"]
+    assert typing[2:] == [f"pressed {n} of 21 keys" for n in range(1, 22)]
 
     # The command: the digits in order then Enter, with the default timing.
     (command,) = hub.commands("pln")
@@ -238,7 +239,9 @@ async def test_a_malformed_token_is_refused_with_the_reason_and_nothing_is_press
         lambda m: m.topic == "meterhub/pln/rejected" and b"token_entry" in m.payload
     )
     assert reason in json.loads(rejected.payload)["reason"]
-    assert json.loads(rejected.payload)["reading"]["request_id"] == request_id
+    about = json.loads(rejected.payload)["reading"]
+    assert about["request_id"] == request_id
+    assert about["token"] == (f"…{token[-4:]}" if len(token) > 4 else token)  # money: masked
     (row,) = hub.attempts()
     assert row["state"] == "failed" and row["detail"].startswith("refused:")
     assert hub.commands("pln") == []
@@ -313,7 +316,7 @@ async def _answered_later(hub: Hub, device: str) -> None:
     assert (await hub.outcome(device, request_id)).state == "failed"
 
 
-async def test_after_a_restart_queued_tokens_are_typed_and_half_typed_ones_are_not(
+async def test_after_a_restart_queued_tokens_are_typed_and_half_typed_ones_only_checked(
     broker, tmp_path, start_hub
 ):
     config = hub_config(broker, tmp_path / "data")
@@ -322,11 +325,16 @@ async def test_after_a_restart_queued_tokens_are_typed_and_half_typed_ones_are_n
     half = store.add("pln", "was-typing", "web", make_token(1.0, serial=10), "typing", "")
     queued = store.add("pln", "was-queued", "web", token, "queued", "next to be typed")
     assert half and queued
+    half.balance_before_kwh = START_KWH
+    store.update(half)
     store.close()
 
     hub = await start_hub()
     interrupted = await hub.outcome("pln", "was-typing")
-    assert interrupted.state == "failed" and "interrupted by a restart" in interrupted.detail
+    assert interrupted.state == "failed"
+    assert interrupted.detail.startswith(
+        "typing was interrupted by a restart; the balance did not rise (127.00 → 127.00 kWh)"
+    )
     resumed = await hub.outcome("pln", "was-queued")
     assert resumed.state == "verified", resumed.detail
     assert [c.keys for c in hub.commands("pln")] == [token + "E"]
