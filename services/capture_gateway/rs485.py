@@ -37,6 +37,7 @@ from .dlt645 import (
     read_request,
     split_frame,
 )
+from .iec62056_21 import Iec62056Error, readout
 from .serial_link import LineSettings, LinkError, SerialLine, line_for, opened
 
 log = logging.getLogger("meterhub.gateway.rs485")
@@ -219,10 +220,49 @@ class MeterPoller:
         return result
 
 
+class IecPoller(MeterPoller):
+    """A meter read by IEC 62056-21 mode C readouts on its interval."""
+
+    def __init__(self, bus: Bus, device: str, config: DeviceConfig) -> None:
+        super().__init__(bus, device, config)
+        assert config.serial is not None
+        self.line = line_for(
+            "iec62056", config.serial.port, config.serial.baudrate, config.serial.framing
+        )
+        self.address = self.rs485.address
+        self.max_baud = config.serial.baudrate or 9600
+
+    async def _poll_forever(self, client: Dlt645Client) -> None:
+        loop, line = asyncio.get_running_loop(), client.line
+        next_poll = loop.time()
+        while True:
+            try:
+                result = await readout(
+                    line, self.address, timeout_s=self.rs485.timeout_s * 3, max_baud=self.max_baud
+                )
+            except Iec62056Error as error:
+                await self._availability(False, str(error))
+            else:
+                await self._availability(True)
+                if result.values:
+                    reading = Reading(
+                        device=self.device, ts=utc_now(), source="iec62056",
+                        values=result.values, meter_id=result.meter_id,
+                    )  # fmt: skip
+                    await self.bus.publish(
+                        self.bus.topics.reading(self.device), reading.to_payload()
+                    )
+            next_poll = max(next_poll + self.rs485.interval_s, loop.time())
+            await asyncio.sleep(next_poll - loop.time())
+
+
+POLLERS: dict[str, type[MeterPoller]] = {"dlt645": MeterPoller, "iec62056": IecPoller}
+
+
 def rs485_tasks(ctx: ServiceContext) -> list[Coroutine[Any, Any, None]]:
-    """A poller per DL/T 645 device that has a serial port in the config."""
+    """A poller per RS-485 / optical meter that has a serial port in the config."""
     return [
-        MeterPoller(ctx.bus, device, settings).run()
+        POLLERS[settings.kind](ctx.bus, device, settings).run()
         for device, settings in ctx.config.devices.items()
-        if settings.kind == "dlt645" and settings.serial is not None
+        if settings.kind in POLLERS and settings.serial is not None
     ]

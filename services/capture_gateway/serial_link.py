@@ -30,6 +30,9 @@ DEFAULT_LINE: dict[str, tuple[int, Framing]] = {
 }
 
 
+DRAIN_POLL_S, DRAIN_POLLS = 0.01, 500
+
+
 class LinkError(Exception):
     """The serial line cannot be used; ``str(error)`` reads well in a terminal."""
 
@@ -111,6 +114,17 @@ class SerialLine:
         if self._rx.lost is not None and not self._rx.buffer:
             raise LinkError(f"{self.settings.port}: {self._rx.lost}")
         return True
+
+    async def drain(self) -> None:
+        """Until what was written has left the port (before a speed change)."""
+        loop = asyncio.get_running_loop()
+        for _ in range(DRAIN_POLLS):  # small writes go straight to the port; big ones queue
+            if not self._transport.get_write_buffer_size() or self.closed:
+                break
+            await asyncio.sleep(DRAIN_POLL_S)
+        port = getattr(self._transport, "serial", None)
+        if port is not None:
+            await loop.run_in_executor(None, port.flush)
 
     def set_baudrate(self, baudrate: int) -> None:
         """Switch speed mid-session (IEC 62056-21 mode C)."""

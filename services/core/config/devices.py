@@ -51,9 +51,10 @@ class Rs485Config(Section):
     )
     address: str = Field(
         default="",
-        pattern=r"^[0-9Aa]{0,12}$",
-        description="Meter address as printed on it (up to 12 digits); empty: the "
-        "broadcast address, fine when it is the only meter on the line.",
+        pattern=r"^[0-9A-Za-z]{0,32}$",
+        description="Meter address as printed on it (DL/T 645: up to 12 digits; IEC "
+        "62056-21: up to 32 characters); empty: any meter, fine when it is the only one "
+        "on the line.",
     )
     phases: Literal[1, 3] = Field(default=1, description="Phases whose values are read.")
     interval_s: float = Field(default=30.0, ge=1, description="Seconds between polls.")
@@ -96,6 +97,9 @@ class DeviceConfig(Section):
 
     @model_validator(mode="after")
     def _polled_meter_has_rs485(self) -> "DeviceConfig":
-        if self.kind == "dlt645" and self.serial is not None and self.rs485 is None:
+        polled = self.kind in ("dlt645", "iec62056") and self.serial is not None
+        if self.kind == "dlt645" and self.rs485 and len(self.rs485.address) > 12:
+            raise ValueError("a DL/T 645 address has at most 12 digits")
+        if polled and self.rs485 is None:
             return self.model_copy(update={"rs485": Rs485Config()})
         return self
