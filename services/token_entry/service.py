@@ -85,7 +85,7 @@ class TokenEntry:
             )
             for device, keypad in found.items()
         }
-        self._interrupted: list[Attempt] = []
+        self._to_announce: list[Attempt] = []
 
     def subscribe(self) -> None:
         bus, topics = self.bus, self.bus.topics
@@ -111,12 +111,12 @@ class TokenEntry:
                 attempt.detail = f"{INTERRUPTED}; checking whether the meter took the token"
             if attempt.state != "queued":
                 self.store.update(attempt)
-                self._interrupted.append(attempt)
+                self._to_announce.append(attempt)
             if worker is not None and attempt.state != "failed":
                 worker.queue.put_nowait(attempt)
 
-    async def announce_interrupted(self) -> None:
-        for attempt in self._interrupted:
+    async def announce_resumed(self) -> None:
+        for attempt in self._to_announce:
             await self.steps.publish(attempt)
 
     async def on_token_set(self, message: IncomingMessage) -> None:
@@ -211,7 +211,7 @@ async def main(ctx: ServiceContext) -> None:
         async with asyncio.TaskGroup() as group:
             for worker in entry.workers.values():
                 group.create_task(worker.run(), name=f"token_entry:{worker.device}")
-            await entry.announce_interrupted()
+            await entry.announce_resumed()
             await asyncio.Event().wait()
     finally:
         entry.store.close()

@@ -10,8 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.core.config import ConfigError, MeterhubConfig, load_config, load_config_text
+from services.core.config.mqtt import MqttConfig
 from services.core.config.token_entry import KeypadLayout, TokenKeypadConfig
+from services.core.messages import Reading
+from services.core.runtime import Bus, IncomingMessage
 from services.simulator.prepaid import MeterRefused, PrepaidMeterModel, make_token, token_kwh
+from services.token_entry.balance import BalanceWatch
 from services.token_entry.service import keypads
 from services.token_entry.tokens import (
     TokenRefused,
@@ -142,3 +146,26 @@ def test_the_token_entry_container_logs_in_as_the_user_the_acl_names(monkeypatch
     assert load_config(repo / "docker" / "config.yml").config.mqtt.username == user
     monkeypatch.delenv("METERHUB_MQTT_USERNAME")
     assert load_config(repo / "docker" / "config.yml").config.mqtt.username == "meterhub"
+
+
+async def test_the_balance_known_before_typing_is_the_newest_seen():
+    watch = BalanceWatch(Bus(MqttConfig(), "test"), {"pln": "token_balance_kwh"})
+
+    def message(kind: str, payload: str) -> IncomingMessage:
+        return IncomingMessage(f"meterhub/pln/{kind}", payload.encode(), 1, kind == "state")
+
+    await watch.on_state(
+        message("state", '{"ts": "2026-11-22T05:00:00Z", "token_balance_kwh": 90}')
+    )
+    assert watch.latest("pln").kwh == 90
+    reading = Reading(
+        device="pln", ts="2026-11-22T06:00:00Z", source="ocr", values={"token_balance_kwh": 88.5}
+    )
+    await watch.on_reading(message("reading", reading.model_dump_json()))
+    assert watch.latest("pln").kwh == 88.5
+    # An older retained state, a broken one, or another meter's reading changes nothing.
+    await watch.on_state(message("state", '{"ts": "2026-11-22T04:00:00Z", "token_balance_kwh": 1}'))
+    await watch.on_state(message("state", '{"ts": "not a time", "token_balance_kwh": 1}'))
+    other = reading.model_copy(update={"device": "p1", "ts": reading.ts.replace(hour=7)})
+    await watch.on_reading(message("reading", other.model_dump_json()))
+    assert watch.latest("pln").kwh == 88.5 and watch.latest("p1") is None
