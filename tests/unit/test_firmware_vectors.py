@@ -187,8 +187,11 @@ def test_every_sequence_command_is_valid_for_the_model_or_refused_by_the_firmwar
                 continue
             command = KeypadCommand.from_payload(step["command"])
             unknown = {key for key in command.keys if key not in KEYPAD["layout"]}
-            refused = any('"state":"error"' in s[2] and '"pressed":0' in s[2]
-                          for s in sequence["expect"] if s[1] == "ack")
+            refused = any(
+                '"state":"error"' in s[2] and '"pressed":0' in s[2]
+                for s in sequence["expect"]
+                if s[1] == "ack"
+            )
             assert not unknown or refused, sequence["name"]
 
 

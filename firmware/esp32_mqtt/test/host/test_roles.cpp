@@ -172,6 +172,35 @@ TEST(rs485_silent_meter_ends_the_cycle_early_and_is_reported) {
     CHECK_EQ(line.written.size(), 4u);  // the next cycle began at 30 s
 }
 
+TEST(rs485_availability_follows_the_meter_and_is_restated_after_a_reconnect) {
+    Bus bus;
+    bus.clock.utc = 1763787630;
+    fakes::Serial line;  // nobody on it
+    Rs485Settings settings;
+    settings.device = "dev";
+    settings.data_ids = {0x9010};
+    Rs485Reader reader(line, bus.clock, bus.log, bus.outbox, settings);
+    link_meter_availability(reader, bus.client, "meterhub/dev/availability");
+    for (int i = 0; i < 3100; ++i) {
+        bus.client.loop(true);
+        reader.loop();
+        bus.clock.advance(1);
+    }
+    auto states = [&bus] {
+        std::vector<std::string> out;
+        for (const auto& p : bus.broker.publishes())
+            if (p.topic == "meterhub/dev/availability" && p.retain) out.push_back(fakes::text(p.payload));
+        return out;
+    };
+    CHECK(states() == (std::vector<std::string>{"online", "offline"}));
+    bus.broker.close();
+    for (int i = 0; i < 2000; ++i) {
+        bus.client.loop(true);
+        bus.clock.advance(1);
+    }
+    CHECK(states() == (std::vector<std::string>{"online", "offline", "online", "offline"}));
+}
+
 TEST(rs485_waits_for_the_clock_before_the_first_reading) {
     fakes::Clock clock;  // utc 0: SNTP has not answered
     fakes::Log log;

@@ -4,6 +4,8 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "mqtt_client.h"
+
 namespace meterhub {
 
 namespace {
@@ -174,6 +176,15 @@ void Rs485Reader::loop() {
         return;
     }
     next_item(now);
+}
+
+void link_meter_availability(Rs485Reader& reader, MqttClient& mqtt, const std::string& availability_topic) {
+    reader.on_meter_state([&mqtt, availability_topic](bool answering) {
+        mqtt.publish(availability_topic, answering ? "online" : "offline", 1, true);
+    });
+    mqtt.on_state([&reader, &mqtt, availability_topic](bool online) {
+        if (online && reader.meter_answering() == 0) mqtt.publish(availability_topic, "offline", 1, true);
+    });
 }
 
 }  // namespace meterhub

@@ -83,4 +83,11 @@ private:
     Rs485Stats stats_;
 };
 
+class MqttClient;
+
+// An RS-485 device is available while its meter answers, as the gateway reports a meter
+// it polls itself: "offline" (retained) when the meter falls silent, "online" when it
+// answers again, and "offline" again right after a reconnect while it is still silent.
+void link_meter_availability(Rs485Reader& reader, MqttClient& mqtt, const std::string& availability_topic);
+
 }  // namespace meterhub
