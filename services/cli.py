@@ -20,6 +20,11 @@ from .registry import SERVICES, specs_for
 # Imported lazily, only when that command runs (or for --help).
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "bench": ("services.bench", "benchmarks printing numbers and ratios against a baseline"),
+    "meter": (
+        "services.capture_gateway.meter_cli",
+        "RS-485 meter manager: scan, read, watch, menu, decode a DL/T 645 frame",
+    ),
+    "parse": ("services.capture_gateway.parse_cli", "parse a file: `parse p1 FILE` → readings"),
 }
 
 
@@ -104,8 +109,11 @@ def _lazy_group(
     """Defers a command group's import (OpenCV, serial, ...) until it is used."""
 
     def run(args: argparse.Namespace) -> int:
-        importlib.import_module(module).register(group)
-        sub_args = group.parse_args(args.group_args)
+        # A fresh parser: on ``group`` itself the REMAINDER positional would swallow all
+        # but the last word before the group's own subcommands saw them.
+        own = argparse.ArgumentParser(prog=group.prog, description=group.description)
+        importlib.import_module(module).register(own)
+        sub_args = own.parse_args(args.group_args)
         sub_args.config = args.config
         return sub_args.handler(sub_args)
 

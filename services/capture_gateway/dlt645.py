@@ -404,7 +404,7 @@ def describe(raw: bytes) -> dict[str, object]:
         "control": f"0x{frame.control:02X}",
         "edition": frame.edition,
         "direction": "meter→host" if frame.is_reply else "host→meter",
-        "error": frame.is_error,
+        "error_reply": frame.is_error,
         "data": frame.data.hex().upper(),
     }
     if frame.is_error and frame.is_reply:

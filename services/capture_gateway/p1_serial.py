@@ -57,6 +57,12 @@ class TelegramFramer:
             self._buffer = self._buffer[line_end + 1 :]
 
 
+    def flush(self) -> list[str]:
+        """What is left at the end of a stream (a last telegram without its line end)."""
+        rest, self._buffer = self._buffer, ""
+        return [rest] if rest.strip() else []
+
+
 class P1SerialReader:
     def __init__(self, bus: Bus, device: str, config: DeviceConfig) -> None:
         assert config.serial is not None

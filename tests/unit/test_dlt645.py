@@ -154,7 +154,7 @@ def test_describe_gives_plain_json_fields() -> None:
         "control": "0x81",
         "edition": "1997",
         "direction": "meter→host",
-        "error": False,
+        "error_reply": False,
         "data": "1090" + "50420000",
         "data_id": "9010",
         "name": "active import total",
