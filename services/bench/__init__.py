@@ -10,7 +10,12 @@ import argparse
 import importlib
 
 # name -> (module with ``add_arguments(parser)`` and ``run(args) -> int``, help)
-BENCHMARKS: dict[str, tuple[str, str]] = {}
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "p1": (
+        "services.capture_gateway.bench_p1",
+        "P1 telegrams/s through Meterhub's path next to dsmr-parser alone",
+    ),
+}
 
 
 def register(group: argparse.ArgumentParser) -> None:
