@@ -201,7 +201,8 @@ def test_a_device_publishes_its_reading_to_the_shared_storage_group(connect) -> 
     ("username", "denied", "allowed"),
     [
         ("pln", "meterhub/p1/reading", "meterhub/pln/reading"),
-        ("pln", "meterhub/p1/frame", "meterhub/pln/frame"),
+        ("pln", "meterhub/p1/frame/raw", "meterhub/pln/frame/raw"),
+        ("pln", "meterhub/pln/frame", "meterhub/pln/frame/raw"),  # only via the gateway
         ("p1", "meterhub/pln/telegram", "meterhub/p1/telegram"),
         ("pln", "meterhub/pln/state", "meterhub/pln/availability"),
         ("pln", "meterhub/pln/cmd/capture", "meterhub/pln/keypad/ack"),

@@ -136,6 +136,35 @@ async def test_minute_schedule_shoots_each_minute_and_drops_an_unchanged_picture
             assert len(seen.messages) == 2 and status.published == 2
 
 
+async def test_a_chatty_schedule_is_held_to_the_minimum_interval(broker, tmp_path):
+    seen = Collector()
+    clock = ManualClock(START)
+    every_second = {"triggers": [{"kind": "interval", "every_s": 1}], "min_interval_s": 5}
+    with FakeEsp32Cam() as cam:
+        config = snapshot_config(
+            broker, tmp_path, {"pln": {"url": f"{cam.url}/capture", **every_second}}
+        )
+        async with (
+            running_bus(config.mqtt, "observer", {"meterhub/pln/frame": seen}),
+            running_edge(config, clock) as edge,
+        ):
+            await clock.sleepers(1)
+            clock.advance(1)  # 11:59:31: first shot
+            await seen.wait_for(lambda m: True)
+            await clock.sleepers(1)
+            # Five more ticks: the worker waits out the interval; ticks meanwhile coalesce.
+            for tick in range(5):
+                clock.advance(1)
+                await clock.sleepers(2 if tick < 4 else 1)
+            await seen.wait_for(lambda m: len(seen.messages) == 2)
+    assert [m.user_properties["ts"] for m in seen.messages] == [
+        "2026-11-22T04:59:31Z",
+        "2026-11-22T04:59:36Z",
+    ]
+    assert seen.messages[1].payload == make_jpeg(2) and cam.captures == 2
+    assert edge.cameras["pln"].status.published == 2
+
+
 async def test_failing_camera_is_offline_retried_with_backoff_and_others_keep_working(
     broker, tmp_path
 ):

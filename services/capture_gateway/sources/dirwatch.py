@@ -12,6 +12,7 @@ old pictures again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import logging
 import os
@@ -28,6 +29,7 @@ from . import Shot, SourceError
 log = logging.getLogger("meterhub.gateway.dirwatch")
 Signature = tuple[int, int]  # size, mtime in ns
 T = TypeVar("T")
+SHOOT_CANDIDATES = 5  # newest files tried for an on-demand shot
 
 
 class DirWatch:
@@ -77,14 +79,16 @@ class DirWatch:
                 await self._blocking(lambda: self._delete(ready))
 
     async def shoot(self) -> Shot:
-        """For cmd/capture: the newest image in the directory, else the last one taken."""
+        """For cmd/capture: the newest readable image in the directory, else the last one
+        taken (a broken newer file does not stop the asker getting a picture)."""
         entries = await self._blocking(self._scan)
-        if entries:
-            name = max(entries, key=lambda n: (entries[n][1], n))
-            return await self._read(name, entries[name])
+        newest_first = sorted(entries, key=lambda n: (entries[n][1], n), reverse=True)
+        for name in newest_first[:SHOOT_CANDIDATES]:
+            with contextlib.suppress(FrameRejected):
+                return await self._read(name, entries[name])
         if self._last is not None:
             return self._last
-        raise SourceError(f"no image in {self.path}")
+        raise SourceError(f"no readable image in {self.path}")
 
     async def close(self) -> None:
         return None
