@@ -35,6 +35,7 @@ from ..capture_gateway.dlt645 import (
     reply_frame,
     split_frame,
 )
+from ..core.config.simulator import SimulatedDlt645Meter
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NO_SUCH_DATA = {"1997": 0x02, "2007": 0x02}  # error status bit 1 in both editions
@@ -194,3 +195,12 @@ class PtyMeter:
             reply = self.meter.answer(raw, self._now())
             if reply is not None:
                 os.write(master, reply)
+
+
+def pty_meter(settings: SimulatedDlt645Meter, seed: int) -> PtyMeter:
+    """The simulator's CE-711 from its config: a model served on a pty behind ``link``."""
+    meter = VirtualCe711(
+        settings.address, edition=settings.edition, load_w=settings.load_w,
+        rng=random.Random(seed),
+    )  # fmt: skip
+    return PtyMeter(meter, Path(settings.link), time_scale=settings.time_scale)

@@ -14,11 +14,16 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from ..core.config.simulator import SimulatedP1Meter, SimulatedPrepaidMeter
+from ..core.config.simulator import (
+    SimulatedDlt645Meter,
+    SimulatedP1Meter,
+    SimulatedPrepaidMeter,
+)
 from ..core.messages import CaptureRequest, InvalidMessage, new_id, utc_now
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
+from .dlt645_meter import PtyMeter, pty_meter
 from .keypad import PrepaidKeypad
 from .lcd import encode_jpeg, render_lcd_frame
 from .p1 import P1MeterModel
@@ -108,7 +113,7 @@ class P1Bridge:
 
 async def main(ctx: ServiceContext) -> None:
     bus = ctx.bus
-    devices: list[PrepaidCamera | PrepaidKeypad | P1Bridge] = []
+    devices: list[PrepaidCamera | PrepaidKeypad | P1Bridge | PtyMeter] = []
     for seed, (device, settings) in enumerate(ctx.config.simulator.meters.items()):
         if isinstance(settings, SimulatedPrepaidMeter):
             camera = PrepaidCamera(ctx, device, settings, seed)
@@ -120,6 +125,8 @@ async def main(ctx: ServiceContext) -> None:
                 )
                 bus.subscribe(bus.topics.device("keypad_cmd", device), keypad.on_command)
                 devices.append(keypad)
+        elif isinstance(settings, SimulatedDlt645Meter):
+            devices.append(pty_meter(settings, seed))  # polled by the gateway over its pty
         else:
             devices.append(P1Bridge(bus, device, settings, seed))
     for device in ctx.config.simulator.meters:

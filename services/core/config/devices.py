@@ -1,3 +1,4 @@
+import re
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -98,8 +99,12 @@ class DeviceConfig(Section):
     @model_validator(mode="after")
     def _polled_meter_has_rs485(self) -> "DeviceConfig":
         polled = self.kind in ("dlt645", "iec62056") and self.serial is not None
-        if self.kind == "dlt645" and self.rs485 and len(self.rs485.address) > 12:
-            raise ValueError("a DL/T 645 address has at most 12 digits")
+        if (
+            self.kind == "dlt645"
+            and self.rs485
+            and not re.fullmatch(r"[0-9Aa]{0,12}", self.rs485.address)
+        ):
+            raise ValueError("a DL/T 645 address has at most 12 digits (A: wildcard)")
         if polled and self.rs485 is None:
             return self.model_copy(update={"rs485": Rs485Config()})
         return self
