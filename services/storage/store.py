@@ -1,79 +1,224 @@
-"""Writes readings and rejections; idempotent so at-least-once delivery stores once."""
+"""The write side: readings, roll-ups, the latest values and the sinks' queue, in one commit.
+
+Idempotent so at-least-once delivery stores once: a row is identified by (device,
+quantity, ts, source); a redelivered reading changes nothing and is not queued again.
+The store is the only writer of its SQLite file, so it keeps the newest value of each
+series in memory (for the state topic and for rise/fall) and runs on one thread.
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ..core.messages import Reading, Rejected
+from ..core.runtime.logs import kv
+from . import rollups
+from .outbox import Outbox
 from .schema import connect
+from .timekeys import PERIOD_NAMES, BucketClock, from_key, iso, ts_key
+
+log = logging.getLogger("meterhub.storage.store")
+
+INSERT_READING = (
+    "INSERT OR IGNORE INTO readings (device, quantity, ts, source, value, confidence, frame_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+UPSERT_LATEST = (
+    "INSERT INTO latest (device, quantity, ts, source, value, frame_id) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (device, quantity) DO UPDATE SET ts = excluded.ts, source = excluded.source, "
+    "value = excluded.value, frame_id = excluded.frame_id WHERE excluded.ts >= latest.ts"
+)
+# A row of ``readings``: device, quantity, ts key, source, value, confidence, frame_id.
+RawRow = tuple[str, str, str, str, float, float | None, str | None]
 
 
-def iso(reading_ts: object) -> str:
-    return reading_ts.isoformat().replace("+00:00", "Z")  # type: ignore[attr-defined]
+@dataclass
+class IngestResult:
+    stored: int = 0  # readings with at least one new value
+    duplicates: int = 0  # values already stored (redeliveries)
+    states: dict[str, dict[str, object]] = field(default_factory=dict)  # changed devices
 
 
 class ReadingStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, *, zone: ZoneInfo | None = None, sinks: dict[str, int] | None = None
+    ) -> None:
+        """``sinks``: configured sink name -> disk cap in bytes of its queue."""
         self.path = path
-        self._db: sqlite3.Connection = connect(path)
+        self.zone = zone or ZoneInfo("UTC")
+        self._db = connect(path)
+        self.clock = BucketClock(self.zone)
+        self.outbox = Outbox(self._db, sinks or {})
+        # (device, quantity) -> (ts key, value) of the newest reading
+        self._latest: dict[tuple[str, str], tuple[str, float]] = {
+            (r[0], r[1]): (r[2], r[3])
+            for r in self._db.execute("SELECT device, quantity, ts, value FROM latest")
+        }
+        self._check_zone()
 
-    def add_reading(self, reading: Reading) -> bool:
-        """Store ``reading``; False when it was already stored (a redelivery)."""
-        ts = iso(reading.ts)
-        rows = [
-            (
-                reading.device,
-                quantity,
-                ts,
-                reading.source,
-                value,
-                reading.confidence,
-                reading.frame_id,
-            )
-            for quantity, value in reading.values.items()
-        ]
-        with self._db:
-            cursor = self._db.executemany(
-                "INSERT OR IGNORE INTO readings (device, quantity, ts, source, value, confidence, "
-                "frame_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            if cursor.rowcount == 0:
-                return False
-            self._db.executemany(
-                "INSERT INTO latest (device, quantity, ts, source, value, frame_id) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (device, quantity) DO UPDATE SET "
-                "ts = excluded.ts, source = excluded.source, value = excluded.value, "
-                "frame_id = excluded.frame_id WHERE excluded.ts >= latest.ts",
-                [(d, q, t, s, v, f) for d, q, t, s, v, _, f in rows],
-            )
-        return True
+    # --- readings ---------------------------------------------------------------------
+    def ingest(self, readings: list[Reading]) -> IngestResult:
+        """Store a batch in one transaction; returns what changed."""
+        rows: list[RawRow] = []
+        minutes: list[int] = []
+        for reading in readings:
+            ts = ts_key(reading.ts)
+            minute = int(reading.ts.timestamp()) // 60
+            for quantity, value in reading.values.items():
+                rows.append(
+                    (reading.device, quantity, ts, reading.source, value, reading.confidence,
+                     reading.frame_id)
+                )  # fmt: skip
+                minutes.append(minute)
+        offered = len(rows)
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            before = db.total_changes
+            db.executemany(INSERT_READING, rows)
+            if db.total_changes - before != offered:
+                # Some were stored before (a redelivery): find out which, row by row.
+                db.execute("ROLLBACK")
+                db.execute("BEGIN IMMEDIATE")
+                fresh = [db.execute(INSERT_READING, row).rowcount == 1 for row in rows]
+                rows = [row for row, new in zip(rows, fresh, strict=True) if new]
+                minutes = [m for m, new in zip(minutes, fresh, strict=True) if new]
+            result = IngestResult(duplicates=offered - len(rows))
+            changed = self._derive(rows, minutes, result)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        self._latest.update(changed)
+        result.states = {device: self.state(device) for device in {d for d, _ in changed}}
+        return result
 
-    def add_rejected(self, rejected: Rejected) -> None:
-        with self._db:
-            self._db.execute(
-                "INSERT INTO rejected (device, ts, source, reason, payload) VALUES (?, ?, ?, ?, ?)",
-                (
-                    rejected.device,
-                    iso(rejected.ts),
-                    rejected.source,
-                    rejected.reason,
-                    json.dumps(rejected.reading, default=str),
-                ),
-            )
+    def _derive(
+        self, rows: list[RawRow], minutes: list[int], result: IngestResult
+    ) -> dict[tuple[str, str], tuple[str, float]]:
+        """Latest values, roll-ups and the sinks' queue from the newly stored rows.
+
+        Returns the series whose newest value changed, for the in-memory cache once the
+        transaction committed.
+        """
+        newest: dict[tuple[str, str], RawRow] = {}
+        for row in rows:
+            series = (row[0], row[1])
+            current = newest.get(series)
+            if current is None:
+                known = self._latest.get(series)
+                if known is None or row[2] >= known[0]:
+                    newest[series] = row
+            elif row[2] >= current[2]:
+                newest[series] = row
+        self._db.executemany(
+            UPSERT_LATEST, [(d, q, t, s, v, f) for d, q, t, s, v, _, f in newest.values()]
+        )
+        previous = {
+            series: self._latest[series]
+            for series in {(r[0], r[1]) for r in rows}
+            if series in self._latest
+        }
+        buckets = rollups.aggregate(
+            ((r[0], r[1], r[2], m, r[4]) for r, m in zip(rows, minutes, strict=True)),
+            previous,
+            self.clock,
+        )
+        rollups.write(self._db, buckets)
+        readings: dict[tuple[str, str, str], dict[str, float]] = {}
+        for device, quantity, ts, source, value, _, _ in rows:
+            readings.setdefault((device, ts, source), {})[quantity] = value
+        self.outbox.enqueue([(d, t, s, values) for (d, t, s), values in readings.items()])
+        result.stored = len(readings)
+        return {series: (row[2], row[4]) for series, row in newest.items()}
 
     def state(self, device: str) -> dict[str, object]:
         """Flat latest values of ``device``: ``{"ts": newest, "<quantity>": value, ...}``."""
-        rows = self._db.execute(
-            "SELECT quantity, ts, value FROM latest WHERE device = ? ORDER BY quantity", (device,)
-        ).fetchall()
-        if not rows:
+        values = sorted(
+            (quantity, latest) for (dev, quantity), latest in self._latest.items() if dev == device
+        )
+        if not values:
             return {}
-        state: dict[str, object] = {"ts": max(row["ts"] for row in rows)}
-        state.update({row["quantity"]: row["value"] for row in rows})
+        state: dict[str, object] = {"ts": iso(max(latest[0] for _, latest in values))}
+        state.update({quantity: latest[1] for quantity, latest in values})
         return state
+
+    # --- rejections -------------------------------------------------------------------
+    def add_rejected(self, rejected: list[Rejected]) -> None:
+        rows = [
+            (r.device, ts_key(r.ts), r.source, r.reason, json.dumps(r.reading, default=str))
+            for r in rejected
+        ]
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.executemany(
+            "INSERT INTO rejected (device, ts, source, reason, payload) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+        self._db.execute("COMMIT")
+
+    # --- retention --------------------------------------------------------------------
+    def prune(self, raw_days: float | None, minute_days: float | None) -> int:
+        """Delete raw readings and per-minute roll-ups past their retention; rows deleted."""
+        now = datetime.now(UTC)
+        deleted = 0
+        series = list(self._latest)
+        for days, sql in (
+            (raw_days, "DELETE FROM readings WHERE device = ? AND quantity = ? AND ts < ?"),
+            (
+                minute_days,
+                "DELETE FROM rollups WHERE device = ? AND quantity = ? AND period = 'minute' "
+                "AND bucket < ?",
+            ),
+        ):
+            if days is None:
+                continue
+            cutoff = ts_key(now - timedelta(days=days))
+            for device, quantity in series:  # one primary-key range per series, no scan
+                self._db.execute("BEGIN IMMEDIATE")
+                deleted += self._db.execute(sql, (device, quantity, cutoff)).rowcount
+                self._db.execute("COMMIT")
+        return deleted
+
+    # --- time zone ----------------------------------------------------------------------
+    def _check_zone(self) -> None:
+        """Roll-ups follow the configured zone; when it changed, rebuild them from raw rows."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'timezone'").fetchone()
+        if row is not None and row[0] != self.zone.key:
+            log.warning(
+                "time zone changed: rebuilding roll-ups from the raw readings kept",
+                extra=kv(old=row[0], new=self.zone.key),
+            )
+            self.rebuild_rollups(ZoneInfo(row[0]))
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('timezone', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (self.zone.key,),
+        )
+
+    def rebuild_rollups(self, old_zone: ZoneInfo) -> None:
+        """Recompute roll-ups from the raw rows kept. Buckets wholly before the oldest raw
+        row stay as they were (in ``old_zone``); the one holding it is rebuilt from the raw
+        rows alone."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        oldest = db.execute("SELECT min(ts) FROM readings").fetchone()[0]
+        if oldest is not None:
+            old_clock = BucketClock(old_zone)
+            for period in PERIOD_NAMES:
+                cutoff = old_clock.bucket(period, from_key(oldest))
+                db.execute("DELETE FROM rollups WHERE period = ? AND bucket >= ?", (period, cutoff))
+            previous: dict[tuple[str, str], tuple[str, float]] = {}
+            cursor = db.execute("SELECT device, quantity, ts, value FROM readings ORDER BY ts")
+            while chunk := cursor.fetchmany(50_000):
+                rows = [(d, q, t, int(from_key(t).timestamp()) // 60, v) for d, q, t, v in chunk]
+                rollups.write(db, rollups.aggregate(rows, previous, self.clock))
+        db.execute("COMMIT")
 
     def close(self) -> None:
         self._db.close()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.core.messages import Reading
 from services.core.runtime import run_services
+from services.core.runtime.health import Health
 from services.registry import service_spec
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
@@ -19,8 +20,13 @@ RESTART_AFTER = 100
 
 async def test_broker_restart_loses_no_reading(broker, tmp_path):
     config = make_config(broker, tmp_path / "data")
-    stop = asyncio.Event()
-    services = asyncio.create_task(run_services(config, [service_spec("storage")], stop=stop))
+    stop, health = asyncio.Event(), Health()
+    services = asyncio.create_task(
+        run_services(config, [service_spec("storage")], stop=stop, health=health)
+    )
+    # Storage's session exists only once it has subscribed: readings before that have no
+    # subscriber yet, which is not what this test is about.
+    await asyncio.wait_for(health.wait_connected("storage"), 10)
     start = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
     last_ts = (start + timedelta(seconds=READINGS - 1)).isoformat().replace("+00:00", "Z")
     state = Collector()

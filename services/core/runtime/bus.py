@@ -12,6 +12,11 @@
   table; a handler that raises is logged and counted, never fatal.
 - A QoS 1 message is acknowledged to the broker only after its handler finished, so a
   crash or shutdown mid-way means redelivery, not loss.
+- High-volume consumers use ``subscribe_batch``: messages already received are handed
+  over as one list (up to ``max_batch``, never waiting for more to arrive) while
+  reception goes on, and the whole list is acknowledged after the handler returned.
+  Such a bus asks the broker for a larger in-flight window (MQTT 5 Receive Maximum),
+  which also bounds how many messages wait in memory.
 
 Register handlers before the service's first ``await``: a persistent session may
 deliver queued messages the moment the connection is up.
@@ -50,6 +55,20 @@ class IncomingMessage:
 
 
 Handler = Callable[[IncomingMessage], Awaitable[None]]
+BatchHandler = Callable[[list[IncomingMessage]], Awaitable[None]]
+# Unacknowledged messages the broker may send a batch consumer, per unit of max_batch.
+BATCH_WINDOW_FACTOR = 4
+MAX_RECEIVE_MAXIMUM = 65535
+ROUTE_CACHE_SIZE = 4096
+
+
+@dataclass
+class _BatchSubscription:
+    handler: BatchHandler
+    qos: int
+    max_batch: int
+    # received, not yet handled: (message, packet id, qos)
+    pending: deque[tuple[IncomingMessage, int, int]] = field(default_factory=deque)
 
 
 @dataclass
@@ -83,6 +102,11 @@ class Bus:
         self.connected = asyncio.Event()
         self.stats = BusStats()
         self._handlers: dict[str, tuple[Handler, int]] = {}
+        self._batches: dict[str, _BatchSubscription] = {}
+        self._batch_ready = asyncio.Event()
+        # topic -> (plain handlers, batch subscription) matching it
+        self._routes: dict[str, tuple[list[Handler], _BatchSubscription | None]] = {}
+        self._unfinished = 0  # received, not yet acknowledged (or given back)
         self._outbox: deque[_Outgoing] = deque()
         self._outbox_ready = asyncio.Event()
         self._outbox_space = asyncio.Event()
@@ -98,6 +122,23 @@ class Bus:
     # --- API for services -------------------------------------------------------
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
         self._handlers[topic_filter] = (handler, qos)
+        self._routes.clear()
+        if self._client is not None and self.connected.is_set():
+            task = asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos))
+            task.add_done_callback(lambda t: t.exception())
+
+    def subscribe_batch(
+        self, topic_filter: str, handler: BatchHandler, *, max_batch: int = 1000, qos: int = 1
+    ) -> None:
+        """Handle matching messages in lists of up to ``max_batch``; ack after the handler.
+
+        Register before the bus connects: the in-flight window is agreed at connect time.
+        A message matching plain handlers too is acknowledged only after both.
+        """
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._batches[topic_filter] = _BatchSubscription(handler, qos, max_batch)
+        self._routes.clear()
         if self._client is not None and self.connected.is_set():
             task = asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos))
             task.add_done_callback(lambda t: t.exception())
@@ -155,6 +196,7 @@ class Bus:
             finally:
                 self.connected.clear()
                 self._client = None
+                self._give_back_pending()
             if not self._stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
@@ -177,6 +219,9 @@ class Bus:
     def _client_for_session(self) -> aiomqtt.Client:
         properties = Properties(PacketTypes.CONNECT)
         properties.SessionExpiryInterval = self.mqtt.session_expiry_s if self.persistent else 0
+        if self._batches:
+            window = sum(b.max_batch for b in self._batches.values()) * BATCH_WINDOW_FACTOR
+            properties.ReceiveMaximum = min(MAX_RECEIVE_MAXIMUM, window)
         if self.persistent:
             identifier = f"meterhub-{self.service}{self.mqtt.client_id_suffix}"
         else:
@@ -203,7 +248,9 @@ class Bus:
             self._client = client
             self.stats.connects += 1
             await client.publish(self.availability_topic, b"online", qos=1, retain=True)
-            for topic_filter, (_, qos) in list(self._handlers.items()):
+            subscriptions = [(f, q) for f, (_, q) in self._handlers.items()]
+            subscriptions += [(f, b.qos) for f, b in self._batches.items()]
+            for topic_filter, qos in subscriptions:
                 await client.subscribe(topic_filter, qos)
             self.connected.set()
             backoff.reset()
@@ -214,27 +261,57 @@ class Bus:
             async with asyncio.TaskGroup() as group:
                 receiving = group.create_task(self._receive(client))
                 sending = group.create_task(self._send(client))
+                batching = group.create_task(self._handle_batches(client))
                 await self._stop.wait()
                 receiving.cancel()
                 sending.cancel()
+                batching.cancel()
             await client.publish(self.availability_topic, b"offline", qos=1, retain=True)
 
     async def _receive(self, client: aiomqtt.Client) -> None:
+        # Messages already queued by aiomqtt are taken directly: its iterator costs a
+        # task per message, which halves what one consumer can take per second.
+        queue: asyncio.Queue[aiomqtt.Message] = client._queue
         async for message in client.messages:
-            if not self._receiving:
-                continue  # not acknowledged: the broker keeps it for the next session
-            self._idle.clear()
-            try:
-                self.stats.received += 1
-                await self._dispatch(message)
-                if message.qos > 0:
-                    # aiomqtt has no public manual-ack API yet; paho's is stable.
-                    client._client.ack(message.mid, message.qos)
-            finally:
-                self._idle.set()
+            await self._take(client, message)
+            while not queue.empty():
+                await self._take(client, queue.get_nowait())
 
-    async def _dispatch(self, message: aiomqtt.Message) -> None:
-        incoming = IncomingMessage(
+    async def _take(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
+        if not self._receiving:
+            return  # not acknowledged: the broker keeps it for the next session
+        self._begin()
+        handed_over = False
+        try:
+            self.stats.received += 1
+            incoming = self._incoming(message)
+            handlers, batch = self._route(message)
+            if not handlers and batch is None:
+                log.debug("no handler", extra=kv(service=self.service, topic=incoming.topic))
+            await self._dispatch(incoming, handlers)
+            if batch is not None:
+                batch.pending.append((incoming, message.mid, message.qos))
+                self._batch_ready.set()
+                handed_over = True
+            elif message.qos > 0:
+                # aiomqtt has no public manual-ack API yet; paho's is stable.
+                client._client.ack(message.mid, message.qos)
+        finally:
+            if not handed_over:
+                self._finish(1)
+
+    def _begin(self) -> None:
+        self._unfinished += 1
+        self._idle.clear()
+
+    def _finish(self, count: int) -> None:
+        self._unfinished -= count
+        if self._unfinished == 0:
+            self._idle.set()
+
+    @staticmethod
+    def _incoming(message: aiomqtt.Message) -> IncomingMessage:
+        return IncomingMessage(
             topic=message.topic.value,
             payload=_payload_bytes(message.payload)
             if isinstance(message.payload, bytes | str)
@@ -243,11 +320,20 @@ class Bus:
             retain=message.retain,
             user_properties=dict(getattr(message.properties, "UserProperty", None) or []),
         )
-        handled = False
-        for topic_filter, (handler, _) in list(self._handlers.items()):
-            if not message.topic.matches(topic_filter):
-                continue
-            handled = True
+
+    def _route(self, message: aiomqtt.Message) -> tuple[list[Handler], _BatchSubscription | None]:
+        """Handlers for a topic, matched once per topic (filters only change on subscribe)."""
+        route = self._routes.get(message.topic.value)
+        if route is None:
+            handlers = [h for f, (h, _) in self._handlers.items() if message.topic.matches(f)]
+            batch = next((b for f, b in self._batches.items() if message.topic.matches(f)), None)
+            if len(self._routes) >= ROUTE_CACHE_SIZE:
+                self._routes.clear()
+            route = self._routes[message.topic.value] = (handlers, batch)
+        return route
+
+    async def _dispatch(self, incoming: IncomingMessage, handlers: list[Handler]) -> None:
+        for handler in handlers:
             try:
                 await handler(incoming)
             except Exception as error:
@@ -256,8 +342,38 @@ class Bus:
                     "handler failed",
                     extra=kv(service=self.service, topic=incoming.topic, error=error),
                 )
-        if not handled:
-            log.debug("no handler", extra=kv(service=self.service, topic=incoming.topic))
+
+    async def _handle_batches(self, client: aiomqtt.Client) -> None:
+        """Hand received messages to batch handlers; acknowledge each list after its handler."""
+        while True:
+            batch = next((b for b in self._batches.values() if b.pending), None)
+            if batch is None:
+                self._batch_ready.clear()
+                await self._batch_ready.wait()
+                continue
+            count = min(len(batch.pending), batch.max_batch)
+            items = [batch.pending.popleft() for _ in range(count)]
+            try:
+                try:
+                    await batch.handler([incoming for incoming, _, _ in items])
+                except Exception as error:
+                    self.stats.handler_errors += 1
+                    log.exception(
+                        "batch handler failed",
+                        extra=kv(service=self.service, count=count, error=error),
+                    )
+                for _, mid, qos in items:
+                    if qos > 0:
+                        client._client.ack(mid, qos)
+            finally:
+                self._finish(count)
+
+    def _give_back_pending(self) -> None:
+        """The session ended: unacknowledged messages come again in the next one."""
+        for batch in self._batches.values():
+            if batch.pending:
+                self._finish(len(batch.pending))
+                batch.pending.clear()
 
     async def _send(self, client: aiomqtt.Client) -> None:
         while True:

@@ -1,0 +1,157 @@
+"""Readings from the bus into the store, state back onto the bus, sinks fed from the queue.
+
+One batch of received readings is validated, committed in one transaction (on the
+database thread), and only then handed back to the bus, which acknowledges it to the
+broker: a reading is never acknowledged before it is on disk. The state topic is
+published once per device and batch, with the newest values after the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from ..core.config import MeterhubConfig
+from ..core.messages import InvalidMessage, Reading, Rejected
+from ..core.runtime import Bus, IncomingMessage
+from ..core.runtime.logs import kv
+from ..core.topics import is_device_id
+from .dbthread import DbThread
+from .pump import SinkPump
+from .sinks import SINK_TYPES
+from .store import IngestResult, ReadingStore
+
+log = logging.getLogger("meterhub.storage")
+GROUP = "storage"
+RETENTION_EVERY_S = 3600.0
+LOGGED_PAYLOAD_CHARS = 2000
+BYTES_PER_MB = 1024 * 1024
+
+# Called after each commit with the accepted readings, the result and time.monotonic().
+CommitObserver = Callable[[list[Reading], IngestResult, float], None]
+
+
+class StoragePipeline:
+    def __init__(
+        self, config: MeterhubConfig, bus: Bus, *, on_commit: CommitObserver | None = None
+    ) -> None:
+        self.config = config
+        self.bus = bus
+        self.topics = bus.topics
+        self.on_commit = on_commit
+        self.db = DbThread()
+        storage = config.storage
+        sinks = storage.sinks()
+        self.store = ReadingStore(
+            storage.sqlite_path,
+            zone=storage.zone,
+            sinks={name: int(s.max_queue_mb * BYTES_PER_MB) for name, s in sinks.items()},  # type: ignore[attr-defined]
+        )
+        self.pumps = [
+            SinkPump(SINK_TYPES[name](name, section, self._state), section, self.store.outbox,
+                     self.db)  # type: ignore[arg-type]
+            for name, section in sinks.items()
+        ]  # fmt: skip
+
+    def subscribe(self) -> None:
+        """Register the handlers (before the first await of the service)."""
+        self.bus.subscribe_batch(
+            self._filter("reading"), self.on_readings, max_batch=self.config.storage.batch_size
+        )
+        self.bus.subscribe(self._filter("rejected"), self.on_rejected)
+
+    def _filter(self, kind: str) -> str:
+        topic_filter = self.topics.all_devices(kind)
+        if self.config.storage.shared_subscription:
+            return self.topics.shared(GROUP, topic_filter)
+        return topic_filter
+
+    async def run(self) -> None:
+        """Feed the sinks and apply retention until cancelled; then close everything."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                for pump in self.pumps:
+                    group.create_task(pump.run(), name=f"sink:{pump.sink.name}")
+                group.create_task(self._retention(), name="storage:retention")
+        finally:
+            with contextlib.suppress(Exception):
+                await self.db(self.store.close)
+            self.db.close()
+
+    # --- handlers -------------------------------------------------------------------
+    async def on_readings(self, messages: list[IncomingMessage]) -> None:
+        accepted: list[Reading] = []
+        for message in messages:
+            reading = await self._accept(message)
+            if reading is not None:
+                accepted.append(reading)
+        if not accepted:
+            return
+        result = await self.db(self.store.ingest, accepted)
+        if self.on_commit is not None:
+            self.on_commit(accepted, result, time.monotonic())
+        for device, state in result.states.items():
+            await self.bus.publish(self.topics.state(device), json.dumps(state), retain=True)
+        if result.stored:
+            for pump in self.pumps:
+                pump.wake.set()
+
+    async def _accept(self, message: IncomingMessage) -> Reading | None:
+        """The reading in ``message``, or None after rejecting it with the reason."""
+        device = message.topic.split("/")[1]
+        try:
+            reading = Reading.from_payload(message.payload)
+        except InvalidMessage as error:
+            await self._reject(device, f"invalid reading: {error}", _loggable(message.payload))
+            return None
+        if reading.device != device:
+            reason = f"reading names device {reading.device!r}"
+        elif device not in self.config.devices:
+            reason = "unknown device (not in config)"
+        else:
+            return reading
+        await self._reject(device, reason, reading.model_dump(mode="json"))
+        return None
+
+    async def _reject(self, device: str, reason: str, payload: object) -> None:
+        rejected = Rejected(device=device, source="storage", reason=reason, reading=payload)
+        log.warning("reading rejected", extra=kv(device=device, reason=reason))
+        if is_device_id(device):  # stored when it comes back on the rejected topic
+            await self.bus.publish(self.topics.rejected(device), rejected.to_payload())
+        else:
+            await self.db(self.store.add_rejected, [rejected])
+
+    async def on_rejected(self, message: IncomingMessage) -> None:
+        device = message.topic.split("/")[1]
+        try:
+            rejected = Rejected.from_payload(message.payload)
+        except InvalidMessage as error:
+            rejected = Rejected(
+                device=device,
+                source="unknown",
+                reason=f"unreadable rejection: {error}",
+                reading=_loggable(message.payload),
+            )
+        await self.db(self.store.add_rejected, [rejected.model_copy(update={"device": device})])
+
+    # --- background -------------------------------------------------------------------
+    async def _state(self, device: str) -> dict[str, object]:
+        return await self.db(self.store.state, device)
+
+    async def _retention(self) -> None:
+        storage = self.config.storage
+        while True:
+            deleted = await self.db(
+                self.store.prune, storage.raw_retention_days, storage.minute_retention_days
+            )
+            if deleted:
+                log.info("retention applied", extra=kv(deleted_rows=deleted))
+            await asyncio.sleep(RETENTION_EVERY_S)  # a schedule, not synchronisation
+
+
+def _loggable(payload: bytes) -> str:
+    return payload[:LOGGED_PAYLOAD_CHARS].decode("utf-8", errors="replace")

@@ -1,0 +1,135 @@
+"""Per-minute/quarter/hour/day/month roll-ups, folded from each committed batch.
+
+A batch is aggregated in memory per device, quantity and minute, the minutes are folded
+into the coarser periods, and each bucket is then one upsert, so the cost per reading
+stays small however many periods there are.
+
+rise/fall need the previous value in time order: it is the device's latest stored value
+(kept in memory by the store). A reading older than that latest one (arriving late) is
+counted in n/min/max/avg but adds no rise/fall, since its neighbours are unknown here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .timekeys import PERIOD_NAMES, BucketClock
+
+
+@dataclass
+class Agg:
+    n: int
+    total: float
+    min: float
+    max: float
+    first_ts: str
+    first: float
+    last_ts: str
+    last: float
+    rise: float = 0.0
+    fall: float = 0.0
+
+    @classmethod
+    def of(cls, ts: str, value: float) -> Agg:
+        return cls(1, value, value, value, ts, value, ts, value)
+
+    def add(self, ts: str, value: float) -> None:
+        self.n += 1
+        self.total += value
+        self.min = min(self.min, value)
+        self.max = max(self.max, value)
+        if ts < self.first_ts:
+            self.first_ts, self.first = ts, value
+        if ts >= self.last_ts:
+            self.last_ts, self.last = ts, value
+
+    def merge(self, other: Agg) -> None:
+        self.n += other.n
+        self.total += other.total
+        self.min = min(self.min, other.min)
+        self.max = max(self.max, other.max)
+        if other.first_ts < self.first_ts:
+            self.first_ts, self.first = other.first_ts, other.first
+        if other.last_ts >= self.last_ts:
+            self.last_ts, self.last = other.last_ts, other.last
+        self.rise += other.rise
+        self.fall += other.fall
+
+
+# A row of the batch: device, quantity, ts key, epoch minute, value.
+Row = tuple[str, str, str, int, float]
+Key = tuple[str, str, str, str]  # device, quantity, period, bucket
+
+UPSERT = """
+INSERT INTO rollups (device, quantity, period, bucket, n, total, min, max,
+                     first_ts, first, last_ts, last, rise, fall)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (device, quantity, period, bucket) DO UPDATE SET
+    n = n + excluded.n,
+    total = total + excluded.total,
+    min = min(min, excluded.min),
+    max = max(max, excluded.max),
+    first_ts = CASE WHEN excluded.first_ts < first_ts THEN excluded.first_ts ELSE first_ts END,
+    first = CASE WHEN excluded.first_ts < first_ts THEN excluded.first ELSE first END,
+    last_ts = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last_ts ELSE last_ts END,
+    last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
+    rise = rise + excluded.rise,
+    fall = fall + excluded.fall
+"""
+
+
+def aggregate(
+    rows: Iterable[Row], previous: dict[tuple[str, str], tuple[str, float]], clock: BucketClock
+) -> dict[Key, Agg]:
+    """Buckets of every period touched by ``rows``; advances ``previous`` (newest per series)."""
+    minutes: dict[tuple[str, str, int], Agg] = {}
+    for device, quantity, ts, minute, value in sorted(rows):
+        key = (device, quantity, minute)
+        agg = minutes.get(key)
+        if agg is None:
+            agg = minutes[key] = Agg.of(ts, value)
+        else:
+            agg.add(ts, value)
+        before = previous.get((device, quantity))
+        if before is None or ts > before[0]:
+            if before is not None:
+                delta = value - before[1]
+                if delta > 0:
+                    agg.rise += delta
+                else:
+                    agg.fall -= delta
+            previous[(device, quantity)] = (ts, value)
+    buckets: dict[Key, Agg] = {}
+    for (device, quantity, minute), agg in minutes.items():
+        for period, bucket in zip(PERIOD_NAMES, clock.buckets(minute), strict=True):
+            key = (device, quantity, period, bucket)
+            into = buckets.get(key)
+            if into is None:
+                buckets[key] = Agg(**vars(agg))
+            else:
+                into.merge(agg)
+    return buckets
+
+
+def write(db: sqlite3.Connection, buckets: dict[Key, Agg]) -> None:
+    db.executemany(
+        UPSERT,
+        [
+            (
+                *key,
+                a.n,
+                a.total,
+                a.min,
+                a.max,
+                a.first_ts,
+                a.first,
+                a.last_ts,
+                a.last,
+                a.rise,
+                a.fall,
+            )
+            for key, a in buckets.items()
+        ],
+    )

@@ -1,0 +1,114 @@
+"""InfluxDB sinks: v2 through ``influxdb-client`` (async), 1.x through line protocol ``/write``.
+
+Both write measurement ``meter_reading``, tags ``device`` and ``source``, one field per
+quantity, nanosecond timestamps from the reading. VictoriaMetrics accepts the v2 writes
+(bucket and org are ignored there); it keeps duplicate samples unless started with
+``-dedup.minScrapeInterval``, so set that when a replay after a crash must not double.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
+from influxdb_client.domain.write_precision import WritePrecision
+from influxdb_client.rest import ApiException
+
+from ...core.config.storage import InfluxV1Config, InfluxV2Config
+from ..outbox import QueuedReading
+from .base import SinkRefused, SinkUnavailable, line_protocol
+
+# The whole batch is bad and stays bad (line protocol or type conflict).
+REFUSED_STATUSES = frozenset({400, 422})
+
+
+def _describe(status: int, text: str) -> str:
+    return f"HTTP {status}: {text.strip()[:300]}"
+
+
+class InfluxV2Sink:
+    def __init__(self, name: str, config: InfluxV2Config) -> None:
+        self.name = name
+        self.config = config
+        self._client: InfluxDBClientAsync | None = None
+
+    async def start(self) -> None:
+        self._client = InfluxDBClientAsync(
+            url=self.config.url,
+            token=self.config.token.get_secret_value(),
+            org=self.config.org,
+            timeout=int(self.config.timeout_s * 1000),
+        )
+
+    async def write(self, batch: list[QueuedReading]) -> None:
+        assert self._client is not None, "start() first"
+        try:
+            await self._client.write_api().write(
+                bucket=self.config.bucket,
+                org=self.config.org,
+                record=line_protocol(batch),
+                write_precision=WritePrecision.NS,
+            )
+        except ApiException as error:
+            message = _describe(error.status or 0, str(error.body or error.reason))
+            if error.status in REFUSED_STATUSES:
+                raise SinkRefused(message) from None
+            raise SinkUnavailable(message) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise SinkUnavailable(f"{type(error).__name__}: {error}") from None
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+class InfluxV1Sink:
+    def __init__(self, name: str, config: InfluxV1Config) -> None:
+        self.name = name
+        self.config = config
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        auth = None
+        if self.config.username:
+            password = self.config.password.get_secret_value() if self.config.password else ""
+            auth = aiohttp.BasicAuth(self.config.username, password)
+        self._session = aiohttp.ClientSession(
+            base_url=self.config.url.rstrip("/") + "/",
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=self.config.timeout_s),
+        )
+
+    async def write(self, batch: list[QueuedReading]) -> None:
+        params = {"db": self.config.database, "precision": "ns"}
+        if self.config.retention_policy:
+            params["rp"] = self.config.retention_policy
+        status, text = await self._post("write", params, line_protocol(batch))
+        if status == 404 and "database not found" in text and self.config.create_database:
+            await self._create_database()
+            status, text = await self._post("write", params, line_protocol(batch))
+        if status == 204:
+            return
+        if status in REFUSED_STATUSES:
+            raise SinkRefused(_describe(status, text))
+        raise SinkUnavailable(_describe(status, text))
+
+    async def _create_database(self) -> None:
+        # Identifiers in InfluxQL are double-quoted; a quote inside is escaped.
+        name = self.config.database.replace("\\", "\\\\").replace('"', '\\"')
+        status, text = await self._post("query", {"q": f'CREATE DATABASE "{name}"'}, "")
+        if status != 200:
+            raise SinkUnavailable(f"database missing and not created: {_describe(status, text)}")
+
+    async def _post(self, path: str, params: dict[str, str], body: str) -> tuple[int, str]:
+        assert self._session is not None, "start() first"
+        try:
+            async with self._session.post(path, params=params, data=body.encode()) as response:
+                return response.status, await response.text()
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise SinkUnavailable(f"{type(error).__name__}: {error}") from None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
