@@ -10,6 +10,7 @@ keeps the contract's two words.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
@@ -30,14 +31,17 @@ class Availability:
                 "camera back", extra=kv(device=self.device, after_failures=self.status.failures)
             )
         self.status.failures = 0
-        self.status.next_attempt_in_s = None
+        self.status.next_attempt_at = None
         self.status.note()
         await self._announce(ONLINE)
 
     async def failed(self, reason: str, retry_in_s: float | None) -> None:
         self.status.failures += 1
-        self.status.last_error, self.status.last_error_at = reason, self.clock.now()
-        self.status.next_attempt_in_s = None if retry_in_s is None else round(retry_in_s, 2)
+        now = self.clock.now()
+        self.status.last_error, self.status.last_error_at = reason, now
+        self.status.next_attempt_at = (
+            None if retry_in_s is None else now + timedelta(seconds=retry_in_s)
+        )
         log.warning(
             "camera failed",
             extra=kv(
@@ -45,7 +49,7 @@ class Availability:
                 source=self.status.source,
                 reason=reason,
                 failures=self.status.failures,
-                retry_in_s=self.status.next_attempt_in_s,
+                retry_in_s=None if retry_in_s is None else round(retry_in_s, 2),
             ),
         )
         self.status.note()

@@ -231,20 +231,25 @@ class CameraEdge:
         assert camera.worker is not None
         watcher = camera.worker.shooter
         assert isinstance(watcher, DirWatch)
+        poll_s, retry = watcher.settings.poll_s, self.config.capture.retry
+        backoff = Backoff(max(poll_s, retry.initial_s), max(poll_s, retry.max_s))
         while True:
+            wait_s = poll_s
             try:
                 shot = await watcher.poll()
             except SourceError as error:
-                await camera.availability.failed(str(error), watcher.settings.poll_s)
+                wait_s = backoff.next_delay()  # a vanished share is not asked every poll
+                await camera.availability.failed(str(error), wait_s)
             except FrameRejected as error:
                 await camera.gate.reject(str(error), {"origin": "dirwatch"})
             else:
+                backoff.reset()
                 await camera.availability.ok()
                 if shot is not None:
                     frame = Frame(camera.device, shot.jpeg, shot.ts or self.clock.now(), "dirwatch")
                     await self.offer_pushed(camera, frame, requested=False)
             camera.status.extra["superseded"] = watcher.superseded
-            await self.clock.sleep(watcher.settings.poll_s)
+            await self.clock.sleep(wait_s)
 
     @property
     def oldest_frame(self) -> timedelta:

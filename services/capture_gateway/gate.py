@@ -46,7 +46,7 @@ class DeviceStatus:
     last_frame_at: datetime | None = None
     last_error: str = ""
     last_error_at: datetime | None = None
-    next_attempt_in_s: float | None = None
+    next_attempt_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     _waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
 
@@ -67,7 +67,7 @@ class DeviceStatus:
 
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in vars(self).items() if k not in ("extra", "_waiters")}
-        for key in ("last_frame_at", "last_error_at"):
+        for key in ("last_frame_at", "last_error_at", "next_attempt_at"):
             data[key] = iso_z(data[key]) if data[key] else None
         return {**data, **self.extra}
 
