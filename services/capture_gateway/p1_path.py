@@ -8,6 +8,7 @@ P1 meter's reading has them. The capacity state goes out retained on ``<dev>/cap
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -191,7 +192,11 @@ async def handle_telegram(
             ).to_payload(),
         )
         return
-    state = capacity.update(device, telegram)
+    try:
+        state = capacity.update(device, telegram)
+    except sqlite3.Error as error:  # the reading matters more than its capacity figures
+        log.error("capacity not updated", extra=kv(device=device, error=error))
+        state = None
     await bus.publish(topics.reading(device), reading_of(device, telegram, state).to_payload())
     if state is not None:
         await bus.publish(topics.capacity(device), state.to_payload(), qos=0, retain=True)

@@ -51,6 +51,18 @@ async def test_menu_reads_one_register_then_quits(tmp_path) -> None:
         assert f"active import T2: {shown['energy_import_t2_kwh']:f} kWh" in out
 
 
+async def test_watch_repeats_the_main_values(tmp_path) -> None:
+    async with pty_meter(tmp_path) as (meter, link):
+        code, out, err = await meterhub(
+            "meter", "watch", "--port", str(link), "--count", "2", "--interval", "0.1"
+        )
+        assert code == 0, err
+        lines = out.splitlines()
+        shown = meter.registers(meter.clock)
+        assert len(lines) == 2
+        assert all(f"active import total: {shown['energy_import_kwh']:f} kWh" in x for x in lines)
+
+
 async def test_errors_say_what_to_check(tmp_path) -> None:
     code, _, err = await meterhub("meter", "read", "--port", str(tmp_path / "ttyNone"))
     assert code == 1 and "no such device" in err and "Traceback" not in err
