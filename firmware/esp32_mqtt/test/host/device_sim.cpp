@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
     std::vector<TopicKind> subscriptions;
     if (role == "keypad") subscriptions.push_back(TopicKind::KeypadCmd);
     if (role == "camera") subscriptions.push_back(TopicKind::Capture);
-    auto settings = device_mqtt_settings({"meterhub", device}, args["--host"],
+    auto settings = device_mqtt_settings({"meterhub", device, role}, args["--host"],
                                          static_cast<uint16_t>(std::stoi(args["--port"])), args["--password"],
                                          subscriptions);
     settings.keep_alive_s = static_cast<uint16_t>(std::stoi(args["--keep-alive"]));

@@ -25,7 +25,7 @@ struct Session {
     }
 
     static MqttSettings settings(uint16_t keep_alive_s) {
-        DeviceIdentity identity{"meterhub", "pln"};
+        DeviceIdentity identity{"meterhub", "pln", "keypad"};
         auto s = device_mqtt_settings(identity, "broker.lan", 1883, "secret", {TopicKind::KeypadCmd});
         s.keep_alive_s = keep_alive_s;
         return s;
@@ -52,6 +52,8 @@ TEST(client_connects_with_a_will_announces_online_and_subscribes) {
     CHECK(connect.find("meterhub/pln/availability") != std::string::npos);
     CHECK(connect.find("offline") != std::string::npos);
     CHECK(connect.find("secret") != std::string::npos);
+    CHECK(connect.find("pln-keypad") != std::string::npos);  // client id
+    CHECK(connect.find(std::string("\x00\x03pln", 5)) != std::string::npos);  // user name
     const auto publishes = s.broker.publishes();
     CHECK_EQ(publishes.size(), 1u);
     if (!publishes.empty()) {

@@ -24,7 +24,7 @@ struct Bus {
     Outbox outbox{16};
     MqttClient client;
     explicit Bus(std::vector<TopicKind> subscriptions = {})
-        : client(broker, clock, log, device_mqtt_settings({"meterhub", "dev"}, "b", 1883, "", subscriptions), outbox) {}
+        : client(broker, clock, log, device_mqtt_settings({"meterhub", "dev", "test"}, "b", 1883, "", subscriptions), outbox) {}
     void connect() {
         client.loop(true);
         client.loop(true);
@@ -459,4 +459,12 @@ TEST(keypad_role_acks_through_the_outbox_so_a_lost_connection_is_still_reported)
         CHECK_EQ(acks.front(), std::string(R"({"id":"k","state":"accepted","pressed":0,"error":null})"));
         CHECK_EQ(acks.back(), std::string(R"({"id":"k","state":"error","pressed":0,"error":"connection lost"})"));
     }
+}
+
+TEST(http_status_lines) {
+    CHECK_EQ(parse_http_status_line("HTTP/1.1 201 Created\r"), 201);
+    CHECK_EQ(parse_http_status_line("HTTP/1.0 503"), 503);
+    CHECK_EQ(parse_http_status_line("HTTP/1.1 20"), -1);
+    CHECK_EQ(parse_http_status_line("HTTP/1.1 2x1 OK"), -1);
+    CHECK_EQ(parse_http_status_line("<html>"), -1);
 }

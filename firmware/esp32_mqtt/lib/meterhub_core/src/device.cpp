@@ -8,7 +8,7 @@ MqttSettings device_mqtt_settings(const DeviceIdentity& identity, const std::str
     MqttSettings settings;
     settings.host = host;
     settings.port = port;
-    settings.client_id = identity.device;
+    settings.client_id = identity.role.empty() ? identity.device : identity.device + "-" + identity.role;
     settings.username = identity.device;
     settings.password = password;
     settings.availability_topic = topics.device(TopicKind::Availability, identity.device);

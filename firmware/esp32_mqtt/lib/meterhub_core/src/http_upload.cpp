@@ -64,4 +64,14 @@ std::string frame_upload_head(const HttpUrl& url, const std::string& device, con
     return head;
 }
 
+int parse_http_status_line(const std::string& line) {
+    if (line.compare(0, 7, "HTTP/1.") != 0 || line.size() < 12 || line[8] != ' ') return -1;
+    int status = 0;
+    for (size_t i = 9; i < 12; ++i) {
+        if (line[i] < '0' || line[i] > '9') return -1;
+        status = status * 10 + (line[i] - '0');
+    }
+    return (line.size() == 12 || line[12] == ' ' || line[12] == '\r') ? status : -1;
+}
+
 }  // namespace meterhub

@@ -25,4 +25,7 @@ bool parse_http_url(const std::string& url, HttpUrl* out, std::string* error);
 std::string frame_upload_head(const HttpUrl& url, const std::string& device, const FrameProperties& frame,
                               size_t length, const std::string& token);
 
+// "HTTP/1.1 201 Created" -> 201; -1 for anything that is not a status line.
+int parse_http_status_line(const std::string& line);
+
 }  // namespace meterhub

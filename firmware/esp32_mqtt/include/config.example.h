@@ -1,0 +1,53 @@
+// Board settings that are not secret. Copy to include/config.h (not committed) and edit.
+// Secrets (WiFi and broker passwords) go in include/secrets.h.
+#pragma once
+
+// --- every role ---------------------------------------------------------------------
+#define MH_TOPIC_PREFIX "meterhub"        // as `mqtt.prefix` in Meterhub's config
+#define MH_MQTT_HOST "192.168.1.10"       // the broker Meterhub uses
+#define MH_MQTT_PORT 1883
+#define MH_MQTT_KEEP_ALIVE_S 30
+#define MH_NTP_SERVER "pool.ntp.org"      // readings and frames are stamped in UTC
+
+// Device ids ([a-z0-9_-]) as in Meterhub's config; each is also the broker user name.
+// The camera and the keypad in front of one prepaid meter share its id.
+#define MH_ESP32CAM_DEVICE "pln"
+#define MH_P1_DEVICE "p1"
+#define MH_RS485_DEVICE "ce711"
+#define MH_KEYPAD_DEVICE "pln"
+
+// --- esp32cam (AI-Thinker ESP32-CAM) ------------------------------------------------
+#define MH_CAPTURE_INTERVAL_S 0           // own schedule, on full multiples; 0: only on cmd/capture
+#define MH_FLASH_GPIO 4                   // the board's white LED
+#define MH_FLASH_DUTY 255                 // 0..255; /control?var=led_intensity changes it
+#define MH_FLASH_SETTLE_MS 150            // LED on this long before the shot, for exposure
+#define MH_FRAME_SIZE FRAMESIZE_SVGA      // 800x600 is plenty for seven-segment digits
+#define MH_JPEG_QUALITY 12                // 4..63, lower is better and larger
+#define MH_MAX_FRAME_BYTES (200 * 1024)
+#define MH_UPLOAD_URL ""                  // HTTP fallback, e.g. "http://192.168.1.10:8090/api/frames/pln"
+#define MH_SNAPSHOT_PORT 80               // GET /capture, GET /control?var=..&val=..
+
+// --- p1 -----------------------------------------------------------------------------
+#define MH_P1_RX_GPIO 16                  // the P1 port's data line (pin 5 of the RJ12)
+#define MH_P1_REQUEST_GPIO -1             // drives the data request line (pin 2); -1: wired to 5 V
+#define MH_P1_BAUD 115200                 // DSMR 4/5; DSMR 2.2/3: 9600
+#define MH_P1_FRAMING SERIAL_8N1          // DSMR 4/5; DSMR 2.2/3: SERIAL_7E1
+#define MH_P1_INVERTED true               // the meter's open-collector output inverts the signal
+
+// --- rs485 (MAX485) -----------------------------------------------------------------
+#define MH_RS485_DE_RE_GPIO 4
+#define MH_RS485_RX_GPIO 16               // RO
+#define MH_RS485_TX_GPIO 17               // DI
+#define MH_RS485_BAUD 2400
+#define MH_RS485_FRAMING SERIAL_8E1       // DL/T 645: even parity
+#define MH_RS485_ADDRESS ""               // as printed on the meter; "": broadcast (one meter on the line)
+#define MH_RS485_PHASES 1                 // 1 or 3
+#define MH_RS485_INTERVAL_S 30
+
+// --- keypad -------------------------------------------------------------------------
+// One GPIO per key, each driving a solenoid through a driver (ULN2803, MOSFET board).
+// Symbols as token_entry's keypad layout: digits, B = Backspace, E = Enter.
+#define MH_KEYPAD_ACTIVE_HIGH true        // the driver's input level that energises a solenoid
+#define MH_KEYPAD_PINS \
+    {{'0', 13}, {'1', 14}, {'2', 16}, {'3', 17}, {'4', 18}, {'5', 19}, \
+     {'6', 21}, {'7', 22}, {'8', 23}, {'9', 25}, {'B', 26}, {'E', 27}}

@@ -1,0 +1,49 @@
+// Keypad role: solenoids on the meter's keys, typed from keypad/cmd, acked on keypad/ack.
+#include <Arduino.h>
+
+#include "glue/board.h"
+#include "glue/settings.h"
+#include "role_keypad.h"
+
+namespace {
+
+class SolenoidPins : public meterhub::DigitalOutputs {
+public:
+    void set(int pin, bool on) override { digitalWrite(pin, on == MH_KEYPAD_ACTIVE_HIGH ? HIGH : LOW); }
+};
+
+struct Binding {
+    char key;
+    int pin;
+};
+constexpr Binding kPins[] = MH_KEYPAD_PINS;
+
+board::Board device({MH_TOPIC_PREFIX, MH_KEYPAD_DEVICE, "keypad"}, MH_KEYPAD_MQTT_PASSWORD,
+                    {meterhub::TopicKind::KeypadCmd});
+SolenoidPins solenoids;
+meterhub::KeyMap keys;
+meterhub::KeypadRole* keypad = nullptr;
+
+}  // namespace
+
+void setup() {
+    device.begin();
+    std::string error;
+    for (const auto& binding : kPins) {
+        if (!keys.add(binding.key, binding.pin, &error)) Serial.printf("config: MH_KEYPAD_PINS: %s\n", error.c_str());
+        // Released before the pin becomes an output, so no solenoid twitches at boot.
+        digitalWrite(binding.pin, MH_KEYPAD_ACTIVE_HIGH ? LOW : HIGH);
+        pinMode(binding.pin, OUTPUT);
+    }
+    keypad = new meterhub::KeypadRole(keys, solenoids, device.outbox(), device.clock(),
+                                      device.topics().device(meterhub::TopicKind::KeypadAck, device.device()));
+    device.mqtt().on_message([](const meterhub::mqtt5::Publish& message) {
+        keypad->on_command(std::string(message.payload.begin(), message.payload.end()));
+    });
+    device.mqtt().on_state([](bool online) { keypad->on_connection(online); });
+}
+
+void loop() {
+    device.loop();
+    keypad->loop();
+}
