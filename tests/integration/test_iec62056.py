@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tty
 
@@ -148,3 +149,24 @@ async def test_gateway_polls_an_iec_meter(broker, tmp_path, pty_pair) -> None:
         stop.set()
         await asyncio.wait_for(services, 20)
         meter.cancel()
+
+
+try:
+    from hypothesis import given
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - hypothesis is a test extra
+    pass
+else:
+
+    @given(
+        values=st.lists(st.decimals(0, 10**6, places=3, allow_nan=False), min_size=1, max_size=8)
+    )
+    def test_data_blocks_round_trip(values) -> None:
+        lines = [f"1.8.{i % 5}({v:011.3f}*kWh)" for i, v in enumerate(values)]
+        parsed = parse_data_message(data_message(lines))
+        assert list(parsed) == list(dict.fromkeys(f"1.8.{i % 5}" for i in range(len(values))))
+
+    @given(st.binary(max_size=200))
+    def test_noise_is_an_error_never_a_crash(noise: bytes) -> None:
+        with contextlib.suppress(Iec62056Error):
+            parse_data_message(noise)

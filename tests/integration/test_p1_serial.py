@@ -88,3 +88,22 @@ async def test_dsmr22_meter_on_a_9600_7e1_line(broker, tmp_path, pty_pair) -> No
     finally:
         stop.set()
         await asyncio.wait_for(services, 20)
+
+
+try:
+    from hypothesis import given
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - hypothesis is a test extra
+    pass
+else:
+
+    @given(cuts=st.lists(st.integers(1, 400), max_size=30))
+    def test_framer_gives_the_same_telegrams_however_the_bytes_arrive(cuts) -> None:
+        stream = (telegram("dsmr42_kaifa.txt") + telegram("dsmr22_iskra.txt")) * 2
+        data, framer, pieces, at = stream.encode(), TelegramFramer(), [], 0
+        for size in cuts:
+            pieces += framer.feed(data[at : at + size])
+            at += size
+        pieces += framer.feed(data[at:])
+        assert "".join(pieces) == stream
+        assert pieces == [telegram("dsmr42_kaifa.txt"), telegram("dsmr22_iskra.txt")] * 2
