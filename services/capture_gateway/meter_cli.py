@@ -178,6 +178,10 @@ async def read_all(client: Dlt645Client, session: Session, items: list[DataId]) 
     return rows
 
 
+def registers(edition: Edition) -> list[DataId]:
+    return sorted((d for d in DATA_IDS.values() if d.edition == edition), key=lambda d: d.code)
+
+
 def _table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
@@ -187,7 +191,7 @@ def _table(rows: list[list[str]]) -> str:
 def cmd_read(args: argparse.Namespace) -> int:
     async def work(session: Session) -> None:
         async def body(client: Dlt645Client) -> None:
-            items = [d for d in DATA_IDS.values() if d.edition == session.edition]
+            items = registers(session.edition)
             rows = await read_all(client, session, items)
             print(f"meter {session.address}  DL/T 645-{session.edition}  {session.describe_line()}")
             print(_table([["id", "register", "value"], *rows]))
@@ -255,7 +259,7 @@ async def _menu_choice(choice: str, client: Dlt645Client, session: Session) -> N
         session.address, session.edition = await _scan_on(client, session)
         print(f"meter {session.address}  DL/T 645-{session.edition}")
     elif choice == "2":
-        items = [d for d in DATA_IDS.values() if d.edition == session.edition]
+        items = registers(session.edition)
         print(_table([["id", "register", "value"], *await read_all(client, session, items)]))
     elif choice == "3":
         code = int(await _ask("data id (hex)> "), 16)

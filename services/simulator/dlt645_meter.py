@@ -204,3 +204,21 @@ def pty_meter(settings: SimulatedDlt645Meter, seed: int) -> PtyMeter:
         rng=random.Random(seed),
     )  # fmt: skip
     return PtyMeter(meter, Path(settings.link), time_scale=settings.time_scale)
+
+
+async def _serve(link: Path, address: str) -> None:
+    server = PtyMeter(VirtualCe711(address), link)
+    task = asyncio.create_task(server.run())
+    await server.ready.wait()
+    print(f"virtual CE-711 {address} on {server.port}, linked from {link}; Ctrl-C stops it")
+    await task
+
+
+if __name__ == "__main__":
+    # A meter to try `meterhub meter` on without hardware. A pty has one reader at a time,
+    # unlike an RS-485 bus: don't point the gateway at the same link meanwhile.
+    import sys
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(Path(sys.argv[1] if len(sys.argv) > 1 else "ce711.tty"),
+                           sys.argv[2] if len(sys.argv) > 2 else "000012345678"))  # fmt: skip
