@@ -17,13 +17,16 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from services.capture_gateway.dsmr import parse_telegram
 from services.core.broker_process import MosquittoProcess, free_port
+from services.core.config import load_config_text
 from services.core.messages import KeypadAck, KeypadCommand, Reading
 from tests.bus_helpers import Collector, running_bus
+from tests.capture_helpers import make_jpeg, running_edge
 from tests.conftest import make_config
 
 FIRMWARE = Path(__file__).resolve().parents[2] / "firmware" / "esp32_mqtt"
@@ -283,15 +286,83 @@ def test_camera_uploads_over_http_when_the_broker_is_unreachable(
         )
         assert arrived.wait(20), "no upload arrived"
         path, headers, body = received[0]
-        assert path == "/api/frames/cam"
+        target = urlsplit(path)
+        assert target.path == "/api/frames/cam"
+        assert parse_qs(target.query)["ts"][0].endswith("Z")  # a scheduled shot: no request id
         assert body == JPEG
         assert headers["Content-Type"] == "image/jpeg"
         assert headers["Authorization"] == "Bearer 0123456789abcdef"
-        assert len(headers["X-Meterhub-Frame-Id"]) == 16
-        assert headers["X-Meterhub-Ts"].endswith("Z")
     finally:
         server.shutdown()
         server.server_close()
+
+
+async def test_camera_firmware_frames_pass_the_real_gateway_with_their_request_id(
+    broker: MosquittoProcess, devices: Any, tmp_path: Path
+) -> None:
+    jpeg = tmp_path / "meter.jpg"
+    jpeg.write_bytes(make_jpeg(7))
+    seen = Collector()
+    config = make_config(
+        broker,
+        tmp_path / "data",
+        devices={"cam": {"kind": "camera"}},
+        capture={"min_interval_s": 0},
+    )
+    async with (
+        running_bus(config.mqtt, "observer", {"meterhub/cam/#": seen}) as bus,
+        running_edge(config),
+    ):
+        devices("camera", "cam", "--jpeg", str(jpeg))
+        await seen.wait_for(lambda m: m.topic.endswith("/availability") and m.payload == b"online")
+        await bus.publish(bus.topics.capture("cam"), b'{"request_id":"bot-7"}')
+        frame = await seen.wait_for(lambda m: m.topic == "meterhub/cam/frame")
+        assert frame.user_properties["request_id"] == "bot-7"
+        assert frame.payload == make_jpeg(7)
+
+
+async def test_camera_firmware_uploads_to_the_real_gateway(
+    broker: MosquittoProcess, devices: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAM_TOKEN", "esp32-upload-token-0123")
+    config = load_config_text(
+        f"""
+mqtt: {{host: {broker.host}, port: {broker.port}, reconnect_initial_s: 0.05}}
+storage: {{data_dir: {tmp_path / "data"}}}
+web: {{enabled: false}}
+capture: {{http: {{port: 0}}, min_interval_s: 0}}
+devices:
+  cam:
+    kind: camera
+    capture: {{source: {{kind: upload, token: "{{CAM_TOKEN}}"}}}}
+""",
+        "home.yml",
+    ).config
+    jpeg = tmp_path / "meter.jpg"
+    jpeg.write_bytes(make_jpeg(9))
+    seen = Collector()
+    async with (
+        running_bus(config.mqtt, "observer", {"meterhub/cam/#": seen}) as bus,
+        running_edge(config) as edge,
+    ):
+        devices(
+            "camera",
+            "cam",
+            "--jpeg",
+            str(jpeg),
+            "--upload-always",
+            "1",
+            "--upload-url",
+            f"http://127.0.0.1:{edge.http_port}/api/frames/cam",
+            "--upload-token",
+            "esp32-upload-token-0123",
+        )
+        await seen.wait_for(lambda m: m.topic.endswith("/availability") and m.payload == b"online")
+        await bus.publish(bus.topics.capture("cam"), b'{"request_id":"bot-8"}')
+        frame = await seen.wait_for(lambda m: m.topic == "meterhub/cam/frame")
+        assert frame.user_properties["request_id"] == "bot-8"
+        assert frame.payload == make_jpeg(9)
+        assert not [m for m in seen.messages if m.topic == "meterhub/cam/frame/raw"]
 
 
 def test_sim_refuses_a_bad_device_id(device_sim: Path) -> None:

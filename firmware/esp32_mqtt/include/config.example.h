@@ -24,7 +24,9 @@
 #define MH_FRAME_SIZE FRAMESIZE_SVGA      // 800x600 is plenty for seven-segment digits
 #define MH_JPEG_QUALITY 12                // 4..63, lower is better and larger
 #define MH_MAX_FRAME_BYTES (200 * 1024)
-#define MH_UPLOAD_URL ""                  // HTTP fallback, e.g. "http://192.168.1.10:8090/api/frames/pln"
+#define MH_UPLOAD_URL ""                  // the gateway's upload URL, e.g. "http://192.168.1.10:8090/api/frames/pln"
+#define MH_UPLOAD_ALWAYS false            // true: frames always by HTTP (gateway source "upload");
+                                          // false: MQTT, HTTP only when the broker cannot take one
 #define MH_SNAPSHOT_PORT 80               // GET /capture, GET /control?var=..&val=..
 
 // --- p1 -----------------------------------------------------------------------------

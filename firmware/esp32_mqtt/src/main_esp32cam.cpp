@@ -1,6 +1,7 @@
 // ESP32-CAM role (AI-Thinker board): shoots on cmd/capture and on its own schedule, with
 // the flash LED on GPIO4; publishes the JPEG on <prefix>/<dev>/frame/raw with its user
-// properties, or POSTs it to the capture gateway when the broker cannot take it; serves
+// properties, or POSTs it to the capture gateway (always, or when the broker cannot
+// take it); serves
 // GET /capture and /control for setups that poll the camera instead.
 #include <Arduino.h>
 #include <WebServer.h>
@@ -166,6 +167,7 @@ void setup() {
     settings.max_frame_bytes = MH_MAX_FRAME_BYTES;
     settings.upload_url = MH_UPLOAD_URL;
     settings.upload_token = MH_UPLOAD_TOKEN;
+    settings.upload_always = MH_UPLOAD_ALWAYS;
     role = new meterhub::CameraRole(camera, device.mqtt(), poster, device.clock(), device.log(), settings);
     device.mqtt().on_message([](const meterhub::mqtt5::Publish& message) {
         role->on_capture_request(std::string(message.payload.begin(), message.payload.end()));

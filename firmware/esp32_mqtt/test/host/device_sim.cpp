@@ -260,6 +260,7 @@ int main(int argc, char** argv) {
         cs.interval_s = static_cast<uint32_t>(std::stoul(args["--interval-s"]));
         cs.upload_url = args["--upload-url"];
         cs.upload_token = args["--upload-token"];
+        cs.upload_always = args["--upload-always"] == "1";
         camera.reset(new CameraRole(file_camera, mqtt, poster, clock, log, cs));
         mqtt.on_message([&](const mqtt5::Publish& m) { camera->on_capture_request(fakes::text(m.payload)); });
     }

@@ -283,13 +283,14 @@ TEST(upload_url_and_request_head) {
     CHECK(parse_http_url("http://10.0.0.2", &url, &error));
     CHECK_EQ(url.path, std::string("/"));
     CHECK_EQ(url.port, 80u);
-    FrameProperties frame{"2025-11-22T05:00:00Z", "00000000deadbeef", "bot\r\nX-Evil: 1"};
-    const std::string head = frame_upload_head(url, "pln", frame, 1234, "t0ken");
-    CHECK_EQ(head, std::string("POST / HTTP/1.1\r\nHost: 10.0.0.2\r\nContent-Type: image/jpeg\r\n"
-                               "Content-Length: 1234\r\nX-Meterhub-Device: pln\r\n"
-                               "X-Meterhub-Ts: 2025-11-22T05:00:00Z\r\nX-Meterhub-Frame-Id: 00000000deadbeef\r\n"
-                               "X-Meterhub-Request-Id: bot__X-Evil: 1\r\nAuthorization: Bearer t0ken\r\n"
-                               "Connection: close\r\n\r\n"));
+    FrameProperties frame{"2025-11-22T05:00:00Z", "00000000deadbeef", "bot 7&x=1"};
+    CHECK_EQ(frame_upload_head(url, frame, 1234, "t0ken\r\nX-Evil: 1"),
+             std::string("POST /?ts=2025-11-22T05%3A00%3A00Z&request_id=bot%207%26x%3D1 HTTP/1.1\r\n"
+                         "Host: 10.0.0.2\r\nContent-Type: image/jpeg\r\nContent-Length: 1234\r\n"
+                         "Authorization: Bearer t0ken__X-Evil: 1\r\nConnection: close\r\n\r\n"));
+    CHECK(parse_http_url("http://gw:8090/api/frames/pln?source=cam", &url, &error));
+    CHECK_EQ(frame_upload_head(url, {"", "f", "r"}, 1, "").substr(0, 49),
+             std::string("POST /api/frames/pln?source=cam&request_id=r HTTP"));
 }
 
 namespace {
@@ -370,9 +371,9 @@ TEST(camera_uploads_over_http_when_the_broker_is_away) {
     CHECK_EQ(role.stats().uploaded, 1u);
     CHECK_EQ(poster.heads.size(), 1u);
     if (!poster.heads.empty()) {
+        // no clock yet and no request id: the bare URL; the gateway stamps arrival time
         CHECK_EQ(poster.heads[0].substr(0, 45), std::string("gw:8090 POST /api/frames/dev HTTP/1.1\r\nHost: "));
         CHECK(poster.heads[0].find("Authorization: Bearer 0123456789abcdef\r\n") != std::string::npos);
-        CHECK(poster.heads[0].find("X-Meterhub-Ts") == std::string::npos);  // no clock yet: no time claimed
     }
     CHECK_EQ(poster.body_bytes, camera.jpeg.size());
     poster.status = 503;
@@ -381,6 +382,26 @@ TEST(camera_uploads_over_http_when_the_broker_is_away) {
     role.loop();
     CHECK_EQ(role.stats().lost, 1u);
     CHECK(bus.log.contains("camera: HTTP upload failed status=503"));
+}
+
+TEST(camera_set_to_upload_always_posts_even_with_the_broker_there) {
+    Bus bus;
+    bus.clock.utc = 1763787600;
+    bus.connect();
+    FakeCamera camera;
+    FakePoster poster;
+    CameraSettings settings;
+    settings.frame_topic = "meterhub/dev/frame/raw";
+    settings.upload_url = "http://gw:8090/api/frames/dev";
+    settings.upload_always = true;
+    CameraRole role(camera, bus.client, poster, bus.clock, bus.log, settings);
+    role.on_capture_request(R"({"request_id":"r9"})");
+    role.loop();
+    CHECK_EQ(role.stats().uploaded, 1u);
+    CHECK_EQ(bus.broker.publishes().size(), 1u);  // availability only
+    if (!poster.heads.empty())
+        CHECK(poster.heads[0].find("POST /api/frames/dev?ts=2025-11-22T05%3A00%3A00Z&request_id=r9 ") !=
+              std::string::npos);
 }
 
 TEST(camera_refuses_oversized_frames_and_bad_requests_with_reasons) {

@@ -6,7 +6,7 @@ namespace meterhub {
 
 namespace {
 
-// A request id comes from the bus; a CR/LF in it must not start a header of its own.
+// A token comes from the config; a CR/LF in it must not start a header of its own.
 std::string header_safe(const std::string& value) {
     std::string out = value;
     for (auto& c : out)
@@ -49,16 +49,35 @@ bool parse_http_url(const std::string& url, HttpUrl* out, std::string* error) {
     return true;
 }
 
-std::string frame_upload_head(const HttpUrl& url, const std::string& device, const FrameProperties& frame,
-                              size_t length, const std::string& token) {
-    std::string head = "POST " + url.path + " HTTP/1.1\r\n";
+std::string url_encode(const std::string& value) {
+    static const char* const kHex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : value) {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+            c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        }
+    }
+    return out;
+}
+
+std::string frame_upload_head(const HttpUrl& url, const FrameProperties& frame, size_t length,
+                              const std::string& token) {
+    std::string target = url.path;
+    char separator = target.find('?') == std::string::npos ? '?' : '&';
+    if (!frame.ts.empty()) {
+        target += separator + std::string("ts=") + url_encode(frame.ts);
+        separator = '&';
+    }
+    if (!frame.request_id.empty()) target += separator + std::string("request_id=") + url_encode(frame.request_id);
+    std::string head = "POST " + target + " HTTP/1.1\r\n";
     head += "Host: " + url.host + (url.port == 80 ? "" : ":" + std::to_string(url.port)) + "\r\n";
     head += "Content-Type: image/jpeg\r\n";
     head += "Content-Length: " + std::to_string(length) + "\r\n";
-    head += "X-Meterhub-Device: " + device + "\r\n";
-    if (!frame.ts.empty()) head += "X-Meterhub-Ts: " + header_safe(frame.ts) + "\r\n";
-    head += "X-Meterhub-Frame-Id: " + header_safe(frame.frame_id) + "\r\n";
-    if (!frame.request_id.empty()) head += "X-Meterhub-Request-Id: " + header_safe(frame.request_id) + "\r\n";
     if (!token.empty()) head += "Authorization: Bearer " + header_safe(token) + "\r\n";
     head += "Connection: close\r\n\r\n";
     return head;

@@ -1,6 +1,7 @@
-// The HTTP fallback for frames: when the broker cannot take a frame, the camera POSTs it
-// to the capture gateway. The frame's metadata travels in headers that mirror the MQTT
-// user properties (X-Meterhub-Ts, X-Meterhub-Frame-Id, X-Meterhub-Request-Id).
+// Frames over HTTP: POST <gateway>/api/frames/<dev> with the JPEG as the body, the shot's
+// time and request id as ?ts= and ?request_id= (the gateway's upload endpoint, see
+// docs/capture.md) and the device token as a bearer token. The gateway gives the frame
+// its own id, so frame_id does not travel.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,8 +23,11 @@ bool parse_http_url(const std::string& url, HttpUrl* out, std::string* error);
 
 // Request line and headers up to the blank line; `token` (may be empty) goes out as a
 // bearer token.
-std::string frame_upload_head(const HttpUrl& url, const std::string& device, const FrameProperties& frame,
-                              size_t length, const std::string& token);
+std::string frame_upload_head(const HttpUrl& url, const FrameProperties& frame, size_t length,
+                              const std::string& token);
+
+// Percent-encoding for a query value (RFC 3986 unreserved characters pass as they are).
+std::string url_encode(const std::string& value);
 
 // "HTTP/1.1 201 Created" -> 201; -1 for anything that is not a status line.
 int parse_http_status_line(const std::string& line);

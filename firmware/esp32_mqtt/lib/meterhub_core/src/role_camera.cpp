@@ -19,7 +19,11 @@ CameraRole::CameraRole(Camera& camera, MqttClient& mqtt, HttpPoster& poster, Clo
     std::string error;
     if (!settings_.upload_url.empty()) {
         upload_enabled_ = parse_http_url(settings_.upload_url, &upload_url_, &error);
-        if (!upload_enabled_) logf("camera: HTTP fallback off reason=\"%s\"", error.c_str());
+        if (!upload_enabled_) logf("camera: HTTP upload off reason=\"%s\"", error.c_str());
+    }
+    if (settings_.upload_always && !upload_enabled_) {
+        logf("camera: upload_always needs an upload URL; frames go over MQTT");
+        settings_.upload_always = false;
     }
 }
 
@@ -53,7 +57,7 @@ void CameraRole::loop() {
 
 bool CameraRole::upload(const FrameProperties& frame, const uint8_t* jpeg, size_t length) {
     if (!upload_enabled_) return false;
-    const std::string head = frame_upload_head(upload_url_, settings_.device, frame, length, settings_.upload_token);
+    const std::string head = frame_upload_head(upload_url_, frame, length, settings_.upload_token);
     const int status = poster_.post(upload_url_.host.c_str(), upload_url_.port, head, jpeg, length);
     if (status >= 200 && status < 300) return true;
     logf("camera: HTTP upload failed status=%d frame_id=%s", status, frame.frame_id.c_str());
@@ -81,7 +85,8 @@ void CameraRole::shoot(const Shot& shot) {
         ++stats_.lost;
         logf("camera: frame too large bytes=%u max=%u (lower the resolution or JPEG quality)",
              static_cast<unsigned>(length), static_cast<unsigned>(settings_.max_frame_bytes));
-    } else if (mqtt_.publish(settings_.frame_topic, jpeg, length, 1, false, frame_user_properties(frame))) {
+    } else if (!settings_.upload_always &&
+               mqtt_.publish(settings_.frame_topic, jpeg, length, 1, false, frame_user_properties(frame))) {
         ++stats_.published;
     } else if (upload(frame, jpeg, length)) {
         ++stats_.uploaded;

@@ -1,6 +1,8 @@
 // The ESP32-CAM role: shoots on cmd/capture and on its schedule, publishes the JPEG on
-// <prefix>/<dev>/frame with ts/frame_id/request_id user properties, and POSTs it to the
-// capture gateway instead when the broker cannot take it.
+// <prefix>/<dev>/frame/raw with ts/frame_id/request_id user properties (the capture
+// gateway checks it and forwards it to <dev>/frame), and POSTs it to the gateway instead
+// when the broker cannot take it. With upload_always, every frame goes by HTTP: that is
+// the gateway's "upload" source, while MQTT still brings cmd/capture.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -19,6 +21,7 @@ struct CameraSettings {
     uint32_t max_frame_bytes = 200 * 1024;  // well under the OCR worker's 4 MiB
     std::string upload_url;                 // empty: no HTTP fallback
     std::string upload_token;
+    bool upload_always = false;
 };
 
 struct CameraStats {
