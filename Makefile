@@ -4,16 +4,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := mosquitto mosquitto-clients
+DEBIAN_PACKAGES := mosquitto mosquitto-clients g++
 
-.PHONY: demo test lint system-packages install clean
+.PHONY: demo test lint system-packages install clean firmware-test
 
 demo: install
 	$(BIN)/meterhub demo
 
-test: install
+test: install firmware-test
 	$(BIN)/ruff check services tests
 	$(BIN)/pytest -q
+
+# The firmware's portable core, built and unit-tested on this machine with g++.
+firmware-test: system-packages
+	$(MAKE) -C firmware/esp32_mqtt -j2 host-test
 
 lint: install
 	$(BIN)/ruff check services tests
