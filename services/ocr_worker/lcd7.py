@@ -74,14 +74,13 @@ def read_lcd7(image: np.ndarray, digits: int, decimals: int) -> DigitReading:
     quads = _find_windows(grey)
     if not quads:
         raise UnreadableDisplay("no LCD display found")
-    first_error: UnreadableDisplay | None = None
+    errors: list[UnreadableDisplay] = []
     for quad in quads:
         try:
             return _read_window(grey, quad, digits, decimals)
         except UnreadableDisplay as error:
-            first_error = first_error or error
-    assert first_error is not None
-    raise first_error
+            errors.append(error)
+    raise errors[0]  # the likeliest window's reason
 
 
 def _to_grey(image: np.ndarray) -> np.ndarray:
@@ -143,7 +142,7 @@ def _bright_masks(smooth: np.ndarray) -> list[np.ndarray]:
         for block in (31, 61)
     ]
     otsu, _ = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    levels = [int(otsu), *(level for level in range(50, 240, 20) if abs(level - otsu) > 8)]
+    levels = [int(otsu), *(level for level in range(50, 240, 30) if abs(level - otsu) > 10)]
     return masks + [(smooth > level).astype(np.uint8) for level in levels]
 
 
@@ -236,7 +235,7 @@ def _read_window(grey: np.ndarray, quad: np.ndarray, digits: int, decimals: int)
     text = ""
     confidences: list[float] = []
     for index, box in enumerate(boxes, start=1):
-        if window.glare[box.y0 : box.y1, max(box.x0, 0) : box.x1].mean() > 0.02:
+        if window.glare[box.y0 : box.y1, box.x0 : box.x1].mean() > 0.02:
             raise UnreadableDisplay(f"glare hides part of digit {index}")
         char, confidence = _decide_digit(window, box)
         if char is None or not char.isdigit():
@@ -507,8 +506,8 @@ def _decide_digit(window: _Window, box: _Blob) -> tuple[str | None, float]:
     """The character whose segments are lit, and how clearly every segment is on or off."""
     ink = window.ink
     w, h = box.x1 - box.x0, box.y1 - box.y0
-    cell = ink[box.y0 : box.y1, max(box.x0, 0) : box.x1]
-    on = cell[window.mask[box.y0 : box.y1, max(box.x0, 0) : box.x1] > 0]
+    cell = ink[box.y0 : box.y1, box.x0 : box.x1]
+    on = cell[window.mask[box.y0 : box.y1, box.x0 : box.x1] > 0]
     if on.size == 0:
         return None, 0.0
     rank = int(0.75 * (on.size - 1))

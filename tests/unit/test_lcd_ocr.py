@@ -41,7 +41,12 @@ def _balances(count: int, seed: int, digits: int = DIGITS) -> list[str]:
     return [_shown(u) for u in units[:count]]
 
 
+MILD_LIMITS = FrameEffects(blur=1.2, noise=10, perspective=0.05, glare=0.4)
+
+
 def _mild(rng: np.random.Generator) -> FrameEffects:
+    if rng.random() < 0.25:
+        return MILD_LIMITS  # every mild effect at its limit at once
     return FrameEffects(
         blur=rng.uniform(0, 1.2),
         noise=rng.uniform(0, 10),
