@@ -53,10 +53,12 @@ class PrepaidMeterModel:
     def top_up(self, kwh: float) -> None:
         self.balance_kwh += kwh
 
-    def displayed(self, decimals: int) -> str:
-        """The LCD truncates (a meter never shows credit it has not got)."""
+    def displayed(self, decimals: int, digits: int) -> str:
+        """The LCD truncates (a meter never shows credit it has not got) and, like a real
+        display, cannot show more than its digit cells hold: it saturates at all nines."""
         scale = 10**decimals
-        shown = math.floor(self.balance_kwh * scale + 1e-9) / scale
+        largest = (10**digits - 1) / scale
+        shown = min(math.floor(self.balance_kwh * scale + 1e-9) / scale, largest)
         return f"{shown:.{decimals}f}"
 
     def press(self, key: str) -> None:

@@ -61,7 +61,7 @@ class PrepaidCamera:
     async def capture(self, request_id: str | None = None) -> None:
         async with self._lock:  # one shot at a time, as one camera takes them
             self._advance()
-            text = self.meter.displayed(self.decimals)
+            text = self.meter.displayed(self.decimals, self.digits)
             image = await asyncio.to_thread(
                 render_lcd_frame, text, self.digits, self.settings.effects, self.rng
             )

@@ -57,3 +57,4 @@ def test_energy_counters_are_total_increasing_in_kwh():
             assert (quantity.unit, quantity.state_class) == ("kWh", "total_increasing")
     assert QUANTITIES["token_balance_kwh"].kind is QuantityKind.BALANCE
     assert QUANTITIES["power_w"].state_class == "measurement"
+
