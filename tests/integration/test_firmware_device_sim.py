@@ -28,6 +28,7 @@ from services.core.messages import KeypadAck, KeypadCommand, Reading
 from tests.bus_helpers import Collector, running_bus
 from tests.capture_helpers import make_jpeg, running_edge
 from tests.conftest import make_config
+from tests.integration import test_broker_acl as repo_acl
 
 FIRMWARE = Path(__file__).resolve().parents[2] / "firmware" / "esp32_mqtt"
 VECTORS = FIRMWARE / "test" / "vectors"
@@ -376,3 +377,55 @@ def test_sim_refuses_a_bad_device_id(device_sim: Path) -> None:
     )
     assert result.returncode == 2
     assert "usage" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def repo_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[repo_acl.RepoConfBroker]:
+    """mosquitto/ as shipped: its config, its ACL, passwords from its script."""
+    data_dir = tmp_path_factory.mktemp("repo-broker")
+    password_file = data_dir / "passwd"
+    made = repo_acl.make_passwords(password_file, repo_acl.PASSWORD_ENV, "pln", "p1")
+    assert made.returncode == 0, made.stderr
+    with repo_acl.RepoConfBroker(data_dir=data_dir, password_file=password_file) as running:
+        yield running
+
+
+def test_firmware_topics_and_logins_pass_the_repository_acl(
+    device_sim: Path, repo_broker: repo_acl.RepoConfBroker, tmp_path: Path
+) -> None:
+    """Each device logs in as its device id and uses only what the ACL grants it."""
+    passwords = repo_acl.PASSWORDS
+    service = repo_acl.Client(repo_broker, "meterhub", passwords["meterhub"])
+    token = repo_acl.Client(repo_broker, "meterhub-token", passwords["meterhub-token"])
+    assert service.subscribe("meterhub/#") == 1
+    stream = tmp_path / "p1.bin"
+    telegram = json.loads((VECTORS / "dsmr.json").read_text())["telegrams"][0]["text"]
+    stream.write_bytes(telegram.encode())
+    jpeg = tmp_path / "shot.jpg"
+    jpeg.write_bytes(JPEG)
+    port, pln = repo_broker.port, passwords["pln"]
+    started = [
+        Device(device_sim, port, "keypad", "pln", "--password", pln),
+        Device(device_sim, port, "camera", "pln", "--password", pln, "--jpeg", str(jpeg)),
+        Device(
+            device_sim, port, "p1", "p1", "--password", passwords["p1"], "--p1-file", str(stream)
+        ),
+    ]
+    try:
+        service.wait_for_message("meterhub/p1/telegram")
+        # Keypad and camera share the device id: both announce on its availability topic,
+        # each once its commands are subscribed.
+        online = ("meterhub/pln/availability", b"online")
+        service._wait(lambda: service.messages.count(online) == 2, "both pln boards online")
+        keypad_cmd = b'{"id":"acl","keys":"1","press_ms":10}'
+        assert token.publish("meterhub/pln/keypad/cmd", keypad_cmd) == repo_acl.SUCCESS
+        service.wait_for_message("meterhub/pln/keypad/ack")
+        capture = b'{"request_id":"acl"}'
+        assert service.publish("meterhub/pln/cmd/capture", capture) == repo_acl.SUCCESS
+        service.wait_for_message("meterhub/pln/frame/raw")
+    finally:
+        outputs = [device.stop() for device in started]
+        service.close()
+        token.close()
+    refusals = [line for out in outputs for line in out.splitlines() if "refused" in line]
+    assert not refusals

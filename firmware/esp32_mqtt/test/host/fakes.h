@@ -78,6 +78,7 @@ public:
     bool open = false;
     bool fail_writes = false;
     bool auto_connack = true;
+    bool auto_suback = true;
     int connects = 0;
     std::vector<Packet> received;
     std::deque<uint8_t> to_client;
@@ -103,7 +104,10 @@ public:
         for (size_t i = 0; i < length; ++i) {
             if (reader_.feed(data[i]) != meterhub::mqtt5::PacketReader::Result::Packet) continue;
             received.push_back({reader_.first_byte(), reader_.body()});
-            if (auto_connack && received.back().type() == meterhub::mqtt5::kConnect) send({0x20, 0x03, 0x00, 0x00, 0x00});
+            const Packet& packet = received.back();
+            if (auto_connack && packet.type() == meterhub::mqtt5::kConnect) send({0x20, 0x03, 0x00, 0x00, 0x00});
+            if (auto_suback && packet.type() == meterhub::mqtt5::kSubscribe && packet.body.size() >= 2)
+                send({0x90, 0x04, packet.body[0], packet.body[1], 0x00, 0x01});  // QoS 1 granted
         }
         return true;
     }

@@ -63,7 +63,28 @@ TEST(client_connects_with_a_will_announces_online_and_subscribes) {
         CHECK_EQ(publishes[0].qos, 1u);
     }
     CHECK_EQ(s.broker.count(mqtt5::kSubscribe), 1u);
-    CHECK(fakes::text(s.broker.received.back().body).find("meterhub/pln/keypad/cmd") != std::string::npos);
+    // CONNECT, SUBSCRIBE, then "online": the commands are heard before anyone is told
+    CHECK_EQ(s.broker.received.size(), 3u);
+    if (s.broker.received.size() == 3u) {
+        CHECK_EQ(s.broker.received[1].type(), mqtt5::kSubscribe);
+        CHECK(fakes::text(s.broker.received[1].body).find("meterhub/pln/keypad/cmd") != std::string::npos);
+        CHECK_EQ(s.broker.received[2].type(), mqtt5::kPublish);
+    }
+    CHECK(s.states == std::vector<bool>{true});
+}
+
+TEST(online_is_announced_only_once_the_subscription_stands) {
+    Session s;
+    s.broker.auto_suback = false;
+    s.run(50);
+    CHECK(s.client.online());
+    CHECK(s.broker.publishes().empty());  // subscribed, but not confirmed: not "online" yet
+    CHECK(s.states.empty());
+    const auto& subscribe = s.broker.received.back();
+    s.broker.send({0x90, 0x04, subscribe.body[0], subscribe.body[1], 0x00, 0x87});  // refused
+    s.run(20);
+    CHECK(s.log.contains("subscription refused topic=meterhub/pln/keypad/cmd reason=\"not authorized\""));
+    CHECK_EQ(s.broker.publishes().size(), 1u);  // announced all the same: it can still report
     CHECK(s.states == std::vector<bool>{true});
 }
 

@@ -60,7 +60,7 @@ void MqttClient::drop(const char* reason) {
     const uint32_t wait = backoff_.next_delay_ms(clock_.random());
     next_attempt_ms_ = now + wait;
     logf("mqtt: connection closed reason=\"%s\" retry_in_ms=%u", reason, static_cast<unsigned>(wait));
-    if (was_online && state_handler_) state_handler_(false);
+    if (was_online && announced_ && state_handler_) state_handler_(false);
 }
 
 void MqttClient::attempt(uint32_t now) {
@@ -91,14 +91,24 @@ void MqttClient::became_online(uint32_t now) {
     state_ = State::Online;
     state_since_ms_ = now;
     stable_ = false;
+    announced_ = false;
     ++stats_.connects;
     logf("mqtt: online client_id=%s keep_alive_s=%u", settings_.client_id.c_str(), static_cast<unsigned>(keep_alive_s_));
-    if (!settings_.availability_topic.empty() && !publish(settings_.availability_topic, kOnline, 1, true)) return;
-    if (!settings_.subscriptions.empty()) {
-        std::vector<std::pair<std::string, uint8_t>> filters;
-        for (const auto& topic : settings_.subscriptions) filters.emplace_back(topic, 1);
-        if (!send(mqtt5::encode_subscribe(next_packet_id(), filters))) return;
+    if (settings_.subscriptions.empty()) {
+        announce();
+        return;
     }
+    std::vector<std::pair<std::string, uint8_t>> filters;
+    for (const auto& topic : settings_.subscriptions) filters.emplace_back(topic, 1);
+    subscribe_id_ = next_packet_id();
+    send(mqtt5::encode_subscribe(subscribe_id_, filters));
+}
+
+// "online" goes out once the subscriptions stand, so whoever sees it can send a command
+// and know it is heard.
+void MqttClient::announce() {
+    announced_ = true;
+    if (!settings_.availability_topic.empty() && !publish(settings_.availability_topic, kOnline, 1, true)) return;
     if (state_handler_) state_handler_(true);
 }
 
@@ -159,6 +169,7 @@ void MqttClient::handle_packet(uint32_t now) {
                 if (reasons[i] >= 0x80)
                     logf("mqtt: subscription refused topic=%s reason=\"%s\"", settings_.subscriptions[i].c_str(),
                          mqtt5::reason_text(reasons[i]));
+            if (id == subscribe_id_ && !announced_) announce();
             return;
         }
         case mqtt5::kPingresp:
@@ -271,7 +282,7 @@ void MqttClient::go_offline() {
     reader_.reset();
     outbox_.connection_lost();
     state_ = State::Disconnected;
-    if (state_handler_) state_handler_(false);
+    if (announced_ && state_handler_) state_handler_(false);
 }
 
 }  // namespace meterhub

@@ -1,8 +1,8 @@
 // One MQTT 5 session to the broker, kept up for as long as the device runs.
 //
-// Connects with a will (availability "offline", retained), announces "online" (retained)
-// once accepted, subscribes to the device's command topics, answers PINGs, and backs off
-// between attempts. Sessions start clean: a command that waited at the broker while the
+// Connects with a will (availability "offline", retained), subscribes to the device's
+// command topics, announces "online" (retained) once the broker confirmed them, answers
+// PINGs, and backs off between attempts. Sessions start clean: a command that waited at the broker while the
 // device was away (a keypad sequence typed an hour late) is worse than none.
 #pragma once
 #include <cstddef>
@@ -79,6 +79,7 @@ private:
     void read_incoming(uint32_t now);
     void handle_packet(uint32_t now);
     void became_online(uint32_t now);
+    void announce();
     void flush_outbox();
     uint16_t next_packet_id();
     void logf(const char* format, ...);
@@ -100,6 +101,8 @@ private:
     uint16_t keep_alive_s_ = 30;
     uint16_t packet_id_ = 0;
     bool stable_ = false;
+    bool announced_ = false;      // "online" published and the role told
+    uint16_t subscribe_id_ = 0;
     MqttStats stats_;
 };
 
