@@ -65,9 +65,13 @@ def test_telegram_vectors_parse_as_the_bridge_frames_them(case: dict[str, Any]) 
 # --- DL/T 645 -----------------------------------------------------------------------
 
 DLT = load("dlt645.json")
-dlt645 = pytest.importorskip(
-    "services.capture_gateway.dlt645",
-    reason="services/capture_gateway/dlt645.py not in this tree yet: DL/T 645 vectors unchecked",
+try:
+    from services.capture_gateway import dlt645
+except ImportError:  # the Python codec came after the firmware's; only its part waits for it
+    dlt645 = None
+needs_dlt645 = pytest.mark.skipif(
+    dlt645 is None,
+    reason="services/capture_gateway/dlt645.py not in this tree: DL/T 645 vectors unchecked",
 )
 
 
@@ -75,6 +79,7 @@ def frame_bytes(text: str) -> bytes:
     return bytes.fromhex(text)
 
 
+@needs_dlt645
 @pytest.mark.parametrize("case", named(DLT["requests"]))
 def test_read_request_vectors(case: dict[str, Any]) -> None:
     address = case["address"] or dlt645.BROADCAST["1997"]
@@ -87,6 +92,7 @@ def test_read_request_vectors(case: dict[str, Any]) -> None:
         assert dlt645.read_request(address, item) == built
 
 
+@needs_dlt645
 @pytest.mark.parametrize("case", named(DLT["replies"]))
 def test_reply_vectors(case: dict[str, Any]) -> None:
     item = dlt645.data_id("1997", int(case["data_id"], 16))
@@ -104,11 +110,13 @@ def test_reply_vectors(case: dict[str, Any]) -> None:
     assert str(error.value) == case["error"]
 
 
+@needs_dlt645
 @pytest.mark.parametrize("phases", ["1", "3"])
 def test_default_poll_ids_match_the_gateway(phases: str) -> None:
     assert [d.label for d in dlt645.poll_ids("1997", int(phases))] == DLT["poll_ids"][phases]
 
 
+@needs_dlt645
 @pytest.mark.parametrize("cycle", named(DLT["cycles"]))
 def test_poll_cycle_vector_gives_the_same_reading(cycle: dict[str, Any]) -> None:
     values: dict[str, float] = {}
