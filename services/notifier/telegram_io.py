@@ -153,7 +153,9 @@ async def _serve_once(
         try:
             await asyncio.Event().wait()
         finally:
-            out.ready.clear()
+            # Handlers still running may send until the application has stopped: it waits
+            # for them, so "not ready" must come after, or they would wait for each other.
             if updater.running:
                 await updater.stop()
             await application.stop()
+            out.ready.clear()

@@ -133,5 +133,8 @@ async def start_bot(broker, tmp_path: Path) -> AsyncIterator[RigFactory]:
     yield start
     for stop, task in runs:
         stop.set()
-        await asyncio.wait_for(task, 20)
+        done, _ = await asyncio.wait([task], timeout=20)
+        if not done:  # fail loudly rather than hang the suite
+            task.cancel()
+            raise AssertionError("the services did not stop within 20 s")
     await stack.aclose()
