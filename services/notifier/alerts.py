@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..core.config import MeterhubConfig
-from ..core.messages import Alarm, Reading, Rejected
+from ..core.messages import Alarm, CapacityState, Reading, Rejected
 from ..core.runtime.logs import kv
 from .clock import Clock
 from .lang import Texts
@@ -163,20 +163,41 @@ class Alerts(MeterEvents):
 
         self._send("low_balance", device, words)
 
+    async def capacity(self, state: CapacityState) -> None:
+        """The gateway's own prediction (``<dev>/capacity``), when it publishes one."""
+        if not self.rules.capacity.enabled:
+            return
+        peak = max(state.month_peak_power_w or 0.0, state.floor_w)
+        self._capacity_alert(
+            state.device,
+            state.new_peak_predicted,
+            state.predicted_quarter_power_w,
+            peak,
+            state.quarter_start,
+        )
+
     def _check_capacity(self, reading: Reading) -> None:
+        """From the meter's registers, for P1 meters without a ``capacity`` topic."""
         values, device = reading.values, reading.device
+        if self.watch.view(device).capacity is not None:
+            return  # the gateway's prediction is the one that counts
         if "quarter_avg_power_w" not in values or "month_peak_power_w" not in values:
             return
         peak = values["month_peak_power_w"]
         now_w = values.get("power_import_w", values.get("power_w"))
         projected = projected_quarter_w(values["quarter_avg_power_w"], now_w, reading.ts)
         holds = projected > max(peak, self.rules.capacity.min_peak_w)
-        if not self.latch.starts(("capacity", device), holds, self.clock.now()):
-            return
-        zone = self.config.telegram.zone
         start = reading.ts.replace(
             minute=reading.ts.minute - reading.ts.minute % 15, second=0, microsecond=0
         )
+        self._capacity_alert(device, holds, projected, peak, start)
+
+    def _capacity_alert(
+        self, device: str, holds: bool, projected: float, peak: float, start: datetime
+    ) -> None:
+        if not self.latch.starts(("capacity", device), holds, self.clock.now()):
+            return
+        zone = self.config.telegram.zone
         name = self._name(device)
         self._send(
             "capacity",

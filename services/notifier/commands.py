@@ -185,25 +185,42 @@ class Commands:
     async def peak(self, chat: Chat, args: list[str]) -> None:
         t, now, found = chat.t, self.clock.now(), False
         for device in self._pick(args, list(self.config.devices)):
-            known = await self.checker.known_values(device)
-            if not all(k in known for k in PEAK_QUANTITIES):
+            figures = await self._peak_figures(device)
+            if figures is None:
                 continue
-            quarter = known["quarter_avg_power_w"]
-            power = known.get("power_import_w") or known.get("power_w")
-            projected = projected_quarter_w(
-                quarter.value, power.value if power else None, quarter.ts
-            )
+            peak_w, quarter_w, projected_w, ts = figures
             found = True
             await chat.say(
                 "peak",
                 name=self._name(device),
-                peak=t.power(known["month_peak_power_w"].value),
-                quarter=t.power(quarter.value),
-                projected=t.power(projected),
-                age=t.age((now - quarter.ts).total_seconds()),
+                peak=t.power(peak_w) if peak_w is not None else "—",
+                quarter=t.power(quarter_w),
+                projected=t.power(projected_w),
+                age=t.age((now - ts).total_seconds()),
             )
         if not found:
             await chat.say("peak_none")
+
+    async def _peak_figures(
+        self, device: str
+    ) -> tuple[float | None, float, float, datetime] | None:
+        """Month peak, quarter so far, quarter predicted, as of: the gateway's capacity
+        state when it publishes one, else the meter's own registers."""
+        state = self.checker.watch.view(device).capacity
+        if state is not None:
+            return (
+                state.month_peak_power_w,
+                state.quarter_avg_power_w,
+                state.predicted_quarter_power_w,
+                state.ts,
+            )
+        known = await self.checker.known_values(device)
+        if not all(k in known for k in PEAK_QUANTITIES):
+            return None
+        quarter = known["quarter_avg_power_w"]
+        power = known.get("power_import_w") or known.get("power_w")
+        projected = projected_quarter_w(quarter.value, power.value if power else None, quarter.ts)
+        return known["month_peak_power_w"].value, quarter.value, projected, quarter.ts
 
     # --- schedules -------------------------------------------------------------------
     async def schedule(self, chat: Chat, args: list[str]) -> None:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..core.messages import Alarm, InvalidMessage, Reading, Rejected, TokenState
+from ..core.messages import (
+    Alarm,
+    CapacityState,
+    InvalidMessage,
+    Reading,
+    Rejected,
+    TokenState,
+)
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from .clock import Clock
@@ -36,6 +43,7 @@ class DeviceView:
     values: dict[str, Seen] = field(default_factory=dict)
     heard_at: datetime | None = None  # by our clock: when anything last came from it
     available: bool | None = None
+    capacity: CapacityState | None = None  # the gateway's capacity-tariff view (P1)
 
 
 class MeterEvents:
@@ -46,6 +54,8 @@ class MeterEvents:
     async def rejected(self, device: str, rejected: Rejected) -> None: ...
 
     async def alarm(self, device: str, alarm: Alarm) -> None: ...
+
+    async def capacity(self, state: CapacityState) -> None: ...
 
 
 TokenListener = Callable[[TokenState], Awaitable[None]]
@@ -67,6 +77,7 @@ class MeterWatch:
             topics.all_devices("availability"): self._on_availability,
             topics.all_devices("alarm"): self._on_alarm,
             topics.all_devices("token_state"): self._on_token_state,
+            topics.all_devices("capacity"): self._on_capacity,
         }
         for topic_filter, handler in table.items():
             self.bus.subscribe(topic_filter, handler)
@@ -126,6 +137,15 @@ class MeterWatch:
             log.debug("unreadable alarm", extra=kv(topic=message.topic, reason=error))
             return
         await self.events.alarm(self._device(message.topic), alarm)
+
+    async def _on_capacity(self, message: IncomingMessage) -> None:
+        try:
+            state = CapacityState.from_payload(message.payload)
+        except InvalidMessage as error:
+            log.debug("unreadable capacity state", extra=kv(topic=message.topic, reason=error))
+            return
+        self.view(state.device).capacity = state
+        await self.events.capacity(state)
 
     async def _on_token_state(self, message: IncomingMessage) -> None:
         try:

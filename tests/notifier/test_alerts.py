@@ -107,3 +107,38 @@ def test_quarter_projection_blends_the_running_average_with_the_power_now():
     assert projected_quarter_w(3000, 0, at) == 1000
     assert projected_quarter_w(3000, None, at) == 3000
     assert projected_quarter_w(1200, 1200, at.replace(minute=14, second=59)) == 1200
+
+
+async def test_the_gateways_capacity_prediction_alerts_once_and_feeds_peak(start_bot):
+    from services.core.messages import CapacityState
+
+    rig = await start_bot(devices=DEVICES, clock=FakeClock(QUARTER_HALF_WAY))
+
+    def state(predicted: float, over: bool) -> bytes:
+        return CapacityState(
+            device="p1",
+            ts=rig.clock.now(),
+            quarter_start=QUARTER_HALF_WAY.replace(minute=0, second=0),
+            quarter_avg_power_w=2000,
+            predicted_quarter_power_w=predicted,
+            new_peak_predicted=over,
+            month="2026-11",
+            month_peak_power_w=2800,
+            month_peak_at=None,
+            month_peak_source="meter",
+            billed_average_w=None,
+            months_averaged=0,
+            floor_w=2500,
+            estimated_cost_eur_year=None,
+        ).to_payload()
+
+    for predicted, over in ((2600, False), (3100, True), (3200, True)):
+        await rig.meters.publish("meterhub/p1/capacity", state(predicted, over), retain=True)
+    alert = await rig.api.wait_sent(OWNER, "kuartal ini menuju")
+    assert "3,10 kW" in alert.text and "2,80 kW" in alert.text and "21:15" in alert.text
+    # The registers in a reading do not raise a second alert: the gateway's view counts.
+    await _reading(rig, "p1", quarter_avg_power_w=2000, month_peak_power_w=2800, power_w=4000)
+    await _settled(rig, 1)
+    assert len(_texts(rig, OWNER, "kuartal ini menuju")) == 1
+    peak = await rig.reply("/peak p1", "Perkiraan akhir kuartal: 3,20 kW")
+    assert "Puncak bulan ini: 2,80 kW" in peak.text and "Kuartal sekarang: 2,00 kW" in peak.text
