@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "device.h"
 #include "mqtt5_codec.h"
+#include "mqtt_client.h"
+#include "outbox.h"
 #include "platform.h"
 
 namespace fakes {
@@ -132,6 +135,22 @@ public:
 
 private:
     meterhub::mqtt5::PacketReader reader_{1 << 20};
+};
+
+// A device's MQTT session (id "dev") against the scripted broker.
+struct Bus {
+    Clock clock;
+    Log log;
+    Broker broker;
+    meterhub::Outbox outbox{16};
+    meterhub::MqttClient client;
+    explicit Bus(std::vector<meterhub::TopicKind> subscriptions = {})
+        : client(broker, clock, log,
+                 meterhub::device_mqtt_settings({"meterhub", "dev", "test"}, "b", 1883, "", subscriptions), outbox) {}
+    void connect() {  // CONNECT, then CONNACK and SUBACK read
+        client.loop(true);
+        client.loop(true);
+    }
 };
 
 inline std::string text(const meterhub::mqtt5::Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
