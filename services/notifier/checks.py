@@ -131,11 +131,14 @@ def _stored_latest(config: MeterhubConfig, device: str) -> dict[str, Seen]:
     queries = ReadingQueries(config.storage.sqlite_path)
     try:
         latest = queries.latest(device) or {}
-    except sqlite3.Error:  # no store yet, or storage has not made its tables
+        return {
+            key: Seen(value["value"], datetime.fromisoformat(value["ts"].replace("Z", "+00:00")))
+            for key, value in latest.get("values", {}).items()
+        }
+    except (sqlite3.Error, KeyError, TypeError, ValueError) as error:
+        # No store yet, tables not made yet, or a shape this bot does not know: the bus
+        # values still answer.
+        log.debug("no stored values", extra=kv(device=device, error=error))
         return {}
     finally:
         queries.close()
-    return {
-        key: Seen(value["value"], datetime.fromisoformat(value["ts"].replace("Z", "+00:00")))
-        for key, value in latest.get("values", {}).items()
-    }
