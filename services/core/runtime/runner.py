@@ -47,12 +47,29 @@ async def run_services(
     stop: asyncio.Event | None = None,
     health: Health | None = None,
 ) -> None:
+    """Run ``specs`` until ``stop`` is set; without a ``stop`` event, until SIGTERM/SIGINT.
+
+    A caller that brings its own ``stop`` (a test, an embedding program) keeps its own
+    signal handling.
+    """
+    signals = () if stop is not None else (signal.SIGTERM, signal.SIGINT)
     stop = stop or asyncio.Event()
     health = health or Health()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in signals:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
+    try:
+        await _run(config, specs, stop, health)
+    finally:
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+
+
+async def _run(
+    config: MeterhubConfig, specs: list[ServiceSpec], stop: asyncio.Event, health: Health
+) -> None:
 
     buses = {spec.name: Bus(config.mqtt, spec.name, persistent=spec.persistent) for spec in specs}
     for name, bus in buses.items():
