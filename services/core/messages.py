@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -154,6 +155,40 @@ class OcrResult(Message):
     confidences: list[float]
     boxes: list[tuple[int, int, int, int]]
     elapsed_ms: float
+    rois_updated: UtcTimestamp | None = Field(
+        default=None,
+        description="``updated`` of the OcrRois the frame was read with; none: none marked.",
+    )
+
+
+RoiBox = tuple[
+    Annotated[int, Field(ge=0)],
+    Annotated[int, Field(ge=0)],
+    Annotated[int, Field(gt=0)],
+    Annotated[int, Field(gt=0)],
+]
+MAX_DIGIT_ROIS = 12  # OcrConfig.digits' upper bound
+
+
+class OcrRois(Message):
+    """Regions a person marked on a camera's frame in the web page (``<dev>/ocr/rois``,
+    retained, and the file ``OcrRois.file(data_dir, dev)``). Boxes are ``[x, y, w, h]``
+    in pixels of the full frame; they override what the reader finds by itself."""
+
+    display: RoiBox | None = Field(
+        default=None, description="The display: the reader looks only inside it; none: anywhere."
+    )
+    digits: list[RoiBox] = Field(
+        default_factory=list,
+        max_length=MAX_DIGIT_ROIS,
+        description="One box per digit position, left to right; empty: the reader finds them.",
+    )
+    updated: UtcTimestamp = Field(description="When they were saved.")
+
+    @staticmethod
+    def file(data_dir: Path, device: str) -> Path:
+        """Where the newest copy lives, for a worker starting before the broker answers."""
+        return data_dir / "ocr" / device / "rois.json"
 
 
 class CaptureRequest(Message):

@@ -25,6 +25,7 @@ DEVICE_TOPICS: dict[str, str] = {
     "state": "state",
     "rejected": "rejected",
     "ocr": "ocr",
+    "ocr_rois": "ocr/rois",  # regions marked in the web page, retained; read by OCR workers
     "capture": "cmd/capture",
     "token_set": "token/set",
     "token_state": "token/state",
