@@ -20,6 +20,10 @@ from .registry import SERVICES, specs_for
 # Imported lazily, only when that command runs (or for --help).
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "bench": ("services.bench", "benchmarks printing numbers and ratios against a baseline"),
+    "broker": (
+        "services.broker",
+        "broker lock-down: `broker config` writes ACL, passwords, mosquitto.conf from devices",
+    ),
     "meter": (
         "services.capture_gateway.meter_cli",
         "RS-485 meter manager: scan, read, watch, menu, decode a DL/T 645 frame",
