@@ -1,11 +1,11 @@
-"""The demo's wired meters without hardware: the simulator's CE-711 on a pty, polled by the
-gateway, and the simulated Fluvius meter's capacity state, both over a real broker."""
+"""Wired meters without hardware, as `meterhub demo` runs them with the config in
+docs/meters.md: the simulator's CE-711 on a pty, polled by the gateway, and the simulated
+Fluvius meter's capacity state, over a real broker."""
 
 from __future__ import annotations
 
 import asyncio
 
-from services.core.config.loader import default_config_text, load_config_text
 from services.core.messages import CapacityState, Reading
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
@@ -52,10 +52,3 @@ async def test_simulated_ce711_and_fluvius_meter_end_to_end(broker, tmp_path) ->
         stop.set()
         await asyncio.wait_for(services, 20)
     assert not link.exists()  # the simulator cleans its link up
-
-
-def test_embedded_default_config_wires_the_ce711_to_the_simulator() -> None:
-    config = load_config_text(default_config_text()).config
-    device, simulated = config.devices["ce711"], config.simulator.meters["ce711"]
-    assert device.kind == "dlt645" and device.serial is not None
-    assert device.serial.port == simulated.link  # type: ignore[union-attr]
