@@ -56,7 +56,6 @@ class TelegramFramer:
             pieces.append(self._buffer[: line_end + 1])
             self._buffer = self._buffer[line_end + 1 :]
 
-
     def flush(self) -> list[str]:
         """What is left at the end of a stream (a last telegram without its line end)."""
         rest, self._buffer = self._buffer, ""
