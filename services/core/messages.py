@@ -97,6 +97,12 @@ class Reading(Message):
     frame_id: str | None = None
     request_id: str | None = None
     meter_id: str | None = None
+    top_up: float | None = Field(
+        default=None,
+        gt=0,
+        description="A prepaid balance rose since the previous accepted reading (a token was "
+        "entered): by how much, in the balance's unit; none otherwise.",
+    )
 
     @field_validator("values")
     @classmethod

@@ -1,29 +1,49 @@
 """OCR worker: reads each frame, publishes a reading, or a rejection saying why.
 
-Workers form the ``$share/ocr`` group, so adding a process adds capacity.
+Workers form the ``$share/ocr`` group, so adding a process adds capacity. Whatever a
+worker needs besides the frame comes from the bus, never from another worker's memory:
+the previous accepted value of each device from the retained ``<dev>/state`` (for the
+plausibility checks), and ROIs marked in the web page from the retained
+``<dev>/ocr/rois`` (and its file, ``<data_dir>/ocr/<dev>/rois.json``), used from the
+next frame on.
+
+State and ROIs are followed on a second, clean connection: a persistent session hands
+over queued frames before the retained messages of its subscriptions, and a frame
+judged before the previous value is known could let a misread through after a
+restart. That connection's view is complete once its own retained ``online`` came back
+(it is subscribed last), and frames wait for that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-import time
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import cv2
+
+from ..core.config import MeterhubConfig
 from ..core.config.devices import OcrConfig
-from ..core.messages import OcrResult, Reading, Rejected, utc_now
-from ..core.runtime import IncomingMessage
+from ..core.messages import OcrResult, OcrRois, Reading, Rejected, utc_now
+from ..core.quantities import QUANTITIES
+from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
-from .lcd7 import DigitReading, UnreadableDisplay, decode_image, read_lcd7
+from .pipeline import FramePipeline, Judgement, Outcome, Rois
+from .plausibility import Limits, Sample
 
 log = logging.getLogger("meterhub.ocr")
 GROUP = "ocr"
-MAX_FRAME_BYTES = 4 * 1024 * 1024
+SYNC_TIMEOUT_S = 10.0
 
 
-def _frame_time(properties: dict[str, str]) -> datetime:
+def frame_time(properties: dict[str, str]) -> datetime:
+    """The ``ts`` user property, or now if it is missing or not a time."""
     try:
         ts = datetime.fromisoformat(properties["ts"].replace("Z", "+00:00"))
         return ts if ts.tzinfo else utc_now()
@@ -31,72 +51,195 @@ def _frame_time(properties: dict[str, str]) -> datetime:
         return utc_now()
 
 
-def read_frame(payload: bytes, ocr: OcrConfig, keep_dir: Path) -> DigitReading:
-    """Decode, keep the raw image for the web page, read the digits (runs in a thread)."""
-    if len(payload) > MAX_FRAME_BYTES:
-        raise UnreadableDisplay(f"frame of {len(payload)} bytes exceeds {MAX_FRAME_BYTES}")
-    image = decode_image(payload)
-    keep_dir.mkdir(parents=True, exist_ok=True)
-    (keep_dir / "latest.jpg").write_bytes(payload)
-    if ocr.display != "lcd7":
-        raise UnreadableDisplay(f"the builtin reader does not read {ocr.display} displays yet")
-    return read_lcd7(image, ocr.digits, ocr.decimals)
+def rate_scale(config: MeterhubConfig, device: str) -> float:
+    """A simulated meter runs ``time_scale`` times faster than the clock its frames are
+    stamped with, so its plausible rates are that much higher."""
+    if not config.simulator.enabled:
+        return 1.0
+    simulated = config.simulator.meters.get(device)
+    return float(getattr(simulated, "time_scale", 1.0)) if simulated is not None else 1.0
 
 
-async def main(ctx: ServiceContext) -> None:
-    bus, topics, config = ctx.bus, ctx.bus.topics, ctx.config
+@dataclass
+class DeviceView:
+    """What the bus says about one device: its latest accepted state and marked ROIs."""
 
-    async def on_frame(message: IncomingMessage) -> None:
+    state_ts: datetime | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+    rois: OcrRois | None = None
+    rois_file_mtime: float | None = None
+
+
+class Followed:
+    """Retained state and ROIs per device, from the bus and the ROI files."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.devices: dict[str, DeviceView] = {}
+        self.synced = asyncio.Event()
+
+    def view(self, device: str) -> DeviceView:
+        return self.devices.setdefault(device, DeviceView())
+
+    async def on_state(self, message: IncomingMessage) -> None:
+        device = message.topic.split("/")[1]
+        try:
+            state = json.loads(message.payload) if message.payload else {}
+            ts = datetime.fromisoformat(str(state["ts"]).replace("Z", "+00:00"))
+        except (ValueError, KeyError, TypeError):
+            log.warning("unreadable state ignored", extra=kv(device=device))
+            return
+        view = self.view(device)
+        view.state_ts, view.state = ts, state
+
+    async def on_rois(self, message: IncomingMessage) -> None:
+        device = message.topic.split("/")[1]
+        if not message.payload:
+            return
+        try:
+            rois = OcrRois.from_payload(message.payload)
+        except ValueError as error:
+            log.warning("bad ROIs ignored", extra=kv(device=device, reason=error))
+            return
+        self._take_rois(device, rois)
+
+    async def on_own_availability(self, message: IncomingMessage) -> None:
+        self.synced.set()  # subscribed last: every retained state and ROI came before it
+
+    def _take_rois(self, device: str, rois: OcrRois) -> None:
+        view = self.view(device)
+        if view.rois is None or rois.updated >= view.rois.updated:
+            view.rois = rois
+
+    def rois(self, device: str) -> Rois:
+        """The newest ROIs marked for the device: the message or the file, whichever is
+        newer (the file is checked on every frame; a stat costs microseconds)."""
+        view = self.view(device)
+        path = OcrRois.file(self.data_dir, device)
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            mtime = None
+        if mtime is not None and mtime != view.rois_file_mtime:
+            view.rois_file_mtime = mtime
+            with contextlib.suppress(OSError, ValueError):
+                self._take_rois(device, OcrRois.from_payload(path.read_bytes()))
+        marked = view.rois
+        if marked is None or (marked.display is None and not marked.digits):
+            return Rois()
+        return Rois(marked.display, tuple(marked.digits), marked.updated)
+
+    def previous(self, device: str, quantity: str) -> Sample | None:
+        view = self.view(device)
+        value = view.state.get(quantity)
+        if view.state_ts is None or not isinstance(value, int | float):
+            return None
+        return Sample(view.state_ts, float(value))
+
+
+class OcrWorker:
+    def __init__(self, config: MeterhubConfig, bus: Bus, pipeline: FramePipeline) -> None:
+        self.config, self.bus, self.topics = config, bus, bus.topics
+        self.pipeline = pipeline
+        self.followed = Followed(config.storage.data_dir)
+
+    def judgement(self, device: str, ocr: OcrConfig, ts: datetime) -> Judgement:
+        quantity = QUANTITIES[ocr.quantity]
+        limits = Limits.for_quantity(
+            ocr.plausibility, quantity, ocr.decimals, rate_scale(self.config, device)
+        )
+        return Judgement(quantity.kind, limits, self.followed.previous(device, ocr.quantity), ts)
+
+    async def on_frame(self, message: IncomingMessage) -> None:
         device = message.topic.split("/")[1]
         props = message.user_properties
         frame_id = props.get("frame_id", "")
         request_id = props.get("request_id")
-        ts = _frame_time(props)
-        about = {"frame_id": frame_id, "request_id": request_id, "bytes": len(message.payload)}
-
-        async def reject(reason: str) -> None:
-            log.warning("frame rejected", extra=kv(device=device, frame_id=frame_id, reason=reason))
-            await bus.publish(
-                topics.rejected(device),
-                Rejected(
-                    device=device, ts=ts, source="ocr", reason=reason, reading=about
-                ).to_payload(),
-            )
-
-        settings = config.devices.get(device)
+        ts = frame_time(props)
+        about: dict[str, Any] = {
+            "frame_id": frame_id,
+            "request_id": request_id,
+            "bytes": len(message.payload),
+        }
+        settings = self.config.devices.get(device)
         if settings is None or settings.ocr is None:
-            await reject("unknown device (not a camera in the config)")
+            await self._reject(device, ts, "unknown device (not a camera in the config)", about)
             return
-        started = time.perf_counter()
-        keep_dir = config.storage.data_dir / "images" / device
-        try:
-            result = await asyncio.to_thread(read_frame, message.payload, settings.ocr, keep_dir)
-        except UnreadableDisplay as error:
-            await reject(str(error))
+        ocr = settings.ocr
+        if not self.followed.synced.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.followed.synced.wait(), SYNC_TIMEOUT_S)
+        rois = self.followed.rois(device)
+        outcome: Outcome = await asyncio.to_thread(
+            self.pipeline.process,
+            device,
+            message.payload,
+            ocr,
+            rois,
+            self.judgement(device, ocr, ts),
+        )
+        read = outcome.read
+        if read is not None:
+            about.update(digits=read.text, value=read.value, confidences=read.confidences)
+            await self.bus.publish(
+                self.topics.ocr(device),
+                OcrResult(
+                    frame_id=frame_id,
+                    digits=read.text,
+                    confidences=read.confidences,
+                    boxes=read.boxes,
+                    elapsed_ms=outcome.elapsed_ms,
+                    rois_updated=rois.updated,
+                ).to_payload(),
+                qos=0,
+            )
+        if outcome.reason is not None or read is None:
+            await self._reject(device, ts, outcome.reason or "nothing read", about)
             return
-        elapsed_ms = (time.perf_counter() - started) * 1000
         reading = Reading(
             device=device,
             ts=ts,
             source="ocr",
-            values={settings.ocr.quantity: result.value},
-            confidence=round(min(result.confidences), 4),
+            values={ocr.quantity: read.value},
+            confidence=round(min(read.confidences), 4) if read.confidences else None,
             frame_id=frame_id or None,
             request_id=request_id,
+            top_up=outcome.top_up,
         )
-        await bus.publish(
-            topics.ocr(device),
-            OcrResult(
-                frame_id=frame_id,
-                digits=result.text,
-                confidences=result.confidences,
-                boxes=result.boxes,
-                elapsed_ms=round(elapsed_ms, 1),
-            ).to_payload(),
-            qos=0,
+        await self.bus.publish(self.topics.reading(device), reading.to_payload())
+        log.info(
+            "read",
+            extra=kv(device=device, value=read.value, top_up=outcome.top_up, ms=outcome.elapsed_ms),
         )
-        await bus.publish(topics.reading(device), reading.to_payload())
-        log.info("read", extra=kv(device=device, value=result.value, ms=round(elapsed_ms, 1)))
 
-    bus.subscribe(topics.shared(GROUP, topics.all_devices("frame")), on_frame)
-    await asyncio.Event().wait()
+    async def _reject(self, device: str, ts: datetime, reason: str, about: dict) -> None:
+        log.warning(
+            "frame rejected", extra=kv(device=device, frame_id=about["frame_id"], reason=reason)
+        )
+        await self.bus.publish(
+            self.topics.rejected(device),
+            Rejected(device=device, ts=ts, source="ocr", reason=reason, reading=about).to_payload(),
+        )
+
+
+async def main(ctx: ServiceContext) -> None:
+    # One frame at a time per worker, and more workers for more frames: OpenCV's own
+    # thread pool would only compete with them for the same cores.
+    cv2.setNumThreads(1)
+    bus, topics, config = ctx.bus, ctx.bus.topics, ctx.config
+    worker = OcrWorker(config, bus, FramePipeline(config.storage.data_dir))
+    bus.subscribe(topics.shared(GROUP, topics.all_devices("frame")), worker.on_frame)
+    # ROIs on this connection too: saved before a frame is taken, they arrive before it.
+    bus.subscribe(topics.all_devices("ocr_rois"), worker.followed.on_rois)
+
+    watcher = Bus(config.mqtt, bus.service)
+    watcher.subscribe(topics.all_devices("state"), worker.followed.on_state)
+    watcher.subscribe(topics.all_devices("ocr_rois"), worker.followed.on_rois)
+    watcher.subscribe(watcher.availability_topic, worker.followed.on_own_availability)
+    following = asyncio.create_task(watcher.run(), name="ocr:follow")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await watcher.stop(flush_timeout=1.0)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(following, 5)

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core.config.simulator import (
     SimulatedDlt645Meter,
+    SimulatedDrumMeter,
     SimulatedP1Meter,
     SimulatedPrepaidMeter,
 )
@@ -24,6 +25,7 @@ from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from .dlt645_meter import PtyMeter, pty_meter
+from .drum_camera import DrumCamera
 from .keypad import PrepaidKeypad
 from .lcd import encode_jpeg, render_lcd_frame
 from .p1 import P1MeterModel
@@ -113,7 +115,7 @@ class P1Bridge:
 
 async def main(ctx: ServiceContext) -> None:
     bus = ctx.bus
-    devices: list[PrepaidCamera | PrepaidKeypad | P1Bridge | PtyMeter] = []
+    devices: list[PrepaidCamera | PrepaidKeypad | P1Bridge | PtyMeter | DrumCamera] = []
     for seed, (device, settings) in enumerate(ctx.config.simulator.meters.items()):
         if isinstance(settings, SimulatedPrepaidMeter):
             camera = PrepaidCamera(ctx, device, settings, seed)
@@ -125,6 +127,10 @@ async def main(ctx: ServiceContext) -> None:
                 )
                 bus.subscribe(bus.topics.device("keypad_cmd", device), keypad.on_command)
                 devices.append(keypad)
+        elif isinstance(settings, SimulatedDrumMeter):
+            drum = DrumCamera(ctx, device, settings, seed)
+            bus.subscribe(bus.topics.capture(device), drum.on_capture)
+            devices.append(drum)
         elif isinstance(settings, SimulatedDlt645Meter):
             devices.append(pty_meter(settings, seed))  # polled by the gateway over its pty
         else:

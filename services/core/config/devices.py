@@ -1,5 +1,5 @@
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -7,9 +7,74 @@ from .base import Section
 from .capture import DeviceCapture
 
 DisplayKind = Literal["lcd7", "drum"]
+# dark_on_light: an LCD (dark segments on its backlit glass), or black-on-white drums;
+# light_on_dark: an LED module (lit red segments on black), or white-on-black drums.
+Polarity = Literal["auto", "dark_on_light", "light_on_dark"]
+# [x, y, w, h] in pixels of a camera frame (the same shape as the web page's OcrRois).
+RoiBox = tuple[
+    Annotated[int, Field(ge=0)],
+    Annotated[int, Field(ge=0)],
+    Annotated[int, Field(gt=0)],
+    Annotated[int, Field(gt=0)],
+]
 DeviceKind = Literal["camera", "p1", "dlt645", "iec62056"]
 # Serial framing: data bits, parity (None, Even, Odd), stop bits.
 SerialFraming = Literal["8N1", "7E1", "8E1", "7N1", "8O1"]
+
+
+class OcrAlignment(Section):
+    """Fixed features near the display, found again in every frame so that ROIs drawn
+    once still fit after the camera was bumped (shifted, turned a little, moved closer)."""
+
+    reference: str = Field(
+        description="Reference frame (JPEG or PNG) the marks and ROIs were drawn on; a "
+        "relative path is taken under storage.data_dir."
+    )
+    marks: list[RoiBox] = Field(
+        min_length=1,
+        max_length=4,
+        description="Boxes [x, y, w, h] in the reference frame around distinct features that "
+        "never change (a screw, a printed label, a corner of the window). One mark corrects "
+        "a shift; two or more also a turn and a change of scale.",
+    )
+    search_px: int = Field(
+        default=40, ge=4, le=400, description="How far, in pixels, a mark may have moved."
+    )
+    min_score: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Lowest normalised correlation at which a mark counts as found; below "
+        "it the frame is rejected rather than read with misplaced ROIs.",
+    )
+
+
+class OcrPlausibility(Section):
+    """Limits a new reading must keep against the previous accepted one (taken from the
+    retained state topic); how they apply depends on the quantity's kind."""
+
+    max_rate_per_h: float | None = Field(
+        default=None,
+        gt=0,
+        description="Fastest a counter may rise or a prepaid balance fall, in the quantity's "
+        "unit per hour (kWh per hour is kW); none: a household's limit for the unit "
+        "(kWh: 25, m³: 10).",
+    )
+    min_top_up: float = Field(
+        default=1.0,
+        ge=0,
+        description="Smallest rise of a prepaid balance taken as a top-up (a token entered); "
+        "a smaller rise is a misread.",
+    )
+    max_top_up: float = Field(
+        default=1000.0, gt=0, description="Largest rise of a prepaid balance taken as a top-up."
+    )
+    min_value: float | None = Field(
+        default=None, description="Lowest value the display can truly show; none: no limit."
+    )
+    max_value: float | None = Field(
+        default=None, description="Highest value the display can truly show; none: no limit."
+    )
 
 
 class OcrConfig(Section):
@@ -20,11 +85,57 @@ class OcrConfig(Section):
         default="token_balance_kwh", description="Quantity the displayed number is."
     )
     engine: Literal["builtin"] = Field(default="builtin", description="Digit reader to use.")
+    rotation_deg: float = Field(
+        default=0.0,
+        ge=-360,
+        le=360,
+        description="Counter-clockwise turn, in degrees, that makes the digits upright (a "
+        "camera mounted sideways: 90 or -90). ROIs stay in the coordinates of the frame as "
+        "the camera sends it.",
+    )
+    polarity: Polarity = Field(
+        default="auto",
+        description="dark_on_light: an LCD or black digits on white drums; light_on_dark: a "
+        "LED module or white digits on black drums; auto: try both (LCD first).",
+    )
+    display_roi: RoiBox | None = Field(
+        default=None,
+        description="The display [x, y, w, h] in frame pixels: digits are looked for only "
+        "inside it; none: found automatically (lcd7). ROIs marked in the web page override it.",
+    )
+    digit_rois: list[RoiBox] = Field(
+        default_factory=list,
+        description="One box [x, y, w, h] per digit position, left to right; empty: digits "
+        "are found inside the display. ROIs marked in the web page override them.",
+    )
+    alignment: OcrAlignment | None = Field(
+        default=None,
+        description="Alignment marks that move the ROIs with a bumped camera; none: ROIs are "
+        "used where they are.",
+    )
+    min_digit_confidence: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="A digit read with less confidence rejects the whole reading.",
+    )
+    plausibility: OcrPlausibility = Field(
+        default_factory=OcrPlausibility,
+        description="Checks against the previous accepted reading.",
+    )
 
     @model_validator(mode="after")
     def _decimals_fit(self) -> "OcrConfig":
         if self.decimals >= self.digits:
             raise ValueError("decimals must be fewer than digits")
+        return self
+
+    @model_validator(mode="after")
+    def _one_roi_per_digit(self) -> "OcrConfig":
+        if self.digit_rois and len(self.digit_rois) != self.digits:
+            raise ValueError(
+                f"digit_rois has {len(self.digit_rois)} boxes, the display {self.digits} digits"
+            )
         return self
 
 

@@ -66,8 +66,26 @@ class SimulatedDlt645Meter(Section):
     )
 
 
+class SimulatedDrumMeter(Section):
+    """A Ferraris meter's drum counter photographed by a camera; the device's ``ocr``
+    section says how many drums (digits) it has and how many turn after the point."""
+
+    type: Literal["drum_camera"] = "drum_camera"
+    reading_kwh: float = Field(default=12345.6, ge=0, description="Register at start.")
+    load_w: float = Field(default=600.0, ge=0, description="Mean household load.")
+    frame_interval_s: float = Field(default=60.0, gt=0, description="Seconds between photos.")
+    time_scale: float = Field(
+        default=1.0, gt=0, description="Simulated seconds per real second (speeds up use)."
+    )
+    shift_px: float = Field(
+        default=3.0, ge=0, le=40, description="How far the camera wobbles between photos."
+    )
+    effects: FrameEffects = Field(default_factory=FrameEffects, description="Image degradations.")
+
+
 class SimulatorConfig(Section):
     enabled: bool = Field(default=False, description="Run the simulated devices.")
-    meters: dict[str, SimulatedPrepaidMeter | SimulatedP1Meter | SimulatedDlt645Meter] = Field(
-        default_factory=dict, description="Simulated meter per device id."
-    )
+    meters: dict[
+        str,
+        SimulatedPrepaidMeter | SimulatedP1Meter | SimulatedDlt645Meter | SimulatedDrumMeter,
+    ] = Field(default_factory=dict, description="Simulated meter per device id.")

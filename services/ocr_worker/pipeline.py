@@ -1,0 +1,212 @@
+"""One frame, start to finish, in one worker thread: check and decode the JPEG, keep it
+for the web page, align, read the digits, judge the reading against the previous
+accepted one, and draw what was made of it.
+
+Nothing here raises for bad input: every way a frame can fail ends in an ``Outcome``
+with the reason, which the service publishes on ``<dev>/rejected``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from ..core.config.devices import OcrConfig
+from ..core.messages import MAX_FRAME_BYTES
+from ..core.quantities import QuantityKind
+from ..core.runtime.logs import kv
+from .annotate import ANNOTATED_NAME, RAW_NAME, Overlay, annotate, image_dir, write_atomically
+from .geometry import AlignmentFailed, Box, ReferenceCache, align
+from .lcd7 import UnreadableDisplay, decode_image
+from .plausibility import Limits, Sample, Verdict, judge
+from .readers import DigitModel, DigitsRead, ModelFor, Setup, read_digits
+
+log = logging.getLogger("meterhub.ocr")
+
+
+@dataclass(frozen=True)
+class Rois:
+    """ROIs in force for a device (the web page's, else the config's)."""
+
+    display: Box | None = None
+    digits: Sequence[Box] = ()
+    updated: datetime | None = None  # when they were marked; None: the config's
+
+    @property
+    def empty(self) -> bool:
+        return self.display is None and not self.digits
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How to judge a reading: the quantity's kind, its limits, the previous accepted
+    value and the new frame's time."""
+
+    kind: QuantityKind
+    limits: Limits
+    previous: Sample | None
+    ts: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    read: DigitsRead | None
+    reason: str | None  # None: accepted
+    top_up: float | None = None
+    elapsed_ms: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> bool:
+        return self.reason is None
+
+
+def classifier_models() -> ModelFor:
+    """The trained digit classifiers, loaded on first use; None for a kind without a
+    model file (``meterhub ocr train`` builds them)."""
+    missing: set[str] = set()
+
+    def model_for(kind: str) -> DigitModel | None:
+        if kind in missing:
+            return None
+        try:
+            from .classifier import DigitClassifier
+
+            return DigitClassifier.load(kind)  # type: ignore[arg-type,return-value]
+        except (ImportError, FileNotFoundError, ValueError) as error:
+            missing.add(kind)
+            log.warning("no digit model", extra=kv(kind=kind, reason=error))
+            return None
+
+    return model_for
+
+
+class FramePipeline:
+    """Reads frames for any number of devices; safe to call from one thread at a time
+    per instance (the service runs one frame at a time)."""
+
+    def __init__(
+        self, data_dir: Path, model_for: ModelFor | None = None, keep_images: bool = True
+    ) -> None:
+        self.data_dir = data_dir
+        self.model_for = model_for or classifier_models()
+        self.keep_images = keep_images
+        self._references = ReferenceCache()
+
+    def process(
+        self,
+        device: str,
+        payload: bytes,
+        ocr: OcrConfig,
+        rois: Rois,
+        judgement: Judgement | None,
+    ) -> Outcome:
+        """``judgement`` None: the digits only, no plausibility check (``ocr read``)."""
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+
+        def lap(name: str, since: float) -> float:
+            now = time.perf_counter()
+            timings[name] = round((now - since) * 1000, 2)
+            return now
+
+        if len(payload) > MAX_FRAME_BYTES:
+            reason = f"frame of {len(payload)} bytes exceeds {MAX_FRAME_BYTES}"
+            return Outcome(None, reason, elapsed_ms=_ms(started))
+        try:
+            frame = decode_image(payload)
+        except UnreadableDisplay as error:
+            return Outcome(None, error.reason, elapsed_ms=_ms(started))
+        mark = lap("decode", started)
+        if self.keep_images:
+            write_atomically(image_dir(self.data_dir, device) / RAW_NAME, payload)
+
+        setup, marks, reason = self._setup(frame, ocr, rois)
+        read: DigitsRead | None = None
+        if reason is None and setup is not None:
+            try:
+                read = read_digits(frame, setup, self.model_for)
+            except UnreadableDisplay as error:
+                reason = error.reason
+        mark = lap("read", mark)
+        verdict = Verdict()
+        if read is not None and judgement is not None:
+            verdict = judge(
+                judgement.kind,
+                judgement.previous,
+                Sample(judgement.ts, read.value),
+                judgement.limits,
+            )
+            reason = verdict.reason
+        elapsed = _ms(started)
+        if self.keep_images:
+            overlay = _overlay(read, reason, verdict.top_up, ocr, setup, marks)
+            write_atomically(
+                image_dir(self.data_dir, device) / ANNOTATED_NAME, annotate(frame, overlay)
+            )
+            lap("annotate", mark)
+        return Outcome(read, reason, verdict.top_up, elapsed, timings)
+
+    def _setup(
+        self, frame: np.ndarray, ocr: OcrConfig, rois: Rois
+    ) -> tuple[Setup | None, list[Box], str | None]:
+        """The ROIs in force and the alignment that moves them onto this frame."""
+        if rois.empty:
+            rois = Rois(ocr.display_roi, ocr.digit_rois)
+        marks: list[Box] = []
+        transform = None
+        if ocr.alignment is not None and not rois.empty:
+            path = Path(ocr.alignment.reference)
+            if not path.is_absolute():
+                path = self.data_dir / path
+            try:
+                reference = self._references.get(path, list(ocr.alignment.marks))
+                grey = frame if frame.ndim == 2 else frame.mean(axis=2).astype(np.uint8)
+                transform = align(grey, reference, ocr.alignment.search_px, ocr.alignment.min_score)
+            except AlignmentFailed as error:
+                return None, list(ocr.alignment.marks), str(error)
+            marks = [_moved(box, transform) for box in ocr.alignment.marks]
+        setup = Setup(ocr, rois.display, list(rois.digits), transform)
+        return setup, marks, None
+
+
+def _moved(box: Box, transform: np.ndarray) -> Box:
+    x, y, w, h = box
+    cx, cy, _ = transform @ np.array([x + w / 2, y + h / 2, 1.0])
+    return round(cx - w / 2), round(cy - h / 2), w, h
+
+
+def _overlay(
+    read: DigitsRead | None,
+    reason: str | None,
+    top_up: float | None,
+    ocr: OcrConfig,
+    setup: Setup | None,
+    marks: list[Box],
+) -> Overlay:
+    if reason is None and read is not None:
+        headline = f"{read.value:.{ocr.decimals}f}  ({read.method})"
+        if top_up is not None:
+            headline += f"  top-up +{top_up:.{ocr.decimals}f}"
+    else:
+        headline = f"rejected: {reason}"
+    display = read.display if read is not None else (setup.display if setup else None)
+    return Overlay(
+        digits=read.text if read else "",
+        confidences=tuple(read.confidences) if read else (),
+        boxes=tuple(read.boxes) if read else tuple(setup.digits if setup else ()),
+        display=display,
+        marks=tuple(marks),
+        headline=headline,
+        accepted=reason is None,
+    )
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)

@@ -1,0 +1,249 @@
+"""The digits of one frame, by the way the device is set up.
+
+- Digit ROIs (one box per digit): each box is cut out, turned upright and given to the
+  trained digit classifier; drum digits are then resolved against each other as the
+  counter rolls (``rolling``).
+- A display ROI: the digits are found inside it. An LCD or LED display goes through the
+  7-segment reader (``lcd7``) with the box as its window; a drum counter's window is cut
+  into one cell per drum.
+- Neither (7-segment displays only): the 7-segment reader finds the display itself, so
+  a new user gets readings before drawing any box.
+
+Every path returns exactly what the display shows, or raises ``UnreadableDisplay`` with
+the reason. LED modules (lit segments on black) are read by turning them into what the
+LCD reader expects: dark segments on a bright window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from ..core.config.devices import OcrConfig
+from .geometry import Box, Crop, box_in_frame, crop, whole_frame
+from .lcd7 import UnreadableDisplay, read_lcd7
+from .rolling import UnresolvableRoll, drum_position, resolve
+
+# Share of a drum cell its digit may sit off centre before the cell is moved onto it.
+_MAX_CELL_SHIFT = 0.25
+# How much of the dimmest channel is taken off a light-on-dark display's brightest one.
+_GLARE_SUPPRESSION = 0.75
+_AS = {"dark_on_light": "an LCD", "light_on_dark": "a LED display"}
+_LED_AS_LCD = (30.0, 200.0)  # grey levels a lit segment and the dark face are mapped to
+
+
+class Prediction(Protocol):
+    digit: str
+    confidence: float
+    probabilities: np.ndarray
+
+
+class DigitModel(Protocol):
+    def predict(self, crops: list[np.ndarray]) -> list[Prediction]: ...
+
+
+ModelFor = Callable[[str], DigitModel | None]  # "lcd" | "drum" → model, None if missing
+
+
+@dataclass(frozen=True)
+class DigitsRead:
+    text: str  # one character per digit position, left to right, no decimal point
+    value: float
+    confidences: list[float]
+    boxes: list[Box]  # per digit, in frame pixels
+    display: Box | None  # where the display was found or marked, in frame pixels
+    method: str  # which path read it, for the ocr message and the annotated image
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What one frame is read with: the device's settings and the ROIs in force."""
+
+    ocr: OcrConfig
+    display: Box | None
+    digits: list[Box]
+    alignment: np.ndarray | None  # reference → frame, when alignment marks are set
+
+
+def read_digits(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsRead:
+    ocr = setup.ocr
+    if setup.digits:
+        if len(setup.digits) != ocr.digits:
+            raise UnreadableDisplay(
+                f"{len(setup.digits)} digit ROIs marked, the display has {ocr.digits} digits"
+            )
+        return _read_cells(frame, setup, setup.digits, model_for, "digit ROIs")
+    if ocr.display == "drum":
+        if setup.display is None:
+            raise UnreadableDisplay(
+                "a drum counter needs its display ROI or digit ROIs (draw them in the web page)"
+            )
+        return _read_drum_window(frame, setup, setup.display, model_for)
+    return _read_segment_display(frame, setup)
+
+
+# --- digit ROIs -----------------------------------------------------------------------
+
+
+def _read_cells(
+    frame: np.ndarray, setup: Setup, boxes: list[Box], model_for: ModelFor, method: str
+) -> DigitsRead:
+    ocr = setup.ocr
+    crops = [crop(frame, box, ocr.rotation_deg, setup.alignment) for box in boxes]
+    return _classify(frame, setup, crops, model_for, method)
+
+
+def _classify(
+    frame: np.ndarray, setup: Setup, crops: list[Crop], model_for: ModelFor, method: str
+) -> DigitsRead:
+    ocr = setup.ocr
+    kind = "drum" if ocr.display == "drum" else "lcd"
+    model = model_for(kind)
+    if model is None:
+        raise UnreadableDisplay(f"no {kind} digit model (build one with `meterhub ocr train`)")
+    predictions = model.predict([c.image for c in crops])
+    boxes = [c.box_in_frame((0, 0, c.image.shape[1], c.image.shape[0]), frame.shape) for c in crops]
+    if kind == "drum":
+        positions = [drum_position(p.probabilities) for p in predictions]
+        confidences = [round(p.confidence, 3) for p in positions]
+        _check_confidence(confidences, [str(p.lower) for p in positions], ocr)
+        try:
+            text = resolve(positions).digits
+        except UnresolvableRoll as error:
+            raise UnreadableDisplay(str(error)) from None
+    else:
+        confidences = [round(float(p.confidence), 3) for p in predictions]
+        _check_confidence(confidences, [p.digit for p in predictions], ocr)
+        text = "".join(p.digit for p in predictions)
+    display = setup.display
+    if display is not None:
+        display = box_in_frame(display, frame.shape, ocr.rotation_deg, setup.alignment)
+    return DigitsRead(text, int(text) / 10**ocr.decimals, confidences, boxes, display, method)
+
+
+def _check_confidence(confidences: list[float], shown: list[str], ocr: OcrConfig) -> None:
+    for index, (confidence, digit) in enumerate(zip(confidences, shown, strict=True), start=1):
+        if confidence < ocr.min_digit_confidence:
+            raise UnreadableDisplay(
+                f"digit {index} is unclear (confidence {confidence:.2f}, looks like {digit})"
+            )
+
+
+# --- a drum counter's window ------------------------------------------------------------
+
+
+def _read_drum_window(
+    frame: np.ndarray, setup: Setup, display: Box, model_for: ModelFor
+) -> DigitsRead:
+    """One cell per drum: the window split evenly, each cell then moved onto its digit
+    (the drums' frames make even cells drift a little across a long window)."""
+    ocr = setup.ocr
+    window = crop(frame, display, ocr.rotation_deg, setup.alignment)
+    width = window.image.shape[1]
+    pitch = width / ocr.digits
+    grey = _grey(window.image)
+    crops = []
+    for index in range(ocr.digits):
+        left = index * pitch
+        left += _ink_offset(grey[:, round(left) : round(left + pitch)], pitch)
+        x0 = round(min(max(left, 0.0), width - pitch))
+        to_frame = window.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
+        crops.append(Crop(window.image[:, x0 : x0 + max(round(pitch), 1)], to_frame))
+    return _classify(frame, setup, crops, model_for, "display ROI")
+
+
+def _ink_offset(cell: np.ndarray, pitch: float) -> float:
+    """How far the digit's centre of ink lies right of the cell's centre (either polarity)."""
+    if cell.size == 0:
+        return 0.0
+    column = np.abs(cell.astype(np.float32) - float(np.median(cell))).sum(axis=0)
+    column -= float(np.percentile(column, 20))
+    np.clip(column, 0, None, out=column)
+    total = float(column.sum())
+    if total <= 0:
+        return 0.0
+    centre = float((column * np.arange(column.size)).sum()) / total
+    shift = centre - (column.size - 1) / 2
+    return float(np.clip(shift, -_MAX_CELL_SHIFT * pitch, _MAX_CELL_SHIFT * pitch))
+
+
+# --- 7-segment displays -------------------------------------------------------------------
+
+
+def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
+    """The 7-segment reader on the marked display, or on the whole frame; an LED module
+    (and, with ``auto``, anything the LCD reading refuses) is tried inverted."""
+    ocr = setup.ocr
+    marked = setup.display
+    box = marked if marked is not None else whole_frame(frame)
+    view = crop(frame, box, ocr.rotation_deg, setup.alignment)
+    polarities = ["dark_on_light", "light_on_dark"] if ocr.polarity == "auto" else [ocr.polarity]
+    errors: list[str] = []
+    for polarity in polarities:
+        grey = _grey(view.image) if polarity == "dark_on_light" else _lit_as_dark(view.image)
+        pad_x, pad_y = (grey.shape[1] // 4, grey.shape[0] // 2) if marked else (0, 0)
+        if marked:
+            grey = _surround(grey, pad_x, pad_y)
+        try:
+            read = read_lcd7(grey, ocr.digits, ocr.decimals)
+        except UnreadableDisplay as error:
+            errors.append(
+                f"as {_AS[polarity]}: {error.reason}" if len(polarities) > 1 else error.reason
+            )
+            continue
+        boxes = [
+            view.box_in_frame((x - pad_x, y - pad_y, w, h), frame.shape)
+            for x, y, w, h in read.boxes
+        ]
+        display = view.box_in_frame((0, 0, *view.image.shape[1::-1]), frame.shape)
+        text = read.text  # blank leading cells are not digits: no box, no character
+        method = ("display ROI" if marked else "found display") + (
+            ", LED" if polarity == "light_on_dark" else ""
+        )
+        return DigitsRead(
+            text, read.value, read.confidences, boxes, display if marked else None, method
+        )
+    raise UnreadableDisplay("; ".join(errors))
+
+
+def _surround(grey: np.ndarray, pad_x: int, pad_y: int) -> np.ndarray:
+    """The marked box with room around it, so the reader sees the window's edge: a box
+    drawn round the bezel has its frame's tone carried outwards; a box drawn tight on the
+    bright window gets a black frame."""
+    h, w = grey.shape
+    ring = max(2, min(h, w) // 25)
+    edge = np.concatenate(
+        [grey[:ring].ravel(), grey[-ring:].ravel(), grey[:, :ring].ravel(), grey[:, -ring:].ravel()]
+    )
+    inner = grey[h // 4 : h - h // 4, w // 4 : w - w // 4]
+    surround = float(np.median(edge))
+    framed = surround < 0.8 * float(np.median(inner))
+    value = round(surround) if framed else 0
+    return cv2.copyMakeBorder(grey, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=value)
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+
+
+def _lit_as_dark(image: np.ndarray) -> np.ndarray:
+    """A light-on-dark display as dark-on-light. LED segments glow in one strong colour
+    while a reflection on the black face is white, so the dimmest channel is mostly taken
+    off the brightest: segments stay, glare fades. An uncoloured image (white digits on
+    black drums, a grey camera) is simply inverted."""
+    if image.ndim == 2:
+        lit = image.astype(np.float32)
+    else:
+        brightest = image.max(axis=2).astype(np.float32)
+        dimmest = image.min(axis=2).astype(np.float32)
+        colourful = float(np.percentile(brightest - dimmest, 99.5)) >= 60
+        lit = brightest - _GLARE_SUPPRESSION * dimmest if colourful else brightest
+    lit *= 1.0 / max(float(np.percentile(lit, 99.5)), 1.0)
+    # Like an LCD's glass: a dark face becomes a backlight with headroom below white
+    # (the LCD reader measures reflections against it), lit segments become dark ink.
+    glass = _LED_AS_LCD[1] - (_LED_AS_LCD[1] - _LED_AS_LCD[0]) * lit
+    return np.clip(glass, 0, 255).astype(np.uint8)

@@ -1,0 +1,200 @@
+"""The OCR worker against a real Mosquitto: frames in, readings or reasoned rejections out.
+
+Frames are rendered by the simulator's own renderers and published the way the capture
+gateway publishes them (``<dev>/frame`` with ``ts`` and ``frame_id`` properties). The
+previous accepted value comes from a retained ``<dev>/state``, as storage leaves it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import cv2
+import numpy as np
+
+from services.core.config import MeterhubConfig
+from services.core.config.simulator import FrameEffects
+from services.core.messages import OcrResult, OcrRois, Reading, Rejected, new_id
+from services.core.runtime import run_services
+from services.core.runtime.bus import Bus
+from services.registry import service_spec
+from services.simulator.lcd import encode_jpeg, render_lcd_frame
+from tests.bus_helpers import Collector, running_bus
+from tests.conftest import make_config
+
+T0 = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
+LCD_WINDOW = (110, 47, 420, 190)
+KEYPAD = (150, 240, 260, 220)  # a display ROI on the wrong part of the meter
+
+
+@dataclass
+class Worker:
+    config: MeterhubConfig
+    observer: Bus
+    seen: Collector
+
+    async def send(self, payload: bytes, seconds: float = 0.0) -> str:
+        frame_id = new_id()
+        ts = (T0 + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+        await self.observer.publish(
+            "meterhub/pln/frame", payload, user_properties={"ts": ts, "frame_id": frame_id}
+        )
+        return frame_id
+
+    async def outcome(self, frame_id: str) -> Reading | Rejected:
+        """The reading or the rejection the worker published for one frame."""
+
+        def about(message) -> bool:
+            if message.topic == "meterhub/pln/reading":
+                return json.loads(message.payload).get("frame_id") == frame_id
+            if message.topic == "meterhub/pln/rejected":
+                return (json.loads(message.payload).get("reading") or {}).get(
+                    "frame_id"
+                ) == frame_id
+            return False
+
+        message = await self.seen.wait_for(about, timeout=30)
+        model = Reading if message.topic.endswith("/reading") else Rejected
+        return model.from_payload(message.payload)
+
+    async def ocr_message(self, frame_id: str) -> OcrResult:
+        message = await self.seen.wait_for(
+            lambda m: (
+                m.topic == "meterhub/pln/ocr" and json.loads(m.payload)["frame_id"] == frame_id
+            )
+        )
+        return OcrResult.from_payload(message.payload)
+
+
+@asynccontextmanager
+async def ocr_worker(config: MeterhubConfig) -> AsyncIterator[Worker]:
+    seen = Collector()
+    async with running_bus(config.mqtt, "test-observer", {"meterhub/#": seen}) as observer:
+        stop = asyncio.Event()
+        services = asyncio.create_task(
+            run_services(config, [service_spec("ocr_worker")], stop=stop)
+        )
+        await seen.wait_for(
+            lambda m: (
+                m.topic == "meterhub/service/ocr_worker/availability" and m.payload == b"online"
+            )
+        )
+        try:
+            yield Worker(config, observer, seen)
+        finally:
+            stop.set()
+            await asyncio.wait_for(services, 30)
+
+
+def pln_config(broker, tmp_path, **ocr) -> MeterhubConfig:
+    return make_config(
+        broker,
+        tmp_path / "data",
+        devices={"pln": {"kind": "camera", "ocr": {"digits": 6, "decimals": 2, **ocr}}},
+    )
+
+
+def lcd(text: str, seed: int = 1) -> bytes:
+    rng = np.random.default_rng(seed)
+    effects = FrameEffects(blur=0.6, noise=5, perspective=0.02, glare=0.2)
+    return encode_jpeg(render_lcd_frame(text, 6, effects, rng))
+
+
+async def test_implausible_readings_are_rejected_with_the_reason_and_a_top_up_is_flagged(
+    broker, tmp_path
+):
+    config = pln_config(broker, tmp_path)
+    async with running_bus(config.mqtt, "test-storage") as storage:
+        state = {"ts": "2026-11-22T05:00:00Z", "token_balance_kwh": 127.0}
+        await storage.publish("meterhub/pln/state", json.dumps(state), retain=True)
+    async with ocr_worker(config) as worker:
+        garbage = await worker.outcome(await worker.send(lcd("6789.00"), seconds=60))
+        assert isinstance(garbage, Rejected) and garbage.source == "ocr"
+        assert "more than a top-up" in garbage.reason
+        assert garbage.reading["value"] == 6789.0  # what was read, kept for the record
+
+        too_fast = await worker.outcome(await worker.send(lcd("117.00"), seconds=60))
+        assert isinstance(too_fast, Rejected) and "fell too fast" in too_fast.reason
+
+        token = await worker.outcome(await worker.send(lcd("147.00"), seconds=90))
+        assert isinstance(token, Reading) and token.top_up == 20.0
+        assert token.values == {"token_balance_kwh": 147.0}
+
+        used = await worker.outcome(await worker.send(lcd("126.95"), seconds=3600))
+        assert isinstance(used, Reading) and used.top_up is None
+
+    readings = [m for m in worker.seen.messages if m.topic == "meterhub/pln/reading"]
+    assert [Reading.from_payload(m.payload).values["token_balance_kwh"] for m in readings] == [
+        147.0,
+        126.95,
+    ]
+
+
+async def test_bad_frames_are_rejected_with_reasons_and_the_worker_reads_on(broker, tmp_path):
+    config = pln_config(broker, tmp_path)
+    good = lcd("127.03")
+    bad = {
+        "empty": (b"", "empty frame payload"),
+        "truncated": (good[: len(good) // 2], "truncated"),
+        "not a JPEG": (b"\x89PNG\r\n\x1a\n" + bytes(4000), "not a JPEG image (PNG)"),
+        "50 MB": (b"\xff\xd8" + bytes(50 * 1024 * 1024 - 4) + b"\xff\xd9", "exceeds"),
+    }
+    async with ocr_worker(config) as worker:
+        for payload, reason in bad.values():
+            rejected = await worker.outcome(await worker.send(payload))
+            assert isinstance(rejected, Rejected) and reason in rejected.reason
+        reading = await worker.outcome(await worker.send(good))
+        assert isinstance(reading, Reading) and reading.values["token_balance_kwh"] == 127.03
+
+
+async def test_rois_marked_at_runtime_are_used_from_the_next_frame(broker, tmp_path):
+    config = pln_config(broker, tmp_path, display_roi=list(KEYPAD))
+    async with ocr_worker(config) as worker:
+        refused = await worker.outcome(await worker.send(lcd("127.03")))
+        assert isinstance(refused, Rejected)
+
+        marked = OcrRois(display=LCD_WINDOW, updated=T0)
+        await worker.observer.publish("meterhub/pln/ocr/rois", marked.to_payload(), retain=True)
+        frame_id = await worker.send(lcd("127.03", seed=2))
+        reading = await worker.outcome(frame_id)
+        assert isinstance(reading, Reading) and reading.values["token_balance_kwh"] == 127.03
+        assert (await worker.ocr_message(frame_id)).rois_updated == T0
+
+        # Cleared in the web page: the config's (misplaced) display ROI applies again.
+        cleared = OcrRois(updated=T0 + timedelta(minutes=1))
+        await worker.observer.publish("meterhub/pln/ocr/rois", cleared.to_payload(), retain=True)
+        assert isinstance(await worker.outcome(await worker.send(lcd("127.03"))), Rejected)
+
+        # The file the web page writes is enough by itself (a worker beside the web page).
+        newer = OcrRois(display=LCD_WINDOW, updated=T0 + timedelta(minutes=2))
+        path = OcrRois.file(config.storage.data_dir, "pln")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(newer.to_payload())
+        frame_id = await worker.send(lcd("127.03", seed=3))
+        assert isinstance(await worker.outcome(frame_id), Reading)
+        assert (await worker.ocr_message(frame_id)).rois_updated == newer.updated
+
+
+async def test_the_annotated_image_shows_what_was_read(broker, tmp_path):
+    config = pln_config(broker, tmp_path)
+    async with ocr_worker(config) as worker:
+        jpeg = lcd("127.03")
+        frame_id = await worker.send(jpeg)
+        assert isinstance(await worker.outcome(frame_id), Reading)
+        ocr = await worker.ocr_message(frame_id)
+    folder = config.storage.data_dir / "images" / "pln"
+    assert (folder / "latest.jpg").read_bytes() == jpeg
+    annotated = cv2.imdecode(
+        np.frombuffer((folder / "annotated.jpg").read_bytes(), np.uint8), cv2.IMREAD_COLOR
+    )
+    raw = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert ocr.digits == "12703" and len(ocr.boxes) == 5
+    for x, y, w, _ in ocr.boxes:  # every digit box is drawn where the ocr message says
+        outline = annotated[y, x : x + w].astype(int) - raw[y, x : x + w]
+        assert np.abs(outline).mean() > 30
+    assert sorted(p.name for p in folder.iterdir()) == ["annotated.jpg", "latest.jpg"]

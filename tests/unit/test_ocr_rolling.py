@@ -1,0 +1,91 @@
+"""Drum counters caught between digits resolve the way the mechanism turns, or not at all."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.ocr_worker.rolling import (
+    SNAP,
+    DrumPosition,
+    UnresolvableRoll,
+    drum_position,
+    resolve,
+)
+from services.simulator.drum import READ_SNAP, drum_turns, shown_steps
+
+
+def drums(*turns: float) -> list[DrumPosition]:
+    """Drums left to right from their positions on the 0–10 circle (3.4: 40 % past 3)."""
+    return [DrumPosition(int(t) % 10, round(t - int(t), 6), 1.0) for t in turns]
+
+
+@pytest.mark.parametrize(
+    ("turns", "shown"),
+    [
+        ((1, 2, 3, 4, 5, 6, 7), "1234567"),
+        ((1, 2, 3, 4, 5, 6, 7.5), "1234567"),  # the last drum halfway: the lower digit
+        ((4.5, 9.5), "49"),  # carried halfway: both still show the lower digit
+        ((4.95, 9.95), "50"),  # within a snap of the next digit: it shows
+        ((5, 9.95), "50"),  # the left drum read as a clean 5 fits the same position
+        ((4, 9.02), "49"),  # the carry has barely begun
+        ((3.5, 9.5, 9.5), "399"),  # a carry through two drums
+        ((3.97, 9.97, 9.97), "400"),
+        ((9.96, 9.96, 9.96), "000"),  # the register wraps
+        ((0, 0, 0.3), "000"),
+        ((0.96, 0.04), "10"),  # misfits of a few hundredths are estimation noise
+    ],
+)
+def test_drums_resolve_to_what_a_meter_reader_writes_down(turns, shown):
+    assert resolve(drums(*turns)).digits == shown
+
+
+@pytest.mark.parametrize(
+    ("turns", "why"),
+    [
+        ((4.5, 3.0), "digit 1 stands 0.50 of the way from 4 to 5 while the drum to its right"),
+        ((2, 4.5, 7.2), "digit 2"),
+        ((5.0, 9.5), "carried it 0.50"),  # a drum that turned on its own, ahead of the carry
+        ((1.5, 9.0, 9.0), "digit 1"),
+    ],
+)
+def test_a_drum_between_digits_without_a_carry_is_rejected(turns, why):
+    with pytest.raises(UnresolvableRoll, match=why):
+        resolve(drums(*turns))
+
+
+def test_every_register_value_the_simulated_counter_shows_resolves_to_its_reading():
+    """The renderer's mechanism (carry during the right drum's last step) and the
+    resolver agree for positions read exactly, across wraps of every drum."""
+    assert SNAP == READ_SNAP
+    rng = np.random.default_rng(11)
+    values = [
+        *rng.uniform(0, 10**7, 3000),
+        *(
+            k * 10**e - d
+            for e in range(1, 7)
+            for k in (1, 3)
+            for d in (0.01, 0.05, 0.08, 0.12, 0.5, 0.95)
+        ),
+    ]
+    for value in values:
+        turns = drum_turns(value, 7)
+        assert resolve(drums(*turns)).digits == f"{shown_steps(value, 7):07d}", value
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "lower", "fraction"),
+    [
+        ({3: 0.6, 4: 0.4}, 3, 0.4),
+        ({4: 0.7, 3: 0.3}, 3, 0.7),
+        ({9: 0.5, 0: 0.5}, 9, 0.5),  # 9 rolls to 0
+        ({0: 0.8, 9: 0.2}, 9, 0.8),
+        ({6: 0.9, 2: 0.1}, 6, 0.0),  # two unrelated digits: not a drum between them
+    ],
+)
+def test_drum_position_follows_the_classifier_convention(probabilities, lower, fraction):
+    p = np.zeros(10)
+    for digit, value in probabilities.items():
+        p[digit] = value
+    position = drum_position(p)
+    assert (position.lower, round(position.fraction, 6)) == (lower, fraction)
