@@ -106,8 +106,10 @@ class FramePipeline:
         ocr: OcrConfig,
         rois: Rois,
         judgement: Judgement | None,
+        annotated_path: Path | None = None,
     ) -> Outcome:
-        """``judgement`` None: the digits only, no plausibility check (``ocr read``)."""
+        """``judgement`` None: the digits only, no plausibility check (``ocr read``);
+        ``annotated_path``: where to draw the outcome instead of the device's image folder."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
 
@@ -145,11 +147,10 @@ class FramePipeline:
             )
             reason = verdict.reason
         elapsed = _ms(started)
-        if self.keep_images:
+        if self.keep_images or annotated_path is not None:
             overlay = _overlay(read, reason, verdict.top_up, ocr, setup, marks)
-            write_atomically(
-                image_dir(self.data_dir, device) / ANNOTATED_NAME, annotate(frame, overlay)
-            )
+            target = annotated_path or image_dir(self.data_dir, device) / ANNOTATED_NAME
+            write_atomically(target, annotate(frame, overlay))
             lap("annotate", mark)
         return Outcome(read, reason, verdict.top_up, elapsed, timings)
 

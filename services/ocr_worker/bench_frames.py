@@ -1,0 +1,303 @@
+"""`meterhub bench ocr-frames`: whole camera frames through the OCR worker's pipeline.
+
+A seeded set of 640×480 frames of three simulated meters, each with camera effects
+(blur, noise, keystone, glare, and for the drum counter a camera knocked up to 10 px
+aside, brought back by alignment marks):
+
+- a PLN prepaid meter's LCD, read without any ROI (the display is found),
+- a LED module (light on dark) with a display ROI,
+- a Ferraris meter's 7-drum counter, drums caught between digits, with a display ROI.
+
+Each frame is judged against a previous reading; a fifth of them against one that makes
+the frame implausible (a counter going backwards or racing, a balance creeping up or
+jumping by more than a top-up, the "6789" garbage read), which must all be rejected.
+
+Reported: whole-reading accuracy (every digit right and the reading accepted), misreads
+(a wrong value accepted — the one outcome that must not happen), implausible frames
+accepted, milliseconds per frame with OpenCV on one thread (wall and CPU time), and the
+same frames' display areas read by tesseract as the baseline. Then frames per second
+through real Mosquitto with one and with two worker processes in ``$share/ocr``
+(``bench_workers``). Ends with one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..core.config.devices import OcrAlignment, OcrConfig, OcrPlausibility
+from ..core.config.simulator import FrameEffects
+from ..core.quantities import QUANTITIES
+from ..simulator.drum import DrumLayout, reference_frame, render_drum_frame, shown_steps
+from ..simulator.lcd import encode_jpeg, render_lcd_frame
+from ..simulator.led import FACE, render_led_frame
+from .pipeline import FramePipeline, Judgement, Rois
+from .plausibility import Limits, Sample
+
+T0 = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+IMPLAUSIBLE_SHARE = 0.2
+TARGET_ACCURACY, TARGET_MEDIAN_MS, TARGET_SCALING = 0.98, 15.0, 1.7
+MIX = (("lcd", 0.4), ("led", 0.1), ("drum", 0.5))
+LED_ROI = (FACE[0] - 15, FACE[1] - 15, FACE[2] + 30, FACE[3] + 30)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--frames", type=int, default=600, help="frames in the set (≥ 500)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--baseline-frames", type=int, default=150, help="frames of the set read by tesseract"
+    )
+    parser.add_argument(
+        "--stream-frames", type=int, default=240, help="frames sent through the broker per run"
+    )
+    parser.add_argument("--no-workers", action="store_true", help="skip the broker runs")
+    parser.set_defaults(handler=run)
+
+
+@dataclass(frozen=True)
+class BenchFrame:
+    kind: str  # lcd | led | drum
+    device: str
+    jpeg: bytes
+    value: float  # what the display shows
+    ocr: OcrConfig
+    previous: Sample
+    implausible: bool
+
+
+def device_settings(data_dir: Path) -> dict[str, OcrConfig]:
+    """The three meters as a user would set them up (drum: ROI plus alignment marks)."""
+    layout = DrumLayout(7)
+    reference = data_dir / "ocr" / "ferraris" / "reference.jpg"
+    reference.parent.mkdir(parents=True, exist_ok=True)
+    reference.write_bytes(encode_jpeg(reference_frame(7)))
+    return {
+        "lcd": OcrConfig(display="lcd7", digits=6, decimals=2, quantity="token_balance_kwh"),
+        "led": OcrConfig(
+            display="lcd7", digits=4, decimals=1, quantity="energy_import_kwh", display_roi=LED_ROI
+        ),
+        "drum": OcrConfig(
+            display="drum",
+            digits=7,
+            decimals=1,
+            quantity="energy_import_kwh",
+            display_roi=layout.window,
+            alignment=OcrAlignment(reference=str(reference), marks=layout.marks, search_px=30),
+        ),
+    }
+
+
+def make_frames(count: int, seed: int, settings: dict[str, OcrConfig]) -> list[BenchFrame]:
+    rng = np.random.default_rng(seed)
+    kinds = rng.choice([k for k, _ in MIX], size=count, p=[share for _, share in MIX])
+    frames = []
+    for kind in kinds:
+        effects = FrameEffects(
+            blur=rng.uniform(0, 1.2),
+            noise=rng.uniform(0, 10),
+            perspective=rng.uniform(0, 0.05 if kind != "drum" else 0.03),
+            glare=rng.uniform(0, 0.4 if kind != "drum" else 0.3),
+        )
+        if kind == "lcd":
+            units = int(rng.integers(0, 10 ** int(rng.integers(3, 7))))
+            whole, cents = divmod(units, 100)
+            image = render_lcd_frame(f"{whole}.{cents:02d}", 6, effects, rng)
+            value = units / 100
+        elif kind == "led":
+            tenths = int(rng.integers(0, 10 ** int(rng.integers(2, 5))))
+            image = render_led_frame(f"{tenths // 10}.{tenths % 10}", 4, effects, rng)
+            value = tenths / 10
+        else:
+            steps = float(rng.uniform(0, 10**7))
+            if rng.random() < 0.3:  # carries through several drums are the hard case
+                steps = float(int(rng.integers(1, 10**5)) * 100 - rng.uniform(0, 1.2))
+            image = render_drum_frame(steps, 7, effects, rng, shift_px=10.0)
+            value = shown_steps(steps, 7) / 10
+        implausible = bool(rng.random() < IMPLAUSIBLE_SHARE)
+        frames.append(
+            BenchFrame(
+                kind=kind,
+                device={"lcd": "pln", "led": "led", "drum": "ferraris"}[kind],
+                jpeg=encode_jpeg(image),
+                value=value,
+                ocr=settings[kind],
+                previous=_previous(kind, value, implausible, rng),
+                implausible=implausible,
+            )
+        )
+    return frames
+
+
+def _previous(kind: str, value: float, implausible: bool, rng: np.random.Generator) -> Sample:
+    """A reading an hour before that makes ``value`` plausible, or not."""
+    at = T0 - HOUR
+    if kind == "lcd":  # a prepaid balance
+        if not implausible:
+            fell = rng.random() < 0.8
+            return Sample(at, value + rng.uniform(0, 3) if fell else value - rng.uniform(5, 100))
+        how = rng.integers(3)
+        change = (rng.uniform(0.05, 0.9), rng.uniform(1001, 5000), -rng.uniform(30, 100))[how]
+        return Sample(at, value - change)
+    if not implausible:  # a counter
+        return Sample(at, max(0.0, value - rng.uniform(0, 5)))
+    backwards = rng.random() < 0.5
+    return Sample(at, value + rng.uniform(0.2, 500) if backwards else value - rng.uniform(30, 9000))
+
+
+@dataclass
+class Tally:
+    correct: int = 0
+    misread: int = 0
+    rejected: int = 0
+    implausible_accepted: int = 0
+    frames: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.frames if self.frames else 0.0
+
+
+def read_all(
+    frames: list[BenchFrame], data_dir: Path
+) -> tuple[dict[str, Tally], list[float], list[float], list[str]]:
+    pipeline = FramePipeline(data_dir)
+    tallies = {kind: Tally() for kind, _ in MIX}
+    wall, cpu, reasons = [], [], []
+    for frame in frames:
+        quantity = QUANTITIES[frame.ocr.quantity]
+        limits = Limits.for_quantity(OcrPlausibility(), quantity, frame.ocr.decimals)
+        judgement = Judgement(quantity.kind, limits, frame.previous, T0)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        outcome = pipeline.process(frame.device, frame.jpeg, frame.ocr, Rois(), judgement)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+        tally = tallies[frame.kind]
+        accepted = outcome.accepted and outcome.read is not None
+        if frame.implausible:
+            tally.implausible_accepted += accepted
+            continue
+        tally.frames += 1
+        if accepted and abs(outcome.read.value - frame.value) < 1e-9:
+            tally.correct += 1
+        elif accepted:
+            tally.misread += 1
+            reasons.append(f"{frame.kind}: showed {frame.value}, read {outcome.read.value}")
+        else:
+            tally.rejected += 1
+            reasons.append(f"{frame.kind}: showed {frame.value}, rejected: {outcome.reason}")
+    return tallies, wall, cpu, reasons
+
+
+def tesseract_baseline(frames: list[BenchFrame], sample: int, seed: int) -> dict[str, object]:
+    """Tesseract (single text line, digits and point only) on each frame's display area:
+    the region the pipeline reads (the found LCD window is given to it as a fixed box)."""
+    if shutil.which("tesseract") is None:
+        return {"name": "tesseract", "available": False}
+    rng = np.random.default_rng(seed)
+    chosen = [frames[i] for i in sorted(rng.choice(len(frames), min(sample, len(frames)), False))]
+    chosen = [f for f in chosen if not f.implausible]
+    right, times = 0, []
+    for frame in chosen:
+        image = cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
+        x, y, w, h = frame.ocr.display_roi or (110, 47, 420, 190)
+        _, png = cv2.imencode(".png", image[y : y + h, x : x + w])
+        started = time.perf_counter()
+        result = subprocess.run(
+            ["tesseract", "stdin", "stdout", "--psm", "7", "-c",
+             "tessedit_char_whitelist=0123456789."],
+            input=png.tobytes(), capture_output=True, check=False, timeout=30,
+        )  # fmt: skip
+        times.append((time.perf_counter() - started) * 1000)
+        text = result.stdout.decode(errors="replace").strip().replace(" ", "")
+        digits = text.replace(".", "")
+        if digits.isdigit() and int(digits) / 10**frame.ocr.decimals == frame.value:
+            right += 1
+    return {
+        "name": "tesseract --psm 7 on the display area",
+        "frames": len(chosen),
+        "accuracy": round(right / len(chosen), 4) if chosen else 0.0,
+        "median_ms": round(statistics.median(times), 1) if times else None,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    cv2.setNumThreads(1)
+    workdir = Path(tempfile.mkdtemp(prefix="meterhub-bench-ocr-"))
+    try:
+        settings = device_settings(workdir)
+        began = time.perf_counter()
+        frames = make_frames(args.frames, args.seed, settings)
+        print(
+            f"ocr-frames: {len(frames)} frames of 640×480 "
+            f"({', '.join(f'{sum(f.kind == k for f in frames)} {k}' for k, _ in MIX)}), "
+            f"{sum(f.implausible for f in frames)} judged against an implausible previous; "
+            f"made in {time.perf_counter() - began:.0f} s"
+        )
+        tallies, wall, cpu, reasons = read_all(frames, workdir / "data")
+        result = _report(tallies, wall, cpu, reasons)
+        result["baseline"] = tesseract_baseline(frames, args.baseline_frames, args.seed)
+        base = result["baseline"]
+        if base.get("frames"):
+            print(
+                f"  baseline: {base['name']}: accuracy {base['accuracy']:.1%} on "
+                f"{base['frames']} frames, median {base['median_ms']:.0f} ms/frame"
+            )
+        if not args.no_workers:
+            from .bench_workers import scaling
+
+            result["workers"] = scaling(frames, settings, args.stream_frames, workdir)
+        print(json.dumps(result))
+        ok = result["accuracy"] >= TARGET_ACCURACY and result["implausible_accepted"] == 0
+        return 0 if ok and result["misreads"] == 0 else 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _report(tallies: dict[str, Tally], wall: list, cpu: list, reasons: list) -> dict:
+    total = Tally()
+    for kind, tally in tallies.items():
+        print(
+            f"  {kind:5} {tally.correct:4}/{tally.frames:<4} read right ({tally.accuracy:6.1%}), "
+            f"{tally.misread} misread, {tally.rejected} rejected, "
+            f"{tally.implausible_accepted} implausible accepted"
+        )
+        for name in ("correct", "misread", "rejected", "implausible_accepted", "frames"):
+            setattr(total, name, getattr(total, name) + getattr(tally, name))
+    for reason in reasons[:12]:
+        print(f"    {reason}")
+    median_wall, median_cpu = statistics.median(wall), statistics.median(cpu)
+    p90 = float(np.percentile(wall, 90))
+    print(
+        f"  all   {total.accuracy:.2%} whole-reading accuracy (target ≥ {TARGET_ACCURACY:.0%}), "
+        f"{total.misread} misreads, {total.implausible_accepted} implausible accepted (target 0)"
+    )
+    print(
+        f"  time per frame, one thread: median {median_wall:.1f} ms wall, {median_cpu:.1f} ms CPU "
+        f"(target ≤ {TARGET_MEDIAN_MS:.0f}), p90 {p90:.1f} ms wall; load {os.getloadavg()[0]:.1f}"
+    )
+    return {
+        "bench": "ocr-frames",
+        "frames": len(wall),
+        "plausible_frames": total.frames,
+        "accuracy": round(total.accuracy, 4),
+        "by_kind": {k: round(t.accuracy, 4) for k, t in tallies.items()},
+        "misreads": total.misread,
+        "rejected": total.rejected,
+        "implausible_accepted": total.implausible_accepted,
+        "median_ms": round(median_wall, 2),
+        "median_cpu_ms": round(median_cpu, 2),
+        "p90_ms": round(p90, 2),
+    }
