@@ -12,7 +12,7 @@ from pathlib import Path
 
 # Saving the in-memory store after this many changes (queued QoS 1 messages, retained
 # messages, subscriptions) bounds what a killed broker loses; see docs/reliability.md.
-AUTOSAVE_CHANGES = 1
+AUTOSAVE_CHANGES = 10
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def render_conf(
     lines += [
         "",
         "# Retained topics and the QoS 1 messages queued for services that are away survive",
-        "# a restart; saved after every change so a killed broker loses as little as it can.",
+        "# a restart; saved after every few changes so a killed broker loses at most those.",
         "persistence true",
         f"persistence_location {files.persistence_dir}/",
         "autosave_on_changes true",

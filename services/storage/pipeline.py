@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 
 from ..core.config import MeterhubConfig
 from ..core.messages import InvalidMessage, Reading, Rejected
 from ..core.runtime import Bus, IncomingMessage
+from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
 from ..core.topics import is_device_id
 from .dbthread import DbThread
@@ -28,6 +30,9 @@ from .store import IngestResult, ReadingStore
 log = logging.getLogger("meterhub.storage")
 GROUP = "storage"
 RETENTION_EVERY_S = 3600.0
+# A commit SQLite refused (disk full, I/O error) is tried again, the batch held meanwhile.
+COMMIT_RETRY_INITIAL_S = 0.5
+COMMIT_RETRY_MAX_S = 30.0
 LOGGED_PAYLOAD_CHARS = 2000
 BYTES_PER_MB = 1024 * 1024
 
@@ -91,7 +96,7 @@ class StoragePipeline:
                 accepted.append(reading)
         if not accepted:
             return
-        result = await self.db(self.store.ingest, accepted)
+        result = await self._commit(accepted)
         if self.on_commit is not None:
             self.on_commit(accepted, result, time.monotonic())
         for device, state in result.states.items():
@@ -99,6 +104,29 @@ class StoragePipeline:
         if result.stored:
             for pump in self.pumps:
                 pump.wake.set()
+
+    async def _commit(self, accepted: list[Reading]) -> IngestResult:
+        """Store the batch, waiting out a disk that is full or failing: the bus would
+        acknowledge a batch whose handler raised, and the readings would be lost."""
+        backoff = Backoff(COMMIT_RETRY_INITIAL_S, COMMIT_RETRY_MAX_S)
+        failures = 0
+        while True:
+            try:
+                result = await self.db(self.store.ingest, accepted)
+            except sqlite3.OperationalError as error:
+                failures += 1
+                delay = backoff.next_delay()
+                if failures == 1 or failures % 20 == 0:
+                    log.error(
+                        "readings not stored, holding them unacknowledged and retrying",
+                        extra=kv(error=error, count=len(accepted), failures=failures,
+                                 retry_in_s=round(delay, 2)),
+                    )  # fmt: skip
+                await asyncio.sleep(delay)  # retry delay, not synchronisation
+                continue
+            if failures:
+                log.warning("readings stored again", extra=kv(failures=failures))
+            return result
 
     async def _accept(self, message: IncomingMessage) -> Reading | None:
         """The reading in ``message``, or None after rejecting it with the reason."""
