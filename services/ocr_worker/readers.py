@@ -195,6 +195,7 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
                 f"as {_AS[polarity]}: {error.reason}" if len(polarities) > 1 else error.reason
             )
             continue
+        _check_confidence(read.confidences, list(read.text), ocr)
         boxes = [
             view.box_in_frame((x - pad_x, y - pad_y, w, h), frame.shape)
             for x, y, w, h in read.boxes

@@ -29,11 +29,11 @@ from ..core.config.simulator import FrameEffects
 
 FRAME_WIDTH, FRAME_HEIGHT = 640, 480
 READ_SNAP = 0.1
-DRUM_W, DRUM_GAP, WINDOW_H = 40, 8, 60
+DRUM_W, DRUM_GAP, WINDOW_H = 40, 8, 56
 WINDOW_TOP = 128
 _FACES = ("DejaVuSans-Bold.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSans.ttf")
-_GLYPH_H = 36  # digit height in the window, pixels
-_PITCH = 1.5 * _GLYPH_H  # distance between digits on a drum
+_GLYPH_H = 42  # digit height in the window, pixels (three quarters of it, as on real drums)
+_PITCH = 1.4 * _GLYPH_H  # distance between digits on a drum
 
 Color = tuple[int, int, int]
 

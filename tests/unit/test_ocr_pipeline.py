@@ -158,3 +158,17 @@ def test_a_drum_counter_without_rois_is_rejected_with_what_to_do(pipeline):
     drum = OcrConfig(display="drum", digits=7, decimals=1, quantity="energy_import_kwh")
     outcome = pipeline.process("ferraris", lcd_jpeg("127.03", 1), drum, Rois(), None)
     assert "needs its display ROI or digit ROIs" in outcome.reason
+
+
+def test_a_camera_mounted_sideways_reads_with_its_rotation(pipeline):
+    upright = cv2.imdecode(np.frombuffer(lcd_jpeg("127.03", 6), np.uint8), cv2.IMREAD_COLOR)
+    sideways = encode_jpeg(cv2.rotate(upright, cv2.ROTATE_90_CLOCKWISE))  # 480 wide, 640 tall
+    assert not pipeline.process("pln", sideways, LCD, Rois(), None).accepted
+    outcome = pipeline.process(
+        "pln", sideways, LCD.model_copy(update={"rotation_deg": 90}), Rois(), None
+    )
+    assert outcome.accepted and outcome.read.value == 127.03
+    for x, y, w, h in outcome.read.boxes:  # boxes in the frame as sent: digits run downwards
+        assert x + w <= 480 and y + h <= 640 and h < w
+    tops = [y for _, y, _, _ in outcome.read.boxes]
+    assert tops == sorted(tops)
