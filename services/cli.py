@@ -29,6 +29,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
         "RS-485 meter manager: scan, read, watch, menu, decode a DL/T 645 frame",
     ),
     "parse": ("services.capture_gateway.parse_cli", "parse a file: `parse p1 FILE` → readings"),
+    "web": ("services.web.cli", "web page: `web hash-password` for web.login.password_hash"),
 }
 
 

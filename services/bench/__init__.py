@@ -15,6 +15,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.capture_gateway.bench_p1",
         "P1 telegrams/s through Meterhub's path next to dsmr-parser alone",
     ),
+    "web": (
+        "services.web.bench",
+        "history p95 over HTTP for a year of minute data (1h, 1d); bus → SSE latency",
+    ),
 }
 
 

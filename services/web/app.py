@@ -8,21 +8,64 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from ..core.config import MeterhubConfig
+from ..core.runtime import Bus
 from ..core.runtime.health import Health
+from ..core.topics import Topics
 from ..storage.queries import ReadingQueries
-from . import api, pages
+from ..token_entry.service import keypads
+from . import pages
+from .api import protected_routers
+from .auth import Auth
+from .capacity_queries import CapacityQueries
+from .history_read import HistoryReader
+from .images import FrameImages
+from .live import LiveHub
+from .state import WebState
+from .token_history import TokenHistory
 
 HERE = Path(__file__).parent
+API_DESCRIPTION = """Meterhub's readings, history, capacity-tariff peaks, camera frames and
+tokens. Log in on the page (session cookie), or send `Authorization: Bearer <API token>`
+(`web.login.api_tokens`). Live updates: `GET /api/events` (server-sent events)."""
 
 
-def create_app(config: MeterhubConfig, health: Health | None = None) -> FastAPI:
+def create_app(
+    config: MeterhubConfig,
+    health: Health | None = None,
+    *,
+    bus: Bus | None = None,
+    hub: LiveHub | None = None,
+) -> FastAPI:
+    """The web app. ``bus``: the web service's own connection, for captures, tokens and
+    ROIs (without one those answer 503); ``hub``: live state fed from that bus."""
     app = FastAPI(
-        title="Meterhub", version="0.1.0", docs_url="/api/docs", openapi_url="/api/openapi.json"
+        title="Meterhub",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        # Served behind the login by pages.py instead.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
-    app.state.config = config
-    app.state.health = health or Health()
-    app.state.queries = ReadingQueries(config.storage.sqlite_path)
-    app.include_router(api.router)
-    app.include_router(pages.router)
+    data_dir = config.storage.data_dir
+    app.state.web = WebState(
+        config=config,
+        health=health or Health(),
+        auth=Auth(config.web, data_dir),
+        hub=hub or LiveHub(Topics(config.mqtt.topic_prefix)),
+        bus=bus,
+        queries=ReadingQueries(config.storage.sqlite_path),
+        capacity=CapacityQueries(config.storage.sqlite_path, config.capacity),
+        images=FrameImages(data_dir),
+        keypads=keypads(config),
+        tokens=TokenHistory(config.storage.sqlite_path),
+        history=HistoryReader(config.storage.sqlite_path),
+    )
+    app.state.auth = app.state.web.auth
+    app.include_router(pages.public)
+    for router, dependencies in protected_routers():
+        app.include_router(router, dependencies=dependencies)
+    app.include_router(pages.router, dependencies=pages.PROTECTED)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    pages.install_error_pages(app)
     return app

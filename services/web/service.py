@@ -1,4 +1,8 @@
-"""Web service: serves the FastAPI app with uvicorn inside the service runtime."""
+"""Web service: serves the FastAPI app with uvicorn inside the service runtime.
+
+Its own bus feeds the live hub (state, OCR results, refusals, availability, token steps,
+capacity, ROIs) and carries what the page asks for (captures, tokens, ROIs).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,11 @@ import uvicorn
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from .app import create_app
+from .auth import StartRefused, check_startable
+from .live import LiveHub
 
 log = logging.getLogger("meterhub.web")
+GRACEFUL_STOP_S = 5
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -28,8 +35,24 @@ async def main(ctx: ServiceContext) -> None:
     web = ctx.config.web
     if not web.enabled:
         await asyncio.Event().wait()
-    app = create_app(ctx.config, ctx.health)
-    server = _EmbeddedServer(uvicorn.Config(app, host=web.host, port=web.port, log_level="warning"))
+    try:
+        check_startable(web)  # before anything listens: a page open to all is never served
+    except StartRefused as refused:
+        log.error("web page not started", extra=kv(reason=refused))
+        raise
+    hub = LiveHub(ctx.bus.topics)
+    hub.attach(ctx.bus)  # before the first await: retained messages arrive at connect
+    app = create_app(ctx.config, ctx.health, bus=ctx.bus, hub=hub)
+    server = _EmbeddedServer(
+        uvicorn.Config(
+            app,
+            host=web.host,
+            port=web.port,
+            log_level="warning",
+            timeout_graceful_shutdown=GRACEFUL_STOP_S,
+            lifespan="off",  # the app has no start-up work; the service runtime does it
+        )
+    )
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:
@@ -38,9 +61,11 @@ async def main(ctx: ServiceContext) -> None:
                 raise RuntimeError("web server stopped during start-up")
             await asyncio.sleep(0.05)
         port = server.servers[0].sockets[0].getsockname()[1]
-        log.info("web page ready", extra=kv(url=f"http://{web.host}:{port}/"))
+        login = "on" if app.state.web.auth.enabled else "off (this machine only)"
+        log.info("web page ready", extra=kv(url=f"http://{web.host}:{port}/", login=login))
         await serving
     finally:
+        hub.close()  # ends open event streams, which would hold the server open
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.shield(serving)

@@ -1,47 +1,72 @@
-// Polls the REST API; a later version moves to server-sent events.
-const REFRESH_MS = 2000;
-let catalogue = {};
+// Overview: every meter's headline values, kept current by live events (no polling).
+"use strict";
 
-function age(ts) {
-  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 1000));
-  if (seconds < 120) return `${seconds} s ago`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`;
-  return `${Math.round(seconds / 3600)} h ago`;
-}
+// Shown first on a card, in this order; a card shows at most MAX_VALUES.
+const HEADLINE = ["token_balance_kwh", "power_w", "power_import_w", "power_export_w",
+  "quarter_avg_power_w", "month_peak_power_w", "energy_import_kwh", "energy_export_kwh",
+  "gas_m3", "water_m3", "voltage_l1_v", "current_l1_a"];
+const MAX_VALUES = 6;
 
-async function refreshMeter(section) {
-  const id = section.dataset.device;
-  const response = await fetch(`/api/devices/${id}/latest`);
-  if (!response.ok) return;
-  const latest = await response.json();
-  section.querySelector(".age").textContent = `read ${age(latest.ts)}`;
-  const list = section.querySelector(".values");
-  list.replaceChildren();
-  for (const [key, item] of Object.entries(latest.values)) {
-    const info = catalogue[key] || { label: key, unit: "", precision: 2 };
-    const dt = document.createElement("dt");
-    dt.textContent = info.label;
-    const dd = document.createElement("dd");
-    dd.dataset.quantity = key;
-    dd.textContent = `${item.value.toFixed(info.precision)} ${info.unit}`;
-    list.append(dt, dd);
+const cards = new Map([...document.querySelectorAll(".meter")].map((c) => [c.dataset.device, c]));
+const seen = new Map(); // device -> ts of the newest state shown
+
+function showState(device, state) {
+  const card = cards.get(device);
+  if (!card || !state) return;
+  seen.set(device, state.ts);
+  card.querySelector(".age").textContent = `read ${MH.ago(state.ts)}`;
+  const list = card.querySelector(".values");
+  const keys = Object.keys(state).filter((k) => k !== "ts" && typeof state[k] === "number");
+  keys.sort((a, b) => {
+    const ia = HEADLINE.indexOf(a), ib = HEADLINE.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+  });
+  for (const key of keys.slice(0, MAX_VALUES)) {
+    let dd = list.querySelector(`dd[data-quantity="${key}"]`);
+    if (!dd) {
+      list.append(MH.el("dt", {}, MH.info(key).label), (dd = MH.el("dd", { dataset: { quantity: key } })));
+    }
+    const text = MH.fmt(key, state[key]);
+    if (dd.textContent !== text) {
+      dd.textContent = text;
+      dd.classList.remove("flash");
+      void dd.offsetWidth; // restart the highlight
+      dd.classList.add("flash");
+    }
   }
 }
 
-async function refreshHealth() {
-  const badge = document.getElementById("health");
-  const response = await fetch("/healthz");
-  const report = await response.json();
-  badge.textContent = report.status;
-  badge.className = `badge ${report.status}`;
+function showFrame(device) {
+  const card = cards.get(device);
+  const thumb = card && card.querySelector(".thumb");
+  if (!thumb) return;
+  thumb.onload = () => { thumb.hidden = false; };
+  thumb.onerror = () => { thumb.hidden = true; }; // no frame yet
+  thumb.src = `/api/devices/${device}/image?annotated=true&t=${Date.now()}`;
 }
 
-async function refresh() {
-  try {
-    await Promise.all([refreshHealth(), ...[...document.querySelectorAll(".meter")].map(refreshMeter)]);
-  } finally {
-    setTimeout(refresh, REFRESH_MS);
-  }
+function showAvailability(device, status) {
+  const card = cards.get(device);
+  if (card) MH.availability(card.querySelector(".availability"), status);
 }
 
-fetch("/api/quantities").then((r) => r.json()).then((q) => { catalogue = q; refresh(); });
+MH.quantities().then(() => {
+  MH.live({
+    snapshot(snapshot) {
+      for (const [device, live] of Object.entries(snapshot.devices)) {
+        showState(device, live.state);
+        if (live.availability) showAvailability(device, live.availability);
+        if (live.last_frame) showFrame(device);
+      }
+    },
+    state: (event) => showState(event.device, event.data),
+    availability: (event) => showAvailability(event.device, event.data),
+    ocr: (event) => showFrame(event.device),
+    rejected: (event) => { if (event.data.source === "ocr") showFrame(event.device); },
+  });
+  for (const device of cards.keys()) showFrame(device);
+  // Ages move on between readings.
+  setInterval(() => {
+    for (const [device, ts] of seen) cards.get(device).querySelector(".age").textContent = `read ${MH.ago(ts)}`;
+  }, 5000);
+});

@@ -1,0 +1,21 @@
+"""REST API routers, one per area (Frigate's ``frigate/api/`` layout)."""
+
+from fastapi import APIRouter, Depends
+
+from ..security import require_user
+from . import capacity, devices, history, live, prepaid, rois
+
+PROTECTED: tuple[APIRouter, ...] = (
+    devices.router,
+    rois.router,
+    history.router,
+    capacity.router,
+    capacity.p1_monitor,
+    prepaid.router,
+    live.router,
+)
+
+
+def protected_routers() -> list[tuple[APIRouter, list]]:
+    """Every router with the dependency that asks who is calling."""
+    return [(router, [Depends(require_user)]) for router in PROTECTED]

@@ -1,0 +1,75 @@
+"""Live events (server-sent events) and the status of devices and services."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import StreamingResponse
+
+from ..live import MAX_LISTENERS
+from ..models import HealthView, ServiceStatus
+from ..state import WebState, web_state
+from .devices import summaries
+
+router = APIRouter(prefix="/api", tags=["live"])
+State = Annotated[WebState, Depends(web_state)]
+KEEPALIVE_S = 15.0  # below common proxy idle timeouts
+RECONNECT_MS = 2000
+
+
+def _frame(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def events(web: State) -> StreamingResponse:
+    """Server-sent events: first ``snapshot`` (everything known), then one event per bus
+    message: ``state``, ``ocr``, ``rejected``, ``availability``, ``token_state``,
+    ``capacity``, ``ocr_rois`` (each ``{"type", "device", "data", "at"}``) and
+    ``service`` (``{"service", "data": "online"|"offline"}``)."""
+    hub = web.hub
+    if len(hub.listeners) >= MAX_LISTENERS:
+        raise HTTPException(503, f"more than {MAX_LISTENERS} live pages are open")
+
+    async def stream() -> AsyncIterator[str]:
+        async with hub.listen() as queue:
+            yield f"retry: {RECONNECT_MS}\n\n"
+            yield _frame("snapshot", hub.snapshot())
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    continue
+                if event is None:  # the service is stopping
+                    return
+                yield _frame(event["type"], event)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/status", tags=["meta"])
+def status(web: State) -> HealthView:
+    """Devices (last seen, availability), services (availability as they announce it on
+    the bus) and this process's own bus connections."""
+    return HealthView(
+        devices=summaries(web),
+        services=[
+            ServiceStatus(name=name, availability=state)
+            for name, state in sorted(web.hub.services.items())
+        ],
+        web=web.health.report(),
+        login="on" if web.auth.enabled else "off",
+    )

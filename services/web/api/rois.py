@@ -1,0 +1,67 @@
+"""ROIs drawn on a camera's frame: read, save (file + retained message), clear."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from ...core.messages import OcrRois, utc_now
+from ..models import Rois, RoisOut
+from ..rois import as_json, load_rois, outside, save_rois
+from ..state import WebState, web_state
+
+router = APIRouter(prefix="/api", tags=["rois"])
+State = Annotated[WebState, Depends(web_state)]
+
+
+async def _out(web: WebState, device_id: str, rois: OcrRois | None) -> RoisOut:
+    frame = await asyncio.to_thread(web.images.latest, device_id)
+    return RoisOut(
+        **as_json(rois), frame=(frame.width, frame.height) if frame is not None else None
+    )
+
+
+@router.get("/devices/{device_id}/rois")
+async def get_rois(device_id: str, web: State) -> RoisOut:
+    """The ROIs marked for this camera (none marked: the reader finds everything itself)."""
+    web.camera(device_id)
+    return await _out(web, device_id, load_rois(web.config.storage.data_dir, device_id))
+
+
+@router.put("/devices/{device_id}/rois")
+async def put_rois(device_id: str, body: Rois, web: State) -> RoisOut:
+    """Save ROIs; OCR workers use them from the next frame on, without a restart."""
+    device = web.camera(device_id)
+    assert device.ocr is not None
+    if body.digits and len(body.digits) != device.ocr.digits:
+        raise HTTPException(
+            400,
+            f"{device_id} shows {device.ocr.digits} digits: mark one box per digit "
+            f"({len(body.digits)} given), or none",
+        )
+    frame = await asyncio.to_thread(web.images.latest, device_id)
+    if frame is not None:
+        named = [("display", body.display)] if body.display else []
+        named += [(f"digit {i}", box) for i, box in enumerate(body.digits, start=1)]
+        bad = outside(named, frame.width, frame.height)
+        if bad:
+            raise HTTPException(
+                400, f"{', '.join(bad)} reach outside the {frame.width}×{frame.height} frame"
+            )
+    return await _store(web, device_id, OcrRois(**body.model_dump(), updated=utc_now()))
+
+
+@router.delete("/devices/{device_id}/rois")
+async def clear_rois(device_id: str, web: State) -> RoisOut:
+    """Forget the marked ROIs: the reader finds the display and digits itself again."""
+    web.camera(device_id)
+    return await _store(web, device_id, OcrRois(updated=utc_now()))
+
+
+async def _store(web: WebState, device_id: str, rois: OcrRois) -> RoisOut:
+    bus = web.bus_or_503()
+    await asyncio.to_thread(save_rois, web.config.storage.data_dir, device_id, rois)
+    await bus.publish(bus.topics.device("ocr_rois", device_id), rois.to_payload(), retain=True)
+    return await _out(web, device_id, rois)

@@ -1,0 +1,38 @@
+"""`meterhub web hash-password`: the value for web.login.password_hash."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from .auth import hash_password
+
+MIN_PASSWORD_CHARS = 8
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True)
+    command = actions.add_parser(
+        "hash-password",
+        help="print a hash for web.login.password_hash (or $METERHUB_WEB_PASSWORD_HASH)",
+    )
+    command.add_argument(
+        "--stdin", action="store_true", help="read the password from standard input (scripts)"
+    )
+    command.set_defaults(handler=cmd_hash_password)
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("the two passwords differ", file=sys.stderr)
+            return 1
+    if len(password) < MIN_PASSWORD_CHARS:
+        print(f"a password needs at least {MIN_PASSWORD_CHARS} characters", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0

@@ -1,0 +1,166 @@
+"""What the bus says right now, kept for the page and pushed to every open page (SSE).
+
+The web service subscribes to the live topics on its own bus; each message updates the
+per-device picture and goes to every listener's queue. A listener that falls behind
+loses its oldest events rather than slowing the bus (the page resyncs from the next
+snapshot when it reconnects).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.runtime import Bus, IncomingMessage
+from ..core.topics import Topics
+
+log = logging.getLogger("meterhub.web.live")
+
+# Device topic kinds the page follows; rejected is QoS 1 so a refusal is never missed.
+LIVE_KINDS: dict[str, int] = {
+    "state": 0,
+    "ocr": 0,
+    "availability": 1,
+    "token_state": 1,
+    "rejected": 1,
+    "capacity": 0,
+    "ocr_rois": 1,
+}
+RECENT_REJECTED = 20
+LISTENER_QUEUE = 512
+MAX_LISTENERS = 200
+
+
+@dataclass
+class DeviceLive:
+    state: dict[str, Any] | None = None
+    availability: str | None = None
+    ocr: dict[str, Any] | None = None
+    last_frame: dict[str, Any] | None = None  # the newest frame's fate: read or rejected
+    rejected: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RECENT_REJECTED))
+    token_state: dict[str, Any] | None = None
+    capacity: dict[str, Any] | None = None
+    ocr_rois: dict[str, Any] | None = None
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "availability": self.availability,
+            "ocr": self.ocr,
+            "last_frame": self.last_frame,
+            "rejected": list(self.rejected),
+            "token_state": self.token_state,
+            "capacity": self.capacity,
+            "ocr_rois": self.ocr_rois,
+        }
+
+
+class LiveHub:
+    def __init__(self, topics: Topics) -> None:
+        self.topics = topics
+        self.devices: dict[str, DeviceLive] = {}
+        self.services: dict[str, str] = {}
+        self.listeners: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        self.events = 0
+        self.closed = False
+
+    def attach(self, bus: Bus) -> None:
+        """Subscribe to every live topic (call before the bus connects)."""
+        for kind, qos in LIVE_KINDS.items():
+            bus.subscribe(self.topics.all_devices(kind), self.on_message, qos=qos)
+        bus.subscribe(self.topics.service_availability("+"), self.on_message, qos=1)
+
+    def device(self, device: str) -> DeviceLive:
+        return self.devices.setdefault(device, DeviceLive())
+
+    async def on_message(self, message: IncomingMessage) -> None:
+        event = self._take(message)
+        if event is not None:
+            self.publish(event)
+
+    def _take(self, message: IncomingMessage) -> dict[str, Any] | None:
+        parts = message.topic.split("/")
+        if len(parts) == 4 and parts[1] == "service" and parts[3] == "availability":
+            status = message.payload.decode(errors="replace")
+            self.services[parts[2]] = status
+            return {"type": "service", "service": parts[2], "data": status}
+        try:
+            device, kind = self.topics.device_of(message.topic), self.topics.kind_of(message.topic)
+        except ValueError:
+            return None
+        live = self.device(device)
+        if kind == "availability":
+            live.availability = message.payload.decode(errors="replace")
+            return {"type": kind, "device": device, "data": live.availability}
+        if not message.payload:  # a cleared retained topic
+            setattr(live, kind, None)
+            return {"type": kind, "device": device, "data": None}
+        try:
+            data = json.loads(message.payload)
+        except ValueError:
+            log.debug("unreadable live message", extra={"topic": message.topic})
+            return None
+        if not isinstance(data, dict):
+            return None
+        if kind == "rejected":
+            live.rejected.appendleft(data)
+            reading = data.get("reading")
+            if data.get("source") == "ocr" and isinstance(reading, dict):
+                live.last_frame = {
+                    "frame_id": reading.get("frame_id"),
+                    "read": False,
+                    "reason": data.get("reason"),
+                    "ts": data.get("ts"),
+                }
+        elif kind == "ocr":
+            live.ocr = data
+            live.last_frame = {"frame_id": data.get("frame_id"), "read": True, "reason": None}
+        elif kind in ("state", "token_state", "capacity", "ocr_rois"):
+            setattr(live, kind, data)
+        return {"type": kind, "device": device, "data": data}
+
+    # --- listeners -----------------------------------------------------------------
+    def publish(self, event: dict[str, Any]) -> None:
+        self.events += 1
+        event["at"] = time.time()
+        for queue in self.listeners:
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(event)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "devices": {device: live.view() for device, live in self.devices.items()},
+            "services": dict(self.services),
+        }
+
+    @contextlib.asynccontextmanager
+    async def listen(self) -> AsyncIterator[asyncio.Queue[dict[str, Any] | None]]:
+        """A queue of events until the page goes away (None: the service is stopping)."""
+        if len(self.listeners) >= MAX_LISTENERS:
+            raise OverflowError(f"more than {MAX_LISTENERS} live pages open")
+        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(LISTENER_QUEUE)
+        if self.closed:
+            queue.put_nowait(None)
+        self.listeners.add(queue)
+        try:
+            yield queue
+        finally:
+            self.listeners.discard(queue)
+
+    def close(self) -> None:
+        """End every stream, so the server can stop without waiting for open pages."""
+        self.closed = True
+        for queue in self.listeners:
+            with contextlib.suppress(asyncio.QueueEmpty):
+                while queue.full():
+                    queue.get_nowait()
+            queue.put_nowait(None)

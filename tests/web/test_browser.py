@@ -1,0 +1,314 @@
+"""The page in a real browser (Debian's chromium through Playwright) against every service,
+a real Mosquitto and the simulated meters: what a user does, step by step.
+
+Screenshots of every page, light and dark, desktop and phone, go to test-artifacts/web/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from services.capture_gateway.capacity import SAMPLES, ClosedQuarter
+from services.capture_gateway.capacity_store import CapacityStore, connect
+from services.core.broker_process import MosquittoProcess, free_port
+from services.core.config import MeterhubConfig
+from services.core.messages import OcrResult, OcrRois
+from services.core.runtime import run_services
+from services.core.runtime.health import Health
+from services.registry import specs_for
+from tests.bus_helpers import Collector, running_bus
+from tests.web.conftest import PASSWORD, PASSWORD_HASH
+
+playwright_api = pytest.importorskip("playwright.async_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        "Debian's chromium is not installed (`make test` installs it)", allow_module_level=True
+    )
+
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+WAIT_MS = 30_000
+BRUSSELS = ZoneInfo("Europe/Brussels")
+PEAK_DAY = datetime(2026, 1, 15, tzinfo=BRUSSELS)
+PEAK_W = 6400.0
+TOKEN = "0020 0000 0000 0010 0126"
+
+
+@dataclass
+class Site:
+    url: str
+    config: MeterhubConfig
+    heard: Collector
+
+
+def _seed_capacity_history(sqlite: Path) -> None:
+    """A measured January day of a second P1 meter, its 18:45 quarter the month's peak."""
+    store = CapacityStore(connect(sqlite), BRUSSELS)
+    for index in range(16):
+        start = PEAK_DAY.replace(hour=17) + timedelta(minutes=15 * index)
+        average = PEAK_W if index == 7 else 900.0 + 40 * (index % 5)
+        consumed: list[int | None] = [round(average + 30 * ((i % 12) - 6)) for i in range(SAMPLES)]
+        store.save_closed(
+            "p1hist",
+            ClosedQuarter(start.astimezone(UTC), average, average / 4, True, "counter",
+                          consumed, [0] * SAMPLES),
+        )  # fmt: skip
+    store.db.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    root = tmp_path_factory.mktemp("site")
+    web_port = free_port()
+    with MosquittoProcess(data_dir=root / "mosquitto") as broker:
+        config = MeterhubConfig.model_validate({
+            "mqtt": {"host": broker.host, "port": broker.port,
+                     "reconnect_initial_s": 0.05, "reconnect_max_s": 0.5},
+            "storage": {"data_dir": str(root / "data")},
+            "web": {"host": "127.0.0.1", "port": web_port,
+                    "login": {"password_hash": PASSWORD_HASH}},
+            "devices": {
+                "pln": {"name": "PLN prepaid meter", "kind": "camera",
+                        "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
+                "p1": {"name": "Fluvius smart meter", "kind": "p1"},
+                "p1hist": {"name": "Last winter's P1 meter", "kind": "p1"},
+            },
+            "token_entry": {"settle_s": 0.5, "devices": {"pln": {}}},
+            "simulator": {"enabled": True, "meters": {
+                "pln": {"type": "prepaid_camera", "balance_kwh": 127.0, "frame_interval_s": 2,
+                        "time_scale": 60, "keypad": {"time_scale": 20}},
+                "p1": {"type": "p1", "interval_s": 0.5},
+            }},
+        })  # fmt: skip
+        _seed_capacity_history(config.storage.sqlite_path)
+        stop = asyncio.Event()
+        services = asyncio.create_task(run_services(
+            config, specs_for("all", simulator_enabled=True), stop=stop, health=Health()))  # fmt: skip
+        heard = Collector()
+        async with running_bus(config.mqtt, "browser-test", {"meterhub/#": heard}):
+            await heard.wait_for(lambda m: m.topic == "meterhub/pln/ocr", timeout=60)
+            yield Site(f"http://127.0.0.1:{web_port}", config, heard)
+        stop.set()
+        await asyncio.wait_for(services, 30)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Any]:
+    async with playwright_api.async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def session(browser, site: Site) -> AsyncIterator[dict[str, Any]]:
+    """Cookies of one login through the form, for the pages behind it."""
+    context = await browser.new_context(base_url=site.url)
+    page = await context.new_page()
+    await page.goto("/login")
+    await page.fill("input[name=username]", "admin")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{site.url}/")
+    state = await context.storage_state()
+    await context.close()
+    return state
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(browser, site: Site, session) -> AsyncIterator[Any]:
+    context = await browser.new_context(
+        base_url=site.url, storage_state=session, viewport={"width": 1280, "height": 900}
+    )
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    await context.close()
+    assert not errors, f"script errors on the page: {errors}"
+
+
+async def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+async def test_log_in_after_a_wrong_password(browser, site: Site) -> None:
+    context = await browser.new_context(base_url=site.url, viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    await page.goto("/prepaid")
+    assert page.url.startswith(f"{site.url}/login?next=")
+    await page.fill("input[name=username]", "admin")
+    await page.fill("input[name=password]", "not the password")
+    await page.click("button[type=submit]")
+    error = page.locator("#login-error")
+    await error.wait_for(timeout=WAIT_MS)
+    assert "Wrong user name or password" in await error.inner_text()
+    await shot(page, "login-refused-phone")
+    await page.fill("input[name=username]", "admin")
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{site.url}/prepaid", timeout=WAIT_MS)  # back where it was going
+    assert await page.locator("form[action='/logout']").count() == 1
+    await context.close()
+
+
+async def test_a_value_changes_live_without_reloading(page, site: Site) -> None:
+    await page.goto("/")
+    power = page.locator(".meter[data-device=p1] dd[data-quantity=power_w]")
+    await power.wait_for(timeout=WAIT_MS)
+    first = await power.inner_text()
+    await page.wait_for_function(
+        "([el, before]) => el.textContent !== before",
+        arg=[await power.element_handle(), first],
+        timeout=WAIT_MS,
+    )
+    # The new value is the one storage just published (no reload, no polling).
+    await page.wait_for_function("document.getElementById('live').classList.contains('on')")
+    assert await page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    await shot(page, "overview-light-desktop")
+
+
+def _display_around(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    x0 = min(b[0] for b in boxes) - 30
+    y0 = min(b[1] for b in boxes) - 20
+    x1 = max(b[0] + b[2] for b in boxes) + 30
+    y1 = max(b[1] + b[3] for b in boxes) + 20
+    return max(x0, 0), max(y0, 0), x1 - max(x0, 0), y1 - max(y0, 0)
+
+
+async def test_draw_and_save_a_roi_and_the_next_reading_uses_it(page, site: Site) -> None:
+    await page.goto("/meters/pln")
+    await page.wait_for_function(
+        "document.getElementById('frame').naturalWidth > 0"
+        " && document.querySelectorAll('#overlay rect.read').length > 0",
+        timeout=WAIT_MS,
+    )
+    last = OcrResult.from_payload(
+        [m for m in site.heard.messages if m.topic == "meterhub/pln/ocr"][-1].payload
+    )
+    want = _display_around(last.boxes)
+    await page.click("#edit-rois")  # the frame stays still from here on
+    await page.click("#mode-display")
+    frame = await page.locator("#frame").bounding_box()
+    size = await page.evaluate("[overlay.viewBox.baseVal.width, overlay.viewBox.baseVal.height]")
+    scale_x, scale_y = frame["width"] / size[0], frame["height"] / size[1]
+    await page.mouse.move(frame["x"] + want[0] * scale_x, frame["y"] + want[1] * scale_y)
+    await page.mouse.down()
+    await page.mouse.move(frame["x"] + (want[0] + want[2]) * scale_x,
+                          frame["y"] + (want[1] + want[3]) * scale_y, steps=8)  # fmt: skip
+    await page.mouse.up()
+    assert await page.locator("#overlay rect.display").count() == 1
+    await shot(page, "roi-editor-light-desktop")
+    await page.click("#roi-save")
+
+    used = page.locator("#roi-status[data-used]")
+    await used.wait_for(timeout=WAIT_MS)
+    assert "read with your ROIs" in await used.inner_text()
+    saved = OcrRois.from_payload(OcrRois.file(site.config.storage.data_dir, "pln").read_bytes())
+    assert saved.display is not None
+    assert all(abs(a - b) <= 3 for a, b in zip(saved.display, want, strict=True)), saved.display
+    read_with = [
+        OcrResult.from_payload(m.payload)
+        for m in site.heard.messages
+        if m.topic == "meterhub/pln/ocr" and json.loads(m.payload).get("rois_updated")
+    ]
+    assert read_with and read_with[-1].rois_updated == saved.updated
+    x, y, w, h = saved.display
+    assert all(x <= bx and bx + bw <= x + w and y <= by and by + bh <= y + h
+               for bx, by, bw, bh in read_with[-1].boxes)  # fmt: skip
+    await shot(page, "meter-light-desktop")
+
+
+async def test_enter_a_token_and_watch_it_verified(page, site: Site) -> None:
+    await page.goto("/prepaid?device=pln")
+    await page.locator("#balance").wait_for(timeout=WAIT_MS)
+    await page.fill("#token", "12345")
+    await page.click("#token-send")
+    refused = page.locator("#token-steps li[data-state=refused]")
+    await refused.wait_for(timeout=WAIT_MS)
+    assert "20 digits, this has 5" in await refused.inner_text()
+
+    await page.fill("#token", TOKEN)
+    await page.click("#token-send")
+    for state in ("queued", "typing", "typed"):
+        await page.locator(f"#token-steps li[data-state={state}]").first.wait_for(timeout=WAIT_MS)
+    verified = page.locator("#token-steps li[data-state=verified]")
+    await verified.wait_for(timeout=60_000)
+    assert "→" in await verified.inner_text()
+    row = page.locator("#tokens tbody tr").first
+    await page.wait_for_function(
+        "document.querySelector('#tokens tbody tr td:nth-child(4)')?.textContent === 'verified'",
+        timeout=WAIT_MS,
+    )
+    assert "…0126" in await row.inner_text() and "web" in await row.inner_text()
+    await shot(page, "prepaid-light-desktop")
+
+
+async def test_open_the_month_peak_quarter(page, site: Site) -> None:
+    await page.goto("/capacity?device=p1hist&day=2026-01-10")
+    await page.wait_for_function(
+        "document.getElementById('quarters-chart').dataset.quarters === '0'"
+    )
+    await page.click("#month-peak")
+    detail = page.locator("#detail:not([hidden])")
+    await detail.wait_for(timeout=WAIT_MS)
+    assert await detail.get_attribute("data-start") == "2026-01-15T17:45:00Z"
+    title = await page.locator("#detail-title").inner_text()
+    assert title.startswith("18:45") and "6,400 W" in title and "month peak" in title
+    assert await page.input_value("#day") == "2026-01-15"
+    assert "18:45" in await page.locator("#peak-note").inner_text()
+    assert await page.locator("#quarters-chart").get_attribute("data-quarters") == "16"
+    await shot(page, "capacity-peak-light-desktop")
+
+
+PAGES = {
+    "overview": "/",
+    "meter": "/meters/pln",
+    "history": "/history?device=p1&every=minute",
+    "capacity": "/capacity?device=p1hist&day=2026-01-15",
+    "prepaid": "/prepaid?device=pln",
+    "health": "/health",
+}
+
+
+@pytest.mark.parametrize(
+    ("scheme", "viewport"),
+    [("light", (390, 844)), ("dark", (1280, 900)), ("dark", (390, 844))],
+)
+async def test_every_page_renders_on_phone_and_desktop_in_light_and_dark(
+    browser, site: Site, session, scheme: str, viewport: tuple[int, int]
+) -> None:
+    context = await browser.new_context(
+        base_url=site.url, storage_state=session, color_scheme=scheme,
+        viewport={"width": viewport[0], "height": viewport[1]},
+    )  # fmt: skip
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    kind = "phone" if viewport[0] < 600 else "desktop"
+    for name, path in PAGES.items():
+        await page.goto(path)
+        await page.wait_for_function("document.getElementById('live').classList.contains('on')",
+                                     timeout=WAIT_MS)  # fmt: skip
+        overflow = await page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"{name} scrolls sideways on a {viewport[0]} px screen"
+        await shot(page, f"{name}-{scheme}-{kind}")
+    await context.close()
+    assert not errors, errors
