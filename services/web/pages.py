@@ -158,7 +158,7 @@ def prepaid(request: Request, web: State, user: User, device: str | None = None)
     chosen = _chosen(web, device, "prepaid")
     return render(
         request, "prepaid.html", web, user, page="prepaid", device_id=chosen,
-        accepts_tokens=chosen in web.keypads,
+        accepts_tokens=chosen in web.keypads, timezone=web.config.storage.timezone,
     )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 "use strict";
 
 const device = document.getElementById("prepaid").dataset.device;
+const timezone = document.getElementById("prepaid").dataset.timezone; // of the daily buckets
 const $ = (id) => document.getElementById(id);
 const pending = new Set(); // request ids sent from this page
 const heard = []; // recent steps: one may arrive before the POST's answer does
@@ -19,7 +20,7 @@ async function loadSummary() {
   if (summary.daily.length) {
     Charts.bars(chart, {
       xs: summary.daily.map((d) => Date.parse(d.day) / 1000),
-      ys: summary.daily.map((d) => d.used), label: "used", unit: "kWh", align: 1,
+      ys: summary.daily.map((d) => d.used), label: "used", unit: "kWh", align: 1, timezone,
       range: [Date.parse(summary.daily.at(-1).day) / 1000 - (DAYS_SHOWN - 1) * 86400,
         Date.parse(summary.daily.at(-1).day) / 1000 + 86400],
       period: 86400,
