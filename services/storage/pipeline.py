@@ -15,6 +15,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from ..core.config import MeterhubConfig
 from ..core.messages import InvalidMessage, Reading, Rejected
@@ -31,6 +32,11 @@ log = logging.getLogger("meterhub.storage")
 GROUP = "storage"
 RETENTION_EVERY_S = 3600.0
 # A commit SQLite refused (disk full, I/O error) is tried again, the batch held meanwhile.
+# A device clock this far ahead is wrong; its reading would stay the newest (and hold
+# the state topic) until that time came. Before EARLIEST a clock was never set (an
+# ESP32 without NTP counts from 1970).
+MAX_FUTURE = timedelta(minutes=5)
+EARLIEST = datetime(2001, 1, 1, tzinfo=UTC)
 COMMIT_RETRY_INITIAL_S = 0.5
 COMMIT_RETRY_MAX_S = 30.0
 LOGGED_PAYLOAD_CHARS = 2000
@@ -140,6 +146,10 @@ class StoragePipeline:
             reason = f"reading names device {reading.device!r}"
         elif device not in self.config.devices:
             reason = "unknown device (not in config)"
+        elif reading.ts > datetime.now(UTC) + MAX_FUTURE:
+            reason = "timestamp in the future: the device clock is ahead"
+        elif reading.ts < EARLIEST:
+            reason = "timestamp before 2001: the device clock is not set"
         else:
             return reading
         await self._reject(device, reason, reading.model_dump(mode="json"))
