@@ -30,6 +30,7 @@ from .rolling import UnresolvableRoll, drum_position, resolve
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
 _MAX_CELL_SHIFT = 0.25
+_DRUM_CELL_ASPECT = 0.7  # width / height of one drum's window on most counters
 # How much of the dimmest channel is taken off a light-on-dark display's brightest one.
 _GLARE_SUPPRESSION = 0.75
 _AS = {"dark_on_light": "an LCD", "light_on_dark": "a LED display"}
@@ -143,16 +144,19 @@ def _read_drum_window(
     (the drums' frames make even cells drift a little across a long window)."""
     ocr = setup.ocr
     window = crop(frame, display, ocr.rotation_deg, setup.alignment)
-    width = window.image.shape[1]
+    height, width = window.image.shape[:2]
     pitch = width / ocr.digits
+    # A drum's face is narrower than its pitch (frames between drums); the cell keeps to
+    # the face's usual proportions rather than take in the neighbours' edges.
+    cell = max(min(pitch, _DRUM_CELL_ASPECT * height), 1.0)
     grey = _grey(window.image)
     crops = []
     for index in range(ocr.digits):
         left = index * pitch
-        left += _ink_offset(grey[:, round(left) : round(left + pitch)], pitch)
-        x0 = round(min(max(left, 0.0), width - pitch))
+        left += (pitch - cell) / 2 + _ink_offset(grey[:, round(left) : round(left + pitch)], pitch)
+        x0 = round(min(max(left, 0.0), width - cell))
         to_frame = window.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
-        crops.append(Crop(window.image[:, x0 : x0 + max(round(pitch), 1)], to_frame))
+        crops.append(Crop(window.image[:, x0 : x0 + round(cell)], to_frame))
     return _classify(frame, setup, crops, model_for, "display ROI")
 
 
