@@ -71,13 +71,21 @@ class Outbox:
             return
         records = []
         total = 0
+        # seq is a plain rowid: an emptied journal would number from 1 again, below the
+        # sinks' positions, and those readings would be skipped. Number past both.
+        seq = self.db.execute(
+            "SELECT max(coalesce((SELECT max(seq) FROM outbox), 0), "
+            "coalesce((SELECT max(position) FROM sink_state), 0))"
+        ).fetchone()[0]
         for device, ts, source, values in rows:
             body = json.dumps(values, separators=(",", ":"))
             size = len(body) + len(device) + len(source) + len(ts) + ROW_OVERHEAD_BYTES
             total += size
-            records.append((device, ts, source, body, size))
+            seq += 1
+            records.append((seq, device, ts, source, body, size))
         self.db.executemany(
-            "INSERT INTO outbox (device, ts, source, vals, size) VALUES (?, ?, ?, ?, ?)", records
+            "INSERT INTO outbox (seq, device, ts, source, vals, size) VALUES (?, ?, ?, ?, ?, ?)",
+            records,
         )
         for sink, cap in self.caps.items():
             pending = self.db.execute(
