@@ -15,6 +15,18 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.capture_gateway.bench_p1",
         "P1 telegrams/s through Meterhub's path next to dsmr-parser alone",
     ),
+    "ingest": (
+        "services.storage.bench",
+        "readings/s committed to SQLite by storage next to a bare MQTT subscriber",
+    ),
+    "ocr-digits": (
+        "services.ocr_worker.bench_digits",
+        "digit classifier accuracy and ms/digit on labelled crops next to tesseract and ssocr",
+    ),
+    "ocr-frames": (
+        "services.ocr_worker.bench_frames",
+        "whole-frame OCR accuracy, ms/frame and 1 vs 2 workers on Mosquitto, next to tesseract",
+    ),
     "web": (
         "services.web.bench",
         "history p95 over HTTP for a year of minute data (1h, 1d); bus → SSE latency",

@@ -2,8 +2,12 @@
 
 One batch of received readings is validated, committed in one transaction (on the
 database thread), and only then handed back to the bus, which acknowledges it to the
-broker: a reading is never acknowledged before it is on disk. The state topic is
-published once per device and batch, with the newest values after the commit.
+broker: a reading is never acknowledged before it is on disk.
+
+The retained state topic carries each device's newest values after a commit. States
+wait in a dict until the previous ones reached the broker, so a device's state is
+published at once when readings are few, and intermediate states are skipped (only the
+newest goes out) when thousands arrive per second.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class StoragePipeline:
             zone=storage.zone,
             sinks={name: int(s.max_queue_mb * BYTES_PER_MB) for name, s in sinks.items()},  # type: ignore[attr-defined]
         )
+        self._states: dict[str, dict[str, object]] = {}  # device -> newest, not yet published
+        self._states_ready = asyncio.Event()
         self.pumps = [
             SinkPump(SINK_TYPES[name](name, section, self._state), section, self.store.outbox,
                      self.db)  # type: ignore[arg-type]
@@ -88,7 +94,9 @@ class StoragePipeline:
                 for pump in self.pumps:
                     group.create_task(pump.run(), name=f"sink:{pump.sink.name}")
                 group.create_task(self._retention(), name="storage:retention")
+                group.create_task(self._publish_states(), name="storage:state")
         finally:
+            await self._queue_states()  # the bus sends them before it disconnects
             with contextlib.suppress(Exception):
                 await self.db(self.store.close)
             self.db.close()
@@ -105,8 +113,9 @@ class StoragePipeline:
         result = await self._commit(accepted)
         if self.on_commit is not None:
             self.on_commit(accepted, result, time.monotonic())
-        for device, state in result.states.items():
-            await self.bus.publish(self.topics.state(device), json.dumps(state), retain=True)
+        if result.states:
+            self._states.update(result.states)
+            self._states_ready.set()
         if result.stored:
             for pump in self.pumps:
                 pump.wake.set()
@@ -177,6 +186,18 @@ class StoragePipeline:
         await self.db(self.store.add_rejected, [rejected.model_copy(update={"device": device})])
 
     # --- background -------------------------------------------------------------------
+    async def _publish_states(self) -> None:
+        while True:
+            await self._states_ready.wait()
+            self._states_ready.clear()
+            await self._queue_states()
+            await self.bus.flush()  # meanwhile newer states replace waiting ones
+
+    async def _queue_states(self) -> None:
+        states, self._states = self._states, {}
+        for device, state in states.items():
+            await self.bus.publish(self.topics.state(device), json.dumps(state), retain=True)
+
     async def _state(self, device: str) -> dict[str, object]:
         return await self.db(self.store.state, device)
 

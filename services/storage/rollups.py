@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from .timekeys import PERIOD_NAMES, BucketClock
 
@@ -30,20 +32,6 @@ class Agg:
     last: float
     rise: float = 0.0
     fall: float = 0.0
-
-    @classmethod
-    def of(cls, ts: str, value: float) -> Agg:
-        return cls(1, value, value, value, ts, value, ts, value)
-
-    def add(self, ts: str, value: float) -> None:
-        self.n += 1
-        self.total += value
-        self.min = min(self.min, value)
-        self.max = max(self.max, value)
-        if ts < self.first_ts:
-            self.first_ts, self.first = ts, value
-        if ts >= self.last_ts:
-            self.last_ts, self.last = ts, value
 
     def merge(self, other: Agg) -> None:
         self.n += other.n
@@ -84,32 +72,39 @@ def aggregate(
     rows: Iterable[Row], previous: dict[tuple[str, str], tuple[str, float]], clock: BucketClock
 ) -> dict[Key, Agg]:
     """Buckets of every period touched by ``rows``; advances ``previous`` (newest per series)."""
-    minutes: dict[tuple[str, str, int], Agg] = {}
-    for device, quantity, ts, minute, value in sorted(rows):
-        key = (device, quantity, minute)
-        agg = minutes.get(key)
-        if agg is None:
-            agg = minutes[key] = Agg.of(ts, value)
-        else:
-            agg.add(ts, value)
-        before = previous.get((device, quantity))
-        if before is None or ts > before[0]:
-            if before is not None:
-                delta = value - before[1]
-                if delta > 0:
-                    agg.rise += delta
-                else:
-                    agg.fall -= delta
-            previous[(device, quantity)] = (ts, value)
+    series: dict[tuple[str, str], list[tuple[str, int, float]]] = {}
+    for device, quantity, ts, minute, value in rows:
+        series.setdefault((device, quantity), []).append((ts, minute, value))
     buckets: dict[Key, Agg] = {}
-    for (device, quantity, minute), agg in minutes.items():
-        for period, bucket in zip(PERIOD_NAMES, clock.buckets(minute), strict=True):
-            key = (device, quantity, period, bucket)
-            into = buckets.get(key)
-            if into is None:
-                buckets[key] = Agg(**vars(agg))
-            else:
-                into.merge(agg)
+    for (device, quantity), points in series.items():
+        points.sort()
+        last = previous.get((device, quantity))
+        for minute, group in groupby(points, key=itemgetter(1)):
+            members = list(group)
+            values = [v for _, _, v in members]
+            rise = fall = 0.0
+            for ts, _, value in members:
+                if last is None or ts > last[0]:
+                    if last is not None:
+                        delta = value - last[1]
+                        if delta > 0:
+                            rise += delta
+                        else:
+                            fall -= delta
+                    last = (ts, value)
+            agg = Agg(
+                len(values), sum(values), min(values), max(values),
+                members[0][0], values[0], members[-1][0], values[-1], rise, fall,
+            )  # fmt: skip
+            for period, bucket in zip(PERIOD_NAMES, clock.buckets(minute), strict=True):
+                key = (device, quantity, period, bucket)
+                into = buckets.get(key)
+                if into is None:
+                    buckets[key] = Agg(**vars(agg))
+                else:
+                    into.merge(agg)
+        if last is not None:
+            previous[(device, quantity)] = last
     return buckets
 
 

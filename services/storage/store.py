@@ -134,7 +134,8 @@ class ReadingStore:
         readings: dict[tuple[str, str, str], dict[str, float]] = {}
         for device, quantity, ts, source, value, _, _ in rows:
             readings.setdefault((device, ts, source), {})[quantity] = value
-        self.outbox.enqueue([(d, t, s, values) for (d, t, s), values in readings.items()])
+        if self.outbox.enabled:
+            self.outbox.enqueue([(d, t, s, values) for (d, t, s), values in readings.items()])
         result.stored = len(readings)
         return {series: (row[2], row[4]) for series, row in newest.items()}
 

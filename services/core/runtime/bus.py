@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -247,21 +248,23 @@ class Bus:
         async with client:
             self._client = client
             self.stats.connects += 1
-            await client.publish(self.availability_topic, b"online", qos=1, retain=True)
-            subscriptions = [(f, q) for f, (_, q) in self._handlers.items()]
-            subscriptions += [(f, b.qos) for f, b in self._batches.items()]
-            for topic_filter, qos in subscriptions:
-                await client.subscribe(topic_filter, qos)
-            self.connected.set()
-            backoff.reset()
-            log.info(
-                "connected",
-                extra=kv(service=self.service, broker=f"{self.mqtt.host}:{self.mqtt.port}"),
-            )
             async with asyncio.TaskGroup() as group:
+                # Receiving starts first: a resumed session may bring a backlog at once,
+                # and the broker's answers to the calls below queue up behind it.
                 receiving = group.create_task(self._receive(client))
-                sending = group.create_task(self._send(client))
                 batching = group.create_task(self._handle_batches(client))
+                await client.publish(self.availability_topic, b"online", qos=1, retain=True)
+                subscriptions = [(f, q) for f, (_, q) in self._handlers.items()]
+                subscriptions += [(f, b.qos) for f, b in self._batches.items()]
+                for topic_filter, qos in subscriptions:
+                    await client.subscribe(topic_filter, qos)
+                self.connected.set()
+                backoff.reset()
+                log.info(
+                    "connected",
+                    extra=kv(service=self.service, broker=f"{self.mqtt.host}:{self.mqtt.port}"),
+                )
+                sending = group.create_task(self._send(client))
                 await self._stop.wait()
                 receiving.cancel()
                 sending.cancel()
@@ -388,9 +391,17 @@ class Bus:
                 properties = Properties(PacketTypes.PUBLISH)
                 properties.UserProperty = list(item.user_properties.items())
             # Removed from the outbox only after the broker's PUBACK: a drop mid-way
-            # leaves it at the head, to be sent again after the reconnect.
+            # leaves it at the head, to be sent again after the reconnect. No timeout:
+            # under a flood of incoming messages the PUBACK may come late, which is no
+            # reason to reconnect; a dead connection ends the session through the
+            # keep-alive, and that cancels this wait.
             await client.publish(
-                item.topic, item.payload, qos=item.qos, retain=item.retain, properties=properties
+                item.topic,
+                item.payload,
+                qos=item.qos,
+                retain=item.retain,
+                properties=properties,
+                timeout=math.inf,
             )
             self._outbox.popleft()
             self.stats.published += 1
