@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := mosquitto mosquitto-clients g++ chromium
+DEBIAN_PACKAGES := mosquitto mosquitto-clients g++ chromium influxdb victoria-metrics
 
 .PHONY: demo test lint system-packages install clean firmware-test
 

@@ -1,0 +1,23 @@
+"""`meterhub bench ingest` runs end to end on a small load and ends with its JSON line.
+
+Speed is not asserted here (that is what the benchmark reports); this keeps it working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from services.storage import bench
+
+
+def test_ingest_benchmark_commits_every_reading_and_prints_the_summary(capsys):
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    args = parser.parse_args(["--readings", "2000", "--devices", "3", "--queue"])
+    assert bench.run(args) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    summary = json.loads(lines[-1])
+    assert set(summary) == {"readings_per_s", "raw_per_s", "bus_per_s", "ratio", "p99_ms"}
+    assert summary["ratio"] == round(summary["readings_per_s"] / summary["raw_per_s"], 3)
+    assert [line.split()[0] for line in lines[1:-1]] == ["raw", "bus", "storage"]
