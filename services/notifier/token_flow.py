@@ -32,7 +32,9 @@ SOURCE = "telegram"
 def normalise_token(parts: list[str]) -> str | None:
     """Digits as printed on a receipt (``1234 5678 ...`` or with dashes) → 20 digits."""
     digits = "".join(parts).replace("-", "").replace(" ", "")
-    return digits if len(digits) == TOKEN_DIGITS and digits.isdigit() else None
+    # isdigit alone takes "²" and other scripts' digits, which no keypad has.
+    plain = digits.isascii() and digits.isdigit()
+    return digits if len(digits) == TOKEN_DIGITS and plain else None
 
 
 def grouped(token: str) -> str:

@@ -51,13 +51,24 @@ class _Tree:
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise ConfigError(
+                        f"{self.source}:{key_node.start_mark.line + 1}: a key must be a plain "
+                        "name, not a list or a mapping"
+                    )
                 key = key_node.value
                 self.lines[(*path, key)] = key_node.start_mark.line + 1
                 result[key] = self.build(value_node, (*path, key))
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        value = yaml.safe_load(yaml.serialize(node))
+        try:
+            value = yaml.safe_load(yaml.serialize(node))
+        except yaml.YAMLError as error:  # a tag or scalar PyYAML makes no value of
+            raise ConfigError(
+                f"{self.source}:{node.start_mark.line + 1}: not valid YAML: "
+                f"{getattr(error, 'problem', None) or error}"
+            ) from None
         if isinstance(value, str) and PLACEHOLDER.search(value):
             return self._substitute(value, path)
         return value
@@ -103,7 +114,10 @@ def load_config_text(text: str, source: str = "<config>") -> LoadedConfig:
             f"{source}{line}: not valid YAML: {getattr(error, 'problem', error)}"
         ) from None
     tree = _Tree(source)
-    data = tree.build(node) if node is not None else {}
+    try:
+        data = tree.build(node) if node is not None else {}
+    except RecursionError:
+        raise ConfigError(f"{source}: not valid YAML: an alias refers to itself") from None
     if tree.problems:
         raise ConfigError("\n".join(tree.problems))
     if not isinstance(data, dict):
