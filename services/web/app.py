@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..core.config import MeterhubConfig
@@ -68,4 +71,14 @@ def create_app(
     app.include_router(pages.router, dependencies=pages.PROTECTED)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages.install_error_pages(app)
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     return app
+
+
+async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's own handler echoes the body through a strict UTF-8 decode, so a body that
+    is not UTF-8 (an image sent to a JSON route) turned its 422 into a server error."""
+    detail = jsonable_encoder(
+        error.errors(), custom_encoder={bytes: lambda raw: raw.decode("utf-8", "replace")}
+    )
+    return JSONResponse(status_code=422, content={"detail": detail})
