@@ -56,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--window", type=int, default=1000, help="publisher's QoS 1 in flight")
     parser.add_argument("--batch-size", type=int, default=1000, help="storage.batch_size")
     parser.add_argument(
+        "--rate", type=int, default=0, help="pace the load to this many readings/s (0: no pacing)"
+    )
+    parser.add_argument(
         "--queue",
         action="store_true",
         help="configure a sink that is down, so every reading is also queued for it",
@@ -88,7 +91,7 @@ async def _publish(broker: MosquittoProcess, args: argparse.Namespace) -> dict[s
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "services.storage.bench_publisher", broker.host, str(broker.port),
         str(args.readings), str(args.devices), str(args.values), str(args.window),
-        stdout=subprocess.PIPE,
+        str(args.rate), stdout=subprocess.PIPE,
     )  # fmt: skip
     out, _ = await process.communicate()
     if process.returncode != 0:
@@ -208,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"ingest: {args.readings:,} QoS 1 readings per phase, {args.devices} devices, "
         f"{args.values} values each, batch {args.batch_size}"
+        f"{f', paced at {args.rate:,}/s' if args.rate else ', as fast as the broker takes them'}"
         f"{', queued for a sink that is down' if args.queue else ''}",
         flush=True,
     )

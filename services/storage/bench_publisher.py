@@ -5,9 +5,10 @@ PUBACK): a general client library spends more CPU per message than the consumer 
 test, and on a small machine the load would then starve what it measures. It keeps
 as many publishes unacknowledged as the broker's Receive Maximum allows (capped by
 WINDOW). Each reading's ``ts`` is the wall-clock time it was written to the socket, so a
-consumer measures end-to-end latency on the same clock. Prints one JSON line.
+consumer measures end-to-end latency on the same clock. RATE (readings/s, 0 = as fast
+as the broker takes them) paces the load. Prints one JSON line.
 
-    python -m services.storage.bench_publisher HOST PORT COUNT DEVICES VALUES WINDOW
+    python -m services.storage.bench_publisher HOST PORT COUNT DEVICES VALUES WINDOW RATE
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ BENCH_QUANTITIES = ("energy_import_kwh", "power_w", "voltage_l1_v", "current_l1_
 CONNECT, CONNACK, PUBLISH_QOS1, PUBACK = 0x10, 0x20, 0x32, 0x40
 RECEIVE_MAXIMUM_PROPERTY = 0x21
 MAX_PACKET_ID = 65535
+PACING_STEP_S = 0.001
 
 
 def device_ids(count: int) -> list[str]:
@@ -110,7 +112,7 @@ def _connect(sock: socket.socket, packets: Packets, client_id: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    host, port, count, devices, values, window = argv[0], *map(int, argv[1:6])
+    host, port, count, devices, values, window, rate = argv[0], *map(int, argv[1:7])
     names = device_ids(devices)
     quantities = BENCH_QUANTITIES[:values]
     topics = {name: _string(Topics().reading(name)) for name in names}
@@ -123,7 +125,8 @@ def main(argv: list[str]) -> int:
     started = time.time()
     while acknowledged < count:
         chunk = bytearray()
-        while sent < count and sent - acknowledged < window:
+        due = count if not rate else min(count, int((time.time() - started) * rate) + 1)
+        while sent < due and sent - acknowledged < window:
             device = names[sent % devices]
             # Strictly increasing per device, so no two readings share an identity.
             now_us = max(time.time_ns() // 1000, last_us[device] + 1)
@@ -142,7 +145,10 @@ def main(argv: list[str]) -> int:
             sent += 1
         if chunk:
             sock.sendall(chunk)
-        acknowledged += sum(1 for kind, _ in packets.read() if kind == PUBACK)
+        if sent > acknowledged:
+            acknowledged += sum(1 for kind, _ in packets.read() if kind == PUBACK)
+        else:
+            time.sleep(PACING_STEP_S)  # paced load: the next reading is not due yet
     ended = time.time()
     sock.sendall(_packet(0xE0, b"\x00\x00"))  # DISCONNECT, normal
     sock.close()

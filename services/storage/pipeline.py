@@ -104,10 +104,13 @@ class StoragePipeline:
     # --- handlers -------------------------------------------------------------------
     async def on_readings(self, messages: list[IncomingMessage]) -> None:
         accepted: list[Reading] = []
+        now = datetime.now(UTC)
         for message in messages:
-            reading = await self._accept(message)
-            if reading is not None:
-                accepted.append(reading)
+            outcome = self._accept(message, now)
+            if isinstance(outcome, Reading):
+                accepted.append(outcome)
+            else:
+                await self._reject(*outcome)
         if not accepted:
             return
         result = await self._commit(accepted)
@@ -143,26 +146,24 @@ class StoragePipeline:
                 log.warning("readings stored again", extra=kv(failures=failures))
             return result
 
-    async def _accept(self, message: IncomingMessage) -> Reading | None:
-        """The reading in ``message``, or None after rejecting it with the reason."""
+    def _accept(self, message: IncomingMessage, now: datetime) -> Reading | tuple[str, str, object]:
+        """The reading in ``message``, or (device, reason, payload) to reject it with."""
         device = message.topic.split("/")[1]
         try:
             reading = Reading.from_payload(message.payload)
         except InvalidMessage as error:
-            await self._reject(device, f"invalid reading: {error}", _loggable(message.payload))
-            return None
+            return device, f"invalid reading: {error}", _loggable(message.payload)
         if reading.device != device:
             reason = f"reading names device {reading.device!r}"
         elif device not in self.config.devices:
             reason = "unknown device (not in config)"
-        elif reading.ts > datetime.now(UTC) + MAX_FUTURE:
+        elif reading.ts > now + MAX_FUTURE:
             reason = "timestamp in the future: the device clock is ahead"
         elif reading.ts < EARLIEST:
             reason = "timestamp before 2001: the device clock is not set"
         else:
             return reading
-        await self._reject(device, reason, reading.model_dump(mode="json"))
-        return None
+        return device, reason, reading.model_dump(mode="json")
 
     async def _reject(self, device: str, reason: str, payload: object) -> None:
         rejected = Rejected(device=device, source="storage", reason=reason, reading=payload)

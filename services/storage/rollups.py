@@ -46,8 +46,8 @@ class Agg:
         self.fall += other.fall
 
 
-# A row of the batch: device, quantity, ts key, epoch minute, value.
-Row = tuple[str, str, str, int, float]
+# A row of the batch: device, quantity, ts key, epoch minute, value, tag (see aggregate).
+Row = tuple[str, str, str, int, float, object]
 Key = tuple[str, str, str, str]  # device, quantity, period, bucket
 
 UPSERT = """
@@ -69,29 +69,39 @@ ON CONFLICT (device, quantity, period, bucket) DO UPDATE SET
 
 
 def aggregate(
-    rows: Iterable[Row], previous: dict[tuple[str, str], tuple[str, float]], clock: BucketClock
+    rows: Iterable[Row],
+    previous: dict[tuple[str, str], tuple[str, float]],
+    clock: BucketClock,
+    newest: dict[tuple[str, str], object] | None = None,
 ) -> dict[Key, Agg]:
-    """Buckets of every period touched by ``rows``; advances ``previous`` (newest per series)."""
-    series: dict[tuple[str, str], list[tuple[str, int, float]]] = {}
-    for device, quantity, ts, minute, value in rows:
-        series.setdefault((device, quantity), []).append((ts, minute, value))
+    """Buckets of every period touched by ``rows``; advances ``previous`` (newest per series).
+
+    ``newest`` (when given) receives, per series whose newest value is among ``rows``,
+    the tag (last element) of that row.
+    """
+    series: dict[tuple[str, str], list[tuple[str, int, float, object]]] = {}
+    for device, quantity, ts, minute, value, tag in rows:
+        series.setdefault((device, quantity), []).append((ts, minute, value, tag))
     buckets: dict[Key, Agg] = {}
+    by_ts, by_minute = itemgetter(0), itemgetter(1)
     for (device, quantity), points in series.items():
-        points.sort()
+        points.sort(key=by_ts)
         last = previous.get((device, quantity))
-        for minute, group in groupby(points, key=itemgetter(1)):
+        for minute, group in groupby(points, key=by_minute):
             members = list(group)
-            values = [v for _, _, v in members]
+            values = [point[2] for point in members]
             rise = fall = 0.0
-            for ts, _, value in members:
-                if last is None or ts > last[0]:
-                    if last is not None:
+            for ts, _, value, tag in members:
+                if last is None or ts >= last[0]:
+                    if last is not None and ts > last[0]:
                         delta = value - last[1]
                         if delta > 0:
                             rise += delta
                         else:
                             fall -= delta
                     last = (ts, value)
+                    if newest is not None:
+                        newest[(device, quantity)] = tag
             agg = Agg(
                 len(values), sum(values), min(values), max(values),
                 members[0][0], values[0], members[-1][0], values[-1], rise, fall,

@@ -107,37 +107,31 @@ class ReadingStore:
         Returns the series whose newest value changed, for the in-memory cache once the
         transaction committed.
         """
-        newest: dict[tuple[str, str], RawRow] = {}
-        for row in rows:
-            series = (row[0], row[1])
-            current = newest.get(series)
-            if current is None:
-                known = self._latest.get(series)
-                if known is None or row[2] >= known[0]:
-                    newest[series] = row
-            elif row[2] >= current[2]:
-                newest[series] = row
-        self._db.executemany(
-            UPSERT_LATEST, [(d, q, t, s, v, f) for d, q, t, s, v, _, f in newest.values()]
-        )
         previous = {
             series: self._latest[series]
             for series in {(r[0], r[1]) for r in rows}
             if series in self._latest
         }
+        newest: dict[tuple[str, str], object] = {}  # series -> index of its newest row
         buckets = rollups.aggregate(
-            ((r[0], r[1], r[2], m, r[4]) for r, m in zip(rows, minutes, strict=True)),
+            (
+                (r[0], r[1], r[2], m, r[4], i)
+                for i, (r, m) in enumerate(zip(rows, minutes, strict=True))
+            ),
             previous,
             self.clock,
+            newest,
         )
         rollups.write(self._db, buckets)
-        readings: dict[tuple[str, str, str], dict[str, float]] = {}
-        for device, quantity, ts, source, value, _, _ in rows:
-            readings.setdefault((device, ts, source), {})[quantity] = value
+        changed = [rows[index] for index in newest.values()]  # type: ignore[index]
+        self._db.executemany(UPSERT_LATEST, [(d, q, t, s, v, f) for d, q, t, s, v, _, f in changed])
         if self.outbox.enabled:
+            readings: dict[tuple[str, str, str], dict[str, float]] = {}
+            for device, quantity, ts, source, value, _, _ in rows:
+                readings.setdefault((device, ts, source), {})[quantity] = value
             self.outbox.enqueue([(d, t, s, values) for (d, t, s), values in readings.items()])
-        result.stored = len(readings)
-        return {series: (row[2], row[4]) for series, row in newest.items()}
+        result.stored = len({(r[0], r[2], r[3]) for r in rows})
+        return {series: previous[series] for series in newest}
 
     def state(self, device: str) -> dict[str, object]:
         """Flat latest values of ``device``: ``{"ts": newest, "<quantity>": value, ...}``."""
@@ -217,7 +211,9 @@ class ReadingStore:
             previous: dict[tuple[str, str], tuple[str, float]] = {}
             cursor = db.execute("SELECT device, quantity, ts, value FROM readings ORDER BY ts")
             while chunk := cursor.fetchmany(50_000):
-                rows = [(d, q, t, int(from_key(t).timestamp()) // 60, v) for d, q, t, v in chunk]
+                rows = [
+                    (d, q, t, int(from_key(t).timestamp()) // 60, v, None) for d, q, t, v in chunk
+                ]
                 rollups.write(db, rollups.aggregate(rows, previous, self.clock))
         db.execute("COMMIT")
 

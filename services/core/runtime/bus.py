@@ -289,9 +289,10 @@ class Bus:
             self.stats.received += 1
             incoming = self._incoming(message)
             handlers, batch = self._route(message)
-            if not handlers and batch is None:
+            if handlers:
+                await self._dispatch(incoming, handlers)
+            elif batch is None:
                 log.debug("no handler", extra=kv(service=self.service, topic=incoming.topic))
-            await self._dispatch(incoming, handlers)
             if batch is not None:
                 batch.pending.append((incoming, message.mid, message.qos))
                 self._batch_ready.set()
