@@ -20,6 +20,7 @@ from ..core.messages import CapacityState, Reading, Rejected
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
+from ..core.topics import is_device_id
 from .capacity import (
     EPSILON,
     BilledAverage,
@@ -178,6 +179,9 @@ async def handle_telegram(
 ) -> None:
     topics = bus.topics
     device = message.topic.split("/")[1]
+    if not is_device_id(device):  # no rejected topic to answer on
+        log.warning("telegram on a topic without a device id", extra=kv(topic=message.topic))
+        return
     text = message.payload.decode("latin-1")
     try:
         if device not in config.devices:

@@ -34,6 +34,7 @@ from ..core.quantities import QUANTITIES
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
+from ..core.topics import is_device_id
 from .pipeline import FramePipeline, Judgement, Outcome, Rois
 from .plausibility import Limits, Sample
 
@@ -152,6 +153,9 @@ class OcrWorker:
 
     async def on_frame(self, message: IncomingMessage) -> None:
         device = message.topic.split("/")[1]
+        if not is_device_id(device):  # no rejected topic to answer on
+            log.warning("frame on a topic without a device id", extra=kv(topic=message.topic))
+            return
         props = message.user_properties
         frame_id = props.get("frame_id", "")
         request_id = props.get("request_id")
