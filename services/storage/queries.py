@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ..core.quantities import QUANTITIES, QuantityKind
 from .outbox import sink_status
+from .rollups import average_daily_use
 from .schema import connect
 from .timekeys import BucketClock, from_key, iso, key_of, period_name
 
@@ -177,14 +178,14 @@ class ReadingQueries:
             return None
         use = self.daily_use(device, quantity, days + 1)
         today = self._clock().bucket("day", datetime.now(UTC))
-        complete = [d for d in use if key_of(d["day"]) != today] or use
-        complete = complete[-days:]
-        average = sum(d["used"] for d in complete) / len(complete) if complete else 0.0
+        average, counted = average_daily_use(
+            [(key_of(d["day"]), d["used"]) for d in use], today, days
+        )
         balance = latest["values"][quantity]["value"]
         return {
             "balance": balance,
             "avg_daily_use": average,
-            "days_counted": len(complete),
+            "days_counted": counted,
             "days_left": balance / average if average > 0 else None,
         }
 

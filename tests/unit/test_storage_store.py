@@ -104,6 +104,10 @@ def test_daily_use_of_a_balance_ignores_top_ups_and_forecasts_days_left(tmp_path
     assert forecast == {
         "balance": 164.0, "avg_daily_use": 12.0, "days_counted": 1, "days_left": 164.0 / 12.0,
     }  # fmt: skip
+    # The retained state carries the same forecast for Home Assistant's "Days left".
+    assert store.state("m1")["days_left"] == round(164.0 / 12.0, 1)
+    store.ingest([reading(today, power_w=5.0, device="p1meter")])
+    assert "days_left" not in store.state("p1meter")  # no balance, no forecast
 
 
 def test_quarter_history_and_month_peak_use_each_quarters_final_average(tmp_path):
