@@ -99,7 +99,9 @@ async def _publish(broker: MosquittoProcess, args: argparse.Namespace) -> dict[s
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
-async def _raw(broker: MosquittoProcess, args: argparse.Namespace, phase: Phase) -> None:
+async def _raw(
+    broker: MosquittoProcess, args: argparse.Namespace, phase: Phase, scratch: Path
+) -> None:
     properties = Properties(PacketTypes.CONNECT)
     properties.ReceiveMaximum = min(65535, args.batch_size * 4)  # as the storage bus asks
     seen: list[tuple[float, bytes]] = []
@@ -120,8 +122,10 @@ async def _raw(broker: MosquittoProcess, args: argparse.Namespace, phase: Phase)
     phase.latencies_ms = [(t - _ts_of(p)) * 1000 for t, p in seen]
 
 
-async def _bus(broker: MosquittoProcess, args: argparse.Namespace, phase: Phase) -> None:
-    config = _config(broker, Path(tempfile.mkdtemp(prefix="meterhub-bench-")), args)
+async def _bus(
+    broker: MosquittoProcess, args: argparse.Namespace, phase: Phase, scratch: Path
+) -> None:
+    config = _config(broker, scratch / "data", args)
     bus = Bus(config.mqtt, "bench-bus", persistent=True)
 
     async def count(messages: list[IncomingMessage]) -> None:
@@ -136,9 +140,10 @@ async def _bus(broker: MosquittoProcess, args: argparse.Namespace, phase: Phase)
     await _run_with(bus, broker, args, phase, [])
 
 
-async def _storage(broker: MosquittoProcess, args: argparse.Namespace, phase: Phase) -> None:
-    data_dir = Path(tempfile.mkdtemp(prefix="meterhub-bench-"))
-    config = _config(broker, data_dir, args)
+async def _storage(
+    broker: MosquittoProcess, args: argparse.Namespace, phase: Phase, scratch: Path
+) -> None:
+    config = _config(broker, scratch / "data", args)
     bus = Bus(config.mqtt, "storage", persistent=True)
 
     def committed(readings: list[Reading], result: IngestResult, _: float) -> None:
@@ -192,9 +197,10 @@ async def _run_all(args: argparse.Namespace) -> dict[str, Phase]:
     results: dict[str, Phase] = {}
     for name in args.phases.split(","):
         phase = Phase(name)
-        data_dir = Path(tempfile.mkdtemp(prefix="meterhub-bench-broker-"))
-        with MosquittoProcess(data_dir=data_dir, extra_config=BROKER_EXTRA) as broker:
-            await PHASES[name](broker, args, phase)
+        with tempfile.TemporaryDirectory(prefix="meterhub-bench-") as scratch:
+            root = Path(scratch)
+            with MosquittoProcess(data_dir=root / "broker", extra_config=BROKER_EXTRA) as broker:
+                await PHASES[name](broker, args, phase, root)
         results[name] = phase
         print(
             f"{name:8} {phase.rate():>10,.0f} readings/s   "
