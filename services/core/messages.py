@@ -104,6 +104,12 @@ class Reading(Message):
         "entered): by how much, in the balance's unit; none otherwise.",
     )
 
+    def to_payload(self) -> bytes:
+        """``top_up`` is written only when set: devices (the firmware) build the same bytes
+        without knowing a field only the OCR worker fills."""
+        exclude = {"top_up"} if self.top_up is None else None
+        return self.model_dump_json(exclude=exclude).encode()
+
     @field_validator("values")
     @classmethod
     def _known_finite_quantities(cls, values: dict[str, float]) -> dict[str, float]:

@@ -141,7 +141,8 @@ def test_the_token_entry_container_logs_in_as_the_user_the_acl_names(monkeypatch
     user = environment["METERHUB_MQTT_USERNAME"]
     assert "${TOKEN_MQTT_PASSWORD" in environment["MQTT_PASSWORD"]
     assert f"user {user}\ntopic read meterhub/#\n" in (repo / "mosquitto" / "acl").read_text()
-    monkeypatch.setenv("MQTT_PASSWORD", "secret")
+    for name in ("MQTT_PASSWORD", "INFLUXDB_TOKEN"):  # the secrets docker/config.yml names
+        monkeypatch.setenv(name, "secret")
     monkeypatch.setenv("METERHUB_MQTT_USERNAME", user)
     assert load_config(repo / "docker" / "config.yml").config.mqtt.username == user
     monkeypatch.delenv("METERHUB_MQTT_USERNAME")
