@@ -19,6 +19,8 @@ from pydantic import ValidationError
 from .root import MeterhubConfig
 
 PLACEHOLDER = re.compile(r"\{([A-Z_][A-Z0-9_]*)\}")
+# user:password@ inside a URL (an InfluxDB or camera address written with its login).
+URL_PASSWORD = re.compile(r"(?<=://)([^/@:\s]*):[^/@\s]*@")
 DEFAULT_CONFIG_NAME = "default.yml"
 Path_ = tuple[str | int, ...]
 # Values an environment variable sets for this process whatever the file says, so
@@ -96,7 +98,13 @@ class _Tree:
 
 
 def _dotted(path: Path_) -> str:
-    return ".".join(str(p) for p in path) or "(top level)"
+    """``devices.pln.ocr``; a key that is not a plain word is quoted so it stays visible."""
+    return ".".join(_plain_or_quoted(p) for p in path) or "(top level)"
+
+
+def _plain_or_quoted(part: str | int) -> str:
+    text = str(part)
+    return text if re.fullmatch(r"[\w-]+", text) else repr(text)
 
 
 def _model_path(loc: tuple[Any, ...]) -> Path_:
@@ -170,6 +178,16 @@ def effective_config(loaded: LoadedConfig) -> dict[str, Any]:
     data = loaded.config.model_dump(mode="json")
     for path in loaded.secret_paths:
         _mask(data, path)
+    return _mask_url_passwords(data)
+
+
+def _mask_url_passwords(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {key: _mask_url_passwords(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_mask_url_passwords(value) for value in data]
+    if isinstance(data, str):
+        return URL_PASSWORD.sub(r"\1:***@", data)
     return data
 
 
