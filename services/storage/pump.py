@@ -53,6 +53,10 @@ class SinkPump:
                 except SinkUnavailable as error:
                     await self._failed(error, backoff)
                     continue
+                except Exception as error:  # a setting the sink's library chokes on, a bug
+                    # Retried like an outage: it must not take SQLite storage down with it.
+                    await self._failed(SinkUnavailable(f"{type(error).__name__}: {error}"), backoff)
+                    continue
                 await self._confirm(batch, refused)
                 backoff.reset()
         finally:

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 _FIELDS = "fields"
+# Secrets that library log lines carry inside URLs: the Telegram bot token is part of
+# every Bot API address (httpx logs each request), and user:password@ a configured URL.
+_SECRETS_IN_URLS = (
+    (re.compile(r"/bot\d+:[A-Za-z0-9_-]+"), "/bot***"),
+    (re.compile(r"(?<=://)([^/@:\s]*):[^/@\s]*@"), r"\1:***@"),
+)
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRETS_IN_URLS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def kv(**fields: Any) -> dict[str, Any]:
@@ -27,7 +40,7 @@ class KeyValueFormatter(logging.Formatter):
             base += " " + " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
         if record.exc_info:
             base += "\n" + self.formatException(record.exc_info)
-        return base
+        return redact(base)
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -36,6 +49,7 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # aiomqtt/paho and uvicorn are chatty at INFO about things our own lines already say.
-    for noisy in ("uvicorn.access", "mqtt"):
+    # aiomqtt/paho and uvicorn are chatty at INFO about things our own lines already say;
+    # httpx logs every request (the bot's long polls: one a second).
+    for noisy in ("uvicorn.access", "mqtt", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
