@@ -31,6 +31,11 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.web.bench",
         "history p95 over HTTP for a year of minute data (1h, 1d); bus → SSE latency",
     ),
+    "soak": (
+        "services.bench.soak",
+        "50 simulated meters against `run all` for N minutes: readings in vs stored, RSS, restarts",
+    ),
+    "all": ("services.bench.all", "every benchmark in turn, then one table of headline figures"),
 }
 
 
