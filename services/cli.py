@@ -28,6 +28,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
         "services.capture_gateway.meter_cli",
         "RS-485 meter manager: scan, read, watch, menu, decode a DL/T 645 frame",
     ),
+    "ocr": ("services.ocr_worker.cli", "digit OCR: `ocr train` builds the digit classifier models"),
     "parse": ("services.capture_gateway.parse_cli", "parse a file: `parse p1 FILE` → readings"),
     "web": ("services.web.cli", "web page: `web hash-password` for web.login.password_hash"),
 }

@@ -1,0 +1,213 @@
+"""Build the digit classifier's models (`meterhub ocr train`).
+
+One model per digit kind (lcd, drum), trained from synthetic renderings plus the
+labelled crops in the dataset folder (DATASET/lcd and DATASET/drum, each with a
+labels.csv of file,digit), written as digits_<kind>.npz to --out (default: the package's
+models folder, which the OCR worker loads). The same seed, data and options give the
+same model. Ends with an accuracy table:
+
+  --holdout F   keeps a fraction F of each digit's crops out of training and scores the
+                model on them (the shipped models use every crop: --holdout 0)
+  --folds K     cross-validates instead: K trainings per kind, each scored on the crops
+                it did not see; writes no model
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .classifier import KINDS, MODELS_DIR, DigitClassifier, DigitKind, model_path
+from .convnet import save_models
+from .training import (
+    LabelledCrops,
+    TrainConfig,
+    accuracy,
+    holdout_split,
+    load_crops,
+    rolling_top2_share,
+    stratified_folds,
+    synthetic_test_set,
+    train_kind,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATASET = REPO_ROOT.parent / "shared" / "datasets" / "digits"
+MODEL_FORMAT = 1
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = TrainConfig()
+    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where models are written")
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        default=None,
+        help="labelled crops: a folder with lcd/ and drum/ (default: ../shared/datasets/digits "
+        "beside the repository)",
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--kind", choices=[*KINDS, "all"], default="all")
+    parser.add_argument("--holdout", type=float, default=0.0, metavar="F")
+    parser.add_argument("--folds", type=int, default=0, metavar="K")
+    parser.add_argument(
+        "--synthetic-only", action="store_true", help="train without any real crops"
+    )
+    tuning = parser.add_argument_group("size of the run (smaller is faster and less accurate)")
+    tuning.add_argument("--epochs", type=int, default=defaults.epochs)
+    tuning.add_argument("--members", type=int, default=defaults.members, help="networks per model")
+    tuning.add_argument("--synthetic", type=int, help="synthetic digits per network")
+    tuning.add_argument("--real-copies", type=int, help="times each real crop is shown per epoch")
+    tuning.add_argument("--test-synthetic", type=int, default=1000, help="synthetic test digits")
+
+
+@dataclass(frozen=True)
+class Row:
+    kind: str
+    trained_on: int  # real crops
+    held_out: tuple[float, int] | None  # accuracy, crops
+    synthetic: float
+    rolling: float | None
+    seconds: float
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 <= args.holdout < 1 or args.folds == 1 or args.folds < 0:
+        print("error: --holdout takes 0 ≤ F < 1 and --folds K ≥ 2", file=sys.stderr)
+        return 2
+    dataset = None if args.synthetic_only else (args.dataset or DEFAULT_DATASET)
+    if dataset is not None and not all((dataset / kind / "labels.csv").is_file() for kind in KINDS):
+        print(
+            f"error: no labelled digit crops in {dataset} (expected lcd/labels.csv and "
+            "drum/labels.csv); pass --dataset DIR, or --synthetic-only to train without them",
+            file=sys.stderr,
+        )
+        return 2
+    config = TrainConfig(
+        seed=args.seed,
+        members=args.members,
+        epochs=args.epochs,
+        synthetic=args.synthetic,
+        real_copies=args.real_copies,
+    )
+    kinds: tuple[DigitKind, ...] = KINDS if args.kind == "all" else (args.kind,)
+    rows = []
+    for kind in kinds:
+        crops = load_crops(dataset / kind) if dataset else _no_crops()
+        say(f"{kind}: {len(crops)} labelled crops, seed {args.seed}")
+        began = time.perf_counter()
+        if args.folds:
+            rows.append(_cross_validate(kind, crops, config, args))
+        else:
+            rows.append(_train_and_write(kind, crops, config, args, began))
+    _print_table(rows, folds=args.folds)
+    return 0
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _no_crops() -> LabelledCrops:
+    return LabelledCrops([], np.zeros(0, np.int64), [])
+
+
+def _train_and_write(
+    kind: DigitKind,
+    crops: LabelledCrops,
+    config: TrainConfig,
+    args: argparse.Namespace,
+    began: float,
+) -> Row:
+    train, held = (
+        (crops, None) if not args.holdout else holdout_split(crops, args.holdout, args.seed)
+    )
+    classifier = train_kind(kind, train, config, progress=say, held_out=held)
+    row = _score(kind, classifier, train, held, config, args, began)
+    meta = {
+        "format": MODEL_FORMAT,
+        "kind": kind,
+        "seed": config.seed,
+        "members": config.members,
+        "epochs": config.epochs,
+        "real_crops": len(train),
+        "held_out_accuracy": row.held_out[0] if row.held_out else None,
+        "synthetic_accuracy": row.synthetic,
+    }
+    path = model_path(kind, args.out)
+    save_models(path, classifier.nets, meta)
+    say(f"{kind}: wrote {path} ({path.stat().st_size / 1024:.0f} kB)")
+    return row
+
+
+def _cross_validate(
+    kind: DigitKind, crops: LabelledCrops, config: TrainConfig, args: argparse.Namespace
+) -> Row:
+    began = time.perf_counter()
+    if len(crops) < args.folds:
+        raise SystemExit(f"error: {len(crops)} {kind} crops cannot make {args.folds} folds")
+    right = 0
+    classifier = None
+    for number, held_index in enumerate(stratified_folds(crops.labels, args.folds, args.seed), 1):
+        train_index = np.setdiff1d(np.arange(len(crops)), held_index)
+        held = crops.subset(held_index)
+        classifier = train_kind(kind, crops.subset(train_index), config, progress=lambda _: None)
+        predicted = np.array([int(p.digit) for p in classifier.predict(held.images)])
+        wrong = np.flatnonzero(predicted != held.labels)
+        right += len(held) - len(wrong)
+        misses = ", ".join(f"{held.names[i]} {held.labels[i]}→{predicted[i]}" for i in wrong)
+        say(f"{kind}: fold {number}/{args.folds}: {1 - len(wrong) / len(held):.2%} of {len(held)}"
+            + (f" (missed {misses})" if misses else ""))  # fmt: skip
+    assert classifier is not None
+    row = _score(kind, classifier, crops, None, config, args, began)
+    return Row(
+        kind,
+        row.trained_on,
+        (right / len(crops), len(crops)),
+        row.synthetic,
+        row.rolling,
+        row.seconds,
+    )
+
+
+def _score(
+    kind: DigitKind,
+    classifier: DigitClassifier,
+    train: LabelledCrops,
+    held: LabelledCrops | None,
+    config: TrainConfig,
+    args: argparse.Namespace,
+    began: float,
+) -> Row:
+    synthetic = synthetic_test_set(kind, args.test_synthetic, config.seed)
+    rolling = (
+        rolling_top2_share(classifier, args.test_synthetic, config.seed) if kind == "drum" else None
+    )
+    held_out = (accuracy(classifier, held), len(held)) if held is not None and len(held) else None
+    return Row(
+        kind,
+        len(train),
+        held_out,
+        accuracy(classifier, synthetic),
+        rolling,
+        time.perf_counter() - began,
+    )
+
+
+def _print_table(rows: list[Row], folds: int) -> None:
+    real = f"{folds}-fold cross-validation" if folds else "held-out real crops"
+    say("")
+    header = f"{'kind':<6}{'real crops':>11}  {real:<28}{'synthetic':>10}"
+    say(f"{header}{'rolling top-2':>15}{'time':>8}")
+    for row in rows:
+        held = f"{row.held_out[0]:.2%} of {row.held_out[1]}" if row.held_out else "none held out"
+        rolling = f"{row.rolling:.1%}" if row.rolling is not None else "-"
+        say(f"{row.kind:<6}{row.trained_on:>11}  {held:<28}{row.synthetic:>10.2%}{rolling:>15}"
+            f"{row.seconds:>7.0f}s")  # fmt: skip
+    say("synthetic: centred digits with camera effects, drawn apart from the training ones")
+    say("rolling top-2: half-turned drums whose two likeliest digits are the two in view")

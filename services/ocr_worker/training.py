@@ -1,0 +1,336 @@
+"""Training the digit classifier: synthetic renderings plus real labelled crops.
+
+Each epoch sees a pool of synthetic digits (rendered once per run) and every real crop
+several times, all through freshly drawn camera effects, so the network learns digits,
+not these particular photos. Drum models also learn rolling digits: synthetic drums at
+any position, and pairs of real crops of ``d`` and ``d + 1`` stacked and seen through a
+window part-way between them, with targets split between the two digits by how far the
+drum has turned (the convention in ``classifier``).
+
+Everything is seeded: the same seed, data and settings give the same model.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .augment import camera_effects
+from .classifier import KINDS, DigitClassifier, DigitKind, normalise_crop
+from .convnet import Adam, Architecture, ConvNet
+from .synth import render_drum_digit, render_lcd_digit
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class KindRecipe:
+    synthetic: int  # synthetic renderings per network, reused with fresh effects each epoch
+    real_copies: int  # times each real crop is shown per epoch
+    vertical_shift: float  # how far a crop may sit off-centre vertically (fraction)
+    invert_share: float  # real crops also shown inverted (the other polarity)
+    rolling_share: float  # synthetic drums caught between two digits
+    rolled_real_share: float  # extra samples made of two stacked real crops, per real one
+
+
+# LCD crops are few and varied, so synthetic digits carry more of the load; drum crops
+# are many, and their rolling states exist only as synthetic or stacked samples.
+RECIPES: dict[DigitKind, KindRecipe] = {
+    "lcd": KindRecipe(
+        synthetic=5000, real_copies=24, vertical_shift=0.06, invert_share=0.15,
+        rolling_share=0.0, rolled_real_share=0.0,
+    ),
+    "drum": KindRecipe(
+        synthetic=4000, real_copies=10, vertical_shift=0.03, invert_share=0.3,
+        rolling_share=0.5, rolled_real_share=0.3,
+    ),
+}  # fmt: skip
+_EFFECTS_SHARE = 0.85  # the rest of the samples are shown as they are
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 0
+    # Networks per model, from different seeds, answers averaged. One network trained
+    # three times as long beat two trained for a third of the time each.
+    members: int = 1
+    epochs: int = 15
+    synthetic: int | None = None  # None: the kind's recipe
+    real_copies: int | None = None
+    batch: int = 64
+    learning_rate: float = 2e-3
+    dropout: float = 0.2
+    arch: Architecture = field(default_factory=Architecture)
+
+
+@dataclass(frozen=True)
+class LabelledCrops:
+    images: list[np.ndarray]
+    labels: np.ndarray  # int digit per image
+    names: list[str]
+
+    def subset(self, index: np.ndarray) -> LabelledCrops:
+        return LabelledCrops(
+            [self.images[i] for i in index], self.labels[index], [self.names[i] for i in index]
+        )
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+
+def load_crops(folder: Path) -> LabelledCrops:
+    """The crops listed in ``folder/labels.csv`` (``file,digit``)."""
+    listing = folder / "labels.csv"
+    if not listing.is_file():
+        raise FileNotFoundError(f"{listing} not found (expected a file,digit list of crops)")
+    images, labels, names = [], [], []
+    with listing.open(newline="") as file:
+        for row in csv.DictReader(file):
+            image = cv2.imread(str(folder / row["file"]), cv2.IMREAD_COLOR)
+            if image is None:
+                raise ValueError(f"{folder / row['file']}: not a readable image")
+            images.append(image)
+            labels.append(int(row["digit"]))
+            names.append(row["file"])
+    return LabelledCrops(images, np.array(labels, np.int64), names)
+
+
+def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
+    """Indices of ``folds`` disjoint parts, each with its share of every digit."""
+    rng = np.random.default_rng([seed, 7])
+    parts: list[list[int]] = [[] for _ in range(folds)]
+    offset = 0
+    for digit in range(10):
+        members = rng.permutation(np.flatnonzero(labels == digit))
+        for j, index in enumerate(members):
+            parts[(offset + j) % folds].append(int(index))
+        offset += len(members)
+    return [np.array(sorted(part), np.int64) for part in parts]
+
+
+def holdout_split(
+    crops: LabelledCrops, fraction: float, seed: int
+) -> tuple[LabelledCrops, LabelledCrops]:
+    """(train, held out), the held-out part about ``fraction`` of each digit's crops."""
+    folds = max(2, round(1 / fraction))
+    held = stratified_folds(crops.labels, folds, seed)[0]
+    train = np.setdiff1d(np.arange(len(crops)), held)
+    return crops.subset(train), crops.subset(held)
+
+
+def drum_target(position: float) -> np.ndarray:
+    """Probabilities for a drum at ``position``: split between the two digits in view."""
+    lower = math.floor(position)
+    fraction = position - lower
+    target = np.zeros(10, np.float32)
+    target[lower % 10] += 1 - fraction
+    target[(lower + 1) % 10] += fraction
+    return target
+
+
+def train_kind(
+    kind: DigitKind,
+    real: LabelledCrops,
+    config: TrainConfig,
+    progress: Progress = print,
+    held_out: LabelledCrops | None = None,
+) -> DigitClassifier:
+    """A classifier for ``kind`` trained on ``real`` crops plus synthetic ones."""
+    nets: list[ConvNet] = []
+    for member in range(config.members):
+        rng = np.random.default_rng([config.seed, KINDS.index(kind), member])
+        name = f"{kind} network {member + 1}/{config.members}"
+        nets.append(_train_net(kind, real, config, rng, name, progress, held_out))
+    classifier = DigitClassifier(nets, {"kind": kind, "seed": config.seed})
+    if held_out is not None and len(held_out) and len(nets) > 1:
+        score = accuracy(classifier, held_out)
+        progress(f"{kind}: all {len(nets)} networks: held-out accuracy {score:.2%}")
+    return classifier
+
+
+def _train_net(
+    kind: DigitKind,
+    real: LabelledCrops,
+    config: TrainConfig,
+    rng: np.random.Generator,
+    name: str,
+    progress: Progress,
+    held_out: LabelledCrops | None,
+) -> ConvNet:
+    recipe = RECIPES[kind]
+    synthetic = recipe.synthetic if config.synthetic is None else config.synthetic
+    copies = recipe.real_copies if config.real_copies is None else config.real_copies
+    net = ConvNet.initialise(config.arch, rng)
+    optimiser = Adam(net.params)
+    progress(f"{name}: rendering {synthetic} synthetic digits")
+    pool = _synthetic_pool(kind, synthetic, rng)
+    grey_real = [_grey(image) for image in real.images]
+    per_epoch = synthetic + len(real) * copies * (1 + recipe.rolled_real_share)
+    total_steps, step = math.ceil(per_epoch / config.batch) * config.epochs, 0
+    alone = DigitClassifier([net], {"kind": kind})
+    for epoch in range(1, config.epochs + 1):
+        inputs, targets = _epoch_samples(kind, pool, grey_real, real.labels, copies, rng)
+        order = rng.permutation(len(inputs))
+        losses = []
+        for start in range(0, len(order), config.batch):
+            batch = order[start : start + config.batch]
+            # Cosine decay to 5 % of the initial rate over the whole run.
+            cosine = 0.5 * (1 + math.cos(math.pi * min(step / total_steps, 1.0)))
+            lr = config.learning_rate * (0.05 + 0.95 * cosine)
+            loss, grads = net.forward_backward(inputs[batch], targets[batch], config.dropout, rng)
+            optimiser.step(net.params, grads, lr)
+            losses.append(loss)
+            step += 1
+        line = f"{name}: epoch {epoch}/{config.epochs}: {len(inputs)} samples"
+        line += f", loss {np.mean(losses):.3f}"
+        if held_out is not None and len(held_out):
+            line += f", held-out accuracy {accuracy(alone, held_out):.2%}"
+        progress(line)
+    return net
+
+
+def accuracy(classifier: DigitClassifier, crops: LabelledCrops) -> float:
+    predicted = np.array([int(p.digit) for p in classifier.predict(crops.images)])
+    return float((predicted == crops.labels).mean())
+
+
+def confusion(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """10×10 counts, rows = true digit, columns = predicted (-1s, no answer, left out)."""
+    matrix = np.zeros((10, 10), np.int64)
+    for t, p in zip(truth, predicted, strict=True):
+        if 0 <= p <= 9:
+            matrix[t, p] += 1
+    return matrix
+
+
+def synthetic_test_set(kind: DigitKind, count: int, seed: int) -> LabelledCrops:
+    """Centred synthetic digits with camera effects, from a stream training never uses."""
+    rng = np.random.default_rng([seed, 99, KINDS.index(kind)])
+    images, labels = [], []
+    for i in range(count):
+        digit = i % 10
+        image, label = (
+            render_lcd_digit(digit, rng)
+            if kind == "lcd"
+            else (render_drum_digit(digit, rng), digit)
+        )
+        images.append(camera_effects(image, rng, vertical_shift=RECIPES[kind].vertical_shift))
+        labels.append(label)
+    return LabelledCrops(
+        images, np.array(labels, np.int64), [f"synthetic_{i}" for i in range(count)]
+    )
+
+
+def rolling_top2_share(classifier: DigitClassifier, count: int, seed: int) -> float:
+    """Share of synthetic drums turned 30–70 % of the way from ``d`` to ``d + 1`` whose two
+    likeliest digits are ``d`` and ``d + 1``."""
+    rng = np.random.default_rng([seed, 98])
+    lowers = np.arange(count) % 10
+    images = [
+        camera_effects(render_drum_digit(d + rng.uniform(0.3, 0.7), rng), rng, vertical_shift=0)
+        for d in lowers
+    ]
+    top2 = [set(np.argsort(p.probabilities)[-2:]) for p in classifier.predict(images)]
+    hits = [pair == {d, (d + 1) % 10} for pair, d in zip(top2, lowers, strict=True)]
+    return float(np.mean(hits)) if hits else 0.0
+
+
+# --- samples -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Pool:
+    images: list[np.ndarray]
+    targets: np.ndarray  # (N, 10)
+
+
+def _synthetic_pool(kind: DigitKind, count: int, rng: np.random.Generator) -> _Pool:
+    recipe = RECIPES[kind]
+    images, targets = [], []
+    for i in range(count):
+        digit = i % 10
+        if kind == "lcd":
+            image, label = render_lcd_digit(digit, rng)
+            target = np.eye(10, dtype=np.float32)[label]
+        else:
+            rolling = rng.random() < recipe.rolling_share
+            position = digit + (rng.uniform(0, 1) if rolling else rng.normal(0, 0.02))
+            position %= 10
+            image, target = render_drum_digit(position, rng), drum_target(position)
+        images.append(image)
+        targets.append(target)
+    return _Pool(images, np.array(targets, np.float32))
+
+
+def _epoch_samples(
+    kind: DigitKind,
+    pool: _Pool,
+    real: list[np.ndarray],
+    labels: np.ndarray,
+    copies: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One epoch's inputs and targets: every sample freshly put through camera effects."""
+    recipe = RECIPES[kind]
+    images: list[np.ndarray] = []
+    targets: list[np.ndarray] = [pool.targets]
+    images.extend(_effects(image, recipe, rng) for image in pool.images)
+    if real:
+        one_hot = np.eye(10, dtype=np.float32)
+        for _ in range(copies):
+            for image in real:
+                if rng.random() < recipe.invert_share:
+                    image = 255 - image
+                images.append(_effects(image, recipe, rng))
+            targets.append(one_hot[labels])
+        rolled = round(len(real) * copies * recipe.rolled_real_share)
+        if rolled:
+            stacked, soft = _rolled_real(real, labels, rolled, rng)
+            images.extend(_effects(image, recipe, rng) for image in stacked)
+            targets.append(soft)
+    inputs = np.stack([normalise_crop(image) for image in images])
+    inputs *= np.where(rng.random(len(inputs)) < 0.5, -1.0, 1.0).astype(np.float32)[:, None, None]
+    return inputs, np.concatenate(targets)
+
+
+def _effects(image: np.ndarray, recipe: KindRecipe, rng: np.random.Generator) -> np.ndarray:
+    if rng.random() >= _EFFECTS_SHARE:
+        return image
+    return camera_effects(image, rng, vertical_shift=recipe.vertical_shift)
+
+
+def _rolled_real(
+    real: list[np.ndarray], labels: np.ndarray, count: int, rng: np.random.Generator
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Real crops of ``d`` above look-alike crops of ``d + 1`` (similar brightness and
+    contrast, as if from the same meter), seen through a window part-way down."""
+    looks = np.array([[float(image.mean()), float(image.std())] for image in real])
+    by_digit = {d: np.flatnonzero(labels == d) for d in range(10)}
+    images, targets = [], []
+    for _ in range(count):
+        upper = int(rng.integers(len(real)))
+        digit = int(labels[upper])
+        candidates = by_digit[(digit + 1) % 10]
+        if len(candidates) == 0:
+            continue
+        distance = np.abs(looks[candidates] - looks[upper]).sum(axis=1)
+        nearest = candidates[np.argsort(distance)[:5]]
+        lower_image = real[int(rng.choice(nearest))]
+        top = real[upper]
+        h, w = top.shape
+        bottom = cv2.resize(lower_image, (w, h), interpolation=cv2.INTER_AREA)
+        fraction = float(rng.uniform(0.05, 0.95))
+        offset = round(fraction * h)
+        images.append(np.vstack([top, bottom])[offset : offset + h])
+        targets.append(drum_target(digit + offset / h))
+    return images, np.array(targets, np.float32).reshape(-1, 10)
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
