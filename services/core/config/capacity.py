@@ -1,14 +1,12 @@
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from pydantic import Field
 
-from pydantic import Field, field_validator
-
-from .base import Section
+from .base import Section, TimeZoneName
 
 
 class CapacityConfig(Section):
     """The Flemish capacity tariff: quarter-hour demand, month peaks, their 12-month average."""
 
-    timezone: str = Field(
+    timezone: TimeZoneName = Field(
         default="Europe/Brussels",
         description="Time zone of the fixed quarters, days and months (the meter's own).",
     )
@@ -24,12 +22,3 @@ class CapacityConfig(Section):
         description="Capacity price of your distribution operator in EUR per kW per year; "
         "none: no cost estimate.",
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value

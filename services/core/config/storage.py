@@ -5,12 +5,12 @@ is fed from its own queue in SQLite, so the retry and cap settings live with it.
 """
 
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from ..topics import DEVICE_ID_PATTERN
-from .base import Section
+from .base import Section, TimeZoneName
 
 
 class SinkQueueConfig(Section):
@@ -117,7 +117,7 @@ class StorageConfig(Section):
         "readings published before the workers subscribe again are lost, so keep this off "
         "with Mosquitto and one worker (a plain subscription of a persistent session is kept).",
     )
-    timezone: str = Field(
+    timezone: TimeZoneName = Field(
         default="UTC",
         description="IANA zone (e.g. Europe/Brussels, Asia/Jakarta) whose midnights and month "
         "starts bound the day/month roll-ups and consumption.",
@@ -142,15 +142,6 @@ class StorageConfig(Section):
     firebase: FirebaseConfig | None = Field(
         default=None, description="Firebase Realtime Database sink; null = off."
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
-        return value
 
     @property
     def sqlite_path(self) -> Path:
