@@ -15,6 +15,8 @@ from ..core.config import MeterhubConfig
 from ..core.messages import TokenSet, TokenState, new_id
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
+from ..token_entry.tokens import TokenRefused, grouped
+from ..token_entry.tokens import normalise_token as checked_token
 from .clock import Clock
 from .lang import Texts, texts
 from .meters import MeterWatch
@@ -22,7 +24,6 @@ from .telegram_io import TelegramOut
 
 log = logging.getLogger("meterhub.notifier")
 
-TOKEN_DIGITS = 20
 OFFER_TTL = timedelta(minutes=10)
 CALLBACK_PREFIX = "tok"
 FINAL_STATES = {"verified", "failed"}
@@ -30,15 +31,13 @@ SOURCE = "telegram"
 
 
 def normalise_token(parts: list[str]) -> str | None:
-    """Digits as printed on a receipt (``1234 5678 ...`` or with dashes) → 20 digits."""
-    digits = "".join(parts).replace("-", "").replace(" ", "")
-    # isdigit alone takes "²" and other scripts' digits, which no keypad has.
-    plain = digits.isascii() and digits.isdigit()
-    return digits if len(digits) == TOKEN_DIGITS and plain else None
-
-
-def grouped(token: str) -> str:
-    return " ".join(token[i : i + 4] for i in range(0, len(token), 4))
+    """Digits as printed on a receipt (``1234 5678 ...`` or with dashes) → the token, or
+    None for anything token entry would refuse: the user never confirms a token that
+    cannot be typed. One rule, token entry's."""
+    try:
+        return checked_token(" ".join(parts))
+    except TokenRefused:
+        return None
 
 
 @dataclass(frozen=True)
