@@ -45,6 +45,7 @@ from ..simulator.lcd import encode_jpeg, render_lcd_frame
 from ..simulator.led import FACE, render_led_frame
 from .pipeline import FramePipeline, Judgement, Rois
 from .plausibility import Limits, Sample
+from .readers import DigitModel, ModelFor
 
 T0 = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -64,6 +65,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--stream-frames", type=int, default=240, help="frames sent through the broker per run"
     )
     parser.add_argument("--no-workers", action="store_true", help="skip the broker runs")
+    parser.add_argument("--show", type=int, default=12, help="frames not read right to list")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=None,
+        help="folder with digits_lcd.npz / digits_drum.npz to read with (default: the shipped "
+        "models; the broker runs always use those)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -170,10 +179,25 @@ class Tally:
         return self.correct / self.frames if self.frames else 0.0
 
 
+def models_in(folder: Path) -> ModelFor:
+    """Digit models from a folder instead of the package's (comparing trained models)."""
+    from .classifier import DigitClassifier, model_path
+
+    loaded: dict[str, DigitModel | None] = {}
+
+    def model_for(kind: str) -> DigitModel | None:
+        if kind not in loaded:
+            path = model_path(kind, folder)  # type: ignore[arg-type]
+            loaded[kind] = DigitClassifier.from_file(path) if path.is_file() else None
+        return loaded[kind]
+
+    return model_for
+
+
 def read_all(
-    frames: list[BenchFrame], data_dir: Path
+    frames: list[BenchFrame], data_dir: Path, model_for: ModelFor | None = None
 ) -> tuple[dict[str, Tally], list[float], list[float], list[str]]:
-    pipeline = FramePipeline(data_dir)
+    pipeline = FramePipeline(data_dir, model_for=model_for)
     tallies = {kind: Tally() for kind, _ in MIX}
     wall, cpu, reasons = [], [], []
     for frame in frames:
@@ -246,8 +270,9 @@ def run(args: argparse.Namespace) -> int:
             f"{sum(f.implausible for f in frames)} judged against an implausible previous; "
             f"made in {time.perf_counter() - began:.0f} s"
         )
-        tallies, wall, cpu, reasons = read_all(frames, workdir / "data")
-        result = _report(tallies, wall, cpu, reasons)
+        model_for = models_in(args.models) if args.models else None
+        tallies, wall, cpu, reasons = read_all(frames, workdir / "data", model_for)
+        result = _report(tallies, wall, cpu, reasons, args.show)
         result["baseline"] = tesseract_baseline(frames, args.baseline_frames, args.seed)
         base = result["baseline"]
         if base.get("frames"):
@@ -266,7 +291,7 @@ def run(args: argparse.Namespace) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _report(tallies: dict[str, Tally], wall: list, cpu: list, reasons: list) -> dict:
+def _report(tallies: dict[str, Tally], wall: list, cpu: list, reasons: list, show: int) -> dict:
     total = Tally()
     for kind, tally in tallies.items():
         print(
@@ -276,7 +301,7 @@ def _report(tallies: dict[str, Tally], wall: list, cpu: list, reasons: list) -> 
         )
         for name in ("correct", "misread", "rejected", "implausible_accepted", "frames"):
             setattr(total, name, getattr(total, name) + getattr(tally, name))
-    for reason in reasons[:12]:
+    for reason in reasons[:show]:
         print(f"    {reason}")
     median_wall, median_cpu = statistics.median(wall), statistics.median(cpu)
     p90 = float(np.percentile(wall, 90))

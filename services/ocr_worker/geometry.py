@@ -204,7 +204,10 @@ def align(grey: np.ndarray, reference: Reference, search_px: int, min_score: flo
     if len(found) == 1:
         matrix = np.array([[1, 0, found[0][0]], [0, 1, found[0][1]]], np.float64)
     else:
-        estimated, _ = cv2.estimateAffinePartial2D(
+        # Two marks: shift, turn and scale; three or more: also the shear of a camera
+        # looking a little from the side.
+        estimate = cv2.estimateAffinePartial2D if len(found) == 2 else cv2.estimateAffine2D
+        estimated, _ = estimate(
             source.astype(np.float32), target.astype(np.float32), method=cv2.LMEDS
         )
         if estimated is None:

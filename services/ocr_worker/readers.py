@@ -24,9 +24,10 @@ import cv2
 import numpy as np
 
 from ..core.config.devices import OcrConfig
+from .drum_geometry import combine, measure, recentred
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import UnreadableDisplay, read_lcd7
-from .rolling import UnresolvableRoll, drum_position, resolve
+from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
 _MAX_CELL_SHIFT = 0.25
@@ -109,7 +110,7 @@ def _classify(
     predictions = model.predict([c.image for c in crops])
     boxes = [c.box_in_frame((0, 0, c.image.shape[1], c.image.shape[0]), frame.shape) for c in crops]
     if kind == "drum":
-        positions = [drum_position(p.probabilities) for p in predictions]
+        positions = _measured_drums(model, [c.image for c in crops], predictions)
         confidences = [round(p.confidence, 3) for p in positions]
         _check_confidence(confidences, [str(p.lower) for p in positions], ocr)
         try:
@@ -124,6 +125,23 @@ def _classify(
     if display is not None:
         display = box_in_frame(display, frame.shape, ocr.rotation_deg, setup.alignment)
     return DigitsRead(text, int(text) / 10**ocr.decimals, confidences, boxes, display, method)
+
+
+def _measured_drums(
+    model: DigitModel, images: list[np.ndarray], predictions: list[Prediction]
+) -> list[DrumPosition]:
+    """Drum positions: the classifier's, with each turn measured from the image where it
+    can be, and drums between two digits named again with the digit mostly in view
+    moved to its place (``drum_geometry``)."""
+    positions = [drum_position(p.probabilities) for p in predictions]
+    measured = measure(images, positions)
+    moving = [i for i, m in enumerate(measured) if m is not None and abs(m.shift_px) >= 1.0]
+    again = model.predict([recentred(images[i], measured[i].shift_px) for i in moving])
+    named = {i: (int(p.digit), float(p.confidence)) for i, p in zip(moving, again, strict=True)}
+    for i, found in enumerate(measured):
+        if found is not None:
+            positions[i] = combine(positions[i], found, named.get(i))
+    return positions
 
 
 def _check_confidence(confidences: list[float], shown: list[str], ocr: OcrConfig) -> None:

@@ -89,3 +89,26 @@ def test_drum_position_follows_the_classifier_convention(probabilities, lower, f
         p[digit] = value
     position = drum_position(p)
     assert (position.lower, round(position.fraction, 6)) == (lower, fraction)
+
+
+def test_the_turn_of_a_rolling_drum_is_measured_from_the_still_ones():
+    """Where the classifier's fraction is coarse, the digits' rows of ink against those
+    of the drums at rest measure it to a few hundredths of a step."""
+    from services.core.config.devices import OcrConfig
+    from services.core.config.simulator import FrameEffects
+    from services.ocr_worker.drum_geometry import measure
+    from services.ocr_worker.geometry import crop
+    from services.simulator.drum import DrumLayout, render_drum_frame
+
+    rng = np.random.default_rng(5)
+    layout, ocr = DrumLayout(7), OcrConfig(display="drum", digits=7, decimals=1)
+    errors = []
+    for fraction in np.linspace(0.03, 0.97, 25):
+        value = 1234560 + 7 + fraction  # six drums at rest, the last between 7 and 8
+        image = render_drum_frame(value, 7, FrameEffects(blur=0.6, noise=4), rng, shift_px=2)
+        cells = [crop(image, layout.drum_box(i)).image for i in range(ocr.digits)]
+        at_rest = [DrumPosition(d, 0.0, 1.0) for d in (1, 2, 3, 4, 5, 6)]
+        measured = measure(cells, [*at_rest, DrumPosition(7, 0.5, 0.5)])
+        assert measured[-1] is not None, fraction
+        errors.append(abs(measured[-1].fraction - fraction))
+    assert np.median(errors) < 0.03 and max(errors) < 0.08, np.round(errors, 3)

@@ -1,0 +1,163 @@
+"""How far each drum has turned, measured from where its digits sit in the window.
+
+The classifier names the digits of a drum crop, but its estimate of how far a drum
+turned is coarse (a tenth of a step or so), and near the moment a digit ticks over that
+fraction decides the reading. The drums standing still show where a digit at rest sits;
+every other drum's digits are found by their rows of ink and measured against that, to
+about a pixel:
+
+- a digit moved up by ``s`` pixels has turned ``s / pitch`` past its place;
+- the next digit coming up from below, ``s`` pixels short of its place, is ``1 - s /
+  pitch`` of the way in;
+- with both in view (the gap between them inside the window), their distances from
+  their places add up to one pitch, which measures the pitch itself.
+
+A drum caught between two digits is then shifted so that the digit mostly in view sits
+at rest, and classified again: a centred digit is named far more surely than two halves.
+Without at least two still drums, or where the ink does not look like digits, the
+classifier's own estimate stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .rolling import DrumPosition
+
+PITCH_PER_HEIGHT = 1.4  # digit pitch / digit height, when only one digit is in view
+_STILL = 0.06  # a drum within this fraction of a digit counts as standing still
+_STILL_CONFIDENCE = 0.85
+_AGREE = 0.5  # the measured turn must roughly agree with the classifier's
+_MIN_RUN = 3  # rows of ink shorter than this are noise, not part of a digit
+_EDGE_PX = 2
+_AT_REST_PX = 1.5  # a digit this close to its place stands still (edges jitter a pixel)
+
+
+@dataclass(frozen=True)
+class Measured:
+    fraction: float  # of the way from the lower digit to the next
+    shift_px: float  # moves the crop's content so the digit mostly in view sits at rest
+    coming: bool  # the digit mostly in view is the next one (fraction ≥ 0.5)
+
+
+def measure(
+    crops: Sequence[np.ndarray], positions: Sequence[DrumPosition]
+) -> list[Measured | None]:
+    """Each drum's measured turn (None where it cannot be measured)."""
+    profiles = [_ink_rows(crop) for crop in crops]
+    still = [
+        _longest_run(profiles[i])
+        for i, p in enumerate(positions)
+        if p.confidence >= _STILL_CONFIDENCE and min(p.fraction, 1 - p.fraction) <= _STILL
+    ]
+    still = [run for run in still if run is not None]
+    if len(still) < 2:
+        return [None] * len(crops)
+    top = float(np.median([t for t, _ in still]))
+    bottom = float(np.median([b for _, b in still]))
+    if bottom - top < 8:
+        return [None] * len(crops)
+    return [_measure(rows, top, bottom) for rows in profiles]
+
+
+def recentred(crop: np.ndarray, shift_px: float) -> np.ndarray:
+    """The crop moved down by ``shift_px`` (up if negative), the gap filled with the
+    drum's own background."""
+    matrix = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, shift_px]], np.float32)
+    fill = np.median(crop.reshape(-1, crop.shape[2]) if crop.ndim == 3 else crop, axis=0)
+    value = tuple(float(v) for v in np.atleast_1d(fill))
+    return cv2.warpAffine(
+        crop,
+        matrix,
+        (crop.shape[1], crop.shape[0]),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=value,
+    )
+
+
+def combine(
+    classified: DrumPosition, measured: Measured, centred: tuple[int, float] | None
+) -> DrumPosition:
+    """The classifier's pair of digits with the measured fraction. ``centred``: the digit
+    named on the crop moved to rest, and how surely. Two looks naming the digit in view
+    alike add up; a second look that names another digit, or a measured turn far from
+    the classifier's, leaves the drum in doubt (and so rejects the reading)."""
+    lower = classified.lower
+    if measured.coming and classified.fraction < 0.5:
+        lower = (round(classified.turn) - 1) % 10  # the classifier saw the next digit at rest
+    elif not measured.coming and classified.fraction >= 0.5:
+        lower = round(classified.turn) % 10
+    turn = lower + measured.fraction
+    confidence = classified.confidence
+    if abs((turn - classified.turn + 5) % 10 - 5) > _AGREE:
+        confidence /= 2
+    if centred is not None:
+        in_view = (lower + 1) % 10 if measured.coming else lower
+        digit, surely = centred
+        if digit == in_view:
+            confidence = 1 - (1 - confidence) * (1 - surely)
+        else:
+            confidence = min(confidence, surely) / 2
+    return DrumPosition(lower, measured.fraction, confidence)
+
+
+def _measure(rows: np.ndarray, top: float, bottom: float) -> Measured | None:
+    runs = _runs(rows)
+    if not runs:
+        return None
+    size, height = len(rows), bottom - top
+    # Runs cut by the window's edge (a crop may take in a row or two of its frame).
+    leaving = next((r for r in runs if r[0] <= _EDGE_PX and r[1] < bottom - 1), None)
+    coming = next((r for r in runs if r[1] >= size - 1 - _EDGE_PX and r[0] > top + 1), None)
+    if leaving is not None and coming is not None and leaving != coming:
+        up = bottom - leaving[1]  # how far the lower digit has moved up
+        short = coming[0] - top  # how far the next digit still has to come
+        fraction = up / (up + short)
+        return Measured(fraction, -short if fraction >= 0.5 else up, fraction >= 0.5)
+    whole = max(runs, key=lambda r: r[1] - r[0])
+    if whole[1] - whole[0] < 0.6 * height:
+        return None  # no digit substantially in view: leave it to the classifier
+    if max(abs(whole[0] - top), abs(whole[1] - bottom)) <= _AT_REST_PX:
+        return Measured(0.0, 0.0, False)
+    pitch = PITCH_PER_HEIGHT * height
+    # Measured by the edge nearer the middle of the window: the drum's curve squeezes
+    # rows toward the window's edges, and an edge there may be cut off.
+    if (whole[0] + whole[1]) / 2 <= (top + bottom) / 2:
+        up = bottom - whole[1]
+        return Measured(min(up / pitch, 0.999), up, False)
+    short = whole[0] - top
+    return Measured(max(1.0 - short / pitch, 0.0), -short, True)
+
+
+def _ink_rows(crop: np.ndarray) -> np.ndarray:
+    """Which rows of the crop carry a digit's ink (either polarity). Each row is taken
+    against its own median, so the drum's shading toward its edges and straight lines
+    across the window (its frame) drop out, while strokes stand out."""
+    grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    grey = cv2.GaussianBlur(grey.astype(np.float32), (3, 3), 0)
+    ink = np.abs(grey - np.median(grey, axis=1, keepdims=True))
+    w = grey.shape[1]
+    profile = np.percentile(ink[:, w // 6 : w - w // 6], 97, axis=1)
+    level = 0.35 * float(profile.max())
+    return profile > max(level, 10.0)
+
+
+def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) row of each run of inked rows, tiny gaps bridged, specks dropped."""
+    runs: list[list[int]] = []
+    for y in np.flatnonzero(rows):
+        if runs and y - runs[-1][1] <= 2:
+            runs[-1][1] = int(y)
+        else:
+            runs.append([int(y), int(y)])
+    return [(a, b) for a, b in runs if b - a + 1 >= _MIN_RUN]
+
+
+def _longest_run(rows: np.ndarray) -> tuple[int, int] | None:
+    runs = _runs(rows)
+    return max(runs, key=lambda r: r[1] - r[0]) if runs else None
