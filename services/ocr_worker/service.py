@@ -171,8 +171,13 @@ class OcrWorker:
             return
         ocr = settings.ocr
         if not self.followed.synced.is_set():
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self.followed.synced.wait(), SYNC_TIMEOUT_S)
+            except TimeoutError:
+                # No echo of our own availability (a broker user that may not read it):
+                # the retained state has had time to arrive; go on without the barrier.
+                log.warning("state sync unconfirmed", extra=kv(waited_s=SYNC_TIMEOUT_S))
+                self.followed.synced.set()
         rois = self.followed.rois(device)
         outcome: Outcome = await asyncio.to_thread(
             self.pipeline.process,
