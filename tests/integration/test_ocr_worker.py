@@ -198,3 +198,27 @@ async def test_the_annotated_image_shows_what_was_read(broker, tmp_path):
         outline = annotated[y, x : x + w].astype(int) - raw[y, x : x + w]
         assert np.abs(outline).mean() > 30
     assert sorted(p.name for p in folder.iterdir()) == ["annotated.jpg", "latest.jpg"]
+
+
+async def test_frames_queued_while_the_worker_was_down_are_judged_against_the_state(
+    broker, tmp_path
+):
+    """A persistent session hands over queued frames before any retained message; the
+    worker must still know the previous accepted value when it judges the first one."""
+    config = pln_config(broker, tmp_path)
+    async with ocr_worker(config) as worker:  # joins $share/ocr with a persistent session
+        first = await worker.outcome(await worker.send(lcd("127.03"), seconds=0))
+        assert isinstance(first, Reading)
+    async with running_bus(config.mqtt, "test-storage-and-camera") as outside:
+        state = {"ts": "2026-11-22T05:00:00Z", "token_balance_kwh": 127.03}
+        await outside.publish("meterhub/pln/state", json.dumps(state), retain=True)
+        queued = new_id()
+        await outside.publish(
+            "meterhub/pln/frame",
+            lcd("6789.00"),
+            user_properties={"ts": "2026-11-22T05:01:00Z", "frame_id": queued},
+        )
+        await outside.flush(10)
+    async with ocr_worker(config) as worker:
+        garbage = await worker.outcome(queued)
+        assert isinstance(garbage, Rejected) and "more than a top-up" in garbage.reason
