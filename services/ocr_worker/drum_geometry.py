@@ -106,11 +106,11 @@ def combine(
     return DrumPosition(lower, measured.fraction, confidence)
 
 
-def _measure(rows: np.ndarray, top: float, bottom: float) -> Measured | None:
-    runs = _runs(rows)
+def _measure(profile: np.ndarray, top: float, bottom: float) -> Measured | None:
+    runs = _runs(profile)
     if not runs:
         return None
-    size, height = len(rows), bottom - top
+    size, height = len(profile), bottom - top
     # Runs cut by the window's edge (a crop may take in a row or two of its frame).
     leaving = next((r for r in runs if r[0] <= _EDGE_PX and r[1] < bottom - 1), None)
     coming = next((r for r in runs if r[1] >= size - 1 - _EDGE_PX and r[0] > top + 1), None)
@@ -135,29 +135,44 @@ def _measure(rows: np.ndarray, top: float, bottom: float) -> Measured | None:
 
 
 def _ink_rows(crop: np.ndarray) -> np.ndarray:
-    """Which rows of the crop carry a digit's ink (either polarity). Each row is taken
-    against its own median, so the drum's shading toward its edges and straight lines
-    across the window (its frame) drop out, while strokes stand out."""
+    """How strongly each row of the crop carries a digit's ink (either polarity), scaled
+    so that 1 is the level of a digit's edge. Each row is taken against its own median,
+    so the drum's shading toward its edges and straight lines across the window (its
+    frame) drop out, while strokes stand out."""
     grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     grey = cv2.GaussianBlur(grey.astype(np.float32), (3, 3), 0)
     ink = np.abs(grey - np.median(grey, axis=1, keepdims=True))
     w = grey.shape[1]
-    profile = np.percentile(ink[:, w // 6 : w - w // 6], 97, axis=1)
-    level = 0.35 * float(profile.max())
-    return profile > max(level, 10.0)
+    profile = np.percentile(ink[:, w // 10 : w - w // 10], 99, axis=1)
+    return profile / max(0.35 * float(profile.max()), 10.0)
 
 
-def _runs(rows: np.ndarray) -> list[tuple[int, int]]:
-    """(first, last) row of each run of inked rows, tiny gaps bridged, specks dropped."""
-    runs: list[list[int]] = []
-    for y in np.flatnonzero(rows):
-        if runs and y - runs[-1][1] <= 2:
-            runs[-1][1] = int(y)
+def _runs(profile: np.ndarray) -> list[tuple[float, float]]:
+    """Top and bottom edge of each run of inked rows, to a fraction of a pixel (where
+    the profile crosses the edge level), tiny gaps bridged and specks dropped."""
+    rows: list[list[int]] = []
+    for y in np.flatnonzero(profile > 1.0):
+        if rows and y - rows[-1][1] <= 2:
+            rows[-1][1] = int(y)
         else:
-            runs.append([int(y), int(y)])
-    return [(a, b) for a, b in runs if b - a + 1 >= _MIN_RUN]
+            rows.append([int(y), int(y)])
+    last = len(profile) - 1
+    runs = []
+    for a, b in rows:
+        if b - a + 1 < _MIN_RUN:
+            continue
+        top = a - _crossing(profile[a - 1], profile[a]) if a > 0 else 0.0
+        bottom = b + _crossing(profile[b + 1], profile[b]) if b < last else float(last)
+        runs.append((top, bottom))
+    return runs
 
 
-def _longest_run(rows: np.ndarray) -> tuple[int, int] | None:
-    runs = _runs(rows)
+def _crossing(outside: float, inside: float) -> float:
+    """How far beyond the last inked row the edge level is crossed (0 to 1 pixel)."""
+    span = inside - outside
+    return float(np.clip((inside - 1.0) / span, 0.0, 1.0)) if span > 0 else 0.0
+
+
+def _longest_run(profile: np.ndarray) -> tuple[float, float] | None:
+    runs = _runs(profile)
     return max(runs, key=lambda r: r[1] - r[0]) if runs else None

@@ -31,6 +31,9 @@ from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
 _MAX_CELL_SHIFT = 0.25
+# The rightmost drum's turn is measured to about a pixel, some 0.02 of a step: that close
+# to ticking over, its last digit could be either.
+TICK_MARGIN = 0.02
 _DRUM_CELL_ASPECT = 0.7  # width / height of one drum's window on most counters
 # How much of the dimmest channel is taken off a light-on-dark display's brightest one.
 _GLARE_SUPPRESSION = 0.75
@@ -114,7 +117,7 @@ def _classify(
         confidences = [round(p.confidence, 3) for p in positions]
         _check_confidence(confidences, [str(p.lower) for p in positions], ocr)
         try:
-            text = resolve(positions).digits
+            text = resolve(positions, TICK_MARGIN).digits
         except UnresolvableRoll as error:
             raise UnreadableDisplay(str(error)) from None
     else:

@@ -24,8 +24,9 @@ from typing import Protocol
 import numpy as np
 
 SNAP = 0.1  # of a step: a drum this close below the next digit shows the next digit
-# How far a drum may sit from where its right neighbour puts it (both are estimates).
-MAX_MISFIT = 0.35
+# How far a drum may sit from where its right neighbour puts it: both turns are measured
+# to a few hundredths of a step (``drum_geometry``), or to about a tenth by the classifier.
+MAX_MISFIT = 0.2
 
 
 class HasProbabilities(Protocol):
@@ -73,10 +74,12 @@ class ResolvedDrums:
     positions: list[DrumPosition]  # as read, left to right
 
 
-def resolve(positions: Sequence[DrumPosition]) -> ResolvedDrums:
+def resolve(positions: Sequence[DrumPosition], tick_margin: float = 0.0) -> ResolvedDrums:
     """The number the drums show, left to right, or ``UnresolvableRoll``.
 
-    ``positions`` are the drums left to right, as read from the image.
+    ``positions`` are the drums left to right, as read from the image. ``tick_margin``:
+    how close (in steps) the rightmost drum may come to ticking over before its last
+    digit counts as uncertain — as precise as its turn is measured.
     """
     if not positions:
         raise UnresolvableRoll("no drums")
@@ -102,6 +105,11 @@ def resolve(positions: Sequence[DrumPosition]) -> ResolvedDrums:
         expected = expected if base == 9 else 0.0  # only a 9 passes the carry on
     # The rightmost drum counts in whole steps, snapped; its carry ripples leftwards.
     last = math.floor(rightmost + SNAP)
+    if min((rightmost + SNAP) % 1.0, 1.0 - (rightmost + SNAP) % 1.0) < tick_margin:
+        raise UnresolvableRoll(
+            f"the last drum is ticking over ({drums[0].fraction:.2f} of the way from "
+            f"{drums[0].lower} to {(drums[0].lower + 1) % 10}): its digit is not certain"
+        )
     higher = int("".join(str(b) for b in reversed(bases)) or "0")
     total = (higher * 10 + last) % 10 ** len(drums)
     return ResolvedDrums(f"{total:0{len(drums)}d}", list(positions))

@@ -93,7 +93,7 @@ def test_drum_position_follows_the_classifier_convention(probabilities, lower, f
 
 def test_the_turn_of_a_rolling_drum_is_measured_from_the_still_ones():
     """Where the classifier's fraction is coarse, the digits' rows of ink against those
-    of the drums at rest measure it to a few hundredths of a step."""
+    of the drums at rest measure it to about a hundredth of a step."""
     from services.core.config.devices import OcrConfig
     from services.core.config.simulator import FrameEffects
     from services.ocr_worker.drum_geometry import measure
@@ -110,5 +110,6 @@ def test_the_turn_of_a_rolling_drum_is_measured_from_the_still_ones():
         at_rest = [DrumPosition(d, 0.0, 1.0) for d in (1, 2, 3, 4, 5, 6)]
         measured = measure(cells, [*at_rest, DrumPosition(7, 0.5, 0.5)])
         assert measured[-1] is not None, fraction
-        errors.append(abs(measured[-1].fraction - fraction))
-    assert np.median(errors) < 0.03 and max(errors) < 0.08, np.round(errors, 3)
+        error = abs(measured[-1].fraction - fraction)
+        errors.append(min(error, 1 - error))  # 0.97 of the way and the next digit at rest agree
+    assert np.median(errors) < 0.015 and max(errors) < 0.04, np.round(errors, 3)
