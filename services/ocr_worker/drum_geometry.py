@@ -40,8 +40,31 @@ _AT_REST_PX = 1.5  # a digit this close to its place stands still (edges jitter 
 @dataclass(frozen=True)
 class Measured:
     fraction: float  # of the way from the lower digit to the next
-    shift_px: float  # moves the crop's content so the digit mostly in view sits at rest
-    coming: bool  # the digit mostly in view is the next one (fraction ≥ 0.5)
+    pitch_px: float  # distance between two digits on the drum, in crop pixels
+
+    @property
+    def coming(self) -> bool:
+        """The digit mostly in view is the next one."""
+        return self.fraction >= 0.5
+
+    @property
+    def moving(self) -> bool:
+        return _STILL < self.fraction < 1 - _STILL
+
+    @property
+    def leaving_shift_px(self) -> float:
+        """Moves the crop's content down so the lower digit sits at rest."""
+        return self.fraction * self.pitch_px
+
+    @property
+    def coming_shift_px(self) -> float:
+        """Moves it up so the next digit sits at rest."""
+        return -(1 - self.fraction) * self.pitch_px
+
+    @property
+    def shift_px(self) -> float:
+        """Moves the digit mostly in view to rest."""
+        return self.coming_shift_px if self.coming else self.leaving_shift_px
 
 
 def measure(
@@ -106,6 +129,24 @@ def combine(
     return DrumPosition(lower, measured.fraction, confidence)
 
 
+def name_pair(
+    measured: Measured, first: np.ndarray, leaving: np.ndarray, coming: np.ndarray
+) -> DrumPosition:
+    """A drum between two digits, named by three looks at once: the crop as it is
+    (``first``), and with the lower and with the next digit moved to rest. Each look is
+    trusted as far as its digit is in view, and only pairs of neighbouring digits count,
+    so the pair that fits all three wins; how clearly it wins is the confidence."""
+    visible = measured.fraction  # of the next digit; 1 - visible of the lower one
+    uniform = np.full(10, 0.1)
+    lower = (1 - visible) * np.asarray(leaving) + visible * uniform
+    upper = visible * np.roll(np.asarray(coming), -1) + (1 - visible) * uniform
+    first = np.asarray(first)
+    score = lower * upper * (first + np.roll(first, -1))
+    total = float(score.sum())
+    best = int(np.argmax(score))
+    return DrumPosition(best, measured.fraction, float(score[best]) / total if total else 0.0)
+
+
 def _measure(profile: np.ndarray, top: float, bottom: float) -> Measured | None:
     runs = _runs(profile)
     if not runs:
@@ -117,21 +158,18 @@ def _measure(profile: np.ndarray, top: float, bottom: float) -> Measured | None:
     if leaving is not None and coming is not None and leaving != coming:
         up = bottom - leaving[1]  # how far the lower digit has moved up
         short = coming[0] - top  # how far the next digit still has to come
-        fraction = up / (up + short)
-        return Measured(fraction, -short if fraction >= 0.5 else up, fraction >= 0.5)
+        return Measured(up / (up + short), up + short)
     whole = max(runs, key=lambda r: r[1] - r[0])
     if whole[1] - whole[0] < 0.6 * height:
         return None  # no digit substantially in view: leave it to the classifier
-    if max(abs(whole[0] - top), abs(whole[1] - bottom)) <= _AT_REST_PX:
-        return Measured(0.0, 0.0, False)
     pitch = PITCH_PER_HEIGHT * height
+    if max(abs(whole[0] - top), abs(whole[1] - bottom)) <= _AT_REST_PX:
+        return Measured(0.0, pitch)
     # Measured by the edge nearer the middle of the window: the drum's curve squeezes
     # rows toward the window's edges, and an edge there may be cut off.
     if (whole[0] + whole[1]) / 2 <= (top + bottom) / 2:
-        up = bottom - whole[1]
-        return Measured(min(up / pitch, 0.999), up, False)
-    short = whole[0] - top
-    return Measured(max(1.0 - short / pitch, 0.0), -short, True)
+        return Measured(min((bottom - whole[1]) / pitch, 0.499), pitch)
+    return Measured(max(1.0 - (whole[0] - top) / pitch, 0.5), pitch)
 
 
 def _ink_rows(crop: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from ..core.config.devices import OcrConfig
-from .drum_geometry import combine, measure, recentred
+from .drum_geometry import combine, measure, name_pair, recentred
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import UnreadableDisplay, read_lcd7
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
@@ -134,16 +134,35 @@ def _measured_drums(
     model: DigitModel, images: list[np.ndarray], predictions: list[Prediction]
 ) -> list[DrumPosition]:
     """Drum positions: the classifier's, with each turn measured from the image where it
-    can be, and drums between two digits named again with the digit mostly in view
-    moved to its place (``drum_geometry``)."""
+    can be; a drum at rest named again with its digit moved to its place, a drum between
+    two digits named by the pair that fits the crop and both digits moved to rest
+    (``drum_geometry``)."""
     positions = [drum_position(p.probabilities) for p in predictions]
     measured = measure(images, positions)
-    moving = [i for i, m in enumerate(measured) if m is not None and abs(m.shift_px) >= 1.0]
-    again = model.predict([recentred(images[i], measured[i].shift_px) for i in moving])
-    named = {i: (int(p.digit), float(p.confidence)) for i, p in zip(moving, again, strict=True)}
+    looks: list[np.ndarray] = []
+    asked: dict[int, int] = {}  # drum -> index of its first extra look
     for i, found in enumerate(measured):
-        if found is not None:
-            positions[i] = combine(positions[i], found, named.get(i))
+        if found is None or (not found.moving and abs(found.shift_px) < 1.0):
+            continue
+        asked[i] = len(looks)
+        if found.moving:
+            looks.append(recentred(images[i], found.leaving_shift_px))
+            looks.append(recentred(images[i], found.coming_shift_px))
+        else:
+            looks.append(recentred(images[i], found.shift_px))
+    again = model.predict(looks) if looks else []
+    for i, found in enumerate(measured):
+        if found is None:
+            continue
+        if found.moving:
+            leaving, coming = again[asked[i]], again[asked[i] + 1]
+            positions[i] = name_pair(
+                found, predictions[i].probabilities, leaving.probabilities, coming.probabilities
+            )
+        else:
+            look = again[asked[i]] if i in asked else None
+            named = (int(look.digit), float(look.confidence)) if look is not None else None
+            positions[i] = combine(positions[i], found, named)
     return positions
 
 
