@@ -33,7 +33,7 @@ _STILL = 0.06  # a drum within this fraction of a digit counts as standing still
 _STILL_CONFIDENCE = 0.85
 _AGREE = 0.5  # the measured turn must roughly agree with the classifier's
 _MIN_RUN = 3  # rows of ink shorter than this are noise, not part of a digit
-_EDGE_PX = 2
+_EDGE_SHARE = 0.08  # of the crop's height
 _AT_REST_PX = 1.5  # a digit this close to its place stands still (edges jitter a pixel)
 
 
@@ -152,9 +152,11 @@ def _measure(profile: np.ndarray, top: float, bottom: float) -> Measured | None:
     if not runs:
         return None
     size, height = len(profile), bottom - top
-    # Runs cut by the window's edge (a crop may take in a row or two of its frame).
-    leaving = next((r for r in runs if r[0] <= _EDGE_PX and r[1] < bottom - 1), None)
-    coming = next((r for r in runs if r[1] >= size - 1 - _EDGE_PX and r[0] > top + 1), None)
+    # Runs cut by the window's edge; the drum's shading dims a digit just before it, and
+    # a crop may take in a row or two of the window's frame.
+    edge = max(2.0, _EDGE_SHARE * size)
+    leaving = next((r for r in runs if r[0] <= edge and r[1] < bottom - 1), None)
+    coming = next((r for r in runs if r[1] >= size - 1 - edge and r[0] > top + 1), None)
     if leaving is not None and coming is not None and leaving != coming:
         up = bottom - leaving[1]  # how far the lower digit has moved up
         short = coming[0] - top  # how far the next digit still has to come
