@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from .classifier import KINDS, DigitClassifier
+from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .training import confusion, load_crops
 
 _FRAME_DIGITS = 8
-_TESSERACT = ["--psm", "10", "-c", "tessedit_char_whitelist=0123456789"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,11 +59,11 @@ def run(args: argparse.Namespace) -> int:
     model = DigitClassifier.from_file(args.model) if args.model else DigitClassifier.load(args.kind)
     print(f"ocr-digits: {len(crops)} {args.kind} crops from {args.dir}")
     results = [_meterhub(model, crops.images)]
-    for name, reader in (("tesseract", _tesseract), ("ssocr", _ssocr)):
-        if shutil.which(name) is None:
-            print(f"{name}: not installed, skipped")
-            continue
-        results.append(reader(paths))
+    for name in ENGINES:
+        try:
+            results.append(_engine(name, paths))
+        except EngineMissing as error:
+            print(f"{error}: skipped")
     truth = crops.labels
     _print_per_digit(results, truth)
     for result in results:
@@ -114,46 +111,13 @@ def _meterhub(model: DigitClassifier, images: list[np.ndarray]) -> Result:
     return Result("meterhub", np.array(predicted), time.perf_counter() - began)
 
 
-def _single_digit(text: str) -> int:
-    text = text.strip()
-    return int(text) if len(text) == 1 and text.isdigit() else -1
-
-
-def _tesseract(paths: list[Path]) -> Result:
-    with tempfile.TemporaryDirectory() as scratch:
-        listing = Path(scratch) / "crops.txt"
-        listing.write_text("".join(f"{path.resolve()}\n" for path in paths))
-        began = time.perf_counter()
-        done = subprocess.run(
-            ["tesseract", str(listing), "stdout", *_TESSERACT],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        seconds = time.perf_counter() - began
-    pages = done.stdout.split("\f")[: len(paths)]  # one page per crop, form feed after each
-    if len(pages) < len(paths):
-        pages += [""] * (len(paths) - len(pages))
-    return Result("tesseract", np.array([_single_digit(page) for page in pages]), seconds)
-
-
-def _ssocr(paths: list[Path]) -> Result:
+def _engine(name: str, paths: list[Path]) -> Result:
+    engine = ENGINES[name]()
     began = time.perf_counter()
-    predicted = []
-    for path in paths:
-        answer = -1
-        for polarity in ([], ["invert"]):
-            done = subprocess.run(
-                ["ssocr", "-d", "1", *polarity, str(path)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            answer = _single_digit(done.stdout) if done.returncode == 0 else -1
-            if answer >= 0:
-                break
-        predicted.append(answer)
-    return Result("ssocr", np.array(predicted), time.perf_counter() - began)
+    predictions = engine.predict_files(paths)
+    seconds = time.perf_counter() - began
+    digits = [int(p.digit) if p.digit != NO_DIGIT else -1 for p in predictions]
+    return Result(name, np.array(digits), seconds)
 
 
 def _print_per_digit(results: list[Result], truth: np.ndarray) -> None:

@@ -17,7 +17,7 @@ LCD reader expects: dark segments on a bright window.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import cv2
@@ -25,8 +25,9 @@ import numpy as np
 
 from ..core.config.devices import OcrConfig
 from .drum_geometry import combine, measure, name_pair, recentred
+from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
-from .lcd7 import UnreadableDisplay, read_lcd7
+from .lcd7 import DigitReading, UnreadableDisplay, read_lcd7
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
@@ -107,10 +108,9 @@ def _classify(
 ) -> DigitsRead:
     ocr = setup.ocr
     kind = "drum" if ocr.display == "drum" else "lcd"
-    model = model_for(kind)
-    if model is None:
-        raise UnreadableDisplay(f"no {kind} digit model (build one with `meterhub ocr train`)")
+    model = _digit_model(ocr, kind, model_for)
     predictions = model.predict([c.image for c in crops])
+    _check_read(predictions, ocr)
     boxes = [c.box_in_frame((0, 0, c.image.shape[1], c.image.shape[0]), frame.shape) for c in crops]
     if kind == "drum":
         positions = _measured_drums(model, [c.image for c in crops], predictions)
@@ -128,6 +128,24 @@ def _classify(
     if display is not None:
         display = box_in_frame(display, frame.shape, ocr.rotation_deg, setup.alignment)
     return DigitsRead(text, int(text) / 10**ocr.decimals, confidences, boxes, display, method)
+
+
+def _digit_model(ocr: OcrConfig, kind: str, model_for: ModelFor) -> DigitModel:
+    if ocr.engine != "builtin":
+        try:
+            return ENGINES[ocr.engine]()
+        except EngineMissing as error:
+            raise UnreadableDisplay(str(error)) from None
+    model = model_for(kind)
+    if model is None:
+        raise UnreadableDisplay(f"no {kind} digit model (build one with `meterhub ocr train`)")
+    return model
+
+
+def _check_read(predictions: list[Prediction], ocr: OcrConfig) -> None:
+    for index, prediction in enumerate(predictions, start=1):
+        if prediction.digit == NO_DIGIT:
+            raise UnreadableDisplay(f"digit {index}: {ocr.engine} read no single digit")
 
 
 def _measured_drums(
@@ -239,6 +257,8 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
                 f"as {_AS[polarity]}: {error.reason}" if len(polarities) > 1 else error.reason
             )
             continue
+        if ocr.engine != "builtin":
+            read = _read_boxes_with_engine(grey, read, ocr)
         _check_confidence(read.confidences, list(read.text), ocr)
         boxes = [
             view.box_in_frame((x - pad_x, y - pad_y, w, h), frame.shape)
@@ -253,6 +273,17 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
             text, read.value, read.confidences, boxes, display if marked else None, method
         )
     raise UnreadableDisplay("; ".join(errors))
+
+
+def _read_boxes_with_engine(grey: np.ndarray, read: DigitReading, ocr: OcrConfig) -> DigitReading:
+    """The digits the segment reader found, read again one by one by the chosen engine."""
+    model = _digit_model(ocr, "lcd", lambda _: None)
+    crops = [grey[y : y + h, x : x + w] for x, y, w, h in read.boxes]
+    predictions = model.predict(crops)
+    _check_read(predictions, ocr)
+    text = "".join(p.digit for p in predictions)
+    confidences = [round(float(p.confidence), 3) for p in predictions]
+    return replace(read, text=text, value=int(text) / 10**ocr.decimals, confidences=confidences)
 
 
 def _surround(grey: np.ndarray, pad_x: int, pad_y: int) -> np.ndarray:

@@ -7,6 +7,7 @@ from .base import Section
 from .capture import DeviceCapture
 
 DisplayKind = Literal["lcd7", "drum"]
+DigitEngine = Literal["builtin", "tesseract", "ssocr"]
 # dark_on_light: an LCD (dark segments on its backlit glass), or black-on-white drums;
 # light_on_dark: an LED module (lit red segments on black), or white-on-black drums.
 Polarity = Literal["auto", "dark_on_light", "light_on_dark"]
@@ -84,7 +85,13 @@ class OcrConfig(Section):
     quantity: str = Field(
         default="token_balance_kwh", description="Quantity the displayed number is."
     )
-    engine: Literal["builtin"] = Field(default="builtin", description="Digit reader to use.")
+    engine: DigitEngine = Field(
+        default="builtin",
+        description="What reads each digit: builtin (Meterhub's trained classifier and, for "
+        "7-segment displays without digit ROIs, its segment reader), or tesseract / ssocr (the "
+        "installed programs, as baselines to compare against; Meterhub still finds the "
+        "display and the digits and judges the reading).",
+    )
     rotation_deg: float = Field(
         default=0.0,
         ge=-360,
