@@ -200,8 +200,11 @@ def _flipped(weights: np.ndarray, in_channels: int) -> np.ndarray:
 
 
 def _pool(x: np.ndarray) -> np.ndarray:
-    n, h, w, c = x.shape
-    return x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
+    """2×2 max-pooling as three element-wise maxima of strided views: several times
+    faster than a reduction over two interleaved axes."""
+    top = np.maximum(x[:, 0::2, 0::2], x[:, 0::2, 1::2])
+    bottom = np.maximum(x[:, 1::2, 0::2], x[:, 1::2, 1::2])
+    return np.maximum(top, bottom, out=top)
 
 
 def _unpool(d: np.ndarray, relu: np.ndarray, pooled: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ..core.config.devices import OcrConfig
@@ -168,7 +169,7 @@ class FramePipeline:
                 path = self.data_dir / path
             try:
                 reference = self._references.get(path, list(ocr.alignment.marks))
-                grey = frame if frame.ndim == 2 else frame.mean(axis=2).astype(np.uint8)
+                grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
                 transform = align(grey, reference, ocr.alignment.search_px, ocr.alignment.min_score)
             except AlignmentFailed as error:
                 return None, list(ocr.alignment.marks), str(error)
