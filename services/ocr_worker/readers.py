@@ -23,7 +23,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from ..core.config.devices import OcrConfig
+from ..core.config.devices import OcrConfig, Polarity
 from .drum_geometry import combine, measure, name_pair, recentred
 from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
@@ -38,6 +38,7 @@ TICK_MARGIN = 0.02
 _DRUM_CELL_ASPECT = 0.7  # width / height of one drum's window on most counters
 # How much of the dimmest channel is taken off a light-on-dark display's brightest one.
 _GLARE_SUPPRESSION = 0.75
+_DARK_FACE_LEVEL = 80  # median grey below which a window is taken for a LED's black face
 _AS = {"dark_on_light": "an LCD", "light_on_dark": "a LED display"}
 _LED_AS_LCD = (30.0, 200.0)  # grey levels a lit segment and the dark face are mapped to
 
@@ -243,7 +244,7 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
     marked = setup.display
     box = marked if marked is not None else whole_frame(frame)
     view = crop(frame, box, ocr.rotation_deg, setup.alignment)
-    polarities = ["dark_on_light", "light_on_dark"] if ocr.polarity == "auto" else [ocr.polarity]
+    polarities = _polarities(view.image, ocr.polarity)
     errors: list[str] = []
     for polarity in polarities:
         grey = _grey(view.image) if polarity == "dark_on_light" else _lit_as_dark(view.image)
@@ -284,6 +285,16 @@ def _read_boxes_with_engine(grey: np.ndarray, read: DigitReading, ocr: OcrConfig
     text = "".join(p.digit for p in predictions)
     confidences = [round(float(p.confidence), 3) for p in predictions]
     return replace(read, text=text, value=int(text) / 10**ocr.decimals, confidences=confidences)
+
+
+def _polarities(image: np.ndarray, polarity: Polarity) -> list[Polarity]:
+    """The polarities to try, likeliest first: with ``auto``, a window that is mostly
+    dark is a LED module's face and tried as one first (an LCD's glass is the brighter
+    part of its window)."""
+    if polarity != "auto":
+        return [polarity]
+    dark_face = float(np.median(_grey(image))) < _DARK_FACE_LEVEL
+    return ["light_on_dark", "dark_on_light"] if dark_face else ["dark_on_light", "light_on_dark"]
 
 
 def _surround(grey: np.ndarray, pad_x: int, pad_y: int) -> np.ndarray:

@@ -103,7 +103,8 @@ class OcrConfig(Section):
     polarity: Polarity = Field(
         default="auto",
         description="dark_on_light: an LCD or black digits on white drums; light_on_dark: a "
-        "LED module or white digits on black drums; auto: try both (LCD first).",
+        "LED module or white digits on black drums; auto: try both (a mostly dark window as "
+        "a LED first).",
     )
     display_roi: RoiBox | None = Field(
         default=None,
