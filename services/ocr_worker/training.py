@@ -47,8 +47,8 @@ RECIPES: dict[DigitKind, KindRecipe] = {
         rolling_share=0.0, rolled_real_share=0.0,
     ),
     "drum": KindRecipe(
-        synthetic=4000, real_copies=10, vertical_shift=0.03, invert_share=0.3,
-        rolling_share=0.5, rolled_real_share=0.3,
+        synthetic=5000, real_copies=10, vertical_shift=0.03, invert_share=0.3,
+        rolling_share=0.6, rolled_real_share=0.5,
     ),
 }  # fmt: skip
 _EFFECTS_SHARE = 0.85  # the rest of the samples are shown as they are

@@ -8,9 +8,10 @@ drums caught between two digits, which is what makes drum counters hard to read.
 The number a frame shows follows the meter reader's rule: the lower digit while a drum
 is between two, the next one once it is within ``READ_SNAP`` of a step of it.
 
-Digits are drawn from a TrueType face (DejaVu, shipped with matplotlib), not from the
-Hershey fonts the digit classifier was trained on, so the frames test it on a typeface
-it has not seen.
+Digits are drawn from TrueType faces (DejaVu, shipped with matplotlib), among those the
+digit classifier's synthetic drums use: the frames test the pipeline (window, cells,
+alignment, rolling drums, plausibility); real crops the model never saw test the
+classifier (``meterhub ocr train --folds``).
 """
 
 from __future__ import annotations
