@@ -20,6 +20,7 @@ classifier's own estimate stands.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ _AGREE = 0.5  # the measured turn must roughly agree with the classifier's
 _MIN_RUN = 3  # rows of ink shorter than this are noise, not part of a digit
 _EDGE_SHARE = 0.08  # of the crop's height
 _AT_REST_PX = 1.5  # a digit this close to its place stands still (edges jitter a pixel)
+_FLOOR = 1e-4  # added to probabilities before they are raised to a power
 
 
 @dataclass(frozen=True)
@@ -133,15 +135,20 @@ def name_pair(
     measured: Measured, first: np.ndarray, leaving: np.ndarray, coming: np.ndarray
 ) -> DrumPosition:
     """A drum between two digits, named by three looks at once: the crop as it is
-    (``first``), and with the lower and with the next digit moved to rest. Each look is
-    trusted as far as its digit is in view, and only pairs of neighbouring digits count,
-    so the pair that fits all three wins; how clearly it wins is the confidence."""
+    (``first``), and with the lower and with the next digit moved to rest. Only pairs of
+    neighbouring digits count. The crop as it is must split its probability between the
+    pair as the measured turn says (``1 - f`` and ``f``, the classifier's convention); a
+    moved look is trusted more the more of its digit is in view (half a digit is often
+    half of two: the top of an 8 is the top of a 9). The pair that fits all three wins;
+    how clearly it wins is the confidence."""
     visible = measured.fraction  # of the next digit; 1 - visible of the lower one
     uniform = np.full(10, 0.1)
-    lower = (1 - visible) * np.asarray(leaving) + visible * uniform
-    upper = visible * np.roll(np.asarray(coming), -1) + (1 - visible) * uniform
-    first = np.asarray(first)
-    score = lower * upper * (first + np.roll(first, -1))
+    trust_lower, trust_upper = math.sqrt(1 - visible), math.sqrt(visible)
+    lower = trust_lower * np.asarray(leaving) + (1 - trust_lower) * uniform
+    upper = trust_upper * np.roll(np.asarray(coming), -1) + (1 - trust_upper) * uniform
+    first = np.asarray(first) + _FLOOR
+    split = first ** (1 - visible) * np.roll(first, -1) ** visible
+    score = lower * upper * split
     total = float(score.sum())
     best = int(np.argmax(score))
     return DrumPosition(best, measured.fraction, float(score[best]) / total if total else 0.0)

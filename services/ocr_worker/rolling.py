@@ -24,9 +24,11 @@ from typing import Protocol
 import numpy as np
 
 SNAP = 0.1  # of a step: a drum this close below the next digit shows the next digit
-# How far a drum may sit from where its right neighbour puts it: both turns are measured
-# to a few hundredths of a step (``drum_geometry``), or to about a tenth by the classifier.
-MAX_MISFIT = 0.2
+# How far a drum may sit from where its right neighbour puts it, in steps. Both turns are
+# measured to a few hundredths (``drum_geometry``): on 600 simulated drum frames the drums
+# of right readings sat at most 0.05 from their place, while the one misread let through
+# at 0.2 had a drum 0.16 off.
+MAX_MISFIT = 0.1
 
 
 class HasProbabilities(Protocol):
