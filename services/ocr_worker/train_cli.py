@@ -153,7 +153,11 @@ def _cross_validate(
         raise SystemExit(f"error: {len(crops)} {kind} crops cannot make {args.folds} folds")
     right = 0
     classifier = None
-    for number, held_index in enumerate(stratified_folds(crops.labels, args.folds, args.seed), 1):
+    copies = crops.copies()
+    if repeated := len(crops) - len(np.unique(copies)):
+        say(f"{kind}: {repeated} crops repeat another's pixels; each stays in its twin's fold")
+    folds = stratified_folds(crops.labels, args.folds, args.seed, copies)
+    for number, held_index in enumerate(folds, 1):
         train_index = np.setdiff1d(np.arange(len(crops)), held_index)
         held = crops.subset(held_index)
         classifier = train_kind(kind, crops.subset(train_index), config, progress=lambda _: None)

@@ -13,6 +13,7 @@ Everything is seeded: the same seed, data and settings give the same model.
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,15 @@ class LabelledCrops:
     def __len__(self) -> int:
         return len(self.images)
 
+    def copies(self) -> np.ndarray:
+        """An id per crop, shared by crops whose pixels are identical."""
+        first_seen: dict[bytes, int] = {}
+        ids = [
+            first_seen.setdefault(hashlib.sha1(image.tobytes()).digest(), i)
+            for i, image in enumerate(self.images)
+        ]
+        return np.array(ids, np.int64)
+
 
 def load_crops(folder: Path) -> LabelledCrops:
     """The crops listed in ``folder/labels.csv`` (``file,digit``)."""
@@ -101,15 +111,23 @@ def load_crops(folder: Path) -> LabelledCrops:
     return LabelledCrops(images, np.array(labels, np.int64), names)
 
 
-def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
-    """Indices of ``folds`` disjoint parts, each with its share of every digit."""
+def stratified_folds(
+    labels: np.ndarray, folds: int, seed: int, copies: np.ndarray | None = None
+) -> list[np.ndarray]:
+    """Indices of ``folds`` disjoint parts, each with its share of every digit.
+
+    ``copies``: an id per crop, equal for identical images; copies stay in one part, so
+    no crop is scored by a model that saw its twin (the dev sets repeat a few photos).
+    """
+    groups = np.arange(len(labels)) if copies is None else copies
     rng = np.random.default_rng([seed, 7])
     parts: list[list[int]] = [[] for _ in range(folds)]
     offset = 0
     for digit in range(10):
-        members = rng.permutation(np.flatnonzero(labels == digit))
-        for j, index in enumerate(members):
-            parts[(offset + j) % folds].append(int(index))
+        members = np.unique(groups[labels == digit])
+        for j, group in enumerate(rng.permutation(members)):
+            part = parts[(offset + j) % folds]
+            part.extend(int(i) for i in np.flatnonzero((groups == group) & (labels == digit)))
         offset += len(members)
     return [np.array(sorted(part), np.int64) for part in parts]
 
@@ -119,7 +137,7 @@ def holdout_split(
 ) -> tuple[LabelledCrops, LabelledCrops]:
     """(train, held out), the held-out part about ``fraction`` of each digit's crops."""
     folds = max(2, round(1 / fraction))
-    held = stratified_folds(crops.labels, folds, seed)[0]
+    held = stratified_folds(crops.labels, folds, seed, crops.copies())[0]
     train = np.setdiff1d(np.arange(len(crops)), held)
     return crops.subset(train), crops.subset(held)
 

@@ -32,6 +32,7 @@ from services.ocr_worker.training import (
     TrainConfig,
     drum_target,
     load_crops,
+    stratified_folds,
     synthetic_test_set,
     train_kind,
 )
@@ -269,3 +270,19 @@ def test_bench_ocr_digits_ends_with_the_json_line(tmp_path: Path, capsys) -> Non
     assert result["ms_per_digit"] > 0
     assert {"tesseract", "ssocr"} <= result.keys()
     assert any("confusion" in line for line in lines)
+
+
+def test_folds_keep_copies_of_one_photo_together_and_every_digit_spread() -> None:
+    rng = np.random.default_rng(4)
+    images = [render_lcd_digit(i % 10, rng)[0] for i in range(40)]
+    images[23] = images[3].copy()  # the same photo twice, as the dev sets have
+    images[33] = images[3].copy()
+    crops = LabelledCrops(images, np.arange(40) % 10, [f"c{i}" for i in range(40)])
+    copies = crops.copies()
+    assert copies[23] == copies[33] == copies[3] and len(np.unique(copies)) == 38
+    folds = stratified_folds(crops.labels, 4, seed=0, copies=copies)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(40))
+    holding_3 = [fold for fold in folds if 3 in fold]
+    assert len(holding_3) == 1 and {23, 33} <= set(holding_3[0].tolist())
+    for fold in folds:
+        assert len(np.unique(crops.labels[fold])) >= 7  # every fold sees most digits
