@@ -65,6 +65,21 @@ _LCD_RANGES: dict[str, tuple[float, float]] = {
     "pitch": (1.15, 1.6),  # cell pitch / digit width
 }
 _SHAPES = ("hex", "bar", "bevel", "round")
+# Character LCDs draw digits as 5×7 dots instead of segments (the zero slashed): the
+# common dot-matrix font's digits, rows top to bottom.
+_DOT_MATRIX: dict[str, tuple[str, ...]] = {
+    "0": ("01110", "10001", "10011", "10101", "11001", "10001", "01110"),
+    "1": ("00100", "01100", "00100", "00100", "00100", "00100", "01110"),
+    "2": ("01110", "10001", "00001", "00010", "00100", "01000", "11111"),
+    "3": ("11111", "00010", "00100", "00010", "00001", "10001", "01110"),
+    "4": ("00010", "00110", "01010", "10010", "11111", "00010", "00010"),
+    "5": ("11111", "10000", "11110", "00001", "00001", "10001", "01110"),
+    "6": ("00110", "01000", "10000", "11110", "10001", "10001", "01110"),
+    "7": ("11111", "00001", "00010", "00100", "01000", "01000", "01000"),
+    "8": ("01110", "10001", "10001", "01110", "10001", "10001", "01110"),
+    "9": ("01110", "10001", "10001", "01111", "00001", "00010", "01100"),
+}
+_MATRIX_SHARE = 0.15  # of LCD styles
 _LED_SHARE = 0.25
 _BLANK_SHARE = 0.05  # blank cells, labelled 0 (see classifier)
 
@@ -111,9 +126,11 @@ class SegmentStyle:
     def random(cls, rng: np.random.Generator) -> SegmentStyle:
         values = {name: float(rng.uniform(lo, hi)) for name, (lo, hi) in _LCD_RANGES.items()}
         variants = frozenset(d for d, (_, share) in _VARIANTS.items() if rng.random() < share)
-        shape = str(rng.choice(_SHAPES))
+        shape = "matrix" if rng.random() < _MATRIX_SHARE else str(rng.choice(_SHAPES))
         if shape == "round":  # round-capped strokes merge into blobs when thick
             values["thickness"] = min(values["thickness"], 0.13)
+        if shape == "matrix":  # upright 5×7 cells, a little apart
+            values.update(aspect=rng.uniform(0.6, 0.78), slant=0.0, pitch=rng.uniform(1.12, 1.4))
         return cls(shape=shape, variants=variants, **values)
 
     def segments(self, digit: str) -> frozenset[str]:
@@ -138,6 +155,9 @@ def render_lcd_digit(digit: int, rng: np.random.Generator) -> tuple[np.ndarray, 
         neighbours[0] = ""  # blanks are leading: nothing lit to their left
     for i, shown in enumerate(neighbours):
         x = left + i * pitch
+        if style.shape == "matrix":
+            _draw_dots(lit, ghost, shown, x, top, width, style)
+            continue
         on = style.segments(shown) if shown else frozenset()
         for name in (*"abcdefg", "slash"):
             if name == "slash" and name not in on:
@@ -215,6 +235,29 @@ def render_drum_digit(position: float, rng: np.random.Generator) -> np.ndarray:
 
 def _random_char(rng: np.random.Generator, blank_share: float) -> str:
     return "" if rng.random() < blank_share else str(int(rng.integers(10)))
+
+
+def _draw_dots(
+    lit: np.ndarray,
+    ghost: np.ndarray,
+    char: str,
+    left: float,
+    top: float,
+    width: float,
+    style: SegmentStyle,
+) -> None:
+    """A character LCD's cell: each of the 5×7 dots lit or, faintly, not."""
+    rows = _DOT_MATRIX.get(char, ("00000",) * 7)
+    cell_w, cell_h = width / 5, _HD / 7
+    fill = 0.9 - 4 * style.gap  # dots cover 70-90 % of their cell
+    for r, bits in enumerate(rows):
+        for c, bit in enumerate(bits):
+            x0 = left + (c + (1 - fill) / 2) * cell_w
+            y0 = top + (r + (1 - fill) / 2) * cell_h
+            corners = [(x0, y0), (x0 + fill * cell_w, y0), (x0 + fill * cell_w, y0 + fill * cell_h)]
+            corners.append((x0, y0 + fill * cell_h))
+            polygon = np.round(np.array(corners) * (1 << _SHIFT)).astype(np.int32)
+            cv2.fillPoly(lit if bit == "1" else ghost, [polygon], 255, _AA, _SHIFT)
 
 
 def _draw_segment(
