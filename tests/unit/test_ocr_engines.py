@@ -10,7 +10,7 @@ import pytest
 from services.core.config.devices import OcrConfig
 from services.core.config.simulator import FrameEffects
 from services.ocr_worker import engines
-from services.ocr_worker.engines import NO_DIGIT, SsocrDigits, TesseractDigits
+from services.ocr_worker.engines import NO_DIGIT, TesseractDigits
 from services.ocr_worker.pipeline import FramePipeline, Rois
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
 
@@ -68,4 +68,3 @@ def test_config_accepts_the_engines(engine: str) -> None:
 def test_config_refuses_an_unknown_engine() -> None:
     with pytest.raises(ValueError, match="engine"):
         OcrConfig(engine="easyocr")
-    assert SsocrDigits.package == "ssocr"
