@@ -7,12 +7,8 @@ LCD and the keypad presser on its keys, so a token typed by one shows up in the 
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
-import time
 from datetime import UTC, datetime
-
-import numpy as np
 
 from ..core.config.simulator import (
     SimulatedDlt645Meter,
@@ -20,81 +16,39 @@ from ..core.config.simulator import (
     SimulatedP1Meter,
     SimulatedPrepaidMeter,
 )
-from ..core.messages import CaptureRequest, InvalidMessage, new_id, utc_now
-from ..core.runtime import Bus, IncomingMessage
-from ..core.runtime.logs import kv
+from ..core.runtime import Bus
 from ..core.runtime.runner import ServiceContext
+from .camera import Scene, SimulatedCamera
 from .dlt645_meter import PtyMeter, pty_meter
 from .drum_camera import DrumCamera
 from .keypad import PrepaidKeypad
-from .lcd import encode_jpeg, render_lcd_frame
+from .lcd import render_lcd_frame
 from .p1 import P1MeterModel
 from .prepaid import JAKARTA, PrepaidMeterModel
-from .truth import record_truth
-
-log = logging.getLogger("meterhub.simulator")
 
 
-def _iso(ts: datetime) -> str:
-    return ts.isoformat().replace("+00:00", "Z")
-
-
-class PrepaidCamera:
+class PrepaidCamera(SimulatedCamera):
     """The ESP32-CAM in front of a PLN meter: photographs on a timer and on ``cmd/capture``."""
+
+    settings: SimulatedPrepaidMeter
 
     def __init__(
         self, ctx: ServiceContext, device: str, settings: SimulatedPrepaidMeter, seed: int
     ) -> None:
-        self.ctx, self.device, self.settings = ctx, device, settings
-        ocr = ctx.config.devices[device].ocr
-        assert ocr is not None  # camera devices always carry OCR settings
-        self.digits, self.decimals = ocr.digits, ocr.decimals
+        super().__init__(ctx, device, settings, seed)
         self.meter = PrepaidMeterModel(settings.balance_kwh, settings.load_w, random.Random(seed))
-        self.rng = np.random.default_rng(seed)
-        self._last_tick = time.monotonic()
-        self._lock = asyncio.Lock()
 
-    def _advance(self) -> None:
-        now = time.monotonic()
-        simulated_s = (now - self._last_tick) * self.settings.time_scale
-        self._last_tick = now
+    def advance(self, simulated_s: float) -> None:
         self.meter.consume(simulated_s, datetime.now(JAKARTA))
 
-    async def capture(self, request_id: str | None = None) -> None:
-        async with self._lock:  # one shot at a time, as one camera takes them
-            self._advance()
-            text = self.meter.displayed(self.decimals, self.digits)
-            image = await asyncio.to_thread(
-                render_lcd_frame, text, self.digits, self.settings.effects, self.rng
-            )
-            jpeg = await asyncio.to_thread(encode_jpeg, image)
-            frame_id, ts = new_id(), utc_now()
-            record_truth(
-                self.ctx.config.storage.data_dir,
-                self.device,
-                frame_id,
-                {"text": text, "value": float(text), "ts": _iso(ts)},
-            )
-            properties = {"ts": _iso(ts), "frame_id": frame_id}
-            if request_id:
-                properties["request_id"] = request_id
-            await self.ctx.bus.publish(
-                self.ctx.bus.topics.frame(self.device), jpeg, user_properties=properties
-            )
-            log.debug("frame", extra=kv(device=self.device, shown=text, frame_id=frame_id))
-
-    async def on_capture(self, message: IncomingMessage) -> None:
-        try:
-            request = CaptureRequest.from_payload(message.payload or b"{}")
-        except InvalidMessage as error:
-            log.warning("bad capture request", extra=kv(device=self.device, reason=error))
-            return
-        await self.capture(request.request_id)
-
-    async def run(self) -> None:
-        while True:
-            await self.capture()
-            await asyncio.sleep(self.settings.frame_interval_s)
+    def scene(self) -> Scene:
+        text = self.meter.displayed(self.decimals, self.digits)
+        digits, effects, rng = self.digits, self.settings.effects, self.rng
+        return Scene(
+            render=lambda: render_lcd_frame(text, digits, effects, rng),
+            truth={"text": text, "value": float(text)},
+            shown=text,
+        )
 
 
 class P1Bridge:
