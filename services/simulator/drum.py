@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..core.config.simulator import FrameEffects
+from .optics import camera_view
 
 FRAME_WIDTH, FRAME_HEIGHT = 640, 480
 READ_SNAP = 0.1
@@ -209,25 +210,11 @@ def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float, color,
 def _camera(
     front: np.ndarray, keystone: float, shift_px: float, rng: np.random.Generator
 ) -> np.ndarray:
-    w, h = FRAME_WIDTH, FRAME_HEIGHT
-    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-    dst = src.copy()
-    if keystone > 0:
-        edge = int(rng.integers(0, 4))
-        i, j = edge, (edge + 1) % 4
-        pull = (dst[j] - dst[i]) * keystone / 2
-        dst[i] += pull
-        dst[j] -= pull
-    turn = math.radians(rng.uniform(-1.0, 1.0) * min(1.0, shift_px / 10.0))
-    cos, sin = math.cos(turn), math.sin(turn)
-    centre = np.array([w / 2, h / 2], np.float32)
-    offset = rng.uniform(-shift_px, shift_px, 2).astype(np.float32)
-    rot = np.array([[cos, -sin], [sin, cos]], np.float32)
-    dst = (dst - centre) @ rot.T + centre + offset
-    matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
-    return cv2.warpPerspective(
-        front, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+    """A camera knocked up to ``shift_px`` aside (and turned up to a degree with it)."""
+    edge = int(rng.integers(0, 4)) if keystone > 0 else 0
+    turn_deg = rng.uniform(-1.0, 1.0) * min(1.0, shift_px / 10.0)
+    offset = rng.uniform(-shift_px, shift_px, 2)
+    return camera_view(front, keystone, edge, turn_deg, 1.0, offset)
 
 
 def _glare(frame: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core.config.simulator import FrameEffects
 from ..core.sevenseg import SEGMENTS
+from .optics import camera_view
 
 FRAME_WIDTH = 640
 FRAME_HEIGHT = 480
@@ -244,27 +245,10 @@ def _dot(img: np.ndarray, center: tuple[float, float], radius: float, color: Col
 
 def _camera(front: np.ndarray, keystone: float, rng: np.random.Generator) -> np.ndarray:
     """Project the meter front as a camera never mounted quite square would see it."""
-    w, h = FRAME_WIDTH, FRAME_HEIGHT
-    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-    dst = src.copy()
-    if keystone > 0:
-        # Pull the two corners of one random edge toward each other.
-        edge = int(rng.integers(0, 4))
-        i, j = edge, (edge + 1) % 4
-        shift = (dst[j] - dst[i]) * keystone / 2
-        dst[i] += shift
-        dst[j] -= shift
-    angle = math.radians(rng.uniform(-2.0, 2.0))
-    scale = rng.uniform(0.96, 1.03)
-    cos, sin = math.cos(angle) * scale, math.sin(angle) * scale
-    center = np.array([w / 2, h / 2], np.float32)
-    offset = rng.uniform(-6.0, 6.0, 2).astype(np.float32)
-    rot = np.array([[cos, -sin], [sin, cos]], np.float32)
-    dst = (dst - center) @ rot.T + center + offset
-    matrix = cv2.getPerspectiveTransform(src, dst.astype(np.float32))
-    return cv2.warpPerspective(
-        front, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+    edge = int(rng.integers(0, 4)) if keystone > 0 else 0
+    turn_deg, scale = rng.uniform(-2.0, 2.0), rng.uniform(0.96, 1.03)
+    offset = rng.uniform(-6.0, 6.0, 2)
+    return camera_view(front, keystone, edge, turn_deg, scale, offset)
 
 
 def _glare(frame: np.ndarray, strength: float, rng: np.random.Generator) -> np.ndarray:
