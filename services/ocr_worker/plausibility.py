@@ -132,30 +132,27 @@ def _counter_never_backwards(previous: Sample | None, new: Sample, limits: Limit
     return _ACCEPT
 
 
-def _counter_not_too_fast(previous: Sample | None, new: Sample, limits: Limits) -> Verdict:
-    if previous is None:
+def _changes_no_faster(direction: int, what: str) -> Rule:
+    """A rule: the value moves in ``direction`` (+1 up, -1 down) no faster than allowed."""
+    sign = "+" if direction > 0 else "-"
+
+    def rule(previous: Sample | None, new: Sample, limits: Limits) -> Verdict:
+        if previous is None:
+            return _ACCEPT
+        earlier, later = _ordered(previous, new)
+        allowed = _allowed_change(earlier, later, limits)
+        change = direction * (later.value - earlier.value)
+        if allowed is not None and change > allowed:
+            return Verdict(
+                f"{what}: {sign}{_fmt(change, limits)} {_rate(change, earlier, later, limits)}"
+            )
         return _ACCEPT
-    earlier, later = _ordered(previous, new)
-    allowed = _allowed_change(earlier, later, limits)
-    rise = later.value - earlier.value
-    if allowed is not None and rise > allowed:
-        return Verdict(
-            f"counter rose too fast: +{_fmt(rise, limits)} {_rate(rise, earlier, later, limits)}"
-        )
-    return _ACCEPT
+
+    return rule
 
 
-def _balance_falls_slowly(previous: Sample | None, new: Sample, limits: Limits) -> Verdict:
-    if previous is None:
-        return _ACCEPT
-    earlier, later = _ordered(previous, new)
-    allowed = _allowed_change(earlier, later, limits)
-    drop = earlier.value - later.value
-    if allowed is not None and drop > allowed:
-        return Verdict(
-            f"balance fell too fast: -{_fmt(drop, limits)} {_rate(drop, earlier, later, limits)}"
-        )
-    return _ACCEPT
+_counter_not_too_fast = _changes_no_faster(+1, "counter rose too fast")
+_balance_falls_slowly = _changes_no_faster(-1, "balance fell too fast")
 
 
 def _balance_rises_only_as_top_up(previous: Sample | None, new: Sample, limits: Limits) -> Verdict:
