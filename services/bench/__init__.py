@@ -35,6 +35,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.bench.soak",
         "50 simulated meters against `run all` for N minutes: readings in vs stored, RSS, restarts",
     ),
+    "probe": (
+        "services.bench.probe",
+        "the demo hub probed as a broken device or hostile client: crashes, 500s, spoofs, stalls",
+    ),
     "all": ("services.bench.all", "every benchmark in turn, then one table of headline figures"),
 }
 
