@@ -129,17 +129,17 @@ async def start_hub(broker, tmp_path) -> AsyncIterator[Callable[[], Awaitable[Hu
     running: list[asyncio.Task] = []
     async with contextlib.AsyncExitStack() as stack:
 
-        async def start() -> Hub:
+        async def start(services: tuple[str, ...] = SERVICES) -> Hub:
             seen = Collector()
             bus = await stack.enter_async_context(
                 running_bus(config.mqtt, "test-user", {"meterhub/#": seen})
             )
             health = Health()
-            specs = [service_spec(name) for name in SERVICES]
+            specs = [service_spec(name) for name in services]
             running.append(
                 asyncio.create_task(run_services(config, specs, stop=stop, health=health))
             )
-            for name in SERVICES:
+            for name in services:
                 await asyncio.wait_for(health.wait_connected(name), 10)
             return Hub(config, bus, seen)
 
@@ -196,6 +196,29 @@ async def test_a_token_is_typed_key_by_key_and_verified_by_the_higher_balance(hu
     async with running_bus(hub.config.mqtt, "late-client", {"meterhub/pln/token/state": late}):
         message = await late.wait_for(lambda m: m.retain)
     assert TokenState.from_payload(message.payload).state == "verified"
+
+
+async def test_a_forged_or_future_balance_never_becomes_the_balance_before(start_hub):
+    """p1 may publish on its own reading topic; what it says about pln is not pln's balance,
+    and neither is pln's own reading stamped ahead of the clock."""
+    hub = await start_hub((*SERVICES, "storage"))
+    spoof = {"device": "pln", "values": {"token_balance_kwh": 888},
+             "ts": "2099-01-01T00:00:00Z", "source": "p1"}  # fmt: skip
+    ahead = dict(spoof, source="ocr")
+    await hub.bus.publish("meterhub/p1/reading", json.dumps(spoof))
+    await hub.bus.publish("meterhub/pln/reading", json.dumps(ahead))
+    refused = {
+        topic: json.loads((await hub.seen.wait_for(lambda m, t=topic: m.topic == t)).payload)
+        for topic in ("meterhub/p1/rejected", "meterhub/pln/rejected")
+    }
+    assert "names device 'pln' but came on the topic of 'p1'" in (
+        refused["meterhub/p1/rejected"]["reason"]
+    )
+    assert "in the future" in refused["meterhub/pln/rejected"]["reason"]
+
+    outcome = await hub.outcome("pln", await hub.send("pln", make_token(20.0, serial=11)))
+    assert outcome.state == "verified", outcome.detail
+    assert (outcome.balance_before_kwh, outcome.balance_after_kwh) == (127.0, 147.0)
 
 
 async def test_two_tokens_sent_at_once_are_typed_one_after_the_other(hub: Hub):
