@@ -24,6 +24,7 @@ from ..core.messages import (
     Reading,
     Rejected,
     TokenState,
+    utc_now,
 )
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
@@ -112,7 +113,8 @@ class MeterWatch:
             log.debug("unreadable reading", extra=kv(topic=message.topic, reason=error))
             return
         device = self._device(message.topic)
-        problem = reading_problem(reading, device, self.clock.now())
+        # A device clock is judged by the wall clock, as storage judges it.
+        problem = reading_problem(reading, device, utc_now())
         if problem is not None:
             log.warning("reading ignored", extra=kv(device=device, reason=problem))
             return
