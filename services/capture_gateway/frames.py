@@ -17,11 +17,11 @@ import cv2
 import numpy as np
 
 from ..core.messages import new_id
+from ..core.trust import MAX_FUTURE
 
 JPEG_START = b"\xff\xd8\xff"
 JPEG_END = b"\xff\xd9"
 MIN_SIDE_PX = 16  # smaller than this holds no readable digit
-MAX_FUTURE = timedelta(minutes=5)  # a device clock this far ahead is wrong, not early
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 # Start bytes of what cameras and tools send instead of a JPEG, to name it in the reason.

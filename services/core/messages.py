@@ -229,11 +229,21 @@ class TokenState(Message):
     )
 
 
+MAX_KEYPAD_SEQ = 2**31 - 1  # the keypad firmware reads it as a 32-bit signed integer
+
+
 class KeypadCommand(Message):
     id: str
     keys: str = Field(min_length=1, max_length=64)
     press_ms: int = Field(default=65, ge=10, le=2000)
     gap_ms: int = Field(default=500, ge=10, le=5000)
+    seq: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_KEYPAD_SEQ,
+        description="Rises with every token attempt; the keypad refuses a command whose seq "
+        "is not above the last one it took (stale: it waited out an outage). None: no check.",
+    )
 
 
 class KeypadAck(Message):

@@ -64,7 +64,7 @@ class BalanceChecker:
     async def check(self, device: str) -> Outcome:
         key = self.devices[device]
         request = CaptureRequest()
-        answer = self.watch.expect_capture(request.request_id)
+        answer = self.watch.expect_capture(device, request.request_id)
         await self.bus.publish(self.bus.topics.capture(device), request.to_payload())
         timeout = self.config.telegram.capture_timeout_s
         fresh: Seen | None = None

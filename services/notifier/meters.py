@@ -1,7 +1,9 @@
 """What the bot knows about the meters, learnt from the bus as it goes by.
 
 Readings, rejections, availability, alarms and token states arrive here; whoever asked
-for a capture or typed a token waits on a future keyed by its ``request_id``.
+for a capture or typed a token waits on a future keyed by its ``request_id``. A message
+belongs to the device its topic names (the ACL's promise); a reading that names another
+device, or is stamped ahead of our clock, is ignored here as storage rejects it.
 Handlers only update memory and hand events on: anything slow runs elsewhere, so the
 bus is never held up.
 """
@@ -22,9 +24,11 @@ from ..core.messages import (
     Reading,
     Rejected,
     TokenState,
+    utc_now,
 )
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
+from ..core.trust import reading_problem
 from .clock import Clock
 
 log = logging.getLogger("meterhub.notifier")
@@ -66,7 +70,8 @@ class MeterWatch:
         self.bus, self.clock = bus, clock
         self.events = events or MeterEvents()
         self.devices: dict[str, DeviceView] = {}
-        self._captures: dict[str, asyncio.Future[Reading | Rejected]] = {}
+        # request_id -> (the device asked, its answer)
+        self._captures: dict[str, tuple[str, asyncio.Future[Reading | Rejected]]] = {}
         self._tokens: dict[str, TokenListener] = {}
 
     def subscribe(self) -> None:
@@ -86,10 +91,11 @@ class MeterWatch:
         return self.devices.setdefault(device, DeviceView())
 
     # --- waiting for answers --------------------------------------------------------
-    def expect_capture(self, request_id: str) -> asyncio.Future[Reading | Rejected]:
-        """Register before publishing ``cmd/capture``, so a fast answer is not missed."""
+    def expect_capture(self, device: str, request_id: str) -> asyncio.Future[Reading | Rejected]:
+        """Register before publishing ``cmd/capture``, so a fast answer is not missed; only
+        an answer on ``device``'s own topics counts."""
         future: asyncio.Future[Reading | Rejected] = asyncio.get_running_loop().create_future()
-        self._captures[request_id] = future
+        self._captures[request_id] = (device, future)
         future.add_done_callback(lambda _: self._captures.pop(request_id, None))
         return future
 
@@ -106,13 +112,19 @@ class MeterWatch:
         except InvalidMessage as error:
             log.debug("unreadable reading", extra=kv(topic=message.topic, reason=error))
             return
-        view = self.view(reading.device)
+        device = self._device(message.topic)
+        # A device clock is judged by the wall clock, as storage judges it.
+        problem = reading_problem(reading, device, utc_now())
+        if problem is not None:
+            log.warning("reading ignored", extra=kv(device=device, reason=problem))
+            return
+        view = self.view(device)
         view.heard_at = self.clock.now()
         for quantity, value in reading.values.items():
             known = view.values.get(quantity)
             if known is None or reading.ts >= known.ts:
                 view.values[quantity] = Seen(value, reading.ts)
-        self._resolve(reading.request_id, reading)
+        self._resolve(device, reading.request_id, reading)
         await self.events.reading(reading)
 
     async def _on_rejected(self, message: IncomingMessage) -> None:
@@ -122,7 +134,7 @@ class MeterWatch:
         except InvalidMessage:
             return
         self.view(device).heard_at = self.clock.now()
-        self._resolve(_request_id_of(rejected.reading), rejected)
+        self._resolve(device, _request_id_of(rejected.reading), rejected)
         await self.events.rejected(device, rejected)
 
     async def _on_availability(self, message: IncomingMessage) -> None:
@@ -144,7 +156,11 @@ class MeterWatch:
         except InvalidMessage as error:
             log.debug("unreadable capacity state", extra=kv(topic=message.topic, reason=error))
             return
-        self.view(state.device).capacity = state
+        device = self._device(message.topic)
+        if state.device != device:
+            log.warning("capacity state of another device ignored", extra=kv(device=device))
+            return
+        self.view(device).capacity = state
         await self.events.capacity(state)
 
     async def _on_token_state(self, message: IncomingMessage) -> None:
@@ -156,9 +172,9 @@ class MeterWatch:
         if listener is not None:
             await listener(state)
 
-    def _resolve(self, request_id: str | None, answer: Reading | Rejected) -> None:
-        future = self._captures.get(request_id or "")
-        if future is not None and not future.done():
+    def _resolve(self, device: str, request_id: str | None, answer: Reading | Rejected) -> None:
+        asked, future = self._captures.get(request_id or "", ("", None))
+        if future is not None and not future.done() and asked == device:
             future.set_result(answer)
 
     def _device(self, topic: str) -> str:

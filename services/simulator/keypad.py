@@ -70,6 +70,7 @@ class PrepaidKeypad:
         self.bus, self.device, self.settings, self.meter = bus, device, settings, meter
         self.data_dir = data_dir
         self._commands: asyncio.Queue[KeypadCommand] = asyncio.Queue()
+        self._last_seq: int | None = None  # of the last command taken, as the firmware keeps
 
     async def on_command(self, message: IncomingMessage) -> None:
         # Typing takes seconds: queue it, so this handler never holds up the bus.
@@ -90,6 +91,12 @@ class PrepaidKeypad:
     async def _type(self, typed: _Typed) -> None:
         command, settings = typed.command, self.settings
         try:
+            last = self._last_seq
+            if command.seq is not None and last is not None and command.seq <= last:
+                stale = f"seq {command.seq}, the keypad already took seq {last}"
+                raise _Stop("error", f"seq: stale command ({stale})")
+            if command.seq is not None:
+                self._last_seq = command.seq
             self._maybe_stop(0)
             await self._ack(command, "accepted", 0)
             for pressed, symbol in enumerate(command.keys, start=1):
@@ -124,6 +131,9 @@ class PrepaidKeypad:
     async def _ack(
         self, command: KeypadCommand, state: str, pressed: int, error: str | None = None
     ) -> None:
+        lost_from = self.settings.acks_lost_after_keys
+        if lost_from is not None and pressed >= lost_from:
+            return
         ack = KeypadAck.model_validate(
             {"id": command.id, "state": state, "pressed": pressed, "error": error}
         )

@@ -19,7 +19,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from ..core.config import MeterhubConfig
 from ..core.messages import InvalidMessage, Reading, Rejected
@@ -27,6 +27,7 @@ from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
 from ..core.topics import is_device_id
+from ..core.trust import reading_problem
 from .dbthread import DbThread
 from .pump import SinkPump
 from .sinks import SINK_TYPES
@@ -36,10 +37,7 @@ log = logging.getLogger("meterhub.storage")
 GROUP = "storage"
 RETENTION_EVERY_S = 3600.0
 # A commit SQLite refused (disk full, I/O error) is tried again, the batch held meanwhile.
-# A device clock this far ahead is wrong; its reading would stay the newest (and hold
-# the state topic) until that time came. Before EARLIEST a clock was never set (an
-# ESP32 without NTP counts from 1970).
-MAX_FUTURE = timedelta(minutes=5)
+# Before EARLIEST a clock was never set (an ESP32 without NTP counts from 1970).
 EARLIEST = datetime(2001, 1, 1, tzinfo=UTC)
 COMMIT_RETRY_INITIAL_S = 0.5
 COMMIT_RETRY_MAX_S = 30.0
@@ -153,12 +151,11 @@ class StoragePipeline:
             reading = Reading.from_payload(message.payload)
         except InvalidMessage as error:
             return device, f"invalid reading: {error}", _loggable(message.payload)
-        if reading.device != device:
-            reason = f"reading names device {reading.device!r}"
+        problem = reading_problem(reading, device, now)
+        if problem is not None:
+            reason = problem
         elif device not in self.config.devices:
             reason = "unknown device (not in config)"
-        elif reading.ts > now + MAX_FUTURE:
-            reason = "timestamp in the future: the device clock is ahead"
         elif reading.ts < EARLIEST:
             reason = "timestamp before 2001: the device clock is not set"
         else:

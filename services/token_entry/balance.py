@@ -1,8 +1,11 @@
-"""The balance of each prepaid meter: the latest one seen, and a fresh one on request.
+"""The balance of each prepaid meter: the latest one storage accepted, and a fresh one on request.
 
+The latest balance comes from storage's retained ``state`` only: storage has checked
+the reading (its topic names the meter, its clock is not ahead), so a device that
+publishes a forged reading on its own topic cannot set another meter's balance.
 A fresh balance is a ``cmd/capture`` with a new ``request_id``; the answer is the
-reading that carries the same id (the OCR worker copies it from the frame), or a
-rejection that names it (an unreadable photo).
+reading on that meter's own topic that carries the same id (the OCR worker copies it
+from the frame) and passes the same check, or a rejection that names it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime
 from ..core.messages import CaptureRequest, InvalidMessage, Reading, Rejected, utc_now
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
+from ..core.trust import MAX_FUTURE, reading_problem
 
 log = logging.getLogger("meterhub.token_entry")
 
@@ -40,37 +44,56 @@ class BalanceWatch:
         self.bus = bus
         self.quantities = quantities
         self._latest: dict[str, Balance] = {}
-        self._answers: dict[str, asyncio.Future[float]] = {}
+        # request_id -> (the meter asked, its answer)
+        self._answers: dict[str, tuple[str, asyncio.Future[float]]] = {}
 
     def latest(self, device: str) -> Balance | None:
         return self._latest.get(device)
 
     def _seen(self, device: str, kwh: float, ts: datetime) -> None:
+        """Newest wins, but never a time ahead of our clock by more than the contract allows."""
         known = self._latest.get(device)
-        if known is None or ts >= known.ts:
+        if ts > utc_now() + MAX_FUTURE:
+            log.warning("balance state from the future ignored", extra=kv(device=device, ts=ts))
+        elif known is None or ts >= known.ts:
             self._latest[device] = Balance(kwh, ts)
 
+    def _waiting(self, device: str, request_id: object) -> asyncio.Future[float] | None:
+        """The open answer to ``request_id`` if it was asked of ``device``."""
+        if not isinstance(request_id, str):
+            return None
+        asked, answer = self._answers.get(request_id, ("", None))
+        if answer is None or answer.done() or asked != device:
+            return None
+        return answer
+
     async def on_reading(self, message: IncomingMessage) -> None:
+        """Only answers to our own captures: the latest balance is storage's (``on_state``)."""
+        device = self.bus.topics.device_of(message.topic)
         try:
             reading = Reading.from_payload(message.payload)
         except InvalidMessage:
             return  # storage rejects it, with the reason
-        quantity = self.quantities.get(reading.device)
-        kwh = reading.values.get(quantity) if quantity else None
-        if kwh is not None:
-            self._seen(reading.device, kwh, reading.ts)
-        answer = self._answers.get(reading.request_id or "")
-        if answer is None or answer.done():
+        answer = self._waiting(device, reading.request_id)
+        if answer is None:
             return
+        problem = reading_problem(reading, device, utc_now())
+        if problem is not None:  # storage rejects it too, on the rejected topic
+            log.warning("answer refused", extra=kv(device=device, reason=problem))
+            return
+        quantity = self.quantities.get(device)
+        kwh = reading.values.get(quantity) if quantity else None
         if kwh is None:
             answer.set_exception(BalanceUnreadable(f"the reading has no {quantity}"))
         else:
             answer.set_result(kwh)
 
     async def on_state(self, message: IncomingMessage) -> None:
-        """The retained latest values: what was known before this service started."""
-        device = message.topic.split("/")[1]
+        """Storage's retained latest values: what was accepted, before and after this started."""
+        device = self.bus.topics.device_of(message.topic)
         quantity = self.quantities.get(device)
+        if quantity is None:
+            return
         try:
             state = json.loads(message.payload)
             kwh = float(state[quantity])
@@ -86,15 +109,15 @@ class BalanceWatch:
         except InvalidMessage:
             return
         about = rejected.reading if isinstance(rejected.reading, dict) else {}
-        answer = self._answers.get(str(about.get("request_id") or ""))
-        if answer is not None and not answer.done():
+        answer = self._waiting(self.bus.topics.device_of(message.topic), about.get("request_id"))
+        if answer is not None:
             answer.set_exception(BalanceUnreadable(f"the photo was not read: {rejected.reason}"))
 
     async def read(self, device: str, timeout_s: float) -> float:
         """Photograph the meter now and return the balance it shows."""
         request = CaptureRequest()
         answer: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self._answers[request.request_id] = answer
+        self._answers[request.request_id] = (device, answer)
         try:
             await self.bus.publish(self.bus.topics.capture(device), request.to_payload())
             log.info("balance requested", extra=kv(device=device, request_id=request.request_id))

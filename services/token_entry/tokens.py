@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ..core.config.token_entry import TokenKeypadConfig
+from ..core.config.token_entry import TOKEN_DIGITS, TokenKeypadConfig
 
-TOKEN_DIGITS = 20
 TOKEN_BITS = 66
 _SEPARATORS = re.compile(r"[\s-]+")
 _TOKEN = re.compile(rf"[0-9]{{{TOKEN_DIGITS}}}")

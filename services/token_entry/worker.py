@@ -31,7 +31,12 @@ PROGRESS: dict[str, str] = {
 
 
 class TypingFailed(Exception):
-    """Typing stopped; ``str(error)`` is the detail for the user."""
+    """Typing stopped; ``str(error)`` is the detail for the user. ``maybe_entered``: the
+    keypad went silent, so the token may have gone through all the same."""
+
+    def __init__(self, detail: str, *, maybe_entered: bool = False) -> None:
+        super().__init__(detail)
+        self.maybe_entered = maybe_entered
 
 
 @dataclass
@@ -122,7 +127,13 @@ class MeterWorker:
         try:
             await self._type(attempt)
         except TypingFailed as failure:
-            await self.steps.step(attempt, "failed", f"{failure}; {NOT_RETYPED}")
+            if not failure.maybe_entered:
+                await self.steps.step(attempt, "failed", f"{failure}; {NOT_RETYPED}")
+                return
+            # Silence is not refusal: the acks may be what got lost. The balance decides.
+            checking = f"{failure}; checking whether the meter took the token"
+            await self.steps.step(attempt, "typed", checking)
+            await self._verify(attempt, f"{failure}; ")
             return
         await self._verify(attempt)
 
@@ -144,13 +155,18 @@ class MeterWorker:
             keys=key_sequence(attempt.token, keypad),
             press_ms=keypad.press_ms,
             gap_ms=keypad.gap_ms,
+            seq=attempt.id,  # rises with every attempt: the keypad refuses an older one
         )
         total = len(command.keys)
         answers = self.acks.open(self.device, command.id)
         try:
             await self.steps.step(attempt, "typing", f"sending {total} key presses to the keypad")
+            # Not taken within the margin, the attempt is over: the command must not reach
+            # the keypad later, from our outbox or the broker's queue.
             await self.bus.publish(
-                self.bus.topics.device("keypad_cmd", self.device), command.to_payload()
+                self.bus.topics.device("keypad_cmd", self.device),
+                command.to_payload(),
+                expiry_s=self.settings.ack_timeout_margin_s,
             )
             await self._follow(attempt, command, answers)
         finally:
@@ -178,7 +194,9 @@ class MeterWorker:
             except TimeoutError:
                 waited = deadline - accept_by + margin_s
                 where = f"after {pressed} of {total} keys" if heard else "(it never took it)"
-                raise TypingFailed(f"no answer from the keypad in {waited:.1f} s {where}") from None
+                raise TypingFailed(
+                    f"no answer from the keypad in {waited:.1f} s {where}", maybe_entered=True
+                ) from None
             heard, pressed = True, ack.pressed
             if ack.state == "error":
                 why = ack.error or "no reason given"
@@ -212,7 +230,7 @@ class MeterWorker:
         was = f"{before:.{shown.precision}f}"
         if after > before:
             rise = f"+{after - before:.{shown.precision}f}"
-            await self.steps.step(attempt, "verified", f"balance {was} → {now} ({rise})")
+            await self.steps.step(attempt, "verified", f"{context}balance {was} → {now} ({rise})")
         else:
             await self.steps.step(
                 attempt,

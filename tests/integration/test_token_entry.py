@@ -2,8 +2,9 @@
 
 OCR, the simulator and token entry run on a real broker. The simulated meters
 start at 127.00 kWh and use nothing (load 0 W), so every balance is exact. Three meters:
-``pln`` (a working keypad), ``jam`` (a solenoid jams after 7 keys) and ``mute`` (the
-keypad falls silent after 3 keys).
+``pln`` (a working keypad), ``jam`` (a solenoid jams after 7 keys), ``mute`` (the
+keypad falls silent after 3 keys) and ``deaf`` (it types every key, but its acks after
+the first are lost). Every token is typed after the default 20 clearing Backspaces.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ KEYPAD_TIME_SCALE = 20
 SETTLE_S = 0.2
 START_KWH = 127.0
 FINAL: tuple[str, ...] = ("verified", "failed")
+CLEAR = "B" * 20  # the default clear_presses
+KEYS = 41  # the clearing Backspaces, 20 digits, Enter
 
 
 def _meter(**keypad: Any) -> dict[str, Any]:
@@ -58,13 +61,14 @@ def hub_config(broker, data_dir: Path) -> MeterhubConfig:
     return make_config(
         broker,
         data_dir,
-        devices={"pln": camera, "jam": camera, "mute": camera},
+        devices={"pln": camera, "jam": camera, "mute": camera, "deaf": camera},
         simulator={
             "enabled": True,
             "meters": {
                 "pln": _meter(),
                 "jam": _meter(fail_after_keys=7),
                 "mute": _meter(silent_after_keys=3),
+                "deaf": _meter(acks_lost_after_keys=1),
             },
         },
         token_entry={
@@ -72,7 +76,10 @@ def hub_config(broker, data_dir: Path) -> MeterhubConfig:
             "ack_timeout_margin_s": 1.0,
             "verify_timeout_s": 15,
             # Fast presses, so waiting out the derived timeout stays short.
-            "devices": {"mute": {"press_ms": 10, "gap_ms": 10}},
+            "devices": {
+                "mute": {"press_ms": 10, "gap_ms": 10},
+                "deaf": {"press_ms": 10, "gap_ms": 10},
+            },
         },
     )
 
@@ -129,17 +136,17 @@ async def start_hub(broker, tmp_path) -> AsyncIterator[Callable[[], Awaitable[Hu
     running: list[asyncio.Task] = []
     async with contextlib.AsyncExitStack() as stack:
 
-        async def start() -> Hub:
+        async def start(services: tuple[str, ...] = SERVICES) -> Hub:
             seen = Collector()
             bus = await stack.enter_async_context(
                 running_bus(config.mqtt, "test-user", {"meterhub/#": seen})
             )
             health = Health()
-            specs = [service_spec(name) for name in SERVICES]
+            specs = [service_spec(name) for name in services]
             running.append(
                 asyncio.create_task(run_services(config, specs, stop=stop, health=health))
             )
-            for name in SERVICES:
+            for name in services:
                 await asyncio.wait_for(health.wait_connected(name), 10)
             return Hub(config, bus, seen)
 
@@ -167,15 +174,19 @@ async def test_a_token_is_typed_key_by_key_and_verified_by_the_higher_balance(hu
     assert steps[0] == "queued" and steps[-2:] == ["typed", "verified"]
     assert "typing" in steps and steps.index("typing") < steps.index("typed")
     typing = [s.detail for s in hub.states("pln", request_id) if s.state == "typing"]
-    assert typing[:2] == ["sending 21 key presses to the keypad", "the keypad took 21 key presses"]
-    assert typing[2:] == [f"pressed {n} of 21 keys" for n in range(1, 22)]
+    assert typing[:2] == [
+        f"sending {KEYS} key presses to the keypad",
+        f"the keypad took {KEYS} key presses",
+    ]
+    assert typing[2:] == [f"pressed {n} of {KEYS} keys" for n in range(1, KEYS + 1)]
 
-    # The command: the digits in order then Enter, with the default timing.
+    # The command: Backspaces, the digits in order then Enter, with the default timing.
     (command,) = hub.commands("pln")
-    assert (command.keys, command.press_ms, command.gap_ms) == (token + "E", 65, 500)
+    assert (command.keys, command.press_ms, command.gap_ms) == (CLEAR + token + "E", 65, 500)
+    assert command.seq == hub.attempts()[0]["id"]
     # What the simulated meter's keys felt, and when: never faster than commanded.
     (typed,) = read_keypad_log(hub.config.storage.data_dir, "pln")
-    assert [p["key"] for p in typed["presses"]] == [*token, "enter"]
+    assert [p["key"] for p in typed["presses"]] == [*["backspace"] * 20, *token, "enter"]
     times = [datetime.fromisoformat(p["ts"].replace("Z", "+00:00")) for p in typed["presses"]]
     shortest = min((b - a).total_seconds() for a, b in itertools.pairwise(times))
     assert shortest >= (65 + 500) / 1000 / KEYPAD_TIME_SCALE - 0.002
@@ -198,6 +209,29 @@ async def test_a_token_is_typed_key_by_key_and_verified_by_the_higher_balance(hu
     assert TokenState.from_payload(message.payload).state == "verified"
 
 
+async def test_a_forged_or_future_balance_never_becomes_the_balance_before(start_hub):
+    """p1 may publish on its own reading topic; what it says about pln is not pln's balance,
+    and neither is pln's own reading stamped ahead of the clock."""
+    hub = await start_hub((*SERVICES, "storage"))
+    spoof = {"device": "pln", "values": {"token_balance_kwh": 888},
+             "ts": "2099-01-01T00:00:00Z", "source": "p1"}  # fmt: skip
+    ahead = dict(spoof, source="ocr")
+    await hub.bus.publish("meterhub/p1/reading", json.dumps(spoof))
+    await hub.bus.publish("meterhub/pln/reading", json.dumps(ahead))
+    refused = {
+        topic: json.loads((await hub.seen.wait_for(lambda m, t=topic: m.topic == t)).payload)
+        for topic in ("meterhub/p1/rejected", "meterhub/pln/rejected")
+    }
+    assert "names device 'pln' but came on the topic of 'p1'" in (
+        refused["meterhub/p1/rejected"]["reason"]
+    )
+    assert "in the future" in refused["meterhub/pln/rejected"]["reason"]
+
+    outcome = await hub.outcome("pln", await hub.send("pln", make_token(20.0, serial=11)))
+    assert outcome.state == "verified", outcome.detail
+    assert (outcome.balance_before_kwh, outcome.balance_after_kwh) == (127.0, 147.0)
+
+
 async def test_two_tokens_sent_at_once_are_typed_one_after_the_other(hub: Hub):
     first = await hub.send("pln", make_token(20.0, serial=2), source="web")
     second = await hub.send("pln", make_token(5.5, serial=3), source="homeassistant")
@@ -217,6 +251,8 @@ async def test_two_tokens_sent_at_once_are_typed_one_after_the_other(hub: Hub):
     )
     commands = [i for i, m in enumerate(hub.seen.messages) if m.topic == "meterhub/pln/keypad/cmd"]
     assert len(commands) == 2 and commands[0] < first_done < commands[1]
+    first_seq, second_seq = (c.seq for c in hub.commands("pln"))
+    assert first_seq is not None and second_seq is not None and first_seq < second_seq
     assert [r["source"] for r in hub.attempts()] == ["web", "homeassistant"]
 
 
@@ -278,7 +314,7 @@ async def test_the_meter_refusing_a_token_fails_it_and_leaves_the_balance(hub: H
     wrong = good[:-1] + str((int(good[-1]) + 1) % 10)  # one digit off: check digits fail
     outcome = await hub.outcome("pln", await hub.send("pln", wrong))
     assert outcome.state == "failed"
-    assert "keypad error after 21 of 21 keys: meter shows REJECT" in outcome.detail
+    assert f"keypad error after {KEYS} of {KEYS} keys: meter shows REJECT" in outcome.detail
     assert "not typed again" in outcome.detail
     (typed,) = read_keypad_log(hub.config.storage.data_dir, "pln")
     assert typed["shown"] == "REJECT" and typed["balance_kwh"] == START_KWH
@@ -288,7 +324,7 @@ async def test_an_error_ack_fails_the_token_and_it_is_not_retyped(hub: Hub):
     request_id = await hub.send("jam", make_token(20.0, serial=7))
     outcome = await hub.outcome("jam", request_id)
     assert outcome.state == "failed"
-    assert "keypad error after 7 of 21 keys: solenoid jammed after 7 keys" in outcome.detail
+    assert f"keypad error after 7 of {KEYS} keys: solenoid jammed after 7 keys" in outcome.detail
     await _answered_later(hub, "jam")
     assert len(hub.commands("jam")) == 1
     assert hub.attempts()[0]["state"] == "failed"
@@ -301,13 +337,30 @@ async def test_a_keypad_that_stops_answering_times_out_and_is_not_retyped(hub: H
     outcome = await hub.outcome("mute", request_id)
     elapsed = loop.time() - started
     assert outcome.state == "failed"
-    # Margin 1 s + 21 presses of 10 ms with 10 ms gaps = 1.41 s.
-    assert "no answer from the keypad in 1.4 s after 3 of 21 keys" in outcome.detail
-    assert elapsed >= 1.4
+    # Margin 1 s + 41 presses of 10 ms with 10 ms gaps = 1.81 s; then the balance decides.
+    assert outcome.detail.startswith(
+        f"no answer from the keypad in 1.8 s after 3 of {KEYS} keys; the balance did not rise "
+        "(127.00 → 127.00 kWh)"
+    )
+    assert [s.state for s in hub.states("mute", request_id)][-2:] == ["typed", "failed"]
+    assert elapsed >= 1.8
     await _answered_later(hub, "mute")
     assert len(hub.commands("mute")) == 1
     (typed,) = read_keypad_log(hub.config.storage.data_dir, "mute")
     assert len(typed["presses"]) == 3
+
+
+async def test_a_keypad_whose_acks_were_lost_is_judged_by_the_balance(hub: Hub):
+    """The keypad typed the token but its acks never came: the timeout is not a verdict,
+    the fresh balance photographed after it is."""
+    request_id = await hub.send("deaf", make_token(20.0, serial=12))
+    outcome = await hub.outcome("deaf", request_id)
+    assert outcome.state == "verified", outcome.detail
+    assert (outcome.balance_before_kwh, outcome.balance_after_kwh) == (127.0, 147.0)
+    assert outcome.detail.startswith("no answer from the keypad in 1.8 s after 0 of 41 keys")
+    assert outcome.detail.endswith("balance 127.00 → 147.00 kWh (+20.00)")
+    assert [s.state for s in hub.states("deaf", request_id)][-2:] == ["typed", "verified"]
+    assert len(hub.commands("deaf")) == 1
 
 
 async def _answered_later(hub: Hub, device: str) -> None:
@@ -337,4 +390,4 @@ async def test_after_a_restart_queued_tokens_are_typed_and_half_typed_ones_only_
     )
     resumed = await hub.outcome("pln", "was-queued")
     assert resumed.state == "verified", resumed.detail
-    assert [c.keys for c in hub.commands("pln")] == [token + "E"]
+    assert [c.keys for c in hub.commands("pln")] == [CLEAR + token + "E"]

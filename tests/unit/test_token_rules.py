@@ -57,7 +57,8 @@ def test_key_sequence_uses_the_layout_and_clears_first():
     layout = KeypadLayout(digits="abcdefghij", enter="#", backspace="*")
     keypad = TokenKeypadConfig(layout=layout, clear_presses=2)
     assert key_sequence("01234567899876543210", keypad) == "**abcdefghijjihgfedcba#"
-    assert key_sequence("0" * 20, TokenKeypadConfig()) == "0" * 20 + "E"
+    # By default a whole token's worth of Backspaces: leftover digits are erased first.
+    assert key_sequence("0" * 20, TokenKeypadConfig()) == "B" * 20 + "0" * 20 + "E"
 
 
 def test_typing_time_counts_presses_and_the_gaps_between():
@@ -149,7 +150,7 @@ def test_the_token_entry_container_logs_in_as_the_user_the_acl_names(monkeypatch
     assert load_config(repo / "docker" / "config.yml").config.mqtt.username == "meterhub"
 
 
-async def test_the_balance_known_before_typing_is_the_newest_seen():
+async def test_the_balance_known_before_typing_is_storages_newest_state():
     watch = BalanceWatch(Bus(MqttConfig(), "test"), {"pln": "token_balance_kwh"})
 
     def message(kind: str, payload: str) -> IncomingMessage:
@@ -159,14 +160,15 @@ async def test_the_balance_known_before_typing_is_the_newest_seen():
         message("state", '{"ts": "2026-11-22T05:00:00Z", "token_balance_kwh": 90}')
     )
     assert watch.latest("pln").kwh == 90
+    await watch.on_state(message("state", '{"ts": "2026-11-22T06:00:00Z", "token_balance_kwh": 88.5}'))
+    assert watch.latest("pln").kwh == 88.5
+    # A raw reading is not storage's verdict, even on the meter's own topic; an older
+    # state, a broken one, or one stamped far ahead changes nothing either.
     reading = Reading(
-        device="pln", ts="2026-11-22T06:00:00Z", source="ocr", values={"token_balance_kwh": 88.5}
+        device="pln", ts="2026-11-22T07:00:00Z", source="ocr", values={"token_balance_kwh": 5}
     )
     await watch.on_reading(message("reading", reading.model_dump_json()))
-    assert watch.latest("pln").kwh == 88.5
-    # An older retained state, a broken one, or another meter's reading changes nothing.
     await watch.on_state(message("state", '{"ts": "2026-11-22T04:00:00Z", "token_balance_kwh": 1}'))
     await watch.on_state(message("state", '{"ts": "not a time", "token_balance_kwh": 1}'))
-    other = reading.model_copy(update={"device": "p1", "ts": reading.ts.replace(hour=7)})
-    await watch.on_reading(message("reading", other.model_dump_json()))
+    await watch.on_state(message("state", '{"ts": "2099-01-01T00:00:00Z", "token_balance_kwh": 888}'))
     assert watch.latest("pln").kwh == 88.5 and watch.latest("p1") is None

@@ -50,6 +50,7 @@
 // One GPIO per key, each driving a solenoid through a driver (ULN2803, MOSFET board).
 // Symbols as token_entry's keypad layout: digits, B = Backspace, E = Enter.
 #define MH_KEYPAD_ACTIVE_HIGH true        // the driver's input level that energises a solenoid
+#define MH_KEYPAD_CLEAR_KEY 'B'           // pressed on reconnect to erase digits an outage left
 #define MH_KEYPAD_PINS \
     {{'0', 13}, {'1', 14}, {'2', 16}, {'3', 17}, {'4', 18}, {'5', 19}, \
      {'6', 21}, {'7', 22}, {'8', 23}, {'9', 25}, {'B', 26}, {'E', 27}}

@@ -36,7 +36,8 @@ void setup() {
         pinMode(binding.pin, OUTPUT);
     }
     keypad = new meterhub::KeypadRole(keys, solenoids, device.outbox(), device.clock(),
-                                      device.topics().device(meterhub::TopicKind::KeypadAck, device.device()));
+                                      device.topics().device(meterhub::TopicKind::KeypadAck, device.device()),
+                                      MH_KEYPAD_CLEAR_KEY);
     device.mqtt().on_message([](const meterhub::mqtt5::Publish& message) {
         keypad->on_command(std::string(message.payload.begin(), message.payload.end()));
     });

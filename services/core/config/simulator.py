@@ -27,6 +27,12 @@ class SimulatedKeypad(Section):
     silent_after_keys: int | None = Field(
         default=None, ge=0, description="Stop answering after this many keys (0: not at all)."
     )
+    acks_lost_after_keys: int | None = Field(
+        default=None,
+        ge=0,
+        description="Type every key, but lose the acks from this many keys on (0: all), as "
+        "a connection that drops them would.",
+    )
 
 
 class SimulatedPrepaidMeter(Section):

@@ -16,7 +16,9 @@ _PRESS = KeypadCommand.model_fields["press_ms"]
 _GAP = KeypadCommand.model_fields["gap_ms"]
 PressMs = Annotated[int, *_PRESS.metadata]
 GapMs = Annotated[int, *_GAP.metadata]
-MAX_CLEAR_PRESSES = 20
+# An STS token's length: the most digits a half-typed entry can hold.
+TOKEN_DIGITS = 20
+MAX_CLEAR_PRESSES = TOKEN_DIGITS
 
 
 class KeypadLayout(Section):
@@ -64,11 +66,14 @@ class TokenKeypadConfig(Section):
     )
     gap_ms: GapMs = Field(default=_GAP.default, description="Pause between two key presses.")
     clear_presses: int = Field(
-        default=0,
+        default=TOKEN_DIGITS,
         ge=0,
         le=MAX_CLEAR_PRESSES,
         description="Backspace presses before the digits, to clear a half-typed entry left "
-        "on the meter.",
+        "on the meter (by a keypad that lost power or its connection mid-token, or a hand): "
+        "a token typed after leftover digits is garbage, and a meter locks its keypad after "
+        "repeated wrong entries. The default erases a whole token; Backspace on an empty "
+        "entry does nothing.",
     )
     balance_quantity: str = Field(
         default="token_balance_kwh", description="Quantity of the meter's prepaid balance."

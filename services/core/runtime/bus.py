@@ -79,6 +79,7 @@ class _Outgoing:
     qos: int
     retain: bool
     user_properties: dict[str, str]
+    expires_at: float | None = None  # loop time after which it is dropped, never sent
 
 
 @dataclass
@@ -87,6 +88,7 @@ class BusStats:
     published: int = 0
     received: int = 0
     handler_errors: int = 0
+    expired: int = 0  # dropped from the outbox unsent: their expiry passed first
     last_error: str = ""
 
 
@@ -152,13 +154,21 @@ class Bus:
         qos: int = 1,
         retain: bool = False,
         user_properties: dict[str, str] | None = None,
+        expiry_s: float | None = None,
     ) -> None:
-        """Queue a message; returns once it is in the outbox (waits when the outbox is full)."""
+        """Queue a message; returns once it is in the outbox (waits when the outbox is full).
+
+        ``expiry_s``: a command worthless after that long (counted from now) is dropped
+        from the outbox unsent, and otherwise carries the rest as its MQTT 5 message
+        expiry, so the broker drops it too rather than deliver it late."""
         while len(self._outbox) >= self.mqtt.outbox_limit:
             self._outbox_space.clear()
             await self._outbox_space.wait()
+        expires_at = None if expiry_s is None else asyncio.get_running_loop().time() + expiry_s
         self._outbox.append(
-            _Outgoing(topic, _payload_bytes(payload), qos, retain, user_properties or {})
+            _Outgoing(
+                topic, _payload_bytes(payload), qos, retain, user_properties or {}, expires_at
+            )
         )
         self._outbox_empty.clear()
         self._outbox_ready.set()
@@ -388,9 +398,21 @@ class Bus:
                 continue
             item = self._outbox[0]
             properties = None
-            if item.user_properties:
+            left_s = None
+            if item.expires_at is not None:
+                left_s = item.expires_at - asyncio.get_running_loop().time()
+                if left_s <= 0:
+                    self._outbox.popleft()
+                    self.stats.expired += 1
+                    self._outbox_space.set()
+                    log.warning("expired unsent", extra=kv(topic=item.topic))
+                    continue
+            if item.user_properties or left_s is not None:
                 properties = Properties(PacketTypes.PUBLISH)
+            if item.user_properties:
                 properties.UserProperty = list(item.user_properties.items())
+            if left_s is not None:  # whole seconds on the wire; rounded up, never 0 (= none)
+                properties.MessageExpiryInterval = max(1, math.ceil(left_s))
             # Removed from the outbox only after the broker's PUBACK: a drop mid-way
             # leaves it at the head, to be sent again after the reconnect. No timeout:
             # under a flood of incoming messages the PUBACK may come late, which is no

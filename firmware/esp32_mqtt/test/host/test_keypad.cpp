@@ -61,6 +61,8 @@ TEST(keypad_commands_are_read_as_the_vectors_say) {
             CHECK_EQ_IN(name, command.keys, want["keys"].str());
             CHECK_EQ_IN(name, static_cast<long long>(command.press_ms), want["press_ms"].integer());
             CHECK_EQ_IN(name, static_cast<long long>(command.gap_ms), want["gap_ms"].integer());
+            CHECK_EQ_IN(name, command.has_seq, !want["seq"].is_null());
+            if (command.has_seq) CHECK_EQ_IN(name, static_cast<long long>(command.seq), want["seq"].integer());
         } else {
             CHECK_EQ_IN(name, ok, false);
             CHECK_EQ_IN(name, error, c["error"].str());
@@ -83,6 +85,8 @@ TEST(keypad_sequences_follow_the_vector_timelines_one_key_at_a_time) {
                 if (step.has("command")) {
                     const std::string& p = step["command"].str();
                     sequencer.on_command(p.data(), p.size(), io.now);
+                } else if (step.has("connection_restored")) {
+                    sequencer.on_connection_restored(io.now);
                 } else {
                     sequencer.on_connection_lost(io.now);
                 }

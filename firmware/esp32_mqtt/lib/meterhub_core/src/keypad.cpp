@@ -49,7 +49,8 @@ bool parse_keypad_command(const char* payload, size_t length, const KeyMap& keys
     const JsonField* id = object.find("id");
     if (id && id->kind == JsonField::Kind::String && id->text.size() <= kMaxCommandId) out->id = id->text;
     for (const auto& field : object.fields()) {
-        if (field.name != "id" && field.name != "keys" && field.name != "press_ms" && field.name != "gap_ms") {
+        if (field.name != "id" && field.name != "keys" && field.name != "press_ms" && field.name != "gap_ms" &&
+            field.name != "seq") {
             *error = field.name + ": Extra inputs are not permitted";
             return false;
         }
@@ -84,6 +85,14 @@ bool parse_keypad_command(const char* payload, size_t length, const KeyMap& keys
         }
         *t.target = static_cast<uint32_t>(value);
     }
+    const JsonField* seq = object.find("seq");
+    if (seq && seq->kind != JsonField::Kind::Null) {
+        long value;
+        if (!json_integer_in_range(*seq, 0, kMaxSeq, &value))
+            return refuse(error, "seq: must be an integer from 0 to " + std::to_string(kMaxSeq));
+        out->has_seq = true;
+        out->seq = static_cast<uint32_t>(value);
+    }
     return true;
 }
 
@@ -106,14 +115,21 @@ void KeypadSequencer::release(uint32_t now_ms) {
 
 void KeypadSequencer::finish(const char* state, const std::string* error) {
     last_final_ack_ = keypad_ack_json(command_.id, state, pressed_, error);
-    phase_ = Phase::Idle;
+    typing_ = false;
+    if (clear_left_ == 0) phase_ = Phase::Idle;  // otherwise the clearing goes on
     io_.publish_ack(last_final_ack_);
 }
 
 void KeypadSequencer::stop(const std::string& reason, uint32_t now_ms) {
-    if (phase_ == Phase::Idle) return;
-    release(now_ms);
+    if (!typing_) return;
+    if (clear_left_ == 0) release(now_ms);  // a clear press under way is not the command's
     finish("error", &reason);
+}
+
+void KeypadSequencer::wait_for_next_key(uint32_t now_ms) {
+    phase_ = Phase::Waiting;
+    phase_end_ = released_once_ ? last_release_ + command_.gap_ms : now_ms;
+    if (reached(now_ms, phase_end_)) phase_end_ = now_ms;
 }
 
 void KeypadSequencer::on_command(const char* payload, size_t length, uint32_t now_ms) {
@@ -123,7 +139,14 @@ void KeypadSequencer::on_command(const char* payload, size_t length, uint32_t no
     // A repeat of the command in hand (a redelivery, or a sender that retried) is answered,
     // never typed a second time: a token entered twice is refused by the meter.
     if (valid && command.id == last_id_ && !last_id_.empty()) {
-        if (phase_ == Phase::Idle) io_.publish_ack(last_final_ack_);
+        if (!typing_) io_.publish_ack(last_final_ack_);
+        return;
+    }
+    // A stale command must not stop the one in hand, nor be typed.
+    if (valid && command.has_seq && has_last_seq_ && command.seq <= last_seq_) {
+        const std::string stale = "seq: stale command (seq " + std::to_string(command.seq) +
+                                  ", the keypad already took seq " + std::to_string(last_seq_) + ")";
+        io_.publish_ack(keypad_ack_json(command.id, "error", 0, &stale));
         return;
     }
     stop(valid ? "superseded by command '" + command.id + "'" : "superseded by an invalid command", now_ms);
@@ -134,25 +157,48 @@ void KeypadSequencer::on_command(const char* payload, size_t length, uint32_t no
     }
     command_ = command;
     last_id_ = command.id;
+    if (command.has_seq) {
+        has_last_seq_ = true;
+        last_seq_ = command.seq;
+    }
     pressed_ = 0;
-    phase_ = Phase::Waiting;
-    phase_end_ = released_once_ ? last_release_ + command_.gap_ms : now_ms;
-    if (reached(now_ms, phase_end_)) phase_end_ = now_ms;
+    typing_ = true;
+    if (phase_ == Phase::Idle) wait_for_next_key(now_ms);  // else: after the clearing
     io_.publish_ack(keypad_ack_json(command_.id, "accepted", 0, nullptr));
 }
 
-void KeypadSequencer::on_connection_lost(uint32_t now_ms) { stop("connection lost", now_ms); }
+void KeypadSequencer::on_connection_lost(uint32_t now_ms) {
+    online_ = false;
+    // Keys of the command already on the meter (one cut short counts): erased on reconnect.
+    const bool command_keys = typing_ && clear_left_ == 0;
+    const size_t typed = command_keys ? pressed_ + (energised_pin_ >= 0 ? 1 : 0) : 0;
+    release(now_ms);
+    stop("connection lost", now_ms);
+    clear_left_ = keys_.pin_for(clear_key_) < 0 ? 0 : clear_left_ + typed;
+    phase_ = Phase::Idle;
+}
+
+void KeypadSequencer::on_connection_restored(uint32_t now_ms) {
+    online_ = true;
+    if (clear_left_ > 0 && phase_ == Phase::Idle) wait_for_next_key(now_ms);
+}
 
 void KeypadSequencer::tick(uint32_t now_ms) {
-    if (phase_ == Phase::Idle || !reached(now_ms, phase_end_)) return;
+    if (phase_ == Phase::Idle || !online_ || !reached(now_ms, phase_end_)) return;
     if (phase_ == Phase::Waiting) {
-        energised_pin_ = keys_.pin_for(command_.keys[pressed_]);
+        energised_pin_ = keys_.pin_for(clear_left_ > 0 ? clear_key_ : command_.keys[pressed_]);
         io_.set_solenoid(energised_pin_, true);
         phase_ = Phase::Pressing;
         phase_end_ = now_ms + command_.press_ms;
         return;
     }
     release(now_ms);
+    if (clear_left_ > 0) {  // clearing is the keypad's own business: no acks
+        --clear_left_;
+        phase_ = (clear_left_ > 0 || typing_) ? Phase::Waiting : Phase::Idle;
+        phase_end_ = now_ms + command_.gap_ms;
+        return;
+    }
     ++pressed_;
     io_.publish_ack(keypad_ack_json(command_.id, "pressing", pressed_, nullptr));
     if (pressed_ == command_.keys.size()) {

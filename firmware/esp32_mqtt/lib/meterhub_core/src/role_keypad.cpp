@@ -3,8 +3,12 @@
 namespace meterhub {
 
 KeypadRole::KeypadRole(const KeyMap& keys, DigitalOutputs& outputs, Outbox& outbox, Clock& clock,
-                       std::string ack_topic)
-    : outputs_(outputs), outbox_(outbox), clock_(clock), ack_topic_(std::move(ack_topic)), sequencer_(keys, *this) {
+                       std::string ack_topic, char clear_key)
+    : outputs_(outputs),
+      outbox_(outbox),
+      clock_(clock),
+      ack_topic_(std::move(ack_topic)),
+      sequencer_(keys, *this, clear_key) {
     for (const auto& binding : keys.bindings()) outputs_.set(binding.second, false);
 }
 
@@ -13,7 +17,11 @@ void KeypadRole::on_command(const std::string& payload) {
 }
 
 void KeypadRole::on_connection(bool online) {
-    if (!online) sequencer_.on_connection_lost(clock_.millis());
+    if (online) {
+        sequencer_.on_connection_restored(clock_.millis());
+    } else {
+        sequencer_.on_connection_lost(clock_.millis());
+    }
 }
 
 }  // namespace meterhub

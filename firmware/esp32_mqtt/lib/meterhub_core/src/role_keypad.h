@@ -13,7 +13,10 @@ class KeypadRole : private KeypadIo {
 public:
     // Acks go through the outbox: the "connection lost" error reaches the sender after
     // the reconnect instead of vanishing with the connection.
-    KeypadRole(const KeyMap& keys, DigitalOutputs& outputs, Outbox& outbox, Clock& clock, std::string ack_topic);
+    // ``clear_key``: the meter's Backspace, pressed on reconnect once per key a lost
+    // connection left on its display.
+    KeypadRole(const KeyMap& keys, DigitalOutputs& outputs, Outbox& outbox, Clock& clock, std::string ack_topic,
+               char clear_key = kDefaultClearKey);
 
     void on_command(const std::string& payload);
     void on_connection(bool online);
