@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -168,8 +167,9 @@ def health(request: Request, web: State, user: User) -> HTMLResponse:
 
 
 @router.get("/api/docs", response_class=HTMLResponse)
-def api_docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Meterhub API")
+def api_docs(request: Request) -> HTMLResponse:
+    """Swagger UI from static/vendor/swagger-ui: the page works on a LAN without internet."""
+    return templates.TemplateResponse(request, "api_docs.html", {})
 
 
 @router.get("/api/openapi.json")
