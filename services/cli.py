@@ -30,7 +30,10 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     ),
     "ocr": ("services.ocr_worker.cli", "digit OCR: `ocr train` builds the digit classifier models"),
     "parse": ("services.capture_gateway.parse_cli", "parse a file: `parse p1 FILE` → readings"),
-    "web": ("services.web.cli", "web page: `web hash-password` for web.login.password_hash"),
+    "web": (
+        "services.web.cli",
+        "web page: `web hash-password` for web.login.password_hash, `web logout-all`",
+    ),
 }
 
 

@@ -20,6 +20,7 @@ from . import pages
 from .api import protected_routers
 from .auth import Auth
 from .capacity_queries import CapacityQueries
+from .headers import SecurityHeaders
 from .history_read import HistoryReader
 from .images import FrameImages
 from .live import LiveHub
@@ -72,7 +73,15 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages.install_error_pages(app)
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    _outermost(app, SecurityHeaders)
     return app
+
+
+def _outermost(app: FastAPI, middleware: type[SecurityHeaders]) -> None:
+    """Wrap even Starlette's own error middleware, so a 500 carries the headers too
+    (``add_middleware`` would put it inside)."""
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: middleware(build())  # type: ignore[method-assign]
 
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

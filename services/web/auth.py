@@ -3,6 +3,11 @@
 Sessions are random ids in an HttpOnly cookie; the server keeps only their SHA-256 (in
 ``<data_dir>/web/sessions.json``), so a login survives a restart and a copy of the file
 opens nothing. Each session carries its own CSRF token for forms and scripts.
+
+Sessions are bound to the credentials they were opened under (a fingerprint of the user
+name, password hash and API tokens stored with them): after a change of any of these the
+web service starts with none. ``meterhub web logout-all`` ends every session at once, the
+running service's included, through a marker file the service checks on each request.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import time
@@ -19,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.config.web import WebConfig, is_loopback
+from ..core.runtime.logs import kv
+
+log = logging.getLogger("meterhub.web")
 
 # scrypt cost: 2^15 × 8 × 128 B = 32 MiB and about 0.1 s per check on a small server,
 # which also slows password guessing.
@@ -29,7 +38,10 @@ LOGIN_CSRF_COOKIE = "meterhub_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 MAX_SESSIONS = 1000
-MAX_TRACKED_ADDRESSES = 10_000
+MAX_TRACKED_KEYS = 10_000
+SESSIONS_FILE = "sessions.json"
+LOGOUT_ALL_FILE = "logout-all"  # holds the time before which every session is ended
+SESSIONS_FORMAT = 2
 
 
 def _b64(data: bytes) -> str:
@@ -68,23 +80,53 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def credential_fingerprint(username: str, password_hash: str | None, tokens: list[str]) -> str:
+    """What sessions are bound to: changing the user, password or any API token changes it."""
+    digest = hashlib.sha256(b"meterhub-sessions\0")
+    for part in [username, password_hash or "", *sorted(tokens)]:
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
+
+
 @dataclass
 class Session:
     csrf: str
+    created: float
     expires: float
+
+
+def end_all_sessions(web_dir: Path) -> None:
+    """End every session opened until now, also those of a running web service."""
+    web_dir.mkdir(parents=True, exist_ok=True)
+    marker = web_dir / LOGOUT_ALL_FILE
+    temporary = marker.with_suffix(".tmp")
+    temporary.write_text(repr(time.time()))
+    os.replace(temporary, marker)
 
 
 class SessionStore:
     """Logged-in browsers by the hash of their cookie; written through to a small file."""
 
-    def __init__(self, path: Path, max_age_s: float) -> None:
-        self.path, self.max_age_s = path, max_age_s
-        self._sessions: dict[str, Session] = {}
+    def __init__(self, web_dir: Path, max_age_s: float, credential: str) -> None:
+        self.path, self.max_age_s, self.credential = web_dir / SESSIONS_FILE, max_age_s, credential
+        self._marker = web_dir / LOGOUT_ALL_FILE
+        self._marker_seen: float | None = None
+        self._ended_before = 0.0
+        self._sessions = self._load()
+
+    def _load(self) -> dict[str, Session]:
         try:
-            raw = json.loads(path.read_text())
-            self._sessions = {k: Session(**v) for k, v in raw.items()}
-        except (FileNotFoundError, ValueError, TypeError):
-            pass
+            raw = json.loads(self.path.read_text())
+            if raw.get("format") != SESSIONS_FORMAT or raw.get("credential") != self.credential:
+                log.info("sessions ended: the login credentials changed, or an older file")
+                self.path.unlink()
+                return {}
+            sessions = {k: Session(**v) for k, v in raw["sessions"].items()}
+        except (FileNotFoundError, ValueError, TypeError, AttributeError, KeyError):
+            return {}
+        for session in sessions.values():  # a shorter session_days applies to open ones too
+            session.expires = min(session.expires, session.created + self.max_age_s)
+        return sessions
 
     def create(self) -> tuple[str, Session]:
         """A new session: (cookie value, session)."""
@@ -92,8 +134,8 @@ class SessionStore:
         if len(self._sessions) >= MAX_SESSIONS:  # drop the oldest rather than grow without end
             oldest = min(self._sessions, key=lambda k: self._sessions[k].expires)
             del self._sessions[oldest]
-        cookie = secrets.token_urlsafe(32)
-        session = Session(csrf=secrets.token_urlsafe(24), expires=time.time() + self.max_age_s)
+        cookie, now = secrets.token_urlsafe(32), time.time()
+        session = Session(csrf=secrets.token_urlsafe(24), created=now, expires=now + self.max_age_s)
         self._sessions[_digest(cookie)] = session
         self._save()
         return cookie, session
@@ -104,59 +146,102 @@ class SessionStore:
         session = self._sessions.get(_digest(cookie))
         if session is None or session.expires < time.time():
             return None
+        if session.created <= self._logged_out_before():
+            self.end(cookie)
+            return None
         return session
 
     def end(self, cookie: str | None) -> None:
         if cookie and self._sessions.pop(_digest(cookie), None) is not None:
             self._save()
 
+    def _logged_out_before(self) -> float:
+        """The time in the logout-all marker, re-read only when the file changes."""
+        try:
+            changed = self._marker.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0.0
+        if changed != self._marker_seen:
+            try:
+                self._ended_before = float(self._marker.read_text())
+            except (OSError, ValueError):
+                self._ended_before = time.time()  # unreadable: end everything, to be safe
+            self._marker_seen = changed
+            log.info("every session ended (logout-all)", extra=kv(before=self._ended_before))
+        return self._ended_before
+
     def _purge(self) -> None:
-        now = time.time()
-        self._sessions = {k: s for k, s in self._sessions.items() if s.expires >= now}
+        now, ended = time.time(), self._logged_out_before()
+        self._sessions = {
+            k: s for k, s in self._sessions.items() if s.expires >= now and s.created > ended
+        }
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_suffix(".tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        content = {
+            "format": SESSIONS_FORMAT,
+            "credential": self.credential,
+            "sessions": {k: vars(s) for k, s in self._sessions.items()},
+        }
         with os.fdopen(fd, "w") as out:
-            json.dump({k: vars(s) for k, s in self._sessions.items()}, out)
+            json.dump(content, out)
         os.replace(temporary, self.path)
 
 
 @dataclass
 class LoginGuard:
-    """Locks an address out after ``max_failures`` failures within ``window_s``."""
+    """Locks a key out after ``max_failures`` failures within ``window_s``.
+
+    Keys are the client's address and the credential tried (``user:<name>``), so an
+    attacker who changes address still meets the user's own limit.
+    """
 
     max_failures: int
     window_s: float
     _failures: dict[str, deque[float]] = field(default_factory=dict)
 
-    def _recent(self, address: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(address, deque())
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
         while times and times[0] < now - self.window_s:
             times.popleft()
         return times
 
-    def locked_for_s(self, address: str) -> float:
-        """Seconds until ``address`` may try again (0: it may now)."""
+    def locked_for_s(self, *keys: str) -> float:
+        """Seconds until all of ``keys`` may try again (0: they may now)."""
         now = time.monotonic()
-        times = self._recent(address, now)
-        if len(times) < self.max_failures:
-            return 0.0
-        return max(times[-1] + self.window_s - now, 0.0)
+        waits = [0.0]
+        for key in keys:
+            times = self._recent(key, now)
+            if len(times) >= self.max_failures:
+                waits.append(max(times[-1] + self.window_s - now, 0.0))
+        return max(waits)
 
-    def fail(self, address: str) -> int:
-        """Count a failure; returns the attempts left before lock-out."""
+    def fail(self, *keys: str) -> int:
+        """Count a failure against each key; returns the attempts left before lock-out."""
         now = time.monotonic()
-        times = self._recent(address, now)
-        times.append(now)
-        if len(self._failures) > MAX_TRACKED_ADDRESSES:  # a scan must not fill memory
+        left = self.max_failures
+        for key in keys:
+            times = self._recent(key, now)
+            times.append(now)
+            left = min(left, max(self.max_failures - len(times), 0))
+        if len(self._failures) > MAX_TRACKED_KEYS:  # a scan must not fill memory
             since = now - self.window_s
-            self._failures = {a: t for a, t in self._failures.items() if t and t[-1] >= since}
-        return max(self.max_failures - len(times), 0)
+            self._failures = {k: t for k, t in self._failures.items() if t and t[-1] >= since}
+        return left
 
-    def succeed(self, address: str) -> None:
-        self._failures.pop(address, None)
+    def succeed(self, *keys: str) -> None:
+        for key in keys:
+            self._failures.pop(key, None)
+
+
+def address_key(address: str) -> str:
+    return f"address:{address}"
+
+
+def user_key(username: str) -> str:
+    return f"user:{username.strip().casefold()}"
 
 
 @dataclass
@@ -177,7 +262,8 @@ class Auth:
         self.api_tokens = login.effective_api_tokens()
         self.enabled = self.password_hash is not None
         self.loopback_only = not self.enabled and is_loopback(web.host)
-        self.sessions = SessionStore(data_dir / "web" / "sessions.json", login.session_days * 86400)
+        credential = credential_fingerprint(self.username, self.password_hash, self.api_tokens)
+        self.sessions = SessionStore(data_dir / "web", login.session_days * 86400, credential)
         self.guard = LoginGuard(login.max_failures, login.lockout_s)
 
     def token_valid(self, token: str) -> bool:

@@ -1,4 +1,5 @@
-"""`meterhub web hash-password`: the value for web.login.password_hash."""
+"""`meterhub web hash-password`: the value for web.login.password_hash;
+`meterhub web logout-all`: end every session (a running web service's included)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import argparse
 import getpass
 import sys
 
-from .auth import hash_password
+from ..core.config import load_config
+from .auth import end_all_sessions, hash_password
 
 MIN_PASSWORD_CHARS = 8
 
@@ -21,6 +23,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--stdin", action="store_true", help="read the password from standard input (scripts)"
     )
     command.set_defaults(handler=cmd_hash_password)
+    actions.add_parser(
+        "logout-all", help="end every browser session: everyone logs in again"
+    ).set_defaults(handler=cmd_logout_all)
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:
@@ -35,4 +40,11 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
         print(f"a password needs at least {MIN_PASSWORD_CHARS} characters", file=sys.stderr)
         return 1
     print(hash_password(password))
+    return 0
+
+
+def cmd_logout_all(args: argparse.Namespace) -> int:
+    web_dir = load_config(args.config).config.storage.data_dir / "web"
+    end_all_sessions(web_dir)
+    print(f"every session opened until now is ended ({web_dir})")
     return 0

@@ -10,12 +10,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal
+from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal, address_key, user_key
 from .security import client_address, is_api, lockout, require_user, safe_next
 from .state import WebState, web_state
 
@@ -73,23 +72,23 @@ async def login(
     auth, target = web.auth, safe_next(next)
     if not auth.enabled:
         return RedirectResponse("/", 303)
-    address = client_address(request)
+    keys = (address_key(client_address(request)), user_key(username))
     try:
-        lockout(auth, address)
+        lockout(auth, *keys)
     except HTTPException as locked:
         return _login_form(request, web, target, str(locked.detail), 429)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return _login_form(request, web, target, "The form had expired; try again.", 403)
     if not await asyncio.to_thread(auth.check_login, username, password):
-        left = auth.guard.fail(address)
+        left = auth.guard.fail(*keys)
         message = "Wrong user name or password."
         if left == 0:
             message += f" Locked out for {int(auth.guard.window_s)} s."
         elif left <= 2:
             message += f" {left} more tries before a lock-out."
         return _login_form(request, web, target, message, 401)
-    auth.guard.succeed(address)
+    auth.guard.succeed(*keys)
     cookie, _ = auth.sessions.create()
     response = RedirectResponse(target, 303)
     response.set_cookie(
@@ -168,8 +167,9 @@ def health(request: Request, web: State, user: User) -> HTMLResponse:
 
 
 @router.get("/api/docs", response_class=HTMLResponse)
-def api_docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Meterhub API")
+def api_docs(request: Request) -> HTMLResponse:
+    """Swagger UI from static/vendor/swagger-ui: the page works on a LAN without internet."""
+    return templates.TemplateResponse(request, "api_docs.html", {})
 
 
 @router.get("/api/openapi.json")

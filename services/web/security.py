@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from .auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Auth, Principal
+from .auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, Auth, Principal, address_key
 
 API_PREFIXES = ("/api/", "/current/", "/meter/")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -26,6 +26,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def client_address(request: Request) -> str:
+    """The peer's address; ``X-Forwarded-For`` counts only from ``web.trusted_proxies``
+    (uvicorn replaces the peer with it there, see service.py)."""
     return request.client.host if request.client else "unknown"
 
 
@@ -48,12 +50,14 @@ def _check_loopback_host(request: Request) -> None:
         raise HTTPException(403, "login is off, so this page answers only to 127.0.0.1 / localhost")
 
 
-def lockout(auth: Auth, address: str) -> None:
-    wait = auth.guard.locked_for_s(address)
+def lockout(auth: Auth, *keys: str) -> None:
+    """429 while any of ``keys`` (the address, the user name tried) is locked out."""
+    wait = auth.guard.locked_for_s(*keys)
     if wait > 0:
         raise HTTPException(
             429,
-            f"too many failed logins from {address}; try again in {int(wait) + 1} s",
+            "too many failed logins for this user or from this address; "
+            f"try again in {int(wait) + 1} s",
             headers={"Retry-After": str(int(wait) + 1)},
         )
 
@@ -73,10 +77,12 @@ def _bearer(auth: Auth, request: Request, header: str) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HTTPException(401, "Authorization must be 'Bearer <API token>'")
-    address = client_address(request)
-    lockout(auth, address)
+    # A valid token passes even from a locked-out address: the address may be shared
+    # (a proxy, this machine), and tokens are too long to guess.
     if auth.token_valid(token.strip()):
         return Principal("token")
+    address = address_key(client_address(request))
+    lockout(auth, address)
     auth.guard.fail(address)
     raise HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})
 

@@ -12,7 +12,9 @@ import logging
 from collections.abc import Iterator
 
 import uvicorn
+from starlette.types import ASGIApp
 
+from ..core.config.web import WebConfig
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from .app import create_app
@@ -31,6 +33,22 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
+def server_config(app: ASGIApp, web: WebConfig) -> uvicorn.Config:
+    """uvicorn's settings. Forwarded headers only from ``web.trusted_proxies``: uvicorn's
+    default believes them from 127.0.0.1, so anything on this machine could pick the address
+    its failed logins count against, and claim HTTPS."""
+    return uvicorn.Config(
+        app,
+        host=web.host,
+        port=web.port,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_STOP_S,
+        lifespan="off",  # the app has no start-up work; the service runtime does it
+        proxy_headers=bool(web.trusted_proxies),
+        forwarded_allow_ips=list(web.trusted_proxies) or None,
+    )
+
+
 async def main(ctx: ServiceContext) -> None:
     web = ctx.config.web
     if not web.enabled:
@@ -43,16 +61,7 @@ async def main(ctx: ServiceContext) -> None:
     hub = LiveHub(ctx.bus.topics)
     hub.attach(ctx.bus)  # before the first await: retained messages arrive at connect
     app = create_app(ctx.config, ctx.health, bus=ctx.bus, hub=hub)
-    server = _EmbeddedServer(
-        uvicorn.Config(
-            app,
-            host=web.host,
-            port=web.port,
-            log_level="warning",
-            timeout_graceful_shutdown=GRACEFUL_STOP_S,
-            lifespan="off",  # the app has no start-up work; the service runtime does it
-        )
-    )
+    server = _EmbeddedServer(server_config(app, web))
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -123,3 +124,55 @@ async def test_webhook_mode_takes_updates_posted_to_its_listener(start_bot):
         assert ok.status_code == 200
     await rig.api.wait_sent(OWNER, "Meterhub — perintah")
     assert len(rig.api.sent_to(OWNER)) == 1
+
+
+def test_a_webhook_off_loopback_needs_its_secret_token():
+    hook = "telegram:\n  webhook:\n    url: https://bot.example.org/telegram\n"
+    with pytest.raises(ConfigError, match=r"telegram\.webhook: .*secret_token is required"):
+        load_config_text(hook + "    listen: 0.0.0.0\n")
+    public = load_config_text(hook + "    listen: 0.0.0.0\n    secret_token: s3cret\n").config
+    assert public.telegram.webhook.listen == "0.0.0.0"
+    local = load_config_text(hook).config.telegram.webhook
+    assert local.listen == "127.0.0.1" and local.secret_token is None
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses with a TCP socket listening on ``port`` (Linux's /proc/net)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.rpartition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+async def test_the_webhook_listens_on_loopback_unless_told_otherwise(start_bot):
+    from services.core.broker_process import free_port
+
+    class BotUp(logging.Handler):
+        """Set once the bot logs that it is up: its listener is bound by then."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.event = asyncio.Event()
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage() == "Telegram bot up":
+                self.event.set()
+
+    up, logger = BotUp(), logging.getLogger("meterhub.notifier")
+    logger.addHandler(up)
+    previous_level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        port = free_port()
+        await start_bot(
+            telegram={"webhook": {"url": "https://bot.example.org/telegram", "port": port}}
+        )
+        await asyncio.wait_for(up.event.wait(), 10)
+    finally:
+        logger.removeHandler(up)
+        logger.setLevel(previous_level)
+    assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1 alone, not 0.0.0.0

@@ -42,6 +42,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 WAIT_MS = 30_000
+# Predicates are functions, not expressions: Playwright evaluates an expression with eval(),
+# which the page's Content-Security-Policy refuses.
+LIVE_ON = "() => document.getElementById('live').classList.contains('on')"
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PEAK_DAY = datetime(2026, 1, 15, tzinfo=BRUSSELS)
 PEAK_W = 6400.0
@@ -135,11 +138,23 @@ async def page(browser, site: Site, session) -> AsyncIterator[Any]:
         base_url=site.url, storage_state=session, viewport={"width": 1280, "height": 900}
     )
     opened = await context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(opened)
     yield opened
     await context.close()
-    assert not errors, f"script errors on the page: {errors}"
+    assert not errors, f"script errors or CSP refusals on the page: {errors}"
+
+
+def watch_errors(page: Any) -> list[str]:
+    """Script errors and what the Content-Security-Policy refused (console errors)."""
+    errors: list[str] = []
+
+    def refused(message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            errors.append(message.text)
+
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", refused)
+    return errors
 
 
 async def shot(page: Any, name: str) -> None:
@@ -178,7 +193,7 @@ async def test_a_value_changes_live_without_reloading(page, site: Site) -> None:
         timeout=WAIT_MS,
     )
     # The new value is the one storage just published (no reload, no polling).
-    await page.wait_for_function("document.getElementById('live').classList.contains('on')")
+    await page.wait_for_function(LIVE_ON)
     assert await page.evaluate("performance.getEntriesByType('navigation').length") == 1
     await shot(page, "overview-light-desktop")
 
@@ -194,7 +209,7 @@ def _display_around(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, i
 async def test_draw_and_save_a_roi_and_the_next_reading_uses_it(page, site: Site) -> None:
     await page.goto("/meters/pln")
     await page.wait_for_function(
-        "document.getElementById('frame').naturalWidth > 0"
+        "() => document.getElementById('frame').naturalWidth > 0"
         " && document.querySelectorAll('#overlay rect.read').length > 0",
         timeout=WAIT_MS,
     )
@@ -252,7 +267,8 @@ async def test_enter_a_token_and_watch_it_verified(page, site: Site) -> None:
     assert "→" in await verified.inner_text()
     row = page.locator("#tokens tbody tr").first
     await page.wait_for_function(
-        "document.querySelector('#tokens tbody tr td:nth-child(4)')?.textContent === 'verified'",
+        "() => document.querySelector('#tokens tbody tr td:nth-child(4)')?.textContent"
+        " === 'verified'",
         timeout=WAIT_MS,
     )
     assert "…0126" in await row.inner_text() and "web" in await row.inner_text()
@@ -262,7 +278,7 @@ async def test_enter_a_token_and_watch_it_verified(page, site: Site) -> None:
 async def test_open_the_month_peak_quarter(page, site: Site) -> None:
     await page.goto("/capacity?device=p1hist&day=2026-01-10")
     await page.wait_for_function(
-        "document.getElementById('quarters-chart').dataset.quarters === '0'"
+        "() => document.getElementById('quarters-chart').dataset.quarters === '0'"
     )
     await page.click("#month-peak")
     detail = page.locator("#detail:not([hidden])")
@@ -298,17 +314,39 @@ async def test_every_page_renders_on_phone_and_desktop_in_light_and_dark(
         viewport={"width": viewport[0], "height": viewport[1]},
     )  # fmt: skip
     page = await context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors = watch_errors(page)
     kind = "phone" if viewport[0] < 600 else "desktop"
     for name, path in PAGES.items():
         await page.goto(path)
-        await page.wait_for_function("document.getElementById('live').classList.contains('on')",
-                                     timeout=WAIT_MS)  # fmt: skip
+        await page.wait_for_function(LIVE_ON, timeout=WAIT_MS)
         overflow = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 1, f"{name} scrolls sideways on a {viewport[0]} px screen"
         await shot(page, f"{name}-{scheme}-{kind}")
     await context.close()
+    assert not errors, errors
+
+
+async def test_api_docs_render_from_this_site_alone(browser, site: Site, session) -> None:
+    """Swagger UI is vendored: with every other origin cut off, the docs still render."""
+    context = await browser.new_context(base_url=site.url, storage_state=session)
+    elsewhere: list[str] = []
+
+    async def only_this_site(route: Any) -> None:
+        if route.request.url.startswith(site.url):
+            await route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            await route.abort()
+
+    await context.route("**/*", only_this_site)
+    page = await context.new_page()
+    errors = watch_errors(page)
+    await page.goto("/api/docs")
+    await page.locator(".opblock").first.wait_for(timeout=WAIT_MS)
+    assert await page.locator(".opblock").count() > 10
+    await shot(page, "api-docs")
+    await context.close()
+    assert not elsewhere, elsewhere
     assert not errors, errors

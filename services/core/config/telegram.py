@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from .base import Section, TimeZoneName
+from .web import is_loopback
 
 Language = Literal["id", "en"]
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -78,12 +79,28 @@ class AlertsConfig(Section):
 
 class WebhookConfig(Section):
     url: str = Field(description="Public HTTPS address Telegram posts updates to.")
-    listen: str = Field(default="0.0.0.0", description="Address the webhook listener binds.")
+    listen: str = Field(
+        default="127.0.0.1",
+        description="Address the webhook listener binds: loopback for a reverse proxy on this "
+        "machine; any other address needs secret_token.",
+    )
     port: int = Field(default=8443, ge=1, le=65535, description="Port of the webhook listener.")
     path: str = Field(default="telegram", description="URL path the listener answers on.")
     secret_token: SecretStr | None = Field(
-        default=None, description="Checked on every update Telegram posts; use {ENV_NAME}."
+        default=None,
+        description="Checked on every update Telegram posts (required unless listen is "
+        "loopback); use {ENV_NAME}.",
     )
+
+    @model_validator(mode="after")
+    def _secret_off_loopback(self) -> "WebhookConfig":
+        """Without the secret anyone who reaches the listener could post updates as a chat."""
+        if self.secret_token is None and not is_loopback(self.listen):
+            raise ValueError(
+                f"secret_token is required: listen {self.listen} is reachable from the network, "
+                "and without it anyone could post updates as an allowed chat"
+            )
+        return self
 
 
 class TelegramConfig(Section):

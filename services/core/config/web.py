@@ -107,6 +107,19 @@ class WebLoginConfig(Section):
         return tokens
 
 
+def _proxy_address(entry: str) -> str:
+    """An address or network (``10.0.0.0/8``): what uvicorn's ``forwarded_allow_ips`` takes,
+    less ``*``, which would let any client pick the address the lock-out sees."""
+    try:
+        ipaddress.ip_network(entry)
+    except ValueError:
+        raise ValueError(
+            f"web.trusted_proxies: {entry!r} is not an IP address or network (a name or '*' "
+            "would let a client choose its own address)"
+        ) from None
+    return entry
+
+
 class WebConfig(Section):
     enabled: bool = Field(default=True, description="Serve the web page and REST API.")
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
@@ -114,9 +127,20 @@ class WebConfig(Section):
     login: WebLoginConfig = Field(
         default_factory=WebLoginConfig, description="Password, sessions, lock-out, API tokens."
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Reverse proxies (IP addresses or networks) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; from anyone else they are ignored, so a client "
+        "cannot choose the address its failed logins count against. Empty: none.",
+    )
     open_without_login: bool = Field(
         default=False,
         description="Serve a non-loopback host without a password. Only behind a reverse "
         "proxy that asks for a login itself; otherwise anyone on the network may type "
         "tokens into your meter.",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        return [_proxy_address(entry.strip()) for entry in value]
