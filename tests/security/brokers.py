@@ -133,6 +133,7 @@ class Client:
     tls_ca: Path | None = None
     mqtt: mqtt.Client = field(init=False)
     connack: int | None = None
+    disconnected: bool = False
     pubacks: dict[int, int] = field(default_factory=dict)
     messages: list[tuple[str, bytes]] = field(default_factory=list)
     _cond: threading.Condition = field(default_factory=threading.Condition)
@@ -151,6 +152,7 @@ class Client:
         self.mqtt.on_connect = lambda c, u, f, rc, p: self._notify("connack", rc.value)
         self.mqtt.on_publish = lambda c, u, mid, rc, p: self._notify(("puback", mid), rc.value)
         self.mqtt.on_message = lambda c, u, m: self._notify("message", (m.topic, m.payload))
+        self.mqtt.on_disconnect = lambda *_: self._notify("disconnect", True)
         self.mqtt.connect(self.host, self.port)
         self.mqtt.loop_start()
         self.wait(lambda: self.connack is not None, "CONNACK")
@@ -161,6 +163,8 @@ class Client:
                 self.connack = value  # type: ignore[assignment]
             elif what == "message":
                 self.messages.append(value)  # type: ignore[arg-type]
+            elif what == "disconnect":
+                self.disconnected = True
             else:
                 self.pubacks[what[1]] = value  # type: ignore[index]
             self._cond.notify_all()
