@@ -122,6 +122,20 @@ def repository_broker(data_dir: Path) -> ConfBroker:
     return ConfBroker(port=port, data_dir=data_dir, conf_text=text)
 
 
+def self_signed(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """The commands of docs/security.md: one certificate, its own CA, for ``host``."""
+    cert, key = directory / "server.crt", directory / "server.key"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", f"/CN={host}",
+            "-addext", f"subjectAltName=IP:{host}", "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
 @dataclass
 class Client:
     """A paho MQTT 5 client whose acknowledgements and messages can be waited for."""
