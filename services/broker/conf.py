@@ -10,6 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.messages import MAX_FRAME_BYTES
+
+# The largest legitimate message is a camera frame; its topic and user properties (ts,
+# frame_id, request_id) take a few hundred bytes. A bigger packet is an attack or a bug,
+# and the broker drops the connection before buffering it all.
+PACKET_HEADROOM_BYTES = 64 * 1024
+MAX_PACKET_BYTES = MAX_FRAME_BYTES + PACKET_HEADROOM_BYTES
 # Saving the in-memory store after this many changes (queued QoS 1 messages, retained
 # messages, subscriptions) bounds what a killed broker loses; see docs/reliability.md.
 AUTOSAVE_CHANGES = 10
@@ -57,6 +64,8 @@ def render_conf(
         "allow_anonymous false",
         f"password_file {files.password_file}",
         f"acl_file {files.acl_file}",
+        "# A frame (the largest message of the contract) plus headroom; bigger: disconnected.",
+        f"max_packet_size {MAX_PACKET_BYTES}",
     ]
     if plain is not None:
         lines += ["", "# Plain MQTT.", plain.line(), "protocol mqtt"]

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from ..core.sqlite_files import connect_private
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notifier_chats (
     chat_id  INTEGER PRIMARY KEY,
@@ -31,8 +33,7 @@ T = TypeVar("T")
 
 class ChatStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db = connect_private(path, check_same_thread=False)
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)

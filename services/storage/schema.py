@@ -11,6 +11,8 @@ not create any token table, so the two never conflict.
 import sqlite3
 from pathlib import Path
 
+from ..core.sqlite_files import connect_private
+
 SCHEMA_VERSION = "2"
 
 SCHEMA = """
@@ -104,8 +106,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
             f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
         )
     else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        connection = connect_private(path, check_same_thread=False, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit is on disk before the broker gets its ack, so even a power cut
         # loses nothing; batching keeps the fsyncs few (slower disks make batches bigger).

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.messages import TokenState, TokenStep, utc_now
+from ..core.sqlite_files import connect_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS token_attempts (
@@ -64,8 +65,7 @@ class Attempt:
 
 class AttemptStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db = connect_private(path, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("PRAGMA journal_mode=WAL")

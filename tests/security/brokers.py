@@ -122,6 +122,20 @@ def repository_broker(data_dir: Path) -> ConfBroker:
     return ConfBroker(port=port, data_dir=data_dir, conf_text=text)
 
 
+def self_signed(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """The commands of docs/security.md: one certificate, its own CA, for ``host``."""
+    cert, key = directory / "server.crt", directory / "server.key"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", f"/CN={host}",
+            "-addext", f"subjectAltName=IP:{host}", "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
 @dataclass
 class Client:
     """A paho MQTT 5 client whose acknowledgements and messages can be waited for."""
@@ -133,6 +147,7 @@ class Client:
     tls_ca: Path | None = None
     mqtt: mqtt.Client = field(init=False)
     connack: int | None = None
+    disconnected: bool = False
     pubacks: dict[int, int] = field(default_factory=dict)
     messages: list[tuple[str, bytes]] = field(default_factory=list)
     _cond: threading.Condition = field(default_factory=threading.Condition)
@@ -151,6 +166,7 @@ class Client:
         self.mqtt.on_connect = lambda c, u, f, rc, p: self._notify("connack", rc.value)
         self.mqtt.on_publish = lambda c, u, mid, rc, p: self._notify(("puback", mid), rc.value)
         self.mqtt.on_message = lambda c, u, m: self._notify("message", (m.topic, m.payload))
+        self.mqtt.on_disconnect = lambda *_: self._notify("disconnect", True)
         self.mqtt.connect(self.host, self.port)
         self.mqtt.loop_start()
         self.wait(lambda: self.connack is not None, "CONNACK")
@@ -161,6 +177,8 @@ class Client:
                 self.connack = value  # type: ignore[assignment]
             elif what == "message":
                 self.messages.append(value)  # type: ignore[arg-type]
+            elif what == "disconnect":
+                self.disconnected = True
             else:
                 self.pubacks[what[1]] = value  # type: ignore[index]
             self._cond.notify_all()

@@ -1,12 +1,45 @@
-from pydantic import Field, SecretStr
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
 
 from ..topics import DEFAULT_PREFIX
 from .base import Section
 
 
+class MqttTls(Section):
+    """MQTT over TLS to the broker: needed once a service runs on another machine."""
+
+    ca_file: Path | None = Field(
+        default=None,
+        description="PEM certificate(s) to trust for the broker (a self-signed one: its own "
+        "certificate); none: the system's CAs.",
+    )
+    cert_file: Path | None = Field(
+        default=None, description="Client certificate (PEM), when the broker asks for one."
+    )
+    key_file: Path | None = Field(default=None, description="Its private key (PEM).")
+    insecure: bool = Field(
+        default=False,
+        description="Skip the check that the certificate names mqtt.host (the chain is "
+        "still checked). Only for a broker reached by an address its certificate lacks.",
+    )
+
+    @model_validator(mode="after")
+    def _pair(self) -> Self:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("mqtt.tls: cert_file and key_file go together")
+        return self
+
+
 class MqttConfig(Section):
     host: str = Field(default="127.0.0.1", description="Broker host name or address.")
-    port: int = Field(default=1883, ge=1, le=65535, description="Broker TCP port.")
+    port: int = Field(
+        default=1883, ge=1, le=65535, description="Broker TCP port (TLS: usually 8883)."
+    )
+    tls: MqttTls | None = Field(
+        default=None, description="Talk TLS to the broker; none: plain MQTT (loopback)."
+    )
     username: str | None = Field(default=None, description="User name, when the broker asks.")
     password: SecretStr | None = Field(default=None, description="Password; use {ENV_NAME}.")
     topic_prefix: str = Field(

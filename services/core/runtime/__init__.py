@@ -1,6 +1,6 @@
 """How every service runs: one MQTT client per service, reconnects, LWT, health, SIGTERM."""
 
-from .bus import Bus, Handler, IncomingMessage
+from .bus import Bus, Handler, IncomingMessage, PublishRefused
 from .runner import ServiceSpec, run_services
 
-__all__ = ["Bus", "Handler", "IncomingMessage", "ServiceSpec", "run_services"]
+__all__ = ["Bus", "Handler", "IncomingMessage", "PublishRefused", "ServiceSpec", "run_services"]

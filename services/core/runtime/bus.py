@@ -7,11 +7,15 @@
 - Outgoing messages go through an outbox that is emptied only when the broker has
   acknowledged them; a publish made while the broker is down waits there and is sent
   after the reconnect. Consumers therefore see at-least-once delivery and store
-  idempotently.
+  idempotently. A publish the broker refuses (PUBACK reason >= 0x80, e.g. 135 when the
+  ACL denies it) is not counted as sent: it is logged with topic and reason, counted in
+  ``stats.refused``, and ``publish_confirmed`` raises ``PublishRefused``.
 - Handlers are registered by topic filter (``$share/...`` included) and dispatched by
   table; a handler that raises is logged and counted, never fatal.
-- A QoS 1 message is acknowledged to the broker only after its handler finished, so a
-  crash or shutdown mid-way means redelivery, not loss.
+- A QoS 1 message is acknowledged to the broker only after its handler finished and
+  the broker has answered every message published until then (its outputs), so a crash,
+  shutdown or lost connection mid-way means redelivery, not loss.
+- ``mqtt.tls`` makes the connection TLS, checking the broker's certificate.
 - High-volume consumers use ``subscribe_batch``: messages already received are handed
   over as one list (up to ``max_batch``, never waiting for more to arrive) while
   reception goes on, and the whole list is acknowledged after the handler returned.
@@ -28,14 +32,17 @@ import asyncio
 import contextlib
 import logging
 import math
+import ssl
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiomqtt
+import paho.mqtt.client as paho
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
 from ..config.mqtt import MqttConfig
 from ..topics import Topics
@@ -80,16 +87,28 @@ class _Outgoing:
     retain: bool
     user_properties: dict[str, str]
     expires_at: float | None = None  # loop time after which it is dropped, never sent
+    # set with the broker's reason code once it answered (publish_confirmed waits on it)
+    answered: asyncio.Future[ReasonCode | None] | None = None
 
 
 @dataclass
 class BusStats:
     connects: int = 0
     published: int = 0
+    refused: int = 0  # publishes the broker answered with a failure reason code
     received: int = 0
     handler_errors: int = 0
     expired: int = 0  # dropped from the outbox unsent: their expiry passed first
     last_error: str = ""
+
+
+class PublishRefused(Exception):
+    """The broker answered a publish with a failure reason code (e.g. 135, not authorized)."""
+
+    def __init__(self, topic: str, reason: ReasonCode) -> None:
+        super().__init__(f"broker refused the publish to {topic}: {reason} ({reason.value})")
+        self.topic = topic
+        self.reason = reason
 
 
 def _payload_bytes(payload: bytes | str) -> bytes:
@@ -116,6 +135,12 @@ class Bus:
         self._outbox_space.set()
         self._outbox_empty = asyncio.Event()
         self._outbox_empty.set()
+        # Outbox positions: messages ever queued, and ever answered by the broker. An
+        # input is acknowledged once the broker answered what was queued up to its end.
+        self._queued_count = 0
+        self._answered_count = 0
+        self._held_acks: deque[tuple[int, int, int]] = deque()  # (queued count, mid, qos)
+        self._puback_waiters: dict[int, asyncio.Future[ReasonCode | None]] = {}
         self._stop = asyncio.Event()
         self._receiving = True
         self._idle = asyncio.Event()
@@ -161,15 +186,40 @@ class Bus:
         ``expiry_s``: a command worthless after that long (counted from now) is dropped
         from the outbox unsent, and otherwise carries the rest as its MQTT 5 message
         expiry, so the broker drops it too rather than deliver it late."""
-        while len(self._outbox) >= self.mqtt.outbox_limit:
-            self._outbox_space.clear()
-            await self._outbox_space.wait()
         expires_at = None if expiry_s is None else asyncio.get_running_loop().time() + expiry_s
-        self._outbox.append(
+        await self._queue(
             _Outgoing(
                 topic, _payload_bytes(payload), qos, retain, user_properties or {}, expires_at
             )
         )
+
+    async def publish_confirmed(
+        self,
+        topic: str,
+        payload: bytes | str,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        user_properties: dict[str, str] | None = None,
+    ) -> None:
+        """Like ``publish``, but return only once the broker took it; ``PublishRefused`` if not.
+
+        Waits across reconnects for as long as the message is in the outbox.
+        """
+        answered = asyncio.get_running_loop().create_future()
+        item = _Outgoing(topic, _payload_bytes(payload), qos, retain, user_properties or {})
+        item.answered = answered
+        await self._queue(item)
+        reason = await answered
+        if reason is not None and reason.is_failure:
+            raise PublishRefused(topic, reason)
+
+    async def _queue(self, item: _Outgoing) -> None:
+        while len(self._outbox) >= self.mqtt.outbox_limit:
+            self._outbox_space.clear()
+            await self._outbox_space.wait()
+        self._outbox.append(item)
+        self._queued_count += 1
         self._outbox_empty.clear()
         self._outbox_ready.set()
 
@@ -208,6 +258,10 @@ class Bus:
                 self.connected.clear()
                 self._client = None
                 self._give_back_pending()
+                # Acknowledgements belong to the connection: the broker sends those
+                # messages again in the next session.
+                self._held_acks.clear()
+                self._puback_waiters.clear()
             if not self._stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
@@ -238,6 +292,15 @@ class Bus:
         else:
             identifier = f"meterhub-{self.service}-{uuid.uuid4().hex[:8]}"
         password = self.mqtt.password.get_secret_value() if self.mqtt.password else None
+        tls = self.mqtt.tls
+        tls_params = None
+        if tls is not None:
+            tls_params = aiomqtt.TLSParameters(
+                ca_certs=str(tls.ca_file) if tls.ca_file else None,
+                certfile=str(tls.cert_file) if tls.cert_file else None,
+                keyfile=str(tls.key_file) if tls.key_file else None,
+                cert_reqs=ssl.CERT_REQUIRED,
+            )
         return aiomqtt.Client(
             self.mqtt.host,
             self.mqtt.port,
@@ -250,11 +313,14 @@ class Bus:
             keepalive=self.mqtt.keepalive_s,
             will=aiomqtt.Will(self.availability_topic, b"offline", qos=1, retain=True),
             timeout=PUBLISH_TIMEOUT_S,
+            tls_params=tls_params,
+            tls_insecure=tls.insecure if tls is not None else None,
         )
 
     async def _connected_session(self, backoff: Backoff) -> None:
         client = self._client_for_session()
         client._client.manual_ack_set(True)
+        self._watch_pubacks(client)
         async with client:
             self._client = client
             self.stats.connects += 1
@@ -308,8 +374,7 @@ class Bus:
                 self._batch_ready.set()
                 handed_over = True
             elif message.qos > 0:
-                # aiomqtt has no public manual-ack API yet; paho's is stable.
-                client._client.ack(message.mid, message.qos)
+                self._ack_after_outputs(client, message.mid, message.qos)
         finally:
             if not handed_over:
                 self._finish(1)
@@ -378,9 +443,56 @@ class Bus:
                     )
                 for _, mid, qos in items:
                     if qos > 0:
-                        client._client.ack(mid, qos)
+                        self._ack_after_outputs(client, mid, qos)
             finally:
                 self._finish(count)
+
+    def _ack_after_outputs(self, client: aiomqtt.Client, mid: int, qos: int) -> None:
+        """Acknowledge once the broker answered everything queued so far (in order)."""
+        if not self._held_acks and self._answered_count >= self._queued_count:
+            # aiomqtt has no public manual-ack API yet; paho's is stable.
+            client._client.ack(mid, qos)
+        else:
+            self._held_acks.append((self._queued_count, mid, qos))
+
+    def _release_acks(self, client: aiomqtt.Client) -> None:
+        while self._held_acks and self._held_acks[0][0] <= self._answered_count:
+            _, mid, qos = self._held_acks.popleft()
+            client._client.ack(mid, qos)
+
+    def _watch_pubacks(self, client: aiomqtt.Client) -> None:
+        """Pass each PUBACK's reason code on (aiomqtt drops it), then let aiomqtt see it."""
+        aiomqtt_on_publish = client._client.on_publish
+
+        def on_publish(
+            paho_client: paho.Client,
+            userdata: object,
+            mid: int,
+            reason: ReasonCode,
+            properties: Properties | None,
+        ) -> None:
+            waiter = self._puback_waiters.pop(mid, None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(reason)
+            aiomqtt_on_publish(paho_client, userdata, mid, reason, properties)
+
+        client._client.on_publish = on_publish
+
+    async def _publish_now(
+        self, client: aiomqtt.Client, item: _Outgoing, properties: Properties | None
+    ) -> ReasonCode | None:
+        """Hand one message to the broker; its PUBACK reason code (None: QoS 0)."""
+        info = client._client.publish(item.topic, item.payload, item.qos, item.retain, properties)
+        if info.rc != paho.MQTT_ERR_SUCCESS:
+            raise aiomqtt.MqttCodeError(info.rc, "Could not publish message")
+        if info.is_published():
+            return None
+        waiter = asyncio.get_running_loop().create_future()
+        self._puback_waiters[info.mid] = waiter
+        try:
+            return await waiter
+        finally:
+            self._puback_waiters.pop(info.mid, None)
 
     def _give_back_pending(self) -> None:
         """The session ended: unacknowledged messages come again in the next one."""
@@ -403,9 +515,11 @@ class Bus:
                 left_s = item.expires_at - asyncio.get_running_loop().time()
                 if left_s <= 0:
                     self._outbox.popleft()
+                    self._answered_count += 1  # settled: inputs waiting on it are released
                     self.stats.expired += 1
                     self._outbox_space.set()
                     log.warning("expired unsent", extra=kv(topic=item.topic))
+                    self._release_acks(client)
                     continue
             if item.user_properties or left_s is not None:
                 properties = Properties(PacketTypes.PUBLISH)
@@ -418,14 +532,21 @@ class Bus:
             # under a flood of incoming messages the PUBACK may come late, which is no
             # reason to reconnect; a dead connection ends the session through the
             # keep-alive, and that cancels this wait.
-            await client.publish(
-                item.topic,
-                item.payload,
-                qos=item.qos,
-                retain=item.retain,
-                properties=properties,
-                timeout=math.inf,
-            )
+            reason = await self._publish_now(client, item, properties)
             self._outbox.popleft()
-            self.stats.published += 1
+            self._answered_count += 1
+            if reason is not None and reason.is_failure:
+                # Sending it again would be refused again: it leaves the outbox, as a failure.
+                error = PublishRefused(item.topic, reason)
+                self.stats.refused += 1
+                self.stats.last_error = str(error)
+                log.error(
+                    "publish refused by the broker",
+                    extra=kv(service=self.service, topic=item.topic, reason=reason.value),
+                )
+            else:
+                self.stats.published += 1
+            if item.answered is not None and not item.answered.done():
+                item.answered.set_result(reason)
             self._outbox_space.set()
+            self._release_acks(client)
