@@ -6,6 +6,7 @@ import asyncio
 import socket
 from pathlib import Path
 
+from .broker.conf import MAX_PACKET_BYTES
 from .core.broker_process import BrokerError, MosquittoProcess
 from .core.config import load_config
 from .core.runtime import run_services
@@ -34,7 +35,12 @@ def run_demo(config_path: str | None, *, broker_port: int | None = None) -> int:
     else:
         data_dir = Path(config.storage.data_dir).resolve() / "mosquitto"
         try:
-            broker = MosquittoProcess(port=mqtt.port, host=mqtt.host, data_dir=data_dir).start()
+            broker = MosquittoProcess(
+                port=mqtt.port,
+                host=mqtt.host,
+                data_dir=data_dir,
+                extra_config=f"max_packet_size {MAX_PACKET_BYTES}\n",  # as a home broker's
+            ).start()
         except BrokerError as error:
             print(f"Cannot start the broker: {error}")
             return 1
