@@ -62,7 +62,7 @@ def test_oversize_frame_is_refused_with_both_sizes():
 def test_a_jpeg_with_good_markers_but_garbage_inside_does_not_decode():
     garbage = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4 + b"\xff\xd9"
     check_bytes(garbage, 1_000_000)
-    with pytest.raises(FrameRejected, match=r"does not decode|too small"):
+    with pytest.raises(FrameRejected, match=r"corrupt JPEG|too small"):
         check_decodes(garbage)
     assert check_decodes(make_jpeg(7)) == (160, 96)
 
