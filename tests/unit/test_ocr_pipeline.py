@@ -172,3 +172,25 @@ def test_a_camera_mounted_sideways_reads_with_its_rotation(pipeline):
         assert x + w <= 480 and y + h <= 640 and h < w
     tops = [y for _, y, _, _ in outcome.read.boxes]
     assert tops == sorted(tops)
+
+
+def test_rois_reaching_outside_this_frame_refuse_it_with_the_reason(pipeline):
+    beyond = Rois(display=(500, 400, 300, 120), updated=T0)  # the frame is 640x480
+    outcome = pipeline.process("pln", lcd_jpeg("127.03", 2), LCD, beyond, None)
+    assert outcome.read is None
+    assert outcome.reason == "ROIs unusable: display reach outside the 640×480 frame"
+
+
+class BrokenModel:
+    """A digit classifier with a bug: what no check foresaw."""
+
+    def predict(self, crops):
+        raise RuntimeError("weights do not fit")
+
+
+def test_any_failure_in_the_pipeline_is_a_reason_naming_the_exception(tmp_path):
+    pipeline = FramePipeline(tmp_path, model_for=lambda kind: BrokenModel())
+    digits = Rois(digits=tuple((150 + 60 * i, 90, 50, 100) for i in range(6)), updated=T0)
+    outcome = pipeline.process("pln", lcd_jpeg("127.03", 2), LCD, digits, None)
+    assert outcome.read is None and not outcome.accepted
+    assert outcome.reason == "OCR failed on this frame: RuntimeError: weights do not fit"
