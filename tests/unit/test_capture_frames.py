@@ -21,6 +21,7 @@ from services.capture_gateway.frames import (
     to_jpeg,
 )
 from tests.capture_helpers import make_jpeg
+from tests.image_helpers import bomb_jpeg
 
 NOW = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -109,3 +110,12 @@ def test_no_payload_crashes_the_checks(data: bytes, as_jpeg: bool):
         check_decodes(data)
     except FrameRejected as error:
         assert str(error)
+
+
+def test_a_decompression_bomb_is_refused_by_pixel_count_before_decoding():
+    bomb = bomb_jpeg()
+    check_bytes(bomb, 1_000_000)  # a small, well-formed JPEG by its bytes
+    for check in (check_decodes, to_jpeg):
+        with pytest.raises(FrameRejected, match="20000x20000 pixels exceeds the cap") as refused:
+            check(bomb)
+        assert refused.value.problem is Problem.TOO_MANY_PIXELS

@@ -17,6 +17,7 @@ from services.ocr_worker.pipeline import FramePipeline, Judgement, Rois
 from services.ocr_worker.plausibility import Limits, Sample
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
 from services.simulator.led import render_led_frame
+from tests.image_helpers import bomb_jpeg
 
 LCD = OcrConfig(display="lcd7", digits=6, decimals=2)
 LCD_WINDOW = (110, 47, 420, 190)  # the simulated PLN meter's LCD and bezel, with a margin
@@ -141,6 +142,7 @@ BAD_FRAMES = {
     "not a JPEG": (b"\x89PNG\r\n\x1a\n" + bytes(2000), "not a JPEG image (PNG)"),
     "truncated": (lcd_jpeg("127.03", 9)[:6000], "truncated"),
     "50 MB": (b"\xff\xd8" + bytes(50 * 1024 * 1024), "exceeds"),
+    "bomb": (bomb_jpeg(), "JPEG of 20000x20000 pixels exceeds the cap of 40 megapixels"),
 }
 
 
