@@ -46,6 +46,13 @@ def roi_problems(
         for name, (_, _, w, h) in named
         if min(w, h) < MIN_ROI_SIDE_PX
     ]
+    if display is not None and digits_shown is not None:
+        across = display[3] if round(rotation_deg / 90) % 2 else display[2]  # upright width
+        if across < digits_shown * MIN_ROI_SIDE_PX:
+            problems.append(
+                f"display is {across} px across, under the {digits_shown} x {MIN_ROI_SIDE_PX} "
+                f"px its {digits_shown} digits need"
+            )
     if digits and digits_shown is not None and len(digits) != digits_shown:
         problems.append(
             f"the display shows {digits_shown} digits: mark one box per digit "

@@ -28,6 +28,13 @@ def test_boxes_too_small_for_a_digit_are_named():
     ]
 
 
+def test_a_display_must_be_wide_enough_for_its_digits():
+    assert roi_problems((0, 0, 40, 60), [], digits_shown=6) == [
+        "display is 40 px across, under the 6 x 8 px its 6 digits need"
+    ]
+    assert roi_problems((0, 0, 40, 60), [], digits_shown=6, rotation_deg=90) == []
+
+
 def test_digits_out_of_order_or_on_top_of_each_other_are_refused():
     swapped = [ROW[1], ROW[0], *ROW[2:]]
     assert roi_problems(None, swapped) == [
