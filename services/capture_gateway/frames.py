@@ -1,8 +1,10 @@
 """A camera frame and the checks every frame passes before it reaches OCR.
 
-Checks run cheapest first (size, then the JPEG start and end markers, then a full decode)
-so a flood of junk costs little, and each failure says what was wrong in words a device
-author can act on ("not a JPEG (PNG)", "truncated JPEG"), not a decoder's error number.
+Checks run cheapest first (size, then the JPEG start and end markers, then the pixel
+count from the header, then a full decode) so a flood of junk costs little, and each
+failure says what was wrong in words a device author can act on ("not a JPEG (GIF)",
+"truncated JPEG"), not a decoder's error number. Uploads and watched directories may
+bring PNG, BMP or WebP too: ``to_jpeg`` turns them into the JPEG the bus carries.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from enum import StrEnum
 import cv2
 import numpy as np
 
+from ..core import images
+from ..core.images import JPEG_QUALITY, ImageRefused, Refusal, decode, kind_of
 from ..core.messages import new_id
 from ..core.trust import MAX_FUTURE
 
@@ -24,25 +28,13 @@ JPEG_END = b"\xff\xd9"
 MIN_SIDE_PX = 16  # smaller than this holds no readable digit
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
-# Start bytes of what cameras and tools send instead of a JPEG, to name it in the reason.
-_NOT_JPEG: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"GIF8", "GIF"),
-    (b"BM", "BMP"),
-    (b"RIFF", "RIFF/WebP"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-    (b"--", "multipart body; send the JPEG bytes as the body"),
-    (b"{", "JSON"),
-    (b"<", "HTML/XML, perhaps an error page"),
-)
-
 
 class Problem(StrEnum):
     EMPTY = "empty"
     TOO_LARGE = "too_large"
     NOT_JPEG = "not_jpeg"
     CORRUPT = "corrupt"
+    TOO_MANY_PIXELS = "too_many_pixels"  # a decompression bomb, refused before decoding
     BAD_PROPERTY = "bad_property"
     BUSY = "busy"  # too many requested frames waiting for their turn
 
@@ -53,6 +45,17 @@ class FrameRejected(ValueError):
     def __init__(self, problem: Problem, reason: str) -> None:
         super().__init__(reason)
         self.problem = problem
+
+    @classmethod
+    def of(cls, error: ImageRefused) -> FrameRejected:
+        return cls(_PROBLEM_OF[error.refusal], str(error))
+
+
+_PROBLEM_OF: dict[Refusal, Problem] = {
+    Refusal.NOT_AN_IMAGE: Problem.NOT_JPEG,
+    Refusal.TOO_MANY_PIXELS: Problem.TOO_MANY_PIXELS,
+    Refusal.CORRUPT: Problem.CORRUPT,
+}
 
 
 @dataclass(frozen=True)
@@ -89,13 +92,6 @@ def iso_z(ts: datetime) -> str:
     return ts.isoformat().replace("+00:00", "Z")
 
 
-def _sniff(data: bytes) -> str:
-    for start, name in _NOT_JPEG:
-        if data.startswith(start):
-            return name
-    return f"starts with {data[:4].hex(' ')}"
-
-
 def check_bytes(data: bytes, max_bytes: int) -> None:
     """Size and JPEG markers: cheap, and enough to refuse most junk."""
     if not data:
@@ -105,17 +101,19 @@ def check_bytes(data: bytes, max_bytes: int) -> None:
             Problem.TOO_LARGE, f"frame of {len(data)} bytes exceeds the cap of {max_bytes} bytes"
         )
     if not data.startswith(JPEG_START):
-        raise FrameRejected(Problem.NOT_JPEG, f"not a JPEG ({_sniff(data)})")
+        raise FrameRejected(Problem.NOT_JPEG, f"not a JPEG ({kind_of(data)})")
     # Some cameras pad the buffer with zeros after the end-of-image marker.
     if not data.rstrip(b"\x00").endswith(JPEG_END):
         raise FrameRejected(Problem.CORRUPT, "truncated JPEG (no end-of-image marker)")
 
 
 def check_decodes(data: bytes) -> tuple[int, int]:
-    """Full decode (blocking: run in a thread); returns (width, height)."""
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
-    if image is None:
-        raise FrameRejected(Problem.CORRUPT, "JPEG does not decode (corrupt data)")
+    """Pixel count from the header, then a full decode (blocking: run in a thread);
+    returns (width, height)."""
+    try:
+        image = decode(data, cv2.IMREAD_GRAYSCALE)
+    except ImageRefused as error:
+        raise FrameRejected.of(error) from None
     height, width = image.shape[:2]
     if min(height, width) < MIN_SIDE_PX:
         raise FrameRejected(
@@ -124,21 +122,20 @@ def check_decodes(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def to_jpeg(data: bytes, quality: int = 90) -> bytes:
-    """Any image OpenCV reads (PNG, BMP, ...) as JPEG; JPEGs pass unchanged. Blocking."""
-    if data.startswith(JPEG_START):
-        return data
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise FrameRejected(Problem.NOT_JPEG, f"not an image OpenCV reads ({_sniff(data)})")
-    return encode_jpeg(image, quality)
+def to_jpeg(data: bytes, quality: int = JPEG_QUALITY) -> bytes:
+    """A JPEG, PNG, BMP or WebP as the JPEG the bus carries (JPEGs pass unchanged).
+    Blocking."""
+    try:
+        return images.to_jpeg(data, quality)
+    except ImageRefused as error:
+        raise FrameRejected.of(error) from None
 
 
-def encode_jpeg(image: np.ndarray, quality: int = 90) -> bytes:
-    ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise FrameRejected(Problem.CORRUPT, "image could not be encoded as JPEG")
-    return buffer.tobytes()
+def encode_jpeg(image: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
+    try:
+        return images.encode_jpeg(image, quality)
+    except ImageRefused as error:
+        raise FrameRejected.of(error) from None
 
 
 def checked_id(value: str | None, name: str) -> str | None:

@@ -4,10 +4,11 @@ Separate from the web service (its own port, 127.0.0.1:8090 by default) because 
 devices, not people: an ESP32 that POSTs JPEGs, or one with an RTC that calls
 ``GET /autocapture`` at 12:00 as the prepaid-meter sketch does.
 
-- ``POST /api/frames/<dev>``: JPEG body, ``Authorization: Bearer <device token>``,
-  optional ``?request_id=`` and ``?ts=`` (ISO 8601). 202 published, 200 duplicate,
-  400/413/415/422 refused with the reason (also on ``<dev>/rejected``), 401 bad token,
-  404 not an uploading device, 429 throttled (``Retry-After``).
+- ``POST /api/frames/<dev>``: JPEG, PNG, BMP or WebP body (re-encoded to JPEG for the
+  bus), ``Authorization: Bearer <device token>``, optional ``?request_id=`` and ``?ts=``
+  (ISO 8601). 202 published, 200 duplicate, 400/413/415/422 refused with the reason
+  (also on ``<dev>/rejected``; 413 too many bytes or pixels), 401 bad token, 404 not an
+  uploading device, 429 throttled (``Retry-After``).
 - ``GET /autocapture[?device=<dev>][&token=]``: a shot for each device with an
   autocapture trigger; 202 with the request ids.
 - ``GET /api/sources``: each camera's state, last error and counters.
@@ -30,7 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 
 from ..core.runtime.logs import kv
-from .frames import Frame, FrameRejected, Problem, checked_id, frame_time
+from .frames import Frame, FrameRejected, Problem, checked_id, frame_time, to_jpeg
 from .gate import Outcome
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ PROBLEM_STATUS: dict[Problem, int] = {
     Problem.TOO_LARGE: 413,
     Problem.NOT_JPEG: 415,
     Problem.CORRUPT: 422,
+    Problem.TOO_MANY_PIXELS: 413,
     Problem.BAD_PROPERTY: 422,
     Problem.BUSY: 429,
 }
@@ -108,6 +110,8 @@ async def upload_frame(
     try:
         body = await _body_within(request, camera.gate.settings.max_frame_bytes)
         about["bytes"] = len(body)
+        if body:  # an empty body is refused by the gate, in its words
+            body = await asyncio.to_thread(to_jpeg, body)
         frame = Frame(
             device,
             body,

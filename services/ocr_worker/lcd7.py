@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..core.sevenseg import SEGMENT_NAMES, decode
+from ..core.images import ImageRefused, decode
+from ..core.sevenseg import SEGMENT_NAMES
+from ..core.sevenseg import decode as decode_segments
 
 MAX_PAYLOAD_BYTES = 8 * 1024 * 1024
 MIN_IMAGE_SIDE = 64
@@ -56,9 +58,10 @@ def decode_image(payload: bytes) -> np.ndarray:
     # some cameras pad the buffer with zeros after it.
     if not payload.rstrip(b"\x00").endswith(b"\xff\xd9"):
         raise UnreadableDisplay("corrupt JPEG: no end-of-image marker (truncated?)")
-    image = cv2.imdecode(np.frombuffer(payload, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise UnreadableDisplay("corrupt JPEG: the image data cannot be decoded")
+    try:  # the pixel count from the header first: a decompression bomb is never decoded
+        image = decode(payload)
+    except ImageRefused as error:
+        raise UnreadableDisplay(str(error)) from None
     h, w = image.shape[:2]
     if min(h, w) < MIN_IMAGE_SIDE:
         raise UnreadableDisplay(f"image too small to read ({w}x{h})")
@@ -530,7 +533,7 @@ def _decide_digit(window: _Window, box: _Blob) -> tuple[str | None, float]:
         if score > 0.5:
             lit.add(name)
         confidence = min(confidence, min(1.0, abs(score - 0.5) / 0.25))
-    return decode(frozenset(lit)), confidence
+    return decode_segments(frozenset(lit)), confidence
 
 
 def _image_box(window: _Window, box: _Blob, shape: tuple[int, ...]) -> tuple[int, int, int, int]:

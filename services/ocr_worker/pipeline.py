@@ -2,8 +2,10 @@
 for the web page, align, read the digits, judge the reading against the previous
 accepted one, and draw what was made of it.
 
-Nothing here raises for bad input: every way a frame can fail ends in an ``Outcome``
-with the reason, which the service publishes on ``<dev>/rejected``.
+Nothing here raises: every way a frame can fail ends in an ``Outcome`` with the reason,
+which the service publishes on ``<dev>/rejected``. That holds for failures nobody
+foresaw too (a reader's bug, a full disk): they are named by their exception class, so
+a meter is never silent.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from ..core.config.devices import OcrConfig
 from ..core.messages import MAX_FRAME_BYTES
 from ..core.quantities import QuantityKind
+from ..core.roi_rules import roi_problems
 from ..core.runtime.logs import kv
 from .annotate import ANNOTATED_NAME, RAW_NAME, Overlay, annotate, image_dir, write_atomically
 from .geometry import AlignmentFailed, Box, ReferenceCache, align
@@ -29,6 +32,7 @@ from .plausibility import Limits, Sample, Verdict, judge
 from .readers import DigitModel, DigitsRead, ModelFor, Setup, read_digits
 
 log = logging.getLogger("meterhub.ocr")
+MAX_DETAIL_CHARS = 200  # of an unforeseen error's message in a rejection
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,26 @@ class FramePipeline:
         """``judgement`` None: the digits only, no plausibility check (``ocr read``);
         ``annotated_path``: where to draw the outcome instead of the device's image folder."""
         started = time.perf_counter()
+        try:
+            return self._process(device, payload, ocr, rois, judgement, annotated_path, started)
+        except Exception as error:
+            log.exception("frame failed", extra=kv(device=device))
+            detail = str(error)
+            if len(detail) > MAX_DETAIL_CHARS:
+                detail = detail[:MAX_DETAIL_CHARS] + "…"
+            reason = f"OCR failed on this frame: {type(error).__name__}: {detail}"
+            return Outcome(None, reason, elapsed_ms=_ms(started))
+
+    def _process(
+        self,
+        device: str,
+        payload: bytes,
+        ocr: OcrConfig,
+        rois: Rois,
+        judgement: Judgement | None,
+        annotated_path: Path | None,
+        started: float,
+    ) -> Outcome:
         timings: dict[str, float] = {}
 
         def lap(name: str, since: float) -> float:
@@ -161,6 +185,16 @@ class FramePipeline:
         """The ROIs in force and the alignment that moves them onto this frame."""
         if rois.empty:
             rois = Rois(ocr.display_roi, ocr.digit_rois)
+        height, width = frame.shape[:2]
+        problems = roi_problems(
+            rois.display,
+            rois.digits,
+            rotation_deg=ocr.rotation_deg,
+            digits_shown=ocr.digits,
+            frame=(width, height),
+        )
+        if problems:
+            return None, [], "ROIs unusable: " + "; ".join(problems)
         marks: list[Box] = []
         transform = None
         if ocr.alignment is not None and not rois.empty:

@@ -1,5 +1,8 @@
 """`meterhub ocr read IMAGE`: one photo through the worker's pipeline, on the command line.
 
+The photo may be a JPEG, PNG, BMP or WebP; any but a JPEG is re-encoded as the gateway
+does for the bus, so what is read here is what a worker would read from that file.
+
 The display is described by a configured device (``--device``, with the ROIs marked for
 it in the web page) or on the command line (``--kind``, ``--digits``, ``--decimals``,
 ``--roi`` for the display area). It prints what was read, writes the annotated image, and
@@ -17,6 +20,7 @@ import cv2
 
 from ..core.config import load_config
 from ..core.config.devices import OcrConfig
+from ..core.images import ImageRefused, to_jpeg
 from ..core.messages import OcrRois, Reading, Rejected, utc_now
 from .pipeline import FramePipeline, Outcome, Rois
 
@@ -34,7 +38,7 @@ def _box(text: str) -> tuple[int, int, int, int]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("image", type=Path, help="a photo of the display (JPEG)")
+    parser.add_argument("image", type=Path, help="a photo of the display (JPEG, PNG, BMP or WebP)")
     parser.add_argument("--device", help="read it as this configured camera device")
     parser.add_argument("--kind", choices=["lcd7", "drum"], help="display kind (without --device)")
     parser.add_argument("--digits", type=int, help="digit positions on the display")
@@ -95,8 +99,13 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         raise SystemExit(f"cannot read {args.image}: {error.strerror}") from None
     annotated = args.annotated or args.image.with_name(f"{args.image.stem}.annotated.jpg")
-    pipeline = FramePipeline(data_dir, keep_images=False)
-    outcome = pipeline.process(device, payload, ocr, rois, None, annotated_path=annotated)
+    try:
+        jpeg = to_jpeg(payload)
+    except ImageRefused as error:
+        outcome = Outcome(None, str(error))
+    else:
+        pipeline = FramePipeline(data_dir, keep_images=False)
+        outcome = pipeline.process(device, jpeg, ocr, rois, None, annotated_path=annotated)
     _describe(outcome, ocr, annotated)
     ts = utc_now()
     if outcome.read is None or outcome.reason is not None:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from ..core.config import MeterhubConfig
 from ..core.config.devices import OcrConfig
 from ..core.messages import OcrResult, OcrRois, Reading, Rejected, utc_now
 from ..core.quantities import QUANTITIES
+from ..core.roi_rules import roi_problems
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
@@ -41,6 +43,7 @@ from .plausibility import Limits, Sample
 log = logging.getLogger("meterhub.ocr")
 GROUP = "ocr"
 SYNC_TIMEOUT_S = 10.0
+ROI_EXCERPT_BYTES = 500  # of a refused ROI message, kept in the rejection
 
 
 def frame_time(properties: dict[str, str]) -> datetime:
@@ -71,13 +74,18 @@ class DeviceView:
     rois_file_mtime: float | None = None
 
 
+Refusal = Callable[[str, str, dict[str, Any]], Awaitable[None]]  # device, reason, about
+
+
 class Followed:
     """Retained state and ROIs per device, from the bus and the ROI files."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
+    def __init__(self, config: MeterhubConfig, refuse: Refusal) -> None:
+        self.config, self.refuse = config, refuse
+        self.data_dir = config.storage.data_dir
         self.devices: dict[str, DeviceView] = {}
         self.synced = asyncio.Event()
+        self._refused: dict[str, bytes] = {}  # device -> the ROI payload last refused
 
     def view(self, device: str) -> DeviceView:
         return self.devices.setdefault(device, DeviceView())
@@ -94,15 +102,37 @@ class Followed:
         view.state_ts, view.state = ts, state
 
     async def on_rois(self, message: IncomingMessage) -> None:
+        """ROIs that break the rules are never applied; the reason goes to
+        ``<dev>/rejected`` once per payload (it is retained, and heard on two connections)."""
         device = message.topic.split("/")[1]
         if not message.payload:
             return
         try:
             rois = OcrRois.from_payload(message.payload)
+            problem = self.problem(device, rois)
         except ValueError as error:
-            log.warning("bad ROIs ignored", extra=kv(device=device, reason=error))
+            rois, problem = None, str(error)
+        if problem is None and rois is not None:
+            self._refused.pop(device, None)
+            self._take_rois(device, rois)
             return
-        self._take_rois(device, rois)
+        if self._refused.get(device) == message.payload or not is_device_id(device):
+            return
+        self._refused[device] = message.payload
+        about = {"rois": message.payload[:ROI_EXCERPT_BYTES].decode(errors="replace")}
+        await self.refuse(device, f"ROIs ignored: {problem}", about)
+
+    def problem(self, device: str, rois: OcrRois) -> str | None:
+        """Why the device's readers cannot use these ROIs (bounds: on each frame)."""
+        settings = self.config.devices.get(device)
+        ocr = settings.ocr if settings is not None else None
+        problems = roi_problems(
+            rois.display,
+            rois.digits,
+            rotation_deg=ocr.rotation_deg if ocr else 0.0,
+            digits_shown=ocr.digits if ocr else None,
+        )
+        return "; ".join(problems) or None
 
     async def on_own_availability(self, message: IncomingMessage) -> None:
         self.synced.set()  # subscribed last: every retained state and ROI came before it
@@ -123,12 +153,23 @@ class Followed:
             mtime = None
         if mtime is not None and mtime != view.rois_file_mtime:
             view.rois_file_mtime = mtime
-            with contextlib.suppress(OSError, ValueError):
-                self._take_rois(device, OcrRois.from_payload(path.read_bytes()))
+            self._take_file(device, path)
         marked = view.rois
         if marked is None or (marked.display is None and not marked.digits):
             return Rois()
         return Rois(marked.display, tuple(marked.digits), marked.updated)
+
+    def _take_file(self, device: str, path: Path) -> None:
+        """The web page's file, checked like the message (logged once per change)."""
+        try:
+            rois = OcrRois.from_payload(path.read_bytes())
+            problem = self.problem(device, rois)
+        except (OSError, ValueError) as error:
+            rois, problem = None, str(error)
+        if problem is None and rois is not None:
+            self._take_rois(device, rois)
+        else:
+            log.warning("ROI file ignored", extra=kv(device=device, reason=problem))
 
     def previous(self, device: str, quantity: str) -> Sample | None:
         view = self.view(device)
@@ -142,7 +183,7 @@ class OcrWorker:
     def __init__(self, config: MeterhubConfig, bus: Bus, pipeline: FramePipeline) -> None:
         self.config, self.bus, self.topics = config, bus, bus.topics
         self.pipeline = pipeline
-        self.followed = Followed(config.storage.data_dir)
+        self.followed = Followed(config, self._refuse_rois)
 
     def judgement(self, device: str, ocr: OcrConfig, ts: datetime) -> Judgement:
         quantity = QUANTITIES[ocr.quantity]
@@ -221,10 +262,13 @@ class OcrWorker:
             extra=kv(device=device, value=read.value, top_up=outcome.top_up, ms=outcome.elapsed_ms),
         )
 
-    async def _reject(self, device: str, ts: datetime, reason: str, about: dict) -> None:
-        log.warning(
-            "frame rejected", extra=kv(device=device, frame_id=about["frame_id"], reason=reason)
-        )
+    async def _refuse_rois(self, device: str, reason: str, about: dict[str, Any]) -> None:
+        await self._reject(device, utc_now(), reason, about, what="ROIs rejected")
+
+    async def _reject(
+        self, device: str, ts: datetime, reason: str, about: dict, what: str = "frame rejected"
+    ) -> None:
+        log.warning(what, extra=kv(device=device, frame_id=about.get("frame_id"), reason=reason))
         await self.bus.publish(
             self.topics.rejected(device),
             Rejected(device=device, ts=ts, source="ocr", reason=reason, reading=about).to_payload(),

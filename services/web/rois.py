@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from ..core.messages import InvalidMessage, OcrRois, RoiBox
+from ..core.messages import InvalidMessage, OcrRois
 
 
 def load_rois(data_dir: Path, device: str) -> OcrRois | None:
@@ -29,11 +29,6 @@ def save_rois(data_dir: Path, device: str, rois: OcrRois) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_bytes(rois.to_payload())
     os.replace(temporary, path)
-
-
-def outside(boxes: list[tuple[str, RoiBox]], width: int, height: int) -> list[str]:
-    """Names of the boxes that do not lie wholly inside a ``width`` × ``height`` frame."""
-    return [name for name, (x, y, w, h) in boxes if x + w > width or y + h > height]
 
 
 def as_json(rois: OcrRois | None) -> dict[str, object]:

@@ -18,6 +18,7 @@ from services.core.messages import CaptureRequest
 from tests.bus_helpers import Collector, running_bus
 from tests.capture_helpers import ManualClock, brightness, make_jpeg, running_edge
 from tests.conftest import make_config
+from tests.image_helpers import FORMATS, bomb_png, encoded
 
 START = datetime(2026, 11, 22, 4, 59, 30, tzinfo=UTC)
 TOKEN = "esp32-upload-token-0123"
@@ -155,7 +156,7 @@ async def test_upload_api_publishes_good_jpegs_and_refuses_the_rest_with_reasons
             "wrong token": await http.post(
                 "/api/frames/cam", content=make_jpeg(2), headers={"Authorization": "Bearer nope"}
             ),
-            "png": await http.post("/api/frames/cam", content=png(), headers=auth),
+            "gif": await http.post("/api/frames/cam", content=b"GIF89a" + bytes(64), headers=auth),
             "oversize": await http.post("/api/frames/cam", content=b"\xff" * 30_000, headers=auth),
             "oversize, chunked": await http.post(
                 "/api/frames/cam", content=_chunks(b"\xff\xd8\xff" + b"\x00" * 30_000), headers=auth
@@ -169,13 +170,14 @@ async def test_upload_api_publishes_good_jpegs_and_refuses_the_rest_with_reasons
         assert status == {
             "no token": 401,
             "wrong token": 401,
-            "png": 415,
+            "gif": 415,
             "oversize": 413,
             "oversize, chunked": 413,
             "empty": 400,
             "not an uploader": 404,
         }
-        assert refused["png"].json()["detail"] == "not a JPEG (PNG)"
+        gif = "not an image format taken here (GIF; JPEG, PNG, BMP, WebP)"
+        assert refused["gif"].json()["detail"] == gif
         assert "exceeds the cap of 20000 bytes" in refused["oversize"].json()["detail"]
 
         assert (
@@ -187,10 +189,44 @@ async def test_upload_api_publishes_good_jpegs_and_refuses_the_rest_with_reasons
             lambda: edge.cameras["cam"].status.rejected == 4, 5
         )
     cam_reasons = reasons(seen, "cam")
-    assert cam_reasons[0] == "not a JPEG (PNG)" and cam_reasons[3] == "empty frame"
+    assert cam_reasons[0] == gif and cam_reasons[3] == "empty frame"
     assert all("exceeds the cap" in r for r in cam_reasons[1:3])
     frames = [m.topic for m in seen.messages if m.topic.endswith("/frame")]
     assert frames == ["meterhub/cam/frame", "meterhub/chatty/frame"]
+
+
+async def test_upload_api_takes_png_bmp_webp_and_jpeg_and_refuses_a_decompression_bomb(
+    upload_config,
+):
+    seen = Collector()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with (
+        running_bus(upload_config.mqtt, "observer", {"meterhub/#": seen}),
+        running_edge(upload_config) as edge,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{edge.http_port}", timeout=5) as http,
+    ):
+        for value, name in enumerate(FORMATS, start=1):
+            sent = await http.post(
+                "/api/frames/cam", content=encoded(picture(40 * value), name), headers=auth
+            )
+            assert sent.status_code == 202, (name, sent.text)
+            frame = await seen.wait_for(
+                lambda m, sent=sent: m.user_properties.get("frame_id") == sent.json()["frame_id"]
+            )
+            assert frame.payload.startswith(b"\xff\xd8\xff"), name  # the bus carries JPEG
+            assert abs(brightness(frame.payload) - 40 * value) < 3, name
+        bomb = await http.post("/api/frames/cam", content=bomb_png(), headers=auth)
+        words = "PNG of 20000x20000 pixels exceeds the cap of 40 megapixels"
+        assert (bomb.status_code, bomb.json()["detail"]) == (413, words)
+        await seen.wait_for(on("meterhub/cam/rejected"))
+    assert reasons(seen, "cam") == [words]
+
+
+def picture(value: int) -> np.ndarray:
+    """80x60: small enough for the upload cap even as a BMP."""
+    image = np.full((60, 80, 3), value, np.uint8)
+    cv2.putText(image, "7", (20, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (255,) * 3, 3)
+    return image
 
 
 async def _chunks(data: bytes) -> AsyncIterator[bytes]:
@@ -245,7 +281,8 @@ async def test_watched_directory_sends_new_finished_images_only(broker, tmp_path
         await scan(2)
         await seen.wait_for(on("meterhub/drum/rejected"))
         assert reasons(seen, "drum") == [
-            "broken.jpg: not an image OpenCV reads (starts with 74 68 69 73)"
+            "broken.jpg: not an image format taken here (starts with 74 68 69 73; "
+            "JPEG, PNG, BMP, WebP)"
         ]
         # On request: the newest image there, even if it was sent before.
         await observer.publish(
@@ -261,6 +298,53 @@ async def test_watched_directory_sends_new_finished_images_only(broker, tmp_path
             lambda m: m.topic == "meterhub/drum/availability" and m.payload == b"offline"
         )
         assert "cannot read" in status.last_error
+
+
+async def test_watched_directory_takes_every_format_and_refuses_a_decompression_bomb(
+    broker, tmp_path
+):
+    seen, clock = Collector(), ManualClock(START)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    config = make_config(
+        broker,
+        tmp_path / "data",
+        devices={
+            "drum": {
+                "kind": "camera",
+                "capture": {"source": {"kind": "dirwatch", "path": str(inbox), "poll_s": 2}},
+            }
+        },
+    )
+    async with (
+        running_bus(config.mqtt, "observer", {"meterhub/#": seen}),
+        running_edge(config, clock) as edge,
+    ):
+        status = edge.cameras["drum"].status
+
+        async def scan_twice() -> None:  # seen, then seen unchanged: taken
+            for _ in range(2):
+                await clock.sleepers(1)
+                clock.advance(2)
+            await clock.sleepers(1)
+
+        for value, name in enumerate(FORMATS, start=1):
+            _write(inbox / f"shot-{value}{FORMATS[name]}", encoded(picture(40 * value), name))
+            await scan_twice()
+            await status.wait_until(lambda value=value: status.published == value, 5)
+            frame_id = status.last_frame_id
+            frame = await seen.wait_for(
+                lambda m, frame_id=frame_id: m.user_properties.get("frame_id") == frame_id
+            )
+            assert frame.payload.startswith(b"\xff\xd8\xff"), name
+            assert abs(brightness(frame.payload) - 40 * value) < 3, name
+        _write(inbox / "bomb.png", bomb_png())
+        await scan_twice()
+        await seen.wait_for(on("meterhub/drum/rejected"))
+    assert reasons(seen, "drum") == [
+        "bomb.png: PNG of 20000x20000 pixels exceeds the cap of 40 megapixels"
+    ]
+    assert status.published == len(FORMATS)
 
 
 def _write(path: Path, data: bytes, mtime: float | None = None) -> None:

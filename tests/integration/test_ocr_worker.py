@@ -22,6 +22,8 @@ from services.core.config.simulator import FrameEffects
 from services.core.messages import OcrResult, OcrRois, Reading, Rejected, new_id
 from services.core.runtime import run_services
 from services.core.runtime.bus import Bus
+from services.ocr_worker.pipeline import FramePipeline
+from services.ocr_worker.service import OcrWorker
 from services.registry import service_spec
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
 from tests.bus_helpers import Collector, running_bus
@@ -222,3 +224,58 @@ async def test_frames_queued_while_the_worker_was_down_are_judged_against_the_st
     async with ocr_worker(config) as worker:
         garbage = await worker.outcome(queued)
         assert isinstance(garbage, Rejected) and "more than a top-up" in garbage.reason
+
+
+async def test_rois_no_reader_could_use_are_refused_with_a_reason_and_never_applied(
+    broker, tmp_path
+):
+    """Six 1x1 digit boxes once reached the classifier, which raised "not a digit image"
+    in the worker's handler: no reading, no rejection, a silent meter."""
+    config = pln_config(broker, tmp_path)
+    async with ocr_worker(config) as worker:
+        specks = OcrRois(digits=[(150 + 60 * i, 90, 1, 1) for i in range(6)], updated=T0)
+        await worker.observer.publish("meterhub/pln/ocr/rois", specks.to_payload(), retain=True)
+        refusal = await worker.seen.wait_for(lambda m: m.topic == "meterhub/pln/rejected")
+        rejected = Rejected.from_payload(refusal.payload)
+        assert rejected.source == "ocr"
+        assert rejected.reason.startswith("ROIs ignored: digit 1 is 1x1 px, under the 8 px")
+        assert json.loads(rejected.reading["rois"]) == json.loads(specks.to_payload())
+
+        frame_id = await worker.send(lcd("127.03"))
+        reading = await worker.outcome(frame_id)  # read as if none were marked
+        assert isinstance(reading, Reading) and reading.values["token_balance_kwh"] == 127.03
+        assert (await worker.ocr_message(frame_id)).rois_updated is None
+    refusals = [m for m in worker.seen.messages if m.topic == "meterhub/pln/rejected"]
+    assert len(refusals) == 1  # retained, heard on two connections: reported once
+
+
+class BrokenModel:
+    """A digit classifier with a bug: a failure no check foresaw."""
+
+    def predict(self, crops):
+        raise RuntimeError("weights do not fit")
+
+
+async def test_an_unforeseen_failure_is_a_rejection_naming_it_not_a_silent_meter(broker, tmp_path):
+    digits = [[150 + 60 * i, 90, 50, 100] for i in range(6)]
+    config = pln_config(broker, tmp_path, digit_rois=digits)
+    seen = Collector()
+    bus = Bus(config.mqtt, "ocr-under-test")
+    worker = OcrWorker(
+        config, bus, FramePipeline(config.storage.data_dir, lambda kind: BrokenModel())
+    )
+    worker.followed.synced.set()  # no retained state to wait for
+    bus.subscribe("meterhub/+/frame", worker.on_frame)
+    running = asyncio.create_task(bus.run())
+    try:
+        async with running_bus(config.mqtt, "test-observer", {"meterhub/pln/#": seen}) as camera:
+            await asyncio.wait_for(bus.connected.wait(), 10)
+            frame = lcd("127.03")
+            await camera.publish("meterhub/pln/frame", frame, user_properties={"frame_id": "f1"})
+            message = await seen.wait_for(lambda m: m.topic == "meterhub/pln/rejected")
+    finally:
+        await bus.stop()
+        await asyncio.wait_for(running, 10)
+    rejected = Rejected.from_payload(message.payload)
+    assert rejected.reason == "OCR failed on this frame: RuntimeError: weights do not fit"
+    assert rejected.reading["frame_id"] == "f1"

@@ -21,6 +21,7 @@ from services.capture_gateway.frames import (
     to_jpeg,
 )
 from tests.capture_helpers import make_jpeg
+from tests.image_helpers import bomb_jpeg
 
 NOW = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -62,7 +63,7 @@ def test_oversize_frame_is_refused_with_both_sizes():
 def test_a_jpeg_with_good_markers_but_garbage_inside_does_not_decode():
     garbage = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4 + b"\xff\xd9"
     check_bytes(garbage, 1_000_000)
-    with pytest.raises(FrameRejected, match=r"does not decode|too small"):
+    with pytest.raises(FrameRejected, match=r"corrupt JPEG|too small"):
         check_decodes(garbage)
     assert check_decodes(make_jpeg(7)) == (160, 96)
 
@@ -109,3 +110,12 @@ def test_no_payload_crashes_the_checks(data: bytes, as_jpeg: bool):
         check_decodes(data)
     except FrameRejected as error:
         assert str(error)
+
+
+def test_a_decompression_bomb_is_refused_by_pixel_count_before_decoding():
+    bomb = bomb_jpeg()
+    check_bytes(bomb, 1_000_000)  # a small, well-formed JPEG by its bytes
+    for check in (check_decodes, to_jpeg):
+        with pytest.raises(FrameRejected, match="20000x20000 pixels exceeds the cap") as refused:
+            check(bomb)
+        assert refused.value.problem is Problem.TOO_MANY_PIXELS

@@ -54,7 +54,8 @@ def test_an_engine_that_reads_no_digit_refuses_the_frame_naming_the_digit(tmp_pa
 
 def test_a_missing_program_is_a_rejection_saying_what_to_install(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(engines.shutil, "which", lambda _: None)
-    ocr = LCD.model_copy(update={"engine": "tesseract", "digit_rois": [(10, 10, 20, 30)] * 6})
+    boxes = [(10 + 22 * i, 10, 20, 30) for i in range(6)]
+    ocr = LCD.model_copy(update={"engine": "tesseract", "digit_rois": boxes})
     outcome = FramePipeline(tmp_path).process("pln", lcd_jpeg("127.03", 0), ocr, Rois(), None)
     assert not outcome.accepted
     assert "apt-get install tesseract-ocr" in outcome.reason

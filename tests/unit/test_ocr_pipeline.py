@@ -17,6 +17,7 @@ from services.ocr_worker.pipeline import FramePipeline, Judgement, Rois
 from services.ocr_worker.plausibility import Limits, Sample
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
 from services.simulator.led import render_led_frame
+from tests.image_helpers import bomb_jpeg
 
 LCD = OcrConfig(display="lcd7", digits=6, decimals=2)
 LCD_WINDOW = (110, 47, 420, 190)  # the simulated PLN meter's LCD and bezel, with a margin
@@ -141,6 +142,7 @@ BAD_FRAMES = {
     "not a JPEG": (b"\x89PNG\r\n\x1a\n" + bytes(2000), "not a JPEG image (PNG)"),
     "truncated": (lcd_jpeg("127.03", 9)[:6000], "truncated"),
     "50 MB": (b"\xff\xd8" + bytes(50 * 1024 * 1024), "exceeds"),
+    "bomb": (bomb_jpeg(), "JPEG of 20000x20000 pixels exceeds the cap of 40 megapixels"),
 }
 
 
@@ -172,3 +174,25 @@ def test_a_camera_mounted_sideways_reads_with_its_rotation(pipeline):
         assert x + w <= 480 and y + h <= 640 and h < w
     tops = [y for _, y, _, _ in outcome.read.boxes]
     assert tops == sorted(tops)
+
+
+def test_rois_reaching_outside_this_frame_refuse_it_with_the_reason(pipeline):
+    beyond = Rois(display=(500, 400, 300, 120), updated=T0)  # the frame is 640x480
+    outcome = pipeline.process("pln", lcd_jpeg("127.03", 2), LCD, beyond, None)
+    assert outcome.read is None
+    assert outcome.reason == "ROIs unusable: display reach outside the 640×480 frame"
+
+
+class BrokenModel:
+    """A digit classifier with a bug: what no check foresaw."""
+
+    def predict(self, crops):
+        raise RuntimeError("weights do not fit")
+
+
+def test_any_failure_in_the_pipeline_is_a_reason_naming_the_exception(tmp_path):
+    pipeline = FramePipeline(tmp_path, model_for=lambda kind: BrokenModel())
+    digits = Rois(digits=tuple((150 + 60 * i, 90, 50, 100) for i in range(6)), updated=T0)
+    outcome = pipeline.process("pln", lcd_jpeg("127.03", 2), LCD, digits, None)
+    assert outcome.read is None and not outcome.accepted
+    assert outcome.reason == "OCR failed on this frame: RuntimeError: weights do not fit"

@@ -14,6 +14,7 @@ from services.core.config.simulator import FrameEffects
 from services.core.messages import OcrRois, Reading, Rejected
 from services.ocr_worker import read_cli
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
+from tests.image_helpers import FORMATS, bomb_png, encoded
 
 
 def ocr_read(*argv: str, config: str | None = None) -> int:
@@ -79,6 +80,27 @@ def test_bad_input_is_a_rejection_not_a_crash(tmp_path, capsys):
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"GIF89a" + bytes(64))
     assert ocr_read(str(junk), "--kind", "drum", "--digits", "7", "--decimals", "1") == 1
-    assert "not a JPEG" in json.loads(capsys.readouterr().out.strip().splitlines()[-1])["reason"]
+    reason = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["reason"]
+    assert reason == "not an image format taken here (GIF; JPEG, PNG, BMP, WebP)"
     with pytest.raises(SystemExit, match="give --digits"):
         ocr_read(str(junk), "--kind", "lcd7")
+
+
+@pytest.mark.parametrize("name", list(FORMATS))
+def test_a_photo_in_any_format_taken_is_read(name, tmp_path, capsys):
+    rng = np.random.default_rng(4)
+    image = render_lcd_frame("127.03", 6, FrameEffects(blur=0.5), rng)
+    path = tmp_path / f"meter{FORMATS[name]}"
+    path.write_bytes(encoded(image, name))
+    assert ocr_read(str(path), "--kind", "lcd7", "--digits", "6", "--decimals", "2") == 0
+    reading = Reading.from_payload(capsys.readouterr().out.strip().splitlines()[-1])
+    assert reading.values == {"token_balance_kwh": 127.03}
+    assert (tmp_path / "meter.annotated.jpg").read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_a_decompression_bomb_is_refused_before_decoding(tmp_path, capsys):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(bomb_png(20_000, 20_000))
+    assert ocr_read(str(bomb), "--kind", "lcd7", "--digits", "6", "--decimals", "2") == 1
+    rejected = Rejected.from_payload(capsys.readouterr().out.strip().splitlines()[-1])
+    assert rejected.reason == "PNG of 20000x20000 pixels exceeds the cap of 40 megapixels"

@@ -299,7 +299,22 @@ async def test_rois_are_checked_against_the_display_and_the_frame(data_dir) -> N
         outside = await client.put("/api/devices/pln/rois", json={"display": [600, 400, 80, 50]})
         negative = await client.put("/api/devices/pln/rois", json={"display": [-1, 0, 10, 10]})
         no_bus = await client.put("/api/devices/pln/rois", json={"display": [100, 80, 400, 150]})
+        row = [[110 + 70 * i, 60, 60, 120] for i in range(6)]
+        refused = {
+            "1x1 digits": [[10 * i, 10, 1, 1] for i in range(6)],
+            "out of order": [row[1], row[0], *row[2:]],
+            "overlapping": [row[0], [row[0][0] + 10, 60, 60, 120], *row[2:]],
+        }
+        answers = {
+            why: await client.put("/api/devices/pln/rois", json={"digits": digits})
+            for why, digits in refused.items()
+        }
     assert empty == {"display": None, "digits": [], "updated": None, "frame": [640, 480]}
+    assert {why: a.status_code for why, a in answers.items()} == dict.fromkeys(refused, 400)
+    details = {why: a.json()["detail"] for why, a in answers.items()}
+    assert "digit 1 is 1x1 px, under the 8 px a digit needs" in details["1x1 digits"]
+    assert "digit 2 is not after digit 1" in details["out of order"]
+    assert "digits 1 and 2 overlap by 83%" in details["overlapping"]
     assert wrong_count.status_code == 400 and "6 digits" in wrong_count.json()["detail"]
     assert outside.status_code == 400 and "outside the 640×480 frame" in outside.json()["detail"]
     assert negative.status_code == 422

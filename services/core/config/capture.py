@@ -157,9 +157,10 @@ class DirWatchSource(Section):
     kind: Literal["dirwatch"] = Field(description="Gateway watches a directory.")
     path: Path = Field(description="Directory to watch.")
     patterns: list[str] = Field(
-        default_factory=lambda: ["*.jpg", "*.jpeg", "*.png"],
+        default_factory=lambda: ["*.jpg", "*.jpeg", "*.png", "*.bmp", "*.webp"],
         min_length=1,
-        description="File name patterns taken (case-insensitive); PNGs are re-encoded to JPEG.",
+        description="File name patterns taken (case-insensitive); PNG, BMP and WebP images "
+        "are re-encoded to JPEG.",
     )
     poll_s: float = Field(
         default=2.0,

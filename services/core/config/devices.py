@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from ..roi_rules import roi_problems
 from .base import Section
 from .capture import DeviceCapture
 
@@ -139,11 +140,16 @@ class OcrConfig(Section):
         return self
 
     @model_validator(mode="after")
-    def _one_roi_per_digit(self) -> "OcrConfig":
-        if self.digit_rois and len(self.digit_rois) != self.digits:
-            raise ValueError(
-                f"digit_rois has {len(self.digit_rois)} boxes, the display {self.digits} digits"
-            )
+    def _usable_rois(self) -> "OcrConfig":
+        """The rules the web page's ROIs follow (bounds are checked on each frame)."""
+        problems = roi_problems(
+            self.display_roi,
+            self.digit_rois,
+            rotation_deg=self.rotation_deg,
+            digits_shown=self.digits,
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 

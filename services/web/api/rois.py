@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 
 from ...core.messages import OcrRois, utc_now
+from ...core.roi_rules import roi_problems
 from ..models import Rois, RoisOut
-from ..rois import as_json, load_rois, outside, save_rois
+from ..rois import as_json, load_rois, save_rois
 from ..state import WebState, web_state
 
 router = APIRouter(prefix="/api", tags=["rois"])
@@ -35,21 +36,16 @@ async def put_rois(device_id: str, body: Rois, web: State) -> RoisOut:
     """Save ROIs; OCR workers use them from the next frame on, without a restart."""
     device = web.camera(device_id)
     assert device.ocr is not None
-    if body.digits and len(body.digits) != device.ocr.digits:
-        raise HTTPException(
-            400,
-            f"{device_id} shows {device.ocr.digits} digits: mark one box per digit "
-            f"({len(body.digits)} given), or none",
-        )
     frame = await asyncio.to_thread(web.images.latest, device_id)
-    if frame is not None:
-        named = [("display", body.display)] if body.display else []
-        named += [(f"digit {i}", box) for i, box in enumerate(body.digits, start=1)]
-        bad = outside(named, frame.width, frame.height)
-        if bad:
-            raise HTTPException(
-                400, f"{', '.join(bad)} reach outside the {frame.width}×{frame.height} frame"
-            )
+    problems = roi_problems(
+        body.display,
+        body.digits,
+        rotation_deg=device.ocr.rotation_deg,
+        digits_shown=device.ocr.digits,
+        frame=(frame.width, frame.height) if frame is not None else None,
+    )
+    if problems:  # the workers check each frame too: bounds there if no frame is here yet
+        raise HTTPException(400, f"{device_id}: " + "; ".join(problems))
     return await _store(web, device_id, OcrRois(**body.model_dump(), updated=utc_now()))
 
 
