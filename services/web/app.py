@@ -19,7 +19,9 @@ from ..token_entry.service import keypads
 from . import pages
 from .api import protected_routers
 from .auth import Auth
+from .body_limits import BodyLimit
 from .capacity_queries import CapacityQueries
+from .echo import excerpt
 from .history_read import HistoryReader
 from .images import FrameImages
 from .live import LiveHub
@@ -72,13 +74,17 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages.install_error_pages(app)
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit, auth=app.state.auth)
     return app
 
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
     """FastAPI's own handler echoes the body through a strict UTF-8 decode, so a body that
-    is not UTF-8 (an image sent to a JSON route) turned its 422 into a server error."""
-    detail = jsonable_encoder(
-        error.errors(), custom_encoder={bytes: lambda raw: raw.decode("utf-8", "replace")}
-    )
-    return JSONResponse(status_code=422, content={"detail": detail})
+    is not UTF-8 (an image sent to a JSON route) turned its 422 into a server error; and
+    it echoes the input whole. Here each error carries a short excerpt of it at most."""
+    detail = [
+        {**item, "input": excerpt(item["input"])} if "input" in item else item
+        for item in error.errors()
+    ]
+    content = jsonable_encoder({"detail": detail}, custom_encoder={bytes: excerpt})
+    return JSONResponse(status_code=422, content=content)
