@@ -16,6 +16,7 @@ Every cap is small, so what is read is cheap to parse on the loop.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -62,8 +63,20 @@ def has_credential(auth: Auth, connection: HTTPConnection) -> bool:
     return auth.sessions.get(connection.cookies.get(SESSION_COOKIE)) is not None
 
 
-async def _no_body() -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}
+def _no_body() -> Receive:
+    """An empty body, then nothing: a response that listens for the client going away
+    (a file, a stream) must wait, not spin on empty bodies or read the real one."""
+    given = False
+
+    async def receive() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # until the response is done and this is cancelled
+        raise AssertionError("unreachable")
+
+    return receive
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -85,7 +98,7 @@ class BodyLimit:
         connection = HTTPConnection(scope)
         method, path = scope["method"], scope["path"]
         if (method, path) != LOGIN_FORM and not has_credential(self.auth, connection):
-            await self.app(scope, _no_body, send)
+            await self.app(scope, _no_body(), send)
             return
         limit = body_limit(method, path)
         declared = connection.headers.get("content-length", "")

@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 
 from services.web.app import create_app
+from services.web.bench_stall import BenchServer, bench_config, upload
 from services.web.body_limits import BODY_LIMITS, DEFAULT_BODY_LIMIT, body_limit
 from services.web.echo import EXCERPT_CHARS
 from tests.web.conftest import API_TOKEN, asgi_client, web_config
@@ -202,3 +203,19 @@ async def _headers_only(port: int, headers: str) -> int:
 async def test_a_real_server_answers_a_30_mb_upload_without_waiting_for_its_body(server) -> None:
     assert await _headers_only(server, "") == 401
     assert await _headers_only(server, f"Authorization: Bearer {API_TOKEN}\r\n") == 413
+
+
+async def test_a_public_file_is_served_to_a_caller_without_a_credential(app) -> None:
+    """The file response listens for the client leaving: it must wait, not spin."""
+    answer = await call(app, "GET", "/static/meterhub.css", headers={}, size=0)
+    assert answer.status == 200 and answer.body
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
+def test_whole_uploads_sent_at_full_speed_get_their_answer(tmp_path: Path, chunked) -> None:
+    """The benchmark's uploader against its real server: the body keeps coming after the
+    answer, and the answer still arrives (``meterhub bench web-stall`` times the rest)."""
+    with BenchServer(bench_config(tmp_path / "data"), capped=True) as server:
+        size = 2 * 1024 * 1024
+        assert upload(server.port, size, token=True, chunked=chunked) == "413"
+        assert upload(server.port, size, token=False, chunked=chunked) == "401"
