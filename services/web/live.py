@@ -59,6 +59,7 @@ PAYLOAD_MODELS: dict[str, type[Message]] = {
     "ocr_rois": OcrRois,
 }
 AVAILABILITY = frozenset({"online", "offline"})
+MAX_JUNK_TOPICS = 1000  # topics remembered as logged; past it, they may be logged again
 RECENT_REJECTED = 20
 LISTENER_QUEUE = 512
 MAX_LISTENERS = 200
@@ -116,6 +117,8 @@ class LiveHub:
         if topic in self._junk_topics:
             log.debug("live message ignored", extra=kv(topic=topic, reason=reason))
             return
+        if len(self._junk_topics) >= MAX_JUNK_TOPICS:
+            self._junk_topics.clear()
         self._junk_topics.add(topic)
         log.warning("live message ignored: not valid", extra=kv(topic=topic, reason=reason))
 
@@ -148,22 +151,22 @@ class LiveHub:
             device, kind = self.topics.device_of(message.topic), self.topics.kind_of(message.topic)
         except ValueError:
             return None
-        live = self.device(device)
         if kind == "availability":
             status = self._availability(message)
             if status is None:
                 return None
-            live.availability = status
+            self.device(device).availability = status
             return {"type": kind, "device": device, "data": status}
         if kind not in PAYLOAD_MODELS:
             return None
         if not message.payload and kind != "rejected":  # a cleared retained topic
             self._junk_topics.discard(message.topic)
-            setattr(live, kind, None)
+            setattr(self.device(device), kind, None)
             return {"type": kind, "device": device, "data": None}
         data = self._valid(message, kind)
         if data is None:
             return None
+        live = self.device(device)  # only once something valid came from it
         if kind == "rejected":
             live.rejected.appendleft(data)
             reading = data.get("reading")
