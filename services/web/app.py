@@ -67,6 +67,7 @@ def create_app(
         history=HistoryReader(config.storage.sqlite_path),
     )
     app.state.auth = app.state.web.auth
+    app.add_middleware(BodyLimit, auth=app.state.auth)  # before any body is read
     app.include_router(pages.public)
     for router, dependencies in protected_routers():
         app.include_router(router, dependencies=dependencies)
@@ -74,7 +75,6 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages.install_error_pages(app)
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
-    app.add_middleware(BodyLimit, auth=app.state.auth)
     return app
 
 
