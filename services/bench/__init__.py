@@ -31,6 +31,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.web.bench",
         "history p95 over HTTP for a year of minute data (1h, 1d); bus → SSE latency",
     ),
+    "web-stall": (
+        "services.web.bench_stall",
+        "/healthz latency on the shared event loop during 30 MB uploads to the web app",
+    ),
     "soak": (
         "services.bench.soak",
         "50 simulated meters against `run all` for N minutes: readings in vs stored, RSS, restarts",

@@ -22,6 +22,7 @@ SELF = "all"
 QUICK: dict[str, list[str]] = {
     "ingest": ["--readings", "20000"],
     "web": ["--minutes", "100000", "--requests", "30", "--live", "50"],
+    "web-stall": ["--uploads", "5"],
     "ocr-frames": ["--frames", "500", "--no-workers"],
     "soak": ["--minutes", "2", "--sample-s", "5"],
 }
@@ -58,12 +59,19 @@ def _soak(r: dict[str, Any]) -> str:
     return f"{r['lost']} lost of {r['in']:,} in {r['minutes']:g} min{growth}"
 
 
+def _web_stall(r: dict[str, Any]) -> str:
+    judged = [v for v in r["rounds"].values() if v["judged"]]
+    p99, peak = max(v["p99_ms"] for v in judged), max(v["max_ms"] for v in judged)
+    return f"/healthz during 30 MB uploads: p99 {p99} ms, max {peak} ms"
+
+
 HEADLINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "p1": _p1,
     "ingest": _ingest,
     "ocr-frames": _ocr_frames,
     "ocr-digits": _ocr_digits,
     "web": _web,
+    "web-stall": _web_stall,
     "soak": _soak,
 }
 

@@ -20,6 +20,7 @@ from pydantic import (
     PlainSerializer,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from .quantities import QUANTITIES
@@ -265,3 +266,28 @@ class DeviceProblem(Message):
     rejected_in_a_row: int = Field(ge=0, description="Rejections since the last accepted reading.")
     reason: str = Field(default="", description="Reason of the latest rejection.")
     ts: UtcTimestamp = Field(default_factory=utc_now, description="When this was decided.")
+
+
+class DeviceState(Message):
+    """The newest accepted values of a device (``<dev>/state``, retained, from storage):
+    flat ``{"ts", "<quantity>": value, …}``, with ``days_left`` for a prepaid balance."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    ts: UtcTimestamp
+    days_left: float | None = Field(default=None, description="Balance / recent daily use.")
+
+    @model_validator(mode="after")
+    def _known_finite_quantities(self) -> Self:
+        values = self.model_extra or {}
+        unknown = sorted(set(values) - QUANTITIES.keys())
+        if unknown:
+            raise ValueError(f"unknown quantities {unknown}")
+        bad = sorted(k for k, v in values.items() if not _finite_number(v))
+        if bad:
+            raise ValueError(f"values that are not finite numbers for {bad}")
+        return self
+
+
+def _finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

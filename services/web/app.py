@@ -19,7 +19,9 @@ from ..token_entry.service import keypads
 from . import pages
 from .api import protected_routers
 from .auth import Auth
+from .body_limits import BodyLimit
 from .capacity_queries import CapacityQueries
+from .echo import excerpt
 from .headers import SecurityHeaders
 from .history_read import HistoryReader
 from .images import FrameImages
@@ -66,6 +68,7 @@ def create_app(
         history=HistoryReader(config.storage.sqlite_path),
     )
     app.state.auth = app.state.web.auth
+    app.add_middleware(BodyLimit, auth=app.state.auth)  # before any body is read
     app.include_router(pages.public)
     for router, dependencies in protected_routers():
         app.include_router(router, dependencies=dependencies)
@@ -86,8 +89,11 @@ def _outermost(app: FastAPI, middleware: type[SecurityHeaders]) -> None:
 
 async def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
     """FastAPI's own handler echoes the body through a strict UTF-8 decode, so a body that
-    is not UTF-8 (an image sent to a JSON route) turned its 422 into a server error."""
-    detail = jsonable_encoder(
-        error.errors(), custom_encoder={bytes: lambda raw: raw.decode("utf-8", "replace")}
-    )
-    return JSONResponse(status_code=422, content={"detail": detail})
+    is not UTF-8 (an image sent to a JSON route) turned its 422 into a server error; and
+    it echoes the input whole. Here each error carries a short excerpt of it at most."""
+    detail = [
+        {**item, "input": excerpt(item["input"])} if "input" in item else item
+        for item in error.errors()
+    ]
+    content = jsonable_encoder({"detail": detail}, custom_encoder={bytes: excerpt})
+    return JSONResponse(status_code=422, content=content)

@@ -54,6 +54,18 @@ class FrameImages:
         return frame
 
 
+def _corners(
+    box: tuple[int, int, int, int], width: int, height: int
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """A box's corners held inside the image: OpenCV refuses coordinates past 32 bits."""
+    x, y, w, h = box
+
+    def clamp(value: int, high: int) -> int:
+        return min(max(value, -1), high)
+
+    return (clamp(x, width), clamp(y, height)), (clamp(x + w, width), clamp(y + h, height))
+
+
 def annotate(
     jpeg: bytes,
     ocr: dict[str, Any] | None,
@@ -63,26 +75,28 @@ def annotate(
     """The frame with the digits read boxed and labelled, hand-marked ROIs, or the reason
     it was refused (runs in a thread)."""
     image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-    scale = max(image.shape[1] / 640, 0.6)
+    height, width = image.shape[:2]
+    scale = max(width / 640, 0.6)
     thickness = max(round(2 * scale), 1)
     if rois:
         if rois.get("display"):
-            x, y, w, h = rois["display"]
-            cv2.rectangle(image, (x, y), (x + w, y + h), DISPLAY_COLOUR, thickness)
-        for x, y, w, h in rois.get("digits") or []:
-            cv2.rectangle(image, (x, y), (x + w, y + h), DIGIT_ROI_COLOUR, 1)
+            display = _corners(rois["display"], width, height)
+            cv2.rectangle(image, *display, DISPLAY_COLOUR, thickness)
+        for box in rois.get("digits") or []:
+            cv2.rectangle(image, *_corners(box, width, height), DIGIT_ROI_COLOUR, 1)
     if ocr:
         digits = ocr.get("digits", "")
         confidences = ocr.get("confidences", [])
-        for index, (x, y, w, h) in enumerate(ocr.get("boxes", [])):
-            cv2.rectangle(image, (x, y), (x + w, y + h), DIGIT_COLOUR, thickness)
+        for index, box in enumerate(ocr.get("boxes", [])):
+            top_left, bottom_right = _corners(box, width, height)
+            cv2.rectangle(image, top_left, bottom_right, DIGIT_COLOUR, thickness)
             label = digits[index] if index < len(digits) else "?"
             if index < len(confidences):
                 label += f" {confidences[index]:.2f}"
             cv2.putText(
                 image,
                 label,
-                (x, max(y - 6, 12)),
+                (top_left[0], max(top_left[1] - 6, 12)),
                 cv2.FONT_HERSHEY_SIMPLEX,
                 0.45 * scale,
                 DIGIT_COLOUR,

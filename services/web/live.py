@@ -4,13 +4,17 @@ The web service subscribes to the live topics on its own bus; each message updat
 per-device picture and goes to every listener's queue. A listener that falls behind
 loses its oldest events rather than slowing the bus (the page resyncs from the next
 snapshot when it reconnects).
+
+Every payload is validated by its model before it is kept or passed on: junk on a
+retained topic (``{"foo": 1}`` as a token step) is ignored, as if it had never come, so
+the page and the API answer from the last valid message (or as if none came yet). It is
+logged once per topic until a valid message follows, not once per request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections import deque
@@ -18,8 +22,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.messages import (
+    CapacityState,
+    DeviceState,
+    InvalidMessage,
+    Message,
+    OcrResult,
+    OcrRois,
+    Rejected,
+    TokenState,
+)
 from ..core.runtime import Bus, IncomingMessage
+from ..core.runtime.logs import kv
 from ..core.topics import Topics
+from .echo import excerpt
 
 log = logging.getLogger("meterhub.web.live")
 
@@ -33,6 +49,17 @@ LIVE_KINDS: dict[str, int] = {
     "capacity": 0,
     "ocr_rois": 1,
 }
+# The model each JSON topic's payload must match (availability is one of AVAILABILITY).
+PAYLOAD_MODELS: dict[str, type[Message]] = {
+    "state": DeviceState,
+    "ocr": OcrResult,
+    "token_state": TokenState,
+    "rejected": Rejected,
+    "capacity": CapacityState,
+    "ocr_rois": OcrRois,
+}
+AVAILABILITY = frozenset({"online", "offline"})
+MAX_JUNK_TOPICS = 1000  # topics remembered as logged; past it, they may be logged again
 RECENT_REJECTED = 20
 LISTENER_QUEUE = 512
 MAX_LISTENERS = 200
@@ -70,6 +97,7 @@ class LiveHub:
         self.listeners: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self.events = 0
         self.closed = False
+        self._junk_topics: set[str] = set()  # logged once; forgotten at the next valid one
 
     def attach(self, bus: Bus) -> None:
         """Subscribe to every live topic (call before the bus connects)."""
@@ -85,30 +113,60 @@ class LiveHub:
         if event is not None:
             self.publish(event)
 
+    def _junk(self, topic: str, reason: str) -> None:
+        if topic in self._junk_topics:
+            log.debug("live message ignored", extra=kv(topic=topic, reason=reason))
+            return
+        if len(self._junk_topics) >= MAX_JUNK_TOPICS:
+            self._junk_topics.clear()
+        self._junk_topics.add(topic)
+        log.warning("live message ignored: not valid", extra=kv(topic=topic, reason=reason))
+
+    def _availability(self, message: IncomingMessage) -> str | None:
+        status = message.payload.decode(errors="replace")
+        if status not in AVAILABILITY:
+            self._junk(message.topic, f"availability {excerpt(status)!r} is not online/offline")
+            return None
+        self._junk_topics.discard(message.topic)
+        return status
+
+    def _valid(self, message: IncomingMessage, kind: str) -> dict[str, Any] | None:
+        try:
+            parsed = PAYLOAD_MODELS[kind].from_payload(message.payload)
+        except InvalidMessage as error:
+            self._junk(message.topic, excerpt(str(error)))
+            return None
+        self._junk_topics.discard(message.topic)
+        return parsed.model_dump(mode="json")
+
     def _take(self, message: IncomingMessage) -> dict[str, Any] | None:
         parts = message.topic.split("/")
         if len(parts) == 4 and parts[1] == "service" and parts[3] == "availability":
-            status = message.payload.decode(errors="replace")
+            status = self._availability(message)
+            if status is None:
+                return None
             self.services[parts[2]] = status
             return {"type": "service", "service": parts[2], "data": status}
         try:
             device, kind = self.topics.device_of(message.topic), self.topics.kind_of(message.topic)
         except ValueError:
             return None
-        live = self.device(device)
         if kind == "availability":
-            live.availability = message.payload.decode(errors="replace")
-            return {"type": kind, "device": device, "data": live.availability}
-        if not message.payload:  # a cleared retained topic
-            setattr(live, kind, None)
+            status = self._availability(message)
+            if status is None:
+                return None
+            self.device(device).availability = status
+            return {"type": kind, "device": device, "data": status}
+        if kind not in PAYLOAD_MODELS:
+            return None
+        if not message.payload and kind != "rejected":  # a cleared retained topic
+            self._junk_topics.discard(message.topic)
+            setattr(self.device(device), kind, None)
             return {"type": kind, "device": device, "data": None}
-        try:
-            data = json.loads(message.payload)
-        except ValueError:
-            log.debug("unreadable live message", extra={"topic": message.topic})
+        data = self._valid(message, kind)
+        if data is None:
             return None
-        if not isinstance(data, dict):
-            return None
+        live = self.device(device)  # only once something valid came from it
         if kind == "rejected":
             live.rejected.appendleft(data)
             reading = data.get("reading")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hypothesis import strategies as st
@@ -107,4 +107,20 @@ BAD_BYTES = st.one_of(
     st.binary(max_size=400),
     st.text(max_size=200).map(str.encode),
     JSON_VALUES.map(lambda v: json.dumps(v).encode()),
+)
+
+
+# Times, days and months as people type them, out to the calendar's edges (year 1 and
+# year 9999 with a ±14 h offset), where the arithmetic behind a parameter overflows.
+ZONE_OFFSETS = st.sampled_from(["Z", "+14:00", "-14:00", "+01:00", "-00:30", ""])
+CALENDAR_EDGES = st.sampled_from(
+    ["0001-01-01", "9999-12-31", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+     "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "0001-01", "9999-12", "1969-12",
+     "1969-12-31T23:59:59Z", "2200-01-01T00:00:00Z", "2199-12-31T23:59:59-14:00"]
+)  # fmt: skip
+QUERY_TIMES = st.one_of(
+    CALENDAR_EDGES,
+    st.dates().map(date.isoformat),
+    st.dates().map(lambda d: d.isoformat()[:7]),
+    st.tuples(st.datetimes(), ZONE_OFFSETS).map(lambda t: t[0].isoformat() + t[1]),
 )

@@ -24,10 +24,14 @@ with warnings.catch_warnings():  # starlette's note that it prefers another http
     from starlette.testclient import TestClient
 
 from services.core.messages import Reading
+from services.core.runtime import IncomingMessage
+from services.core.topics import Topics
 from services.storage.store import ReadingStore
 from services.web.app import create_app
-from tests.fuzz.strategies import JSON_VALUES
+from services.web.live import LIVE_KINDS
+from tests.fuzz.strategies import BAD_BYTES, JSON_VALUES, QUERY_TIMES
 from tests.web.conftest import DEVICES, web_config
+from tests.web.test_api import write_frame
 
 STREAMS = {"/api/events"}  # server-sent events never end; tests/web/test_live.py has them
 NO_BUS = 503
@@ -66,6 +70,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
         ]
     )  # fmt: skip
     store.close()
+    write_frame(config.storage.data_dir)  # so the annotated frame is drawn, not a 404
     app = create_app(config)
     routes = [r for r in _routes(app.routes) if r.path not in STREAMS]
     with TestClient(app, base_url="http://127.0.0.1:8080", client=("127.0.0.1", 50000)) as client:
@@ -78,7 +83,17 @@ TEXT = st.one_of(
     st.text(alphabet=string.digits + "-:TZ.", max_size=25),
     st.sampled_from(["2026-11", "2026-11-22", "2026-11-22T05:00:00Z", "..", "%00", "-1", "1e99"]),
     st.integers(-(10**12), 10**12).map(str),
+    QUERY_TIMES,
 )
+# Every parameter that names a time, a day or a month, by route.
+TIME_ROUTES = {
+    "/api/devices/{device_id}/history": ("from", "to"),
+    "/api/devices/{device_id}/history.csv": ("from", "to"),
+    "/api/devices/{device_id}/quarters": ("day",),
+    "/api/devices/{device_id}/quarters/{start}": ("start",),
+    "/api/devices/{device_id}/peaks": ("month",),
+}
+EVERY = st.sampled_from(["raw", "minute", "1m", "15m", "quarter", "1h", "day", "1d", "1mo"])
 
 
 def _url(route: APIRoute, values: dict[str, str]) -> str:
@@ -140,3 +155,43 @@ def test_a_body_that_is_not_utf8_is_refused_not_a_server_error(web) -> None:
     response = client.put("/api/devices/pln/rois", content=b"\x80\xff\xd8 an image?")
     assert response.status_code == 422
     assert response.json()["detail"]
+
+
+@settings(**WEB_SETTINGS)
+@given(data=st.data())
+def test_no_time_parameter_gets_a_server_error(web, data) -> None:
+    """Times out to the calendar's edges in every parameter that takes one."""
+    client, _ = web
+    path = data.draw(st.sampled_from(sorted(TIME_ROUTES)))
+    device = "pln" if "history" in path else "p1"
+    url = path.replace("{device_id}", device)
+    query = {}
+    for name in TIME_ROUTES[path]:
+        if name == "start":
+            url = url.replace("{start}", quote(data.draw(QUERY_TIMES, label=name), safe=""))
+        elif data.draw(st.booleans()):
+            query[name] = data.draw(QUERY_TIMES, label=name)
+    if "history" in path:
+        query["every"] = data.draw(EVERY, label="every")
+    response = client.get(url, params=query, follow_redirects=False)
+    assert response.status_code < 500, (url, query, response.text[:300])
+    assert response.status_code in (200, 400, 404), (url, query, response.text[:300])
+
+
+LIVE_TOPICS = [Topics("meterhub").device(kind, "pln") for kind in LIVE_KINDS] + [
+    "meterhub/service/storage/availability",
+]
+
+
+@settings(**WEB_SETTINGS)
+@given(topic=st.sampled_from(LIVE_TOPICS), payload=st.one_of(BAD_BYTES, st.just(b"")))
+def test_no_live_message_breaks_the_pages_that_read_it(web, topic, payload) -> None:
+    """Whatever arrives on a topic the page follows (retained junk included), the routes
+    that read the live state answer without a server error."""
+    client, _ = web
+    hub = client.app.state.web.hub
+    client.portal.call(hub.on_message, IncomingMessage(topic, payload, qos=1, retain=True))
+    for url in ("/api/devices/pln/prepaid", "/api/devices/pln/image?annotated=true",
+                "/api/devices", "/api/status"):  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, (topic, payload, url, response.text[:300])

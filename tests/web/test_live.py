@@ -181,3 +181,37 @@ async def test_stopping_the_service_ends_open_event_streams(web) -> None:
         await events.next("snapshot")
         web.stop.set()
         await asyncio.wait_for(web.running, WAIT_S)  # not held open by the stream
+
+
+JUNK = {
+    "meterhub/pln/token/state": b'{"foo": 1}',
+    "meterhub/pln/ocr/rois": b'{"display": "abc"}',
+    "meterhub/pln/state": b'{"ts": "2026-11-24T10:00:00Z", "token_balance_kwh": "lots"}',
+    "meterhub/p1/capacity": b"[1, 2, 3]",
+    "meterhub/pln/ocr": b'{"frame_id": "f1", "boxes": [[1e99]]}',
+    "meterhub/p1/availability": b"maybe",
+}
+
+
+async def test_junk_on_retained_topics_is_ignored_by_the_page_and_the_api(web) -> None:
+    write_frame(web.config.storage.data_dir)
+    async with web.http.stream("GET", "/api/events") as response:
+        events = EventStream(response)
+        await events.next("snapshot")
+        for topic, payload in JUNK.items():
+            await web.bus.publish(topic, payload, retain=True)
+        # Published after the junk on the same connection: once it is here, so was the junk.
+        await web.bus.publish("meterhub/drum/availability", "online", retain=True)
+        first = await events.next()
+        assert (first["event"], first["device"]) == ("availability", "drum"), first
+    prepaid = await web.http.get("/api/devices/pln/prepaid")
+    assert prepaid.status_code == 200 and prepaid.json()["token_state"] is None
+    annotated = await web.http.get("/api/devices/pln/image", params={"annotated": "true"})
+    assert annotated.status_code == 200 and annotated.content.startswith(b"\xff\xd8")
+    async with web.http.stream("GET", "/api/events") as later:
+        snapshot = await EventStream(later).next("snapshot")
+    pln, p1 = snapshot["devices"]["pln"], snapshot["devices"].get("p1", {})
+    assert (pln["token_state"], pln["ocr_rois"], pln["state"], pln["ocr"]) == (None,) * 4
+    assert p1.get("capacity") is None and p1.get("availability") is None
+    devices = (await web.http.get("/api/devices")).json()
+    assert {d["id"]: d["availability"] for d in devices}["p1"] is None
