@@ -28,6 +28,7 @@
 #define MH_UPLOAD_ALWAYS false            // true: frames always by HTTP (gateway source "upload");
                                           // false: MQTT, HTTP only when the broker cannot take one
 #define MH_SNAPSHOT_PORT 80               // GET /capture, GET /control?var=..&val=..
+#define MH_ESP32CAM_SOUND_GPIO -1         // sound sensor's digital output (13 is free without the SD card); -1: none
 
 // --- p1 -----------------------------------------------------------------------------
 #define MH_P1_RX_GPIO 16                  // the P1 port's data line (pin 5 of the RJ12)
@@ -53,3 +54,11 @@
 #define MH_KEYPAD_PINS \
     {{'0', 13}, {'1', 14}, {'2', 16}, {'3', 17}, {'4', 18}, {'5', 19}, \
      {'6', 21}, {'7', 22}, {'8', 23}, {'9', 25}, {'B', 26}, {'E', 27}}
+#define MH_KEYPAD_SOUND_GPIO -1           // sound sensor (34: input only, ADC1); -1: none
+
+// --- sound input (camera and keypad): the meter's low-credit beeping -> <dev>/alarm ----
+#define MH_SOUND_ACTIVE_HIGH false        // digital module: the D0 level while it hears sound (LM393 modules: LOW)
+#define MH_SOUND_ADC_THRESHOLD 0          // > 0: read the pin as ADC (module's A0), loud beyond this from the midpoint
+#define MH_SOUND_ADC_MIDPOINT 2048        // the ADC's reading in silence (12 bit)
+#define MH_SOUND_COOLDOWN_S 900           // at most one alarm per this many seconds
+#define MH_SOUND_MIN_BEEPS 4              // equal beeps at an even pace that make the alarm

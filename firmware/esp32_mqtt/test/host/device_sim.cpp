@@ -5,6 +5,9 @@
 //   device_sim --role keypad|rs485|p1|camera --port 1883 --device pln [options]
 //
 // Solenoid changes are printed as "solenoid <pin> on|off t=<ms>"; log lines as "log: ...".
+// `--sound low_credit` puts a sound sensor (keypad and camera roles) in front of a meter
+// that beeps its low-credit warning (100 ms every second) from the start; `--sound
+// talk_then_low_credit` has someone talk next to it for the first 6 s.
 // SIGTERM leaves as a planned restart does (availability "offline", no will); SIGKILL
 // leaves the broker to publish the will.
 #include <arpa/inet.h>
@@ -34,6 +37,7 @@
 #include "role_keypad.h"
 #include "role_p1.h"
 #include "role_rs485.h"
+#include "sound_alarm.h"
 
 using namespace meterhub;
 
@@ -189,6 +193,30 @@ public:
     }
 };
 
+// What a digital sound module in front of the meter outputs, by time since start: talk
+// (syllables of 80-400 ms with uneven pauses) until `talk_ms`, then the meter's beeping.
+class SimulatedSound {
+public:
+    explicit SimulatedSound(uint32_t talk_ms) : talk_ms_(talk_ms) {
+        std::mt19937 rng(1);
+        for (uint32_t t = 0; t < talk_ms_;) {
+            const uint32_t syllable = 80 + rng() % 320, pause = 40 + rng() % 560;
+            syllables_.emplace_back(t, t + syllable);
+            t += syllable + pause;
+        }
+    }
+    bool loud(uint32_t now_ms) const {
+        if (now_ms >= talk_ms_) return (now_ms - talk_ms_) % 1000 < 100;
+        for (const auto& [start, end] : syllables_)
+            if (now_ms >= start && now_ms < end) return true;
+        return false;
+    }
+
+private:
+    uint32_t talk_ms_;
+    std::vector<std::pair<uint32_t, uint32_t>> syllables_;
+};
+
 std::vector<uint8_t> read_file(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
@@ -200,7 +228,7 @@ int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     std::map<std::string, std::string> args = {{"--host", "127.0.0.1"}, {"--port", "1883"}, {"--device", "dev"},
                                                {"--keep-alive", "5"},     {"--interval-ms", "30000"},
-                                               {"--interval-s", "0"}};
+                                               {"--interval-s", "0"},     {"--sound-cooldown-s", "900"}};
     for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
     const std::string role = args["--role"], device = args["--device"];
     if (!is_device_id(device) || (role != "keypad" && role != "rs485" && role != "p1" && role != "camera")) {
@@ -265,12 +293,26 @@ int main(int argc, char** argv) {
         mqtt.on_message([&](const mqtt5::Publish& m) { camera->on_capture_request(fakes::text(m.payload)); });
     }
 
+    std::unique_ptr<SimulatedSound> sound;
+    std::unique_ptr<SoundAlarm> sound_alarm;
+    if (args["--sound"] == "low_credit" || args["--sound"] == "talk_then_low_credit") {
+        sound.reset(new SimulatedSound(args["--sound"] == "low_credit" ? 0 : 6000));
+        SoundSettings ss;
+        ss.alarm_topic = topics.device(TopicKind::Alarm, device);
+        ss.cooldown_s = static_cast<uint32_t>(std::stoul(args["--sound-cooldown-s"]));
+        sound_alarm.reset(new SoundAlarm(outbox, clock, log, ss));
+    }
+
     bool fed_p1 = false;
     while (!stop_requested) {
         mqtt.loop(true);
         if (keypad) keypad->loop();
         if (rs485) rs485->loop();
         if (camera) camera->loop();
+        if (sound_alarm) {
+            sound_alarm->sample(sound->loud(clock.millis()));
+            sound_alarm->loop();
+        }
         if (p1) {
             // The meter starts sending once the bridge is on the bus, as a plugged-in P1 port would.
             if (!fed_p1 && mqtt.online()) {
