@@ -36,6 +36,9 @@
 #define MH_P1_BAUD 115200                 // DSMR 4/5; DSMR 2.2/3: 9600
 #define MH_P1_FRAMING SERIAL_8N1          // DSMR 4/5; DSMR 2.2/3: SERIAL_7E1
 #define MH_P1_INVERTED true               // the meter's open-collector output inverts the signal
+#define MH_P1_SD_CS_GPIO -1               // SD card's chip select (TTGO T8 boards: their slot); -1: LittleFS
+#define MH_P1_BACKLOG_BYTES (1000 * 1000) // flash for telegrams kept while offline (SD: e.g. 64 MB)
+#define MH_P1_KEEP_EVERY_S 30             // while offline keep one telegram per this (< 60) and each quarter's first
 
 // --- rs485 (MAX485) -----------------------------------------------------------------
 #define MH_RS485_DE_RE_GPIO 4
