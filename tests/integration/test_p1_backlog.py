@@ -17,11 +17,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from services.core.broker_process import MosquittoProcess
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 from tests.integration.test_firmware_device_sim import Device, device_sim  # noqa: F401
 from tests.integration.test_homeassistant_discovery import services
+
+pytestmark = pytest.mark.slow
 
 METER_START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)  # p1_meter_sim.h
 STEP_S = 10

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from services.core.messages import Alarm
 from tests.bus_helpers import Collector, running_bus
 from tests.homeassistant_rules import render, violations
 from tests.notifier.conftest import OWNER
+
+pytestmark = pytest.mark.slow
 
 SIMULATED = {
     "enabled": True,
