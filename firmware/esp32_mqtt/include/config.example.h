@@ -31,12 +31,13 @@
 #define MH_ESP32CAM_SOUND_GPIO -1         // sound sensor's digital output (13 is free without the SD card); -1: none
 
 // --- p1 -----------------------------------------------------------------------------
-#define MH_P1_RX_GPIO 16                  // the P1 port's data line (pin 5 of the RJ12)
-#define MH_P1_REQUEST_GPIO -1             // drives the data request line (pin 2); -1: wired to 5 V
+#define MH_P1_RX_GPIO 16                  // the P1 port's data line (pin 5 of the RJ12); TTGO T8 ESP32-C3: 2
+#define MH_P1_REQUEST_GPIO -1             // drives the data request line (pin 2); -1: wired to 5 V; T8 C3: 8, T8 S2: 19
 #define MH_P1_BAUD 115200                 // DSMR 4/5; DSMR 2.2/3: 9600
 #define MH_P1_FRAMING SERIAL_8N1          // DSMR 4/5; DSMR 2.2/3: SERIAL_7E1
 #define MH_P1_INVERTED true               // the meter's open-collector output inverts the signal
 #define MH_P1_SD_CS_GPIO -1               // SD card's chip select (TTGO T8 boards: their slot); -1: LittleFS
+#define MH_P1_SD_POWER_GPIO -1            // a pin that powers the card slot (TTGO T8 ESP32-S2: 14); -1: none
 #define MH_P1_BACKLOG_BYTES (1000 * 1000) // flash for telegrams kept while offline (SD: e.g. 64 MB)
 #define MH_P1_KEEP_EVERY_S 30             // while offline keep one telegram per this (< 60) and each quarter's first
 

@@ -24,6 +24,16 @@
 #ifndef MH_P1_KEEP_EVERY_S
 #define MH_P1_KEEP_EVERY_S 30
 #endif
+#ifndef MH_P1_SD_POWER_GPIO
+#define MH_P1_SD_POWER_GPIO -1
+#endif
+
+// The ESP32-C3 and -S2 have two UARTs (the first is the console): the meter gets the second.
+#if defined(CONFIG_IDF_TARGET_ESP32C3) || defined(CONFIG_IDF_TARGET_ESP32S2)
+#define MH_P1_SERIAL Serial1
+#else
+#define MH_P1_SERIAL Serial2
+#endif
 
 namespace {
 
@@ -34,14 +44,14 @@ public:
             pinMode(MH_P1_REQUEST_GPIO, OUTPUT);
             digitalWrite(MH_P1_REQUEST_GPIO, HIGH);
         }
-        Serial2.setRxBufferSize(4096);  // a telegram keeps coming while WiFi reconnects
-        Serial2.begin(MH_P1_BAUD, MH_P1_FRAMING, MH_P1_RX_GPIO, -1, MH_P1_INVERTED);
+        MH_P1_SERIAL.setRxBufferSize(4096);  // a telegram keeps coming while WiFi reconnects
+        MH_P1_SERIAL.begin(MH_P1_BAUD, MH_P1_FRAMING, MH_P1_RX_GPIO, -1, MH_P1_INVERTED);
     }
     int read(uint8_t* buffer, size_t capacity) override {
-        const int waiting = Serial2.available();
+        const int waiting = MH_P1_SERIAL.available();
         if (waiting <= 0) return 0;
         const size_t n = static_cast<size_t>(waiting) < capacity ? static_cast<size_t>(waiting) : capacity;
-        return static_cast<int>(Serial2.readBytes(buffer, n));
+        return static_cast<int>(MH_P1_SERIAL.readBytes(buffer, n));
     }
     void write(const uint8_t*, size_t) override {}  // P1 is receive only
 };
@@ -56,6 +66,10 @@ std::unique_ptr<meterhub::TelegramBacklog> backlog;
 // Where the backlog lives: the SD card's mount point, LittleFS's, or null (none).
 const char* mount_backlog() {
     if (MH_P1_SD_CS_GPIO >= 0) {
+        if (MH_P1_SD_POWER_GPIO >= 0) {  // the TTGO T8 ESP32-S2 powers its card slot from a pin
+            pinMode(MH_P1_SD_POWER_GPIO, OUTPUT);
+            digitalWrite(MH_P1_SD_POWER_GPIO, HIGH);
+        }
         if (SD.begin(MH_P1_SD_CS_GPIO, SPI, 4000000, "/sd")) return "/sd";
         Serial.println("p1: no SD card; backlog in LittleFS");
     }
