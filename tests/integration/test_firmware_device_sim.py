@@ -157,7 +157,7 @@ async def test_keypad_board_hears_the_low_credit_beeping_not_the_talk_before_it(
     async with running_bus(config.mqtt, "sound-test", {"meterhub/pln/alarm": alarms}):
         started = utc_now().replace(microsecond=0)
         devices("keypad", "pln", "--sound", "talk_then_low_credit")
-        message = await alarms.wait_for(lambda m: True)
+        message = await alarms.wait_for(lambda m: True, timeout=40)
         alarm = Alarm.from_payload(message.payload)
         assert alarm.kind == "beep"
         # Talk until 6 s, the fourth beep over at ~9.1 s; an alarm from the talk would be earlier.
@@ -172,7 +172,7 @@ async def test_camera_board_publishes_an_alarm_for_beeping(
     config = make_config(broker, tmp_path)
     async with running_bus(config.mqtt, "sound-cam", {"meterhub/pln/alarm": alarms}):
         devices("camera", "pln", "--sound", "low_credit", "--jpeg", str(tmp_path / "none.jpg"))
-        message = await alarms.wait_for(lambda m: True)
+        message = await alarms.wait_for(lambda m: True, timeout=40)
         assert Alarm.from_payload(message.payload).kind == "beep"
 
 
