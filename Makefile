@@ -15,9 +15,11 @@ test: install firmware-test
 	$(BIN)/ruff check services tests
 	$(BIN)/pytest -q
 
-# The firmware's portable core, built and unit-tested on this machine with g++.
+# The firmware's portable core, built and unit-tested on this machine with g++; and every
+# role's Arduino glue compiled against an Arduino emulation (EpoxyDuino and ESP32 stubs).
 firmware-test: system-packages
 	$(MAKE) -C firmware/esp32_mqtt -j2 host-test
+	$(MAKE) -C firmware/esp32_mqtt -j2 glue-build
 
 lint: install
 	$(BIN)/ruff check services tests

@@ -255,8 +255,11 @@ class KeypadAck(Message):
 
 
 class Alarm(Message):
-    kind: Literal["beep"]
-    ts: UtcTimestamp
+    """The prepaid meter's own low-credit beeping, heard by a sound board (QoS 1, not
+    retained: a moment, not a state; at most one per the board's cooldown)."""
+
+    kind: Literal["beep"] = Field(description="What was heard; only the low-credit beep.")
+    ts: UtcTimestamp = Field(description="When it was heard, not when it was sent.")
 
 
 class DeviceProblem(Message):

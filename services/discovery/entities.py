@@ -31,6 +31,9 @@ DAYS_LEFT_KEY = "days_left"
 TOKEN_DIGITS = 20
 TOKEN_PATTERN = rf"^[0-9]{{{TOKEN_DIGITS}}}$"
 TOKEN_SOURCE = "homeassistant"
+# An alarm is a moment, not a state: Beeping turns itself off after this long (the sound
+# boards' default cooldown between two alarms).
+BEEPING_SHOWN_S = 900
 # Home Assistant renders this with the typed text as ``value``; tojson keeps it valid JSON.
 TOKEN_COMMAND_TEMPLATE = '{"token": {{ value | tojson }}, "source": "' + TOKEN_SOURCE + '"}'
 
@@ -208,6 +211,19 @@ CONTROLS: tuple[Control, ...] = (
             "entity_category": "diagnostic",
         },
         (DISCOVERY_SERVICE,),
+    ),
+    Control(
+        "beeping",
+        "binary_sensor",
+        "Beeping",
+        is_prepaid,
+        lambda t, d: {
+            "state_topic": t.device("alarm", d),
+            "value_template": "{{ 'ON' if value_json.kind == 'beep' else 'OFF' }}",
+            "off_delay": BEEPING_SHOWN_S,
+            "device_class": "sound",
+        },
+        (),
     ),
 )
 CONTROLS_BY_ID: dict[str, Control] = {c.object_id: c for c in CONTROLS}

@@ -59,11 +59,19 @@ class SimulatedCamera(ABC):
     @abstractmethod
     def scene(self) -> Scene: ...
 
+    def _catch_up(self) -> None:
+        now = time.monotonic()
+        self.advance((now - self._last_tick) * self.settings.time_scale)
+        self._last_tick = now
+
+    async def catch_up(self) -> None:
+        """Run the meter on to now without a photo (for whoever else watches it)."""
+        async with self._lock:
+            self._catch_up()
+
     async def capture(self, request_id: str | None = None) -> None:
         async with self._lock:  # one shot at a time, as one camera takes them
-            now = time.monotonic()
-            self.advance((now - self._last_tick) * self.settings.time_scale)
-            self._last_tick = now
+            self._catch_up()
             scene = self.scene()
             jpeg = await asyncio.to_thread(lambda: encode_jpeg(scene.render()))
             frame_id, ts = new_id(), utc_now().isoformat().replace("+00:00", "Z")

@@ -1,7 +1,8 @@
 """Simulator service: each simulated meter runs as its firmware would, over the bus.
 
-A prepaid meter has two devices sharing one meter model: the camera in front of its
-LCD and the keypad presser on its keys, so a token typed by one shows up in the other.
+A prepaid meter has devices sharing one meter model: the camera in front of its LCD, the
+keypad presser on its keys and the sound sensor hearing its low-credit beep, so a token
+typed by one shows up in the others.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .keypad import PrepaidKeypad
 from .lcd import render_lcd_frame
 from .p1 import P1MeterModel
 from .prepaid import JAKARTA, PrepaidMeterModel
+from .sound import PrepaidSound
 
 
 class PrepaidCamera(SimulatedCamera):
@@ -67,9 +69,12 @@ class P1Bridge:
             await asyncio.sleep(self.settings.interval_s)
 
 
+Simulated = PrepaidCamera | PrepaidKeypad | PrepaidSound | P1Bridge | PtyMeter | DrumCamera
+
+
 async def main(ctx: ServiceContext) -> None:
     bus = ctx.bus
-    devices: list[PrepaidCamera | PrepaidKeypad | P1Bridge | PtyMeter | DrumCamera] = []
+    devices: list[Simulated] = []
     for seed, (device, settings) in enumerate(ctx.config.simulator.meters.items()):
         if isinstance(settings, SimulatedPrepaidMeter):
             camera = PrepaidCamera(ctx, device, settings, seed)
@@ -81,6 +86,9 @@ async def main(ctx: ServiceContext) -> None:
                 )
                 bus.subscribe(bus.topics.device("keypad_cmd", device), keypad.on_command)
                 devices.append(keypad)
+            if settings.sound.enabled:
+                sound = PrepaidSound(bus, device, settings.sound, camera.meter, camera.catch_up)
+                devices.append(sound)
         elif isinstance(settings, SimulatedDrumMeter):
             drum = DrumCamera(ctx, device, settings, seed)
             bus.subscribe(bus.topics.capture(device), drum.on_capture)

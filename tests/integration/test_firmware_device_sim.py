@@ -24,7 +24,7 @@ import pytest
 from services.capture_gateway.dsmr import parse_telegram
 from services.core.broker_process import MosquittoProcess, free_port
 from services.core.config import load_config_text
-from services.core.messages import KeypadAck, KeypadCommand, Reading
+from services.core.messages import Alarm, KeypadAck, KeypadCommand, Reading, utc_now
 from tests.bus_helpers import Collector, running_bus
 from tests.capture_helpers import make_jpeg, running_edge
 from tests.conftest import make_config
@@ -146,6 +146,34 @@ async def test_keypad_solenoids_are_never_on_together(
         else:
             energised.discard(pin)
     assert not energised
+
+
+async def test_keypad_board_hears_the_low_credit_beeping_not_the_talk_before_it(
+    broker: MosquittoProcess, devices: Any, tmp_path: Path
+) -> None:
+    """Someone talks next to the meter for 6 s, then it beeps: one alarm, for the beeping."""
+    alarms = Collector()
+    config = make_config(broker, tmp_path)
+    async with running_bus(config.mqtt, "sound-test", {"meterhub/pln/alarm": alarms}):
+        started = utc_now().replace(microsecond=0)
+        devices("keypad", "pln", "--sound", "talk_then_low_credit")
+        message = await alarms.wait_for(lambda m: True, timeout=40)
+        alarm = Alarm.from_payload(message.payload)
+        assert alarm.kind == "beep"
+        # Talk until 6 s, the fourth beep over at ~9.1 s; an alarm from the talk would be earlier.
+        assert (alarm.ts - started).total_seconds() >= 9
+        assert (message.qos, message.retain) == (1, False)
+
+
+async def test_camera_board_publishes_an_alarm_for_beeping(
+    broker: MosquittoProcess, devices: Any, tmp_path: Path
+) -> None:
+    alarms = Collector()
+    config = make_config(broker, tmp_path)
+    async with running_bus(config.mqtt, "sound-cam", {"meterhub/pln/alarm": alarms}):
+        devices("camera", "pln", "--sound", "low_credit", "--jpeg", str(tmp_path / "none.jpg"))
+        message = await alarms.wait_for(lambda m: True, timeout=40)
+        assert Alarm.from_payload(message.payload).kind == "beep"
 
 
 async def test_rs485_firmware_readings_are_valid_readings(

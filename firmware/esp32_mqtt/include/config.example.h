@@ -28,13 +28,18 @@
 #define MH_UPLOAD_ALWAYS false            // true: frames always by HTTP (gateway source "upload");
                                           // false: MQTT, HTTP only when the broker cannot take one
 #define MH_SNAPSHOT_PORT 80               // GET /capture, GET /control?var=..&val=..
+#define MH_ESP32CAM_SOUND_GPIO -1         // sound sensor's digital output (13 is free without the SD card); -1: none
 
 // --- p1 -----------------------------------------------------------------------------
-#define MH_P1_RX_GPIO 16                  // the P1 port's data line (pin 5 of the RJ12)
-#define MH_P1_REQUEST_GPIO -1             // drives the data request line (pin 2); -1: wired to 5 V
+#define MH_P1_RX_GPIO 16                  // the P1 port's data line (pin 5 of the RJ12); TTGO T8 ESP32-C3: 2
+#define MH_P1_REQUEST_GPIO -1             // drives the data request line (pin 2); -1: wired to 5 V; T8 C3: 8, T8 S2: 19
 #define MH_P1_BAUD 115200                 // DSMR 4/5; DSMR 2.2/3: 9600
 #define MH_P1_FRAMING SERIAL_8N1          // DSMR 4/5; DSMR 2.2/3: SERIAL_7E1
 #define MH_P1_INVERTED true               // the meter's open-collector output inverts the signal
+#define MH_P1_SD_CS_GPIO -1               // SD card's chip select (TTGO T8 boards: their slot); -1: LittleFS
+#define MH_P1_SD_POWER_GPIO -1            // a pin that powers the card slot (TTGO T8 ESP32-S2: 14); -1: none
+#define MH_P1_BACKLOG_BYTES (1000 * 1000) // flash for telegrams kept while offline (SD: e.g. 64 MB)
+#define MH_P1_KEEP_EVERY_S 30             // while offline keep one telegram per this (< 60) and each quarter's first
 
 // --- rs485 (MAX485) -----------------------------------------------------------------
 #define MH_RS485_DE_RE_GPIO 4
@@ -54,3 +59,11 @@
 #define MH_KEYPAD_PINS \
     {{'0', 13}, {'1', 14}, {'2', 16}, {'3', 17}, {'4', 18}, {'5', 19}, \
      {'6', 21}, {'7', 22}, {'8', 23}, {'9', 25}, {'B', 26}, {'E', 27}}
+#define MH_KEYPAD_SOUND_GPIO -1           // sound sensor (34: input only, ADC1); -1: none
+
+// --- sound input (camera and keypad): the meter's low-credit beeping -> <dev>/alarm ----
+#define MH_SOUND_ACTIVE_HIGH false        // digital module: the D0 level while it hears sound (LM393 modules: LOW)
+#define MH_SOUND_ADC_THRESHOLD 0          // > 0: read the pin as ADC (module's A0), loud beyond this from the midpoint
+#define MH_SOUND_ADC_MIDPOINT 2048        // the ADC's reading in silence (12 bit)
+#define MH_SOUND_COOLDOWN_S 900           // at most one alarm per this many seconds
+#define MH_SOUND_MIN_BEEPS 4              // equal beeps at an even pace that make the alarm

@@ -12,6 +12,7 @@
 #include "camera_control.h"
 #include "glue/board.h"
 #include "glue/settings.h"
+#include "glue/sound.h"
 #include "http_upload.h"
 #include "role_camera.h"
 
@@ -150,8 +151,14 @@ void serve_control() {
 
 }  // namespace
 
+#ifndef MH_ESP32CAM_SOUND_GPIO
+#define MH_ESP32CAM_SOUND_GPIO -1
+#endif
+board::SoundInput sound(device, MH_ESP32CAM_SOUND_GPIO);
+
 void setup() {
     device.begin();
+    sound.begin();
 #if ESP_ARDUINO_VERSION_MAJOR >= 3
     ledcAttach(MH_FLASH_GPIO, 5000, 8);
 #else
@@ -180,5 +187,6 @@ void setup() {
 void loop() {
     device.loop();
     role->loop();
+    sound.loop();
     snapshots.handleClient();
 }

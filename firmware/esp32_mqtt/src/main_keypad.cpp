@@ -3,6 +3,7 @@
 
 #include "glue/board.h"
 #include "glue/settings.h"
+#include "glue/sound.h"
 #include "role_keypad.h"
 
 namespace {
@@ -23,11 +24,16 @@ board::Board device({MH_TOPIC_PREFIX, MH_KEYPAD_DEVICE, "keypad"}, MH_KEYPAD_MQT
 SolenoidPins solenoids;
 meterhub::KeyMap keys;
 meterhub::KeypadRole* keypad = nullptr;
+#ifndef MH_KEYPAD_SOUND_GPIO
+#define MH_KEYPAD_SOUND_GPIO -1
+#endif
+board::SoundInput sound(device, MH_KEYPAD_SOUND_GPIO);
 
 }  // namespace
 
 void setup() {
     device.begin();
+    sound.begin();
     std::string error;
     for (const auto& binding : kPins) {
         if (!keys.add(binding.key, binding.pin, &error)) Serial.printf("config: MH_KEYPAD_PINS: %s\n", error.c_str());
@@ -47,4 +53,5 @@ void setup() {
 void loop() {
     device.loop();
     keypad->loop();
+    sound.loop();
 }

@@ -35,6 +35,21 @@ class SimulatedKeypad(Section):
     )
 
 
+class SimulatedSound(Section):
+    """The sound sensor in front of a prepaid meter, as the camera or keypad board has it."""
+
+    enabled: bool = Field(default=True, description="A sound sensor listens to the meter.")
+    low_credit_kwh: float = Field(
+        default=5.0, ge=0, description="The meter beeps while its balance is below this."
+    )
+    cooldown_s: float = Field(
+        default=900.0, ge=0, description="At most one alarm per this (the firmware's default)."
+    )
+    listen_interval_s: float = Field(
+        default=5.0, gt=0, description="Real seconds between two looks at the meter."
+    )
+
+
 class SimulatedPrepaidMeter(Section):
     type: Literal["prepaid_camera"] = "prepaid_camera"
     balance_kwh: float = Field(default=127.0, ge=0, description="Balance at start.")
@@ -46,6 +61,9 @@ class SimulatedPrepaidMeter(Section):
     effects: FrameEffects = Field(default_factory=FrameEffects, description="Image degradations.")
     keypad: SimulatedKeypad = Field(
         default_factory=SimulatedKeypad, description="Solenoids on the meter's keypad."
+    )
+    sound: SimulatedSound = Field(
+        default_factory=SimulatedSound, description="Sound sensor hearing its low-credit beep."
     )
 
 

@@ -5,6 +5,12 @@
 //   device_sim --role keypad|rs485|p1|camera --port 1883 --device pln [options]
 //
 // Solenoid changes are printed as "solenoid <pin> on|off t=<ms>"; log lines as "log: ...".
+// `--sound low_credit` puts a sound sensor (keypad and camera roles) in front of a meter
+// that beeps its low-credit warning (100 ms every second) from the start; `--sound
+// talk_then_low_credit` has someone talk next to it for the first 6 s.
+// `--p1-meter simulated` gives the P1 bridge a DSMR 5 meter whose clock runs fast (a
+// telegram every 10 s of meter time, one every `--p1-pace-ms` real ms), and
+// `--buffer-dir DIR` its flash (the backlog kept while the broker is away).
 // SIGTERM leaves as a planned restart does (availability "offline", no will); SIGKILL
 // leaves the broker to publish the will.
 #include <arpa/inet.h>
@@ -30,10 +36,15 @@
 #include "device.h"
 #include "dlt645.h"
 #include "fakes.h"
+#include "file_system.h"
+#include "flash_queue.h"
+#include "p1_backlog.h"
+#include "p1_meter_sim.h"
 #include "role_camera.h"
 #include "role_keypad.h"
 #include "role_p1.h"
 #include "role_rs485.h"
+#include "sound_alarm.h"
 
 using namespace meterhub;
 
@@ -189,6 +200,30 @@ public:
     }
 };
 
+// What a digital sound module in front of the meter outputs, by time since start: talk
+// (syllables of 80-400 ms with uneven pauses) until `talk_ms`, then the meter's beeping.
+class SimulatedSound {
+public:
+    explicit SimulatedSound(uint32_t talk_ms) : talk_ms_(talk_ms) {
+        std::mt19937 rng(1);
+        for (uint32_t t = 0; t < talk_ms_;) {
+            const uint32_t syllable = 80 + rng() % 320, pause = 40 + rng() % 560;
+            syllables_.emplace_back(t, t + syllable);
+            t += syllable + pause;
+        }
+    }
+    bool loud(uint32_t now_ms) const {
+        if (now_ms >= talk_ms_) return (now_ms - talk_ms_) % 1000 < 100;
+        for (const auto& [start, end] : syllables_)
+            if (now_ms >= start && now_ms < end) return true;
+        return false;
+    }
+
+private:
+    uint32_t talk_ms_;
+    std::vector<std::pair<uint32_t, uint32_t>> syllables_;
+};
+
 std::vector<uint8_t> read_file(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
@@ -200,7 +235,8 @@ int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     std::map<std::string, std::string> args = {{"--host", "127.0.0.1"}, {"--port", "1883"}, {"--device", "dev"},
                                                {"--keep-alive", "5"},     {"--interval-ms", "30000"},
-                                               {"--interval-s", "0"}};
+                                               {"--interval-s", "0"},     {"--sound-cooldown-s", "900"},
+                                               {"--p1-pace-ms", "20"}};
     for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
     const std::string role = args["--role"], device = args["--device"];
     if (!is_device_id(device) || (role != "keypad" && role != "rs485" && role != "p1" && role != "camera")) {
@@ -232,6 +268,13 @@ int main(int argc, char** argv) {
     std::unique_ptr<KeypadRole> keypad;
     std::unique_ptr<Rs485Reader> rs485;
     std::unique_ptr<P1Bridge> p1;
+    StdioFileSystem flash;
+    std::unique_ptr<FlashQueue> flash_queue;
+    std::unique_ptr<TelegramBacklog> backlog;
+    simp1::Meter p1_meter;
+    const bool p1_simulated = args["--p1-meter"] == "simulated";
+    const uint32_t p1_pace_ms = static_cast<uint32_t>(std::stoul(args["--p1-pace-ms"]));
+    uint32_t p1_next_ms = 0;
     std::unique_ptr<CameraRole> camera;
     SimulatedMeter meter;
     meter.silent = args["--meter"] == "silent";
@@ -252,7 +295,11 @@ int main(int argc, char** argv) {
         rs485.reset(new Rs485Reader(meter, clock, log, outbox, rs));
         link_meter_availability(*rs485, mqtt, topics.device(TopicKind::Availability, device));
     } else if (role == "p1") {
-        p1.reset(new P1Bridge(p1_port, mqtt, log, topics.device(TopicKind::Telegram, device)));
+        if (!args["--buffer-dir"].empty()) {
+            flash_queue.reset(new FlashQueue(flash, args["--buffer-dir"], 1024 * 1024));
+            backlog.reset(new TelegramBacklog(*flash_queue, outbox, log));
+        }
+        p1.reset(new P1Bridge(p1_port, mqtt, log, topics.device(TopicKind::Telegram, device), backlog.get()));
     } else {
         CameraSettings cs;
         cs.device = device;
@@ -265,15 +312,38 @@ int main(int argc, char** argv) {
         mqtt.on_message([&](const mqtt5::Publish& m) { camera->on_capture_request(fakes::text(m.payload)); });
     }
 
+    std::unique_ptr<SimulatedSound> sound;
+    std::unique_ptr<SoundAlarm> sound_alarm;
+    if (args["--sound"] == "low_credit" || args["--sound"] == "talk_then_low_credit") {
+        sound.reset(new SimulatedSound(args["--sound"] == "low_credit" ? 0 : 6000));
+        SoundSettings ss;
+        ss.alarm_topic = topics.device(TopicKind::Alarm, device);
+        ss.cooldown_s = static_cast<uint32_t>(std::stoul(args["--sound-cooldown-s"]));
+        sound_alarm.reset(new SoundAlarm(outbox, clock, log, ss));
+    }
+
     bool fed_p1 = false;
     while (!stop_requested) {
         mqtt.loop(true);
         if (keypad) keypad->loop();
         if (rs485) rs485->loop();
         if (camera) camera->loop();
+        if (sound_alarm) {
+            sound_alarm->sample(sound->loud(clock.millis()));
+            sound_alarm->loop();
+        }
         if (p1) {
             // The meter starts sending once the bridge is on the bus, as a plugged-in P1 port would.
-            if (!fed_p1 && mqtt.online()) {
+            if (p1_simulated) {
+                if (!fed_p1 && mqtt.online()) {
+                    fed_p1 = true;
+                    p1_next_ms = clock.millis();
+                }
+                if (fed_p1) {
+                    for (; static_cast<int32_t>(clock.millis() - p1_next_ms) >= 0; p1_next_ms += p1_pace_ms)
+                        p1_port.feed(p1_meter.next());
+                }
+            } else if (!fed_p1 && mqtt.online()) {
                 p1_port.feed(read_file(args["--p1-file"]));
                 fed_p1 = true;
             }

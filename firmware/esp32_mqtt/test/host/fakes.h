@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "device.h"
+#include "file_system.h"
 #include "mqtt5_codec.h"
 #include "mqtt_client.h"
 #include "outbox.h"
@@ -82,6 +84,7 @@ public:
     bool fail_writes = false;
     bool auto_connack = true;
     bool auto_suback = true;
+    bool auto_puback = false;  // acknowledge QoS 1 publishes, as a broker does
     int connects = 0;
     std::vector<Packet> received;
     std::deque<uint8_t> to_client;
@@ -111,6 +114,12 @@ public:
             if (auto_connack && packet.type() == meterhub::mqtt5::kConnect) send({0x20, 0x03, 0x00, 0x00, 0x00});
             if (auto_suback && packet.type() == meterhub::mqtt5::kSubscribe && packet.body.size() >= 2)
                 send({0x90, 0x04, packet.body[0], packet.body[1], 0x00, 0x01});  // QoS 1 granted
+            if (auto_puback && packet.type() == meterhub::mqtt5::kPublish && (packet.first & 0x06) == 0x02) {
+                meterhub::mqtt5::Publish message;
+                std::string error;
+                if (meterhub::mqtt5::decode_publish(packet.first, packet.body, &message, &error))
+                    send(meterhub::mqtt5::encode_puback(message.packet_id));
+            }
         }
         return true;
     }
@@ -135,6 +144,46 @@ public:
 
 private:
     meterhub::mqtt5::PacketReader reader_{1 << 20};
+};
+
+// Flash in RAM: files by path; `fail_appends` makes the next writes fail, `torn_append`
+// writes only that many bytes of the next append (a power cut mid-write).
+class MemoryFileSystem : public meterhub::FileSystem {
+public:
+    std::map<std::string, std::string> files;
+    bool fail_appends = false;
+    long torn_append = -1;
+    long size(const std::string& path) override {
+        const auto it = files.find(path);
+        return it == files.end() ? -1 : static_cast<long>(it->second.size());
+    }
+    bool read(const std::string& path, size_t offset, uint8_t* buffer, size_t length) override {
+        const auto it = files.find(path);
+        if (it == files.end() || offset + length > it->second.size()) return false;
+        it->second.copy(reinterpret_cast<char*>(buffer), length, offset);
+        return true;
+    }
+    bool append(const std::string& path, const uint8_t* data, size_t length) override {
+        if (fail_appends) return false;
+        if (torn_append >= 0) {
+            files[path].append(reinterpret_cast<const char*>(data), static_cast<size_t>(torn_append));
+            torn_append = -1;
+            return false;
+        }
+        files[path].append(reinterpret_cast<const char*>(data), length);
+        return true;
+    }
+    bool rename(const std::string& from, const std::string& to) override {
+        const auto it = files.find(from);
+        if (it == files.end()) return false;
+        files[to] = it->second;
+        files.erase(from);
+        return true;
+    }
+    bool remove(const std::string& path) override {
+        files.erase(path);
+        return true;
+    }
 };
 
 // A device's MQTT session (id "dev") against the scripted broker.

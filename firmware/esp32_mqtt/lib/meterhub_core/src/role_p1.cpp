@@ -2,10 +2,13 @@
 
 namespace meterhub {
 
-P1Bridge::P1Bridge(SerialPort& port, MqttClient& mqtt, Log& log, std::string telegram_topic)
-    : port_(port), mqtt_(mqtt), log_(log), topic_(std::move(telegram_topic)) {}
+P1Bridge::P1Bridge(SerialPort& port, MqttClient& mqtt, Log& log, std::string telegram_topic,
+                   TelegramBacklog* backlog)
+    : port_(port), mqtt_(mqtt), log_(log), topic_(std::move(telegram_topic)), backlog_(backlog) {}
 
 void P1Bridge::loop() {
+    if (backlog_ && was_online_ && !mqtt_.online()) backlog_->connection_lost();
+    was_online_ = mqtt_.online();
     uint8_t chunk[128];
     int n;
     while ((n = port_.read(chunk, sizeof chunk)) > 0) {
@@ -19,12 +22,18 @@ void P1Bridge::loop() {
                     break;
                 case DsmrFramer::Event::Telegram:
                     ++stats_.telegrams;
-                    if (mqtt_.publish(topic_, framer_.telegram(), 1, false)) ++stats_.published;
-                    else ++stats_.unsent;
+                    if (!(backlog_ && backlog_->pending()) && mqtt_.publish(topic_, framer_.telegram(), 1, false)) {
+                        ++stats_.published;
+                        if (backlog_) backlog_->published(topic_, framer_.telegram());
+                    } else {
+                        ++stats_.unsent;
+                        if (backlog_) backlog_->keep(topic_, framer_.telegram());
+                    }
                     break;
             }
         }
     }
+    if (backlog_) backlog_->drain(mqtt_.online());
 }
 
 }  // namespace meterhub

@@ -6,6 +6,7 @@
 
 #include "dsmr_framer.h"
 #include "mqtt_client.h"
+#include "p1_backlog.h"
 #include "platform.h"
 
 namespace meterhub {
@@ -14,12 +15,16 @@ struct P1Stats {
     uint32_t telegrams = 0;   // complete, CRC correct
     uint32_t published = 0;
     uint32_t bad = 0;         // framing or CRC errors
-    uint32_t unsent = 0;      // dropped while offline: the meter sends a fresh one every second
+    uint32_t unsent = 0;      // not published live: kept for later with a backlog, else dropped
 };
 
 class P1Bridge {
 public:
-    P1Bridge(SerialPort& port, MqttClient& mqtt, Log& log, std::string telegram_topic);
+    // Without a backlog, telegrams that cannot be sent are dropped (the meter sends a fresh
+    // one every second); with one they are kept and sent after the reconnect, and while it
+    // is not empty new ones queue behind it, so the gateway sees them in order.
+    P1Bridge(SerialPort& port, MqttClient& mqtt, Log& log, std::string telegram_topic,
+             TelegramBacklog* backlog = nullptr);
     void loop();
     const P1Stats& stats() const { return stats_; }
 
@@ -28,6 +33,8 @@ private:
     MqttClient& mqtt_;
     Log& log_;
     std::string topic_;
+    TelegramBacklog* backlog_;
+    bool was_online_ = false;
     DsmrFramer framer_;
     P1Stats stats_;
 };
