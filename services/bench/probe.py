@@ -279,7 +279,7 @@ async def probe_big_publish(hub: Hub, broker_port: int) -> None:
     with contextlib.suppress(aiomqtt.MqttError):
         async with aiomqtt.Client("127.0.0.1", broker_port, identifier="probe-big") as client:
             await client.publish(
-                hub.topics.device("frame_raw", "pln"), b"\xff" * 20_000_000, qos=1, timeout=30
+                hub.topics.device("frame_raw", "pln"), b"\xff" * 20_000_000, qos=1, timeout=10
             )
             hub.findings.accepted_junk.append("20 MB publish acknowledged by the broker")
 
