@@ -14,6 +14,7 @@ class QuantityKind(StrEnum):
     COUNTER = "counter"  # monotonic meter register: never goes backwards
     GAUGE = "gauge"  # instantaneous value
     BALANCE = "balance"  # prepaid credit: falls with use, jumps up on a token
+    FORECAST = "forecast"  # derived by storage into ``state``; never in a reading
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,27 @@ _ROWS: list[Quantity] = [
 
 QUANTITIES: dict[str, Quantity] = {q.key: q for q in _ROWS}
 
+# Keys storage adds to a prepaid meter's ``state`` (services/storage/forecast.py).
+DAYS_LEFT = "days_left"
+DAYS_LEFT_UNCERTAINTY = "days_left_uncertainty"
+_DERIVED_ROWS: list[Quantity] = [
+    Quantity(DAYS_LEFT, "Days left", "d", QuantityKind.FORECAST, "duration", "measurement", 0),
+    Quantity(
+        DAYS_LEFT_UNCERTAINTY,
+        "Days left uncertainty (±)",
+        "d",
+        QuantityKind.FORECAST,
+        "duration",
+        "measurement",
+        0,
+    ),
+]
+# Labelled like quantities wherever ``state`` is shown; not accepted in a reading.
+DERIVED: dict[str, Quantity] = {q.key: q for q in _DERIVED_ROWS}
+
 
 def quantity(key: str) -> Quantity:
     try:
-        return QUANTITIES[key]
+        return QUANTITIES[key] if key in QUANTITIES else DERIVED[key]
     except KeyError:
         raise KeyError(f"unknown quantity {key!r}") from None

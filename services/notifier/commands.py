@@ -15,7 +15,7 @@ from ..core.config import MeterhubConfig
 from ..core.quantities import QuantityKind, quantity
 from .alerts import projected_quarter_w
 from .chart import bar_chart, line_chart
-from .checks import BalanceChecker
+from .checks import BalanceChecker, days_left_text, stored_forecast
 from .clock import Clock
 from .lang import LANGUAGES, Texts
 from .schedule import Scheduler, parse_time
@@ -135,6 +135,13 @@ class Commands:
             available = self.checker.watch.view(device).available
             icon = t.say("offline") if available is False else t.say("online")
             values = ", ".join(f"{t.label(k)} {t.quantity(k, known[k].value)}" for k in shown)
+            balance = self.checker.devices.get(device)
+            if balance in known:
+                forecast = await stored_forecast(
+                    self.config, device, balance, now, known[balance].value
+                )
+                if forecast is not None and forecast.days_left is not None:
+                    values += f"\n{days_left_text(t, balance, forecast)}"
             age = t.age((now - newest).total_seconds())
             lines.append(
                 t.say("status_line", icon=icon, name=self._name(device), age=age, values=values)

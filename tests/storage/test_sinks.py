@@ -139,7 +139,7 @@ async def test_firebase_gets_latest_history_and_the_legacy_prepaid_layout(
             lambda: firebase_fake.get("meters/m1/history") or {}, lambda h: len(h) == 2
         )
     latest = firebase_fake.get("meters/pln/latest")
-    assert latest.pop("days_left") > 0  # 0.47 kWh used so far: the state's forecast
+    assert "days_left" not in latest  # ten minutes of readings forecast nothing yet
     assert latest == {
         "ts": (NOW + timedelta(minutes=10)).isoformat().replace("+00:00", "Z"),
         "token_balance_kwh": 126.53,

@@ -99,13 +99,13 @@ def test_daily_use_of_a_balance_ignores_top_ups_and_forecasts_days_left(tmp_path
     store.ingest([reading(t, source="ocr", token_balance_kwh=v) for t, v in values])
     use = queries.daily_use("m1", days=7)
     assert [(d["used"], d["topped_up"]) for d in use] == [(12.0, 50.0), (1.0, 0.0)]
-    forecast = queries.days_left("m1")
-    # today is not over: the average uses yesterday only
-    assert forecast == {
-        "balance": 164.0, "avg_daily_use": 12.0, "days_counted": 1, "days_left": 164.0 / 12.0,
-    }  # fmt: skip
+    forecast = queries.days_left("m1", now=today + timedelta(minutes=1))
+    # 13 kWh fell over 24 h 1 min of readings; the 50 kWh top-up counts for nothing.
+    assert forecast.balance == 164.0
+    assert forecast.use_per_day == pytest.approx(13.0 * 1440 / 1441)
+    assert forecast.days_left == pytest.approx(164.0 / forecast.use_per_day)
     # The retained state carries the same forecast for Home Assistant's "Days left".
-    assert store.state("m1")["days_left"] == round(164.0 / 12.0, 1)
+    assert store.state("m1")["days_left"] == round(forecast.days_left, 1)
     store.ingest([reading(today, power_w=5.0, device="p1meter")])
     assert "days_left" not in store.state("p1meter")  # no balance, no forecast
 

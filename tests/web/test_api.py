@@ -229,7 +229,7 @@ async def test_capacity_asks_for_a_p1_meter_and_checks_its_parameters(data_dir) 
 
 
 # --- prepaid ----------------------------------------------------------------------------
-async def test_prepaid_forecasts_days_left_from_complete_days(data_dir) -> None:
+async def test_prepaid_forecasts_days_left_from_the_fall_rate(data_dir) -> None:
     now = datetime.now(UTC)
     store = ReadingStore(data_dir / "meterhub.sqlite3")
     # 3 kWh a day for four days: a reading every 6 hours, 0.75 kWh apart.
@@ -243,8 +243,11 @@ async def test_prepaid_forecasts_days_left_from_complete_days(data_dir) -> None:
         summary = (await client.get("/api/devices/pln/prepaid")).json()
         not_prepaid = await client.get("/api/devices/p1/prepaid")
     assert summary["balance_kwh"] == 30 and summary["quantity"] == "token_balance_kwh"
-    assert summary["avg_daily_use_kwh"] == pytest.approx(3.0, abs=0.8)
-    assert summary["days_left"] == pytest.approx(30 / summary["avg_daily_use_kwh"])
+    forecast = summary["forecast"]
+    assert forecast["use_per_day"] == pytest.approx(3.0)
+    assert forecast["days_left"] == pytest.approx(10.0)
+    assert forecast["uncertainty_days"] == pytest.approx(0.0, abs=1e-6)  # a steady fall
+    assert "7 days" in forecast["method"]
     assert summary["accepts_tokens"] is True and sum(d["used"] for d in summary["daily"]) > 0
     assert not_prepaid.status_code == 404
 

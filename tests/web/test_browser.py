@@ -23,7 +23,7 @@ from services.capture_gateway.capacity import SAMPLES, ClosedQuarter
 from services.capture_gateway.capacity_store import CapacityStore, connect
 from services.core.broker_process import MosquittoProcess, free_port
 from services.core.config import MeterhubConfig
-from services.core.messages import OcrResult, OcrRois
+from services.core.messages import OcrResult, OcrRois, Reading
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
 from services.registry import specs_for
@@ -53,6 +53,7 @@ class Site:
     url: str
     config: MeterhubConfig
     heard: Collector
+    bus: Any  # the test's own connection, publishing as a device would
 
 
 def _seed_capacity_history(sqlite: Path) -> None:
@@ -86,6 +87,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                         "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
                 "p1": {"name": "Fluvius smart meter", "kind": "p1"},
                 "p1hist": {"name": "Last winter's P1 meter", "kind": "p1"},
+                "plnhist": {"name": "Kos prepaid meter", "kind": "camera",
+                            "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
             },
             "token_entry": {"settle_s": 0.5, "devices": {"pln": {}}},
             "simulator": {"enabled": True, "meters": {
@@ -99,9 +102,9 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
         services = asyncio.create_task(run_services(
             config, specs_for("all", simulator_enabled=True), stop=stop, health=Health()))  # fmt: skip
         heard = Collector()
-        async with running_bus(config.mqtt, "browser-test", {"meterhub/#": heard}):
+        async with running_bus(config.mqtt, "browser-test", {"meterhub/#": heard}) as bus:
             await heard.wait_for(lambda m: m.topic == "meterhub/pln/ocr", timeout=60)
-            yield Site(f"http://127.0.0.1:{web_port}", config, heard)
+            yield Site(f"http://127.0.0.1:{web_port}", config, heard, bus)
         stop.set()
         await asyncio.wait_for(services, 30)
 
@@ -181,6 +184,32 @@ async def test_a_value_changes_live_without_reloading(page, site: Site) -> None:
     await page.wait_for_function("document.getElementById('live').classList.contains('on')")
     assert await page.evaluate("performance.getEntriesByType('navigation').length") == 1
     await shot(page, "overview-light-desktop")
+
+
+async def test_the_overview_card_shows_days_left_with_its_uncertainty(page, site: Site) -> None:
+    # Twelve hours of a second prepaid meter, twice the use in the first six (as a camera
+    # would have read them): storage's state gives the forecast, the card shows it.
+    now = datetime.now(UTC).replace(microsecond=0)
+    balance = 60.0
+    for hour in range(12, -1, -1):
+        reading = Reading(device="plnhist", ts=now - timedelta(hours=hour), source="ocr",
+                          values={"token_balance_kwh": balance})  # fmt: skip
+        await site.bus.publish("meterhub/plnhist/reading", reading.to_payload())
+        balance -= 0.5 if hour > 6 else 0.25
+    await page.goto("/")
+    days = page.locator(".meter[data-device=plnhist] dd[data-quantity=days_left]")
+    await days.wait_for(timeout=WAIT_MS)
+    # 55.5 kWh at 9 kWh a day; the halves' 12 and 6 kWh a day make it ±2.1 days.
+    await page.wait_for_function(
+        "el => el.textContent === '≈ 6.2 d ±2.1'", arg=await days.element_handle(),
+        timeout=WAIT_MS,
+    )  # fmt: skip
+    label = await page.evaluate("el => el.previousElementSibling.textContent",
+                                await days.element_handle())  # fmt: skip
+    assert label == "Days left"  # from the catalogue, never the raw key
+    card = page.locator(".meter[data-device=plnhist]")
+    assert await card.locator("dd[data-quantity=days_left_uncertainty]").count() == 0
+    await shot(page, "overview-days-left-light-desktop")
 
 
 def _display_around(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:

@@ -6,7 +6,8 @@ THOUSANDS_SEPARATOR = ","
 MESSAGES: dict[str, str] = {
     "capturing": "📸 Taking a picture...",
     "balance": "✅ Your remaining balance:\n{value}",
-    "days_left": "≈ {days} days left at {use}/day",
+    "days_left": "≈ {days} days left, ±{spread} (use {use}/day over the last {span} days)",
+    "days_left_rough": "≈ {days} days left (use {use}/day over the last {span} days)",
     "of_device": "📟 {name}",
     "scheduled_header": "🤖 Automatic check at {time}",
     "read_failed": "❌ Could not read the digits in the picture.",

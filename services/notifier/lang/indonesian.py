@@ -6,7 +6,8 @@ THOUSANDS_SEPARATOR = "."
 MESSAGES: dict[str, str] = {
     "capturing": "📸 Mengambil gambar...",
     "balance": "✅ Sisa token kamu:\n{value}",
-    "days_left": "≈ {days} hari lagi (pemakaian {use}/hari)",
+    "days_left": "≈ {days} hari lagi, ±{spread} (pemakaian {use}/hari selama {span} hari terakhir)",
+    "days_left_rough": "≈ {days} hari lagi (pemakaian {use}/hari selama {span} hari terakhir)",
     "of_device": "📟 {name}",
     "scheduled_header": "🤖 Pengecekan otomatis jam {time}",
     "read_failed": "❌ Gagal membaca angka dari gambar.",

@@ -56,6 +56,16 @@ const MH = (() => {
     return `${number(value, q.precision)} ${q.unit}`.trim();
   }
 
+  // "≈ 19 d ±2": the storage forecast with its uncertainty (tenths below ten days).
+  function daysLeft(days, uncertainty) {
+    if (days === null || days === undefined) return "–";
+    const precision = days < 10 ? 1 : 0;
+    const unit = info("days_left").unit;
+    const pm = uncertainty === null || uncertainty === undefined
+      ? "" : ` ±${number(uncertainty, uncertainty < 10 ? 1 : 0)}`;
+    return `≈ ${number(days, precision)} ${unit}${pm}`;
+  }
+
   function ago(ts) {
     if (!ts) return "never";
     const seconds = Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 1000));
@@ -110,5 +120,5 @@ const MH = (() => {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  return { api, quantities, info, number, fmt, ago, localTime, live, el, availability, colour, csrf };
+  return { api, quantities, info, number, fmt, daysLeft, ago, localTime, live, el, availability, colour, csrf };
 })();
