@@ -62,7 +62,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("setjadwal", (), "help_setjadwal"),
     Command("token", (), "help_token"),
     Command("language", ("bahasa",), "help_language"),
-    Command("help", ("start", "bantuan"), "help_help"),
+    Command("start", (), "help_start"),
+    Command("help", ("bantuan",), "help_help"),
 )
 
 
@@ -276,6 +277,10 @@ class Commands:
         await self.store.set_language(chat.id, args[0].lower())
         chat.t = Texts(args[0].lower())  # type: ignore[arg-type]
         await chat.say("language_set")
+
+    async def start(self, chat: Chat, args: list[str]) -> None:
+        """The original bot's greeting, then what it can do."""
+        await chat.send(f"{chat.t.say('bot_active')}\n\n{help_text(chat.t)}")
 
     async def help(self, chat: Chat, args: list[str]) -> None:
         await chat.send(help_text(chat.t))
