@@ -241,6 +241,12 @@ class P1Quarter(ApiModel):
 
     quarter_id: int | None = Field(default=None, description="Quarter id.")
     consumed_power_avg: int | None = Field(default=None, description="Average import (W).")
+    begin_consumed_wh: int | None = Field(
+        default=None, description="Import counter at the quarter's start (Wh); absent: unknown."
+    )
+    begin_produced_wh: int | None = Field(
+        default=None, description="Export counter at the quarter's start (Wh); absent: unknown."
+    )
     interval_secs: int | None = Field(default=None, description="Sample width (5).")
     consumed_power_interval_avgs: list[int | None] | None = Field(
         default=None, description="Import per sample."

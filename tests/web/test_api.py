@@ -50,7 +50,7 @@ def seed_quarters(data_dir: Path) -> list[datetime]:
         store.save_closed(
             "p1",
             ClosedQuarter(start.astimezone(UTC), average, average / 4, True, "counter",
-                          samples, [0] * SAMPLES),
+                          samples, [0] * SAMPLES, 1_234_567.4 + 300 * index, 98_765.0),
         )  # fmt: skip
     store.offer_peak("p1", MonthPeak("2025-12", 3000.0, None, "meter"), replace=True)
     store.db.close()
@@ -207,10 +207,14 @@ async def test_p1_monitor_shapes_answer_as_the_original_did(data_dir) -> None:
         peak = await client.get("/current/month/peak")
     assert stored.status_code == 200
     shape = stored.json()
-    assert set(shape) == {"quarter_id", "consumed_power_avg", "interval_secs",
-                          "consumed_power_interval_avgs", "produced_power_interval_avgs"}  # fmt: skip
+    # The original's keys, in its order (quarter_id first, the 5-second arrays last).
+    assert list(shape) == ["quarter_id", "consumed_power_avg", "begin_consumed_wh",
+                           "begin_produced_wh", "interval_secs", "consumed_power_interval_avgs",
+                           "produced_power_interval_avgs"]  # fmt: skip
     assert shape["consumed_power_avg"] == 6400 and shape["interval_secs"] == 5
+    assert (shape["begin_consumed_wh"], shape["begin_produced_wh"]) == (1_235_467, 98_765)
     assert current.json()["consumed_power_avg"] == 1070  # the latest quarter stored
+    assert current.json()["begin_consumed_wh"] == 1_236_667
     assert missing.status_code == 404 and "not measured" in missing.json()["detail"]
     assert malformed.status_code == 400
     assert peak.status_code == 200 and peak.json() == {}  # nothing this month
