@@ -52,9 +52,13 @@ _ROWS: list[Quantity] = [
         for t in range(1, 5)
     ),
     _counter("reactive_energy_kvarh", "Reactive energy", "kvarh", "reactive_energy"),
+    _counter("reactive_energy_export_kvarh", "Reactive energy export", "kvarh", "reactive_energy"),
     _gauge("power_w", "Net power", "W", "power", 0),
     _gauge("power_import_w", "Power import", "W", "power", 0),
     _gauge("power_export_w", "Power export", "W", "power", 0),
+    _gauge("reactive_power_var", "Reactive power", "var", "reactive_power", 0),
+    # A ratio: no unit (Home Assistant's power_factor takes none or %).
+    _gauge("power_factor", "Power factor", "", "power_factor", 3),
     *(_gauge(f"voltage_l{p}_v", f"Voltage L{p}", "V", "voltage") for p in range(1, 4)),
     *(_gauge(f"current_l{p}_a", f"Current L{p}", "A", "current", 2) for p in range(1, 4)),
     *(_gauge(f"power_l{p}_w", f"Power L{p}", "W", "power", 0) for p in range(1, 4)),

@@ -85,9 +85,12 @@ KINDS: dict[DeviceKind, KindInfo] = {
             "energy_export_kwh",
             *(f"energy_export_t{t}_kwh" for t in (1, 2, 3, 4)),
             "reactive_energy_kvarh",
+            "reactive_energy_export_kvarh",
             "voltage_l1_v",
             "current_l1_a",
             "power_w",
+            "reactive_power_var",
+            "power_factor",
         ),
     ),
     "iec62056": KindInfo(
@@ -313,11 +316,12 @@ class Catalogue:
             "name": quantity.label,
             "state_topic": self.topics.state(device),
             "value_template": _value_of(key),
-            "unit_of_measurement": quantity.unit,
             "state_class": quantity.state_class,
             "suggested_display_precision": quantity.precision,
             **self._availability(device, (STORAGE_SERVICE,)),
         }
+        if quantity.unit:  # a ratio (power factor) has none
+            fields["unit_of_measurement"] = quantity.unit
         if quantity.device_class:
             fields["device_class"] = quantity.device_class
         return self._entity("sensor", f"{device}_{key}", self.device_block(device), fields)

@@ -93,6 +93,30 @@ async def test_readings_reach_influxdb_v1_with_tags_fields_and_reading_times(
     assert status["influxdb_v1"]["waiting"] == 0 and status["influxdb_v1"]["dropped"] == 0
 
 
+async def test_dlt645_reactive_power_factor_and_export_are_stored_and_sent(
+    broker, influxd, tmp_path
+):
+    """What the CE-711 poll now reads beyond energy: in SQLite, the state and InfluxDB."""
+    config = make_config(
+        broker, tmp_path / "data", devices={"ce711": {"kind": "dlt645"}},
+        storage={"data_dir": str(tmp_path / "data"),
+                 "influxdb_v1": {"url": influxd.url, "database": "rs485", **FAST_RETRY}},
+    )  # fmt: skip
+    values = {"reactive_power_var": 395.0, "power_factor": 0.93,
+              "reactive_energy_export_kvarh": 12.34, "power_w": 1000.0}  # fmt: skip
+    ce711 = Reading(device="ce711", ts=NOW, source="dlt645", values=values)
+    async with running_storage(config):
+        await publish_and_wait_stored(config, [ce711])
+        (series,) = await eventually(
+            lambda: influxd.query("rs485", "SELECT * FROM meter_reading"), lambda s: len(s) == 1
+        )
+    point = dict(zip(series["columns"], series["values"][0], strict=True))
+    assert {k: point[k] for k in values} == values
+    with sqlite3.connect(config.storage.sqlite_path) as db:
+        stored = dict(db.execute("SELECT quantity, value FROM latest WHERE device = 'ce711'"))
+    assert stored == values
+
+
 async def test_readings_reach_victoriametrics_through_the_influxdb_v2_client(
     broker, victoria, tmp_path
 ):
