@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.core.config.storage import StorageConfig
 from services.core.messages import Reading
 from services.storage.queries import ReadingQueries
 from services.storage.store import ReadingStore
@@ -168,6 +169,19 @@ def test_retention_deletes_old_raw_rows_and_minutes_but_keeps_coarse_rollups(tmp
     assert [r["value"] for r in queries.history("m1", "gas_m3", every="raw")] == [2.0]
     assert len(queries.history("m1", "gas_m3", every="minute")) == 1
     assert len(queries.history("m1", "gas_m3", every="hour")) == 2
+
+
+def test_by_default_a_year_of_minute_rollups_is_kept(tmp_path):
+    """Seed 001's users look back a year at minute resolution; raw rows go after 30 days."""
+    defaults = StorageConfig()
+    store, queries = make(tmp_path)
+    now = datetime.now(UTC).replace(microsecond=0)
+    ages = (364, 100, 1)
+    store.ingest([reading(now - timedelta(days=d), gas_m3=float(d)) for d in ages])
+    store.prune(defaults.raw_retention_days, defaults.minute_retention_days)
+    minutes = queries.history("m1", "gas_m3", every="minute")
+    assert [m["last"] for m in minutes] == [364.0, 100.0, 1.0]
+    assert [r["value"] for r in queries.history("m1", "gas_m3", every="raw")] == [1.0]
 
 
 def test_changing_the_time_zone_rebuilds_rollups_from_raw_rows(tmp_path):

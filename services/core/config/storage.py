@@ -128,7 +128,7 @@ class StorageConfig(Section):
         description="Keep raw readings this long (roll-ups are kept); null keeps them forever.",
     )
     minute_retention_days: float | None = Field(
-        default=90,
+        default=400,
         gt=0,
         description="Keep per-minute roll-ups this long (quarter, hour, day, month are kept); "
         "null keeps them forever.",
