@@ -210,6 +210,15 @@ async def test_the_overview_card_shows_days_left_with_its_uncertainty(page, site
     card = page.locator(".meter[data-device=plnhist]")
     assert await card.locator("dd[data-quantity=days_left_uncertainty]").count() == 0
     await shot(page, "overview-days-left-light-desktop")
+    # The meter's own page says the same.
+    await page.goto("/meters/plnhist")
+    own = page.locator("#values dd[data-quantity=days_left]")
+    await own.wait_for(timeout=WAIT_MS)
+    await page.wait_for_function(
+        "el => el.textContent === '≈ 6.2 d ±2.1'", arg=await own.element_handle(),
+        timeout=WAIT_MS,
+    )  # fmt: skip
+    assert await page.locator("#values dd[data-quantity=days_left_uncertainty]").count() == 0
 
 
 def _display_around(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:

@@ -66,6 +66,18 @@ const MH = (() => {
     return `≈ ${number(days, precision)} ${unit}${pm}`;
   }
 
+  // The values of a state worth a row: numbers, the forecast's uncertainty shown with
+  // days left rather than on its own. stateText gives each one's text.
+  function stateKeys(state) {
+    return Object.keys(state).filter((k) => k !== "ts" && k !== "days_left_uncertainty"
+      && typeof state[k] === "number");
+  }
+
+  function stateText(key, state) {
+    return key === "days_left"
+      ? daysLeft(state.days_left, state.days_left_uncertainty) : fmt(key, state[key]);
+  }
+
   function ago(ts) {
     if (!ts) return "never";
     const seconds = Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 1000));
@@ -120,5 +132,5 @@ const MH = (() => {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  return { api, quantities, info, number, fmt, daysLeft, ago, localTime, live, el, availability, colour, csrf };
+  return { api, quantities, info, number, fmt, daysLeft, stateKeys, stateText, ago, localTime, live, el, availability, colour, csrf };
 })();

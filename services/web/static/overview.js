@@ -16,9 +16,7 @@ function showState(device, state) {
   seen.set(device, state.ts);
   card.querySelector(".age").textContent = `read ${MH.ago(state.ts)}`;
   const list = card.querySelector(".values");
-  // The uncertainty is shown with days left, not as a value of its own.
-  const keys = Object.keys(state).filter((k) => k !== "ts" && k !== "days_left_uncertainty"
-    && typeof state[k] === "number");
+  const keys = MH.stateKeys(state);
   keys.sort((a, b) => {
     const ia = HEADLINE.indexOf(a), ib = HEADLINE.indexOf(b);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
@@ -28,8 +26,7 @@ function showState(device, state) {
     if (!dd) {
       list.append(MH.el("dt", {}, MH.info(key).label), (dd = MH.el("dd", { dataset: { quantity: key } })));
     }
-    const text = key === "days_left"
-      ? MH.daysLeft(state.days_left, state.days_left_uncertainty) : MH.fmt(key, state[key]);
+    const text = MH.stateText(key, state);
     if (dd.textContent !== text) {
       dd.textContent = text;
       dd.classList.remove("flash");
