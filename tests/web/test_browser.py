@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -135,8 +136,9 @@ async def session(browser, site: Site) -> AsyncIterator[dict[str, Any]]:
 @pytest_asyncio.fixture(loop_scope="module")
 async def page(browser, site: Site, session) -> AsyncIterator[Any]:
     context = await browser.new_context(
-        base_url=site.url, storage_state=session, viewport={"width": 1280, "height": 900}
-    )
+        base_url=site.url, storage_state=session, viewport={"width": 1280, "height": 900},
+        locale="en-GB",  # a 24-hour locale, as the Flemish and Indonesian users' are
+    )  # fmt: skip
     opened = await context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
@@ -312,6 +314,33 @@ async def test_open_the_month_peak_quarter(page, site: Site) -> None:
     assert "18:45" in await page.locator("#peak-note").inner_text()
     assert await page.locator("#quarters-chart").get_attribute("data-quarters") == "16"
     await shot(page, "capacity-peak-light-desktop")
+
+
+@pytest.mark.parametrize(
+    ("locale", "clock"),
+    [("en-GB", r"\d{2}:\d{2}:\d{2}"), ("en-US", r"\d{1,2}:\d{2}:\d{2}\s?[AP]M")],
+)
+async def test_a_meter_page_shows_every_time_in_the_meters_zone(
+    browser, site: Site, session, locale: str, clock: str
+) -> None:
+    """The browser is in Tokyo; the P1 meter's capacity page is in Brussels, says so, and
+    writes its clock as the locale does (24 h in Britain, 12 h in the US)."""
+    context = await browser.new_context(
+        base_url=site.url, storage_state=session, locale=locale, timezone_id="Asia/Tokyo"
+    )
+    page = await context.new_page()
+    await page.goto("/capacity?device=p1")
+    assert (await page.inner_text("#zone")).endswith("Europe/Brussels")
+    age = page.locator("#now-age")
+    await page.wait_for_function("el => el.textContent.length > 2", arg=await age.element_handle(),
+                                 timeout=WAIT_MS)  # fmt: skip
+    shown = (await age.inner_text()).removeprefix("· ").strip()
+    assert re.fullmatch(clock, shown), shown
+    hour = int(shown.split(":")[0]) % 12
+    brussels = datetime.now(BRUSSELS)
+    near = {(brussels + timedelta(minutes=m)).hour % 12 for m in (-2, 0, 2)}
+    assert hour in near, (shown, brussels)  # not Tokyo's hour, eight hours on
+    await context.close()
 
 
 PAGES = {

@@ -87,8 +87,11 @@ const MH = (() => {
     return `${Math.round(seconds / 86400)} d ago`;
   }
 
+  // The page's one zone (shown in its header); the clock (12/24 h) is the locale's.
+  const zone = document.body.dataset.timezone || undefined;
+
   function localTime(ts, options = { dateStyle: "medium", timeStyle: "medium" }) {
-    return ts ? new Date(ts).toLocaleString(undefined, options) : "–";
+    return ts ? new Date(ts).toLocaleString(undefined, { timeZone: zone, ...options }) : "–";
   }
 
   // One EventSource per page; handlers by event type ("snapshot", "state", "ocr", ...).
