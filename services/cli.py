@@ -107,25 +107,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     for name, (module, help_text) in COMMAND_GROUPS.items():
-        group = commands.add_parser(name, help=help_text)
-        group.set_defaults(handler=_lazy_group(name, module, group))
+        # Its own -h: the group's actions are only known once its module is imported.
+        group = commands.add_parser(name, help=help_text, description=help_text, add_help=False)
+        group.set_defaults(handler=_lazy_group(module, group))
     return parser
 
 
-def _lazy_group(
-    name: str, module: str, group: argparse.ArgumentParser
-) -> Callable[[argparse.Namespace], int]:
+def _group_parser(module: str, group: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    # A fresh parser: on ``group`` itself the REMAINDER positional would swallow all but
+    # the last word before the group's own subcommands saw them.
+    own = argparse.ArgumentParser(prog=group.prog, description=group.description)
+    importlib.import_module(module).register(own)
+    return own
+
+
+def _lazy_group(module: str, group: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     """Defers a command group's import (OpenCV, serial, ...) until it is used."""
 
+    class Help(argparse.Action):
+        def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+            _group_parser(module, group).print_help()
+            parser.exit()
+
     def run(args: argparse.Namespace) -> int:
-        # A fresh parser: on ``group`` itself the REMAINDER positional would swallow all
-        # but the last word before the group's own subcommands saw them.
-        own = argparse.ArgumentParser(prog=group.prog, description=group.description)
-        importlib.import_module(module).register(own)
-        sub_args = own.parse_args(args.group_args)
+        sub_args = _group_parser(module, group).parse_args(args.group_args)
         sub_args.config = args.config
         return sub_args.handler(sub_args)
 
+    group.add_argument("-h", "--help", action=Help, nargs=0, help="list the actions")
     group.add_argument("group_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return run
 

@@ -111,6 +111,8 @@ SENSOR_DEVICE_CLASSES: dict[str, tuple[set[str | None], set[str]]] = {
     "energy_storage": (ENERGY_UNITS, {"measurement"}),
     "reactive_energy": ({"varh", "kvarh"}, TOTALS),
     "power": ({"mW", "W", "kW", "MW", "GW", "TW", "BTU/h"}, {"measurement"}),
+    "reactive_power": ({"var", "kvar"}, {"measurement"}),
+    "power_factor": ({None, "%"}, {"measurement"}),
     "voltage": ({"µV", "mV", "V", "kV", "MV"}, {"measurement"}),
     "current": ({"mA", "A"}, {"measurement"}),
     "gas": ({"m³", "ft³", "CCF"}, TOTALS),

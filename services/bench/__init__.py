@@ -19,6 +19,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.storage.bench",
         "readings/s committed to SQLite by storage next to a bare MQTT subscriber",
     ),
+    "storage-size": (
+        "services.storage.bench_size",
+        "SQLite size of a year of one P1 meter under the retention settings (measured rows)",
+    ),
     "ocr-digits": (
         "services.ocr_worker.bench_digits",
         "digit classifier accuracy and ms/digit on labelled crops next to tesseract and ssocr",

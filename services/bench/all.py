@@ -25,6 +25,7 @@ QUICK: dict[str, list[str]] = {
     "web-stall": ["--uploads", "5"],
     "ocr-frames": ["--frames", "500", "--no-workers"],
     "soak": ["--minutes", "2", "--sample-s", "5"],
+    "storage-size": ["--days", "2"],
 }
 # Benchmarks that need something only the user has.
 NEEDS = {"ocr-digits": "a folder of labelled digit crops (meterhub bench ocr-digits DIR)"}
@@ -53,6 +54,13 @@ def _web(r: dict[str, Any]) -> str:
     return f"history p95 ≤ {worst:.1f} ms over {r['rows']:,} rows{live}"
 
 
+def _storage_size(r: dict[str, Any]) -> str:
+    return (
+        f"{r['year_mb']:,.0f} MB for a year of one P1 meter "
+        f"({r['year_rollups_mb']:,.0f} MB roll-ups, {r['year_raw_mb']:,.0f} MB raw)"
+    )
+
+
 def _soak(r: dict[str, Any]) -> str:
     memory = r["memory"]
     growth = f", RSS {memory['growth_mb']:+} MB after warm-up" if "growth_mb" in memory else ""
@@ -72,6 +80,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "ocr-digits": _ocr_digits,
     "web": _web,
     "web-stall": _web_stall,
+    "storage-size": _storage_size,
     "soak": _soak,
 }
 

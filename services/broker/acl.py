@@ -53,7 +53,10 @@ class ServiceGrants:
 # has its own (METERHUB_MQTT_USERNAME). Kept to what each subscribes to and publishes.
 SERVICE_GRANTS: dict[str, ServiceGrants] = {
     "storage": ServiceGrants(
-        "meterhub-storage", reads=("reading", "rejected"), writes=("state", "rejected")
+        # capture: the Firebase legacy layout's trigger_otomatis asks for a picture
+        "meterhub-storage",
+        reads=("reading", "rejected"),
+        writes=("state", "rejected", "capture"),
     ),
     "ocr_worker": ServiceGrants(
         "meterhub-ocr",

@@ -94,6 +94,10 @@ class Quarter:
     last_ts: datetime | None = None
     last_import_w: float = 0.0
     samples: Samples = field(default_factory=Samples)
+    # Import/export counters (Wh) at the quarter's start: interpolated across the boundary,
+    # else the first value seen in the quarter (the P1 monitor's begin_*_wh).
+    begin_consumed_wh: float | None = None
+    begin_produced_wh: float | None = None
 
     @property
     def end(self) -> datetime:
@@ -128,6 +132,8 @@ class ClosedQuarter:
     source: str
     consumed: list[int | None]
     produced: list[int | None]
+    begin_consumed_wh: float | None = None
+    begin_produced_wh: float | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,7 @@ class CapacityTracker:
     computed_peak: MonthPeak | None = None  # best complete quarter of ``month``
     meter_peak: MonthPeak | None = None
     _counter: tuple[datetime, float] | None = None  # last (ts, import kWh)
+    _export: tuple[datetime, float] | None = None  # last (ts, export kWh)
     _slot: int = -1
 
     def update(
@@ -167,14 +174,25 @@ class CapacityTracker:
         start = quarter_start(ts, self.tz)
         counter = values.get("energy_import_kwh")
         closed = None
-        if self.quarter is None or start != self.quarter.start:
+        export = values.get("energy_export_kwh")
+        rolled = self.quarter is None or start != self.quarter.start
+        if rolled:
             closed = self._roll(start, ts, counter)
         elif counter is not None and self._counter is not None:
             self.quarter.energy_wh += max(counter - self._counter[1], 0.0) * 1000
-        if counter is not None:
-            self._counter = (ts, counter)
         quarter = self.quarter
         assert quarter is not None
+        if rolled:
+            quarter.begin_consumed_wh = _begin_wh(self._counter, ts, counter, start)
+            quarter.begin_produced_wh = _begin_wh(self._export, ts, export, start)
+        if quarter.begin_consumed_wh is None and counter is not None:
+            quarter.begin_consumed_wh = counter * 1000
+        if quarter.begin_produced_wh is None and export is not None:
+            quarter.begin_produced_wh = export * 1000
+        if counter is not None:
+            self._counter = (ts, counter)
+        if export is not None:
+            self._export = (ts, export)
         if "quarter_avg_power_w" in values:
             quarter.meter_avg_w = values["quarter_avg_power_w"]
         quarter.last_ts, quarter.last_import_w = ts, import_w
@@ -227,13 +245,27 @@ class CapacityTracker:
             energy, complete = old.energy_wh, old.complete
             average = energy / seen_h if seen_h > 0 else 0.0
         consumed, produced = old.samples.averages()
-        closed = ClosedQuarter(old.start, average, energy, complete, old.source, consumed, produced)
+        closed = ClosedQuarter(
+            old.start, average, energy, complete, old.source, consumed, produced,
+            old.begin_consumed_wh, old.begin_produced_wh,
+        )  # fmt: skip
         if complete:
             month = month_of(old.start, self.tz)
             best = self.computed_peak
             if best is None or best.month != month or average > best.peak_w:
                 self.computed_peak = MonthPeak(month, average, old.end, "computed")
         return closed
+
+
+def _begin_wh(
+    before: tuple[datetime, float] | None, ts: datetime, kwh: float | None, start: datetime
+) -> float | None:
+    """A counter (Wh) at ``start``, interpolated between the last reading before it and
+    the first at or after it; None when either is missing or they are too far apart."""
+    if before is None or kwh is None or ts - before[0] > MAX_GAP or ts <= before[0]:
+        return None
+    seen, value = before
+    return (value + (kwh - value) * ((start - seen) / (ts - seen))) * 1000
 
 
 def _import_w(values: dict[str, float]) -> float:

@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS capacity_quarters (
     source    TEXT NOT NULL,      -- meter (1-0:1.4.0) or counter
     consumed  TEXT NOT NULL,      -- JSON: 5-second import averages (W, null where none)
     produced  TEXT NOT NULL,      -- JSON: 5-second export averages (W, ≤ 0)
+    begin_consumed_wh REAL,       -- import counter at the start (Wh); null: not known
+    begin_produced_wh REAL,       -- export counter at the start (Wh); null: not known
     PRIMARY KEY (device, start)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS capacity_quarters_by_day ON capacity_quarters (device, local_day);
@@ -57,6 +59,12 @@ CREATE TABLE IF NOT EXISTS capacity_months (
     PRIMARY KEY (device, month, source)
 ) WITHOUT ROWID;
 """
+
+# Columns added after the first release: (table, column, type), added to older files.
+ADDED_COLUMNS = (
+    ("capacity_quarters", "begin_consumed_wh", "REAL"),
+    ("capacity_quarters", "begin_produced_wh", "REAL"),
+)
 
 _FILE = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/(\d{2})(\d{2})([SW])\.json$")
 
@@ -77,9 +85,17 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
+        _add_columns(db)
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA busy_timeout=5000")
     return db
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    for table, column, kind in ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 class CapacityStore:
@@ -102,14 +118,15 @@ class CapacityStore:
         self._upsert(
             (*self._row(device, quarter.start), average_w, quarter.energy_wh,
              int(quarter.complete or quarter.meter_avg_w is not None), 1, quarter.source,
-             json.dumps(consumed), json.dumps(produced))
+             json.dumps(consumed), json.dumps(produced), quarter.begin_consumed_wh,
+             quarter.begin_produced_wh)
         )  # fmt: skip
 
     def save_closed(self, device: str, closed: ClosedQuarter) -> None:
         self._upsert(
             (*self._row(device, closed.start), closed.average_w, closed.energy_wh,
              int(closed.complete), 0, closed.source, json.dumps(closed.consumed),
-             json.dumps(closed.produced))
+             json.dumps(closed.produced), closed.begin_consumed_wh, closed.begin_produced_wh)
         )  # fmt: skip
         if closed.complete:
             self.offer_peak(
@@ -122,8 +139,9 @@ class CapacityStore:
         with self.db:
             self.db.execute(
                 "INSERT OR REPLACE INTO capacity_quarters (device, start, local_day, hhmm, dst, "
-                "quarter_id, average_w, energy_wh, complete, running, source, consumed, produced) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "quarter_id, average_w, energy_wh, complete, running, source, consumed, produced, "
+                "begin_consumed_wh, begin_produced_wh) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
 
@@ -163,6 +181,8 @@ def _quarter_json(row: sqlite3.Row) -> dict[str, Any]:
     return {
         "quarter_id": row["quarter_id"],
         "consumed_power_avg": round(row["average_w"]),
+        "begin_consumed_wh": _whole(row["begin_consumed_wh"]),
+        "begin_produced_wh": _whole(row["begin_produced_wh"]),
         "interval_secs": SAMPLE_S,
         "consumed_power_interval_avgs": json.loads(row["consumed"]),
         "produced_power_interval_avgs": json.loads(row["produced"]),
@@ -217,3 +237,7 @@ def day_quarters(db: sqlite3.Connection, device: str, year: int, month: int, day
         (device, f"{year:04d}-{month:02d}-{day:02d}"),
     ).fetchall()
     return {"year": year, "month": month, "day": day, "quarters": [r[0] for r in rows]}
+
+
+def _whole(wh: float | None) -> int | None:
+    return round(wh) if wh is not None else None

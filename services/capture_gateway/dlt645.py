@@ -118,7 +118,8 @@ def _rows() -> list[DataId]:
     phases = ((1, "A"), (2, "B"), (3, "C"))
     rows += [
         DataId("1997", 0x9110, "reactive import total", 4, 2, "kvarh", "reactive_energy_kvarh"),
-        DataId("1997", 0x9120, "reactive export total", 4, 2, "kvarh"),
+        DataId("1997", 0x9120, "reactive export total", 4, 2, "kvarh",
+               "reactive_energy_export_kvarh"),
         *(DataId("1997", 0xB610 + p, f"voltage {n}", 2, 0, "V", f"voltage_l{p}_v")
           for p, n in phases),
         *(DataId("1997", 0xB620 + p, f"current {n}", 2, 2, "A", f"current_l{p}_a")
@@ -126,14 +127,17 @@ def _rows() -> list[DataId]:
         DataId("1997", 0xB630, "active power total", 3, 4, "kW", "power_w", 1000),
         *(DataId("1997", 0xB630 + p, f"active power {n}", 3, 4, "kW", f"power_l{p}_w", 1000)
           for p, n in phases),
-        DataId("1997", 0xB640, "reactive power total", 2, 2, "kvar"),
-        DataId("1997", 0xB650, "power factor", 2, 3),
+        DataId("1997", 0xB640, "reactive power total", 2, 2, "kvar", "reactive_power_var", 1000),
+        DataId("1997", 0xB650, "power factor", 2, 3, "", "power_factor"),
         DataId("1997", 0xC010, "date", 4, kind="date"),
         DataId("1997", 0xC011, "time", 3, kind="time"),
         DataId("1997", 0xC032, "meter address", 6, kind="address"),
         # 2007: combined reactive 1 carries a sign; voltage has a tenth, current thousandths.
         DataId("2007", 0x00030000, "reactive combined 1 total", 4, 2, "kvarh",
                "reactive_energy_kvarh", signed=True),
+        # Combined reactive 2 is Q3+Q4 unless the meter was set otherwise: the export side.
+        DataId("2007", 0x00040000, "reactive combined 2 total", 4, 2, "kvarh",
+               "reactive_energy_export_kvarh", signed=True),
         *(DataId("2007", 0x02010000 + p * 0x100, f"voltage {n}", 2, 1, "V", f"voltage_l{p}_v")
           for p, n in phases),
         *(DataId("2007", 0x02020000 + p * 0x100, f"current {n}", 3, 3, "A",
@@ -141,7 +145,9 @@ def _rows() -> list[DataId]:
         DataId("2007", 0x02030000, "active power total", 3, 4, "kW", "power_w", 1000, True),
         *(DataId("2007", 0x02030000 + p * 0x100, f"active power {n}", 3, 4, "kW",
                  f"power_l{p}_w", 1000, True) for p, n in phases),
-        DataId("2007", 0x02060000, "power factor", 2, 3, signed=True),
+        DataId("2007", 0x02040000, "reactive power total", 3, 4, "kvar", "reactive_power_var",
+               1000, True),
+        DataId("2007", 0x02060000, "power factor", 2, 3, "", "power_factor", signed=True),
         DataId("2007", 0x04000101, "date", 4, kind="date"),
         DataId("2007", 0x04000102, "time", 3, kind="time"),
         DataId("2007", 0x04000401, "meter address", 6, kind="address"),

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,7 +33,18 @@ from .rs485 import BadReply, ClientSettings, Dlt645Client, NoAnswer
 from .serial_link import LineSettings, LinkError, line_for, opened
 
 SCAN_SPEEDS = (2400, 1200, 4800, 9600)  # DL/T 645 meters ship at 2400; some at 1200
-WATCHED = ("energy_import_kwh", "power_w", "voltage_l1_v", "current_l1_a")
+WATCHED = (
+    "energy_import_kwh", "power_w", "voltage_l1_v", "current_l1_a", "reactive_power_var",
+    "power_factor",
+)  # fmt: skip
+WATCH_INTERVAL_S = 5.0
+# `meterhub meter --help` lists these; the menu offers the same and `watch` there too.
+ACTIONS = (
+    ("scan", "find the meter's address (and speed)"),
+    ("read", "read every register once, as a table"),
+    ("watch", "read the main values again and again, until Ctrl-C or --count reads"),
+    ("menu", "interactive menu: scan, read all, read one, watch, decode"),
+)
 
 
 class CliError(Exception):
@@ -49,17 +62,17 @@ def register(group: argparse.ArgumentParser) -> None:
     line_options.add_argument("--edition", choices=["1997", "2007"], default=None)
     line_options.add_argument("--timeout", type=float, default=1.0, help="seconds per answer")
     line_options.add_argument("--retries", type=int, default=2)
-    for name, handler, text in (
-        ("scan", cmd_scan, "find the meter's address (and speed)"),
-        ("read", cmd_read, "read every register once, as a table"),
-        ("watch", cmd_watch, "read the main values again and again"),
-        ("menu", cmd_menu, "interactive menu"),
-    ):
-        sub = actions.add_parser(name, help=text, parents=[line_options])
-        sub.set_defaults(handler=handler)
+    handlers = {"scan": cmd_scan, "read": cmd_read, "watch": cmd_watch, "menu": cmd_menu}
+    for name, text in ACTIONS:
+        sub = actions.add_parser(name, help=text, description=text, parents=[line_options])
+        sub.set_defaults(handler=handlers[name])
         if name == "watch":
-            sub.add_argument("--interval", type=float, default=5.0, help="seconds between reads")
-            sub.add_argument("--count", type=int, default=0, help="stop after n reads (0: never)")
+            sub.add_argument(
+                "--interval", type=float, default=WATCH_INTERVAL_S, help="seconds between reads"
+            )
+            sub.add_argument(
+                "--count", type=int, default=0, help="stop after n reads (0: at Ctrl-C)"
+            )
     decode = actions.add_parser("decode", help="decode one DL/T 645 frame given in hex")
     decode.add_argument("hex", nargs="+", help="frame bytes, spaces allowed")
     decode.set_defaults(handler=cmd_decode)
@@ -201,21 +214,50 @@ def cmd_read(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
+@contextlib.contextmanager
+def _ctrl_c_sets(stop: asyncio.Event) -> Iterator[None]:
+    """While watching, Ctrl-C ends the watch (the menu goes on) instead of the program."""
+    loop = asyncio.get_running_loop()
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+    except (NotImplementedError, RuntimeError, ValueError):  # no signals here: count only
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+        signal.signal(signal.SIGINT, before)
+
+
+async def watch(client: Dlt645Client, session: Session, count: int, interval: float) -> int:
+    """Read the main values ``count`` times (0: until Ctrl-C), one line each; reads done."""
+    items = [d for d in poll_ids(session.edition) if d.quantity in WATCHED]
+    stop, done = asyncio.Event(), 0
+    with _ctrl_c_sets(stop):
+        while not stop.is_set() and (not count or done < count):
+            parts = [datetime.now().strftime("%H:%M:%S")]
+            for item in items:
+                try:
+                    shown = _format(await client.read(session.address, item))
+                except MeterError:
+                    continue  # a register this meter lacks (e.g. power factor)
+                parts.append(f"{item.name}: {shown}")
+            print("  ".join(parts), flush=True)
+            done += 1
+            if not count or done < count:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), interval)
+    if stop.is_set():
+        print(f"watch stopped after {done} reads", flush=True)
+    return done
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     async def work(session: Session) -> None:
-        items = [d for d in poll_ids(session.edition) if d.quantity in WATCHED]
-
         async def body(client: Dlt645Client) -> None:
-            done = 0
-            while not args.count or done < args.count:
-                parts = [datetime.now().strftime("%H:%M:%S")]
-                for item in items:
-                    answer = await client.read(session.address, item)
-                    parts.append(f"{item.name}: {_format(answer)}")
-                print("  ".join(parts), flush=True)
-                done += 1
-                if not args.count or done < args.count:
-                    await asyncio.sleep(args.interval)
+            await watch(client, session, args.count, args.interval)
 
         await session.run(body)
 
@@ -226,7 +268,7 @@ MENU = """
   1  scan for the meter (address, speed)
   2  read every register
   3  read one register by id (e.g. 9010)
-  4  watch the main values (5 reads)
+  4  watch the main values (until Ctrl-C, or a number of reads)
   5  decode a frame (hex)
   0  quit
 """
@@ -268,8 +310,11 @@ async def _menu_choice(choice: str, client: Dlt645Client, session: Session) -> N
             raise CliError(f"{code:X} is not a known DL/T 645-{session.edition} data id")
         print(f"{item.name}: {_format(await client.read(session.address, item))}")
     elif choice == "4":
-        for item in [d for d in poll_ids(session.edition) if d.quantity in WATCHED]:
-            print(f"{item.name}: {_format(await client.read(session.address, item))}")
+        count = await _ask("reads (empty: until Ctrl-C)> ")
+        interval = await _ask(f"seconds between reads [{WATCH_INTERVAL_S:g}]> ")
+        await watch(
+            client, session, int(count or 0), float(interval) if interval else WATCH_INTERVAL_S
+        )
     elif choice == "5":
         print(json.dumps(_decode(await _ask("frame (hex)> ")), ensure_ascii=False))
     else:

@@ -273,12 +273,18 @@ class DeviceProblem(Message):
 
 class DeviceState(Message):
     """The newest accepted values of a device (``<dev>/state``, retained, from storage):
-    flat ``{"ts", "<quantity>": value, …}``, with ``days_left`` for a prepaid balance."""
+    flat ``{"ts", "<quantity>": value, …}``, with the forecast (``DERIVED`` quantities:
+    days left and its uncertainty) for a prepaid balance."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     ts: UtcTimestamp
-    days_left: float | None = Field(default=None, description="Balance / recent daily use.")
+    days_left: float | None = Field(
+        default=None, description="Balance / its fall rate over the last 7 days."
+    )
+    days_left_uncertainty: float | None = Field(
+        default=None, description="One standard error of days_left, in days."
+    )
 
     @model_validator(mode="after")
     def _known_finite_quantities(self) -> Self:

@@ -14,6 +14,7 @@ class QuantityKind(StrEnum):
     COUNTER = "counter"  # monotonic meter register: never goes backwards
     GAUGE = "gauge"  # instantaneous value
     BALANCE = "balance"  # prepaid credit: falls with use, jumps up on a token
+    FORECAST = "forecast"  # derived by storage into ``state``; never in a reading
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,13 @@ _ROWS: list[Quantity] = [
         for t in range(1, 5)
     ),
     _counter("reactive_energy_kvarh", "Reactive energy", "kvarh", "reactive_energy"),
+    _counter("reactive_energy_export_kvarh", "Reactive energy export", "kvarh", "reactive_energy"),
     _gauge("power_w", "Net power", "W", "power", 0),
     _gauge("power_import_w", "Power import", "W", "power", 0),
     _gauge("power_export_w", "Power export", "W", "power", 0),
+    _gauge("reactive_power_var", "Reactive power", "var", "reactive_power", 0),
+    # A ratio: no unit (Home Assistant's power_factor takes none or %).
+    _gauge("power_factor", "Power factor", "", "power_factor", 3),
     *(_gauge(f"voltage_l{p}_v", f"Voltage L{p}", "V", "voltage") for p in range(1, 4)),
     *(_gauge(f"current_l{p}_a", f"Current L{p}", "A", "current", 2) for p in range(1, 4)),
     *(_gauge(f"power_l{p}_w", f"Power L{p}", "W", "power", 0) for p in range(1, 4)),
@@ -74,9 +79,27 @@ _ROWS: list[Quantity] = [
 
 QUANTITIES: dict[str, Quantity] = {q.key: q for q in _ROWS}
 
+# Keys storage adds to a prepaid meter's ``state`` (services/storage/forecast.py).
+DAYS_LEFT = "days_left"
+DAYS_LEFT_UNCERTAINTY = "days_left_uncertainty"
+_DERIVED_ROWS: list[Quantity] = [
+    Quantity(DAYS_LEFT, "Days left", "d", QuantityKind.FORECAST, "duration", "measurement", 0),
+    Quantity(
+        DAYS_LEFT_UNCERTAINTY,
+        "Days left uncertainty (±)",
+        "d",
+        QuantityKind.FORECAST,
+        "duration",
+        "measurement",
+        0,
+    ),
+]
+# Labelled like quantities wherever ``state`` is shown; not accepted in a reading.
+DERIVED: dict[str, Quantity] = {q.key: q for q in _DERIVED_ROWS}
+
 
 def quantity(key: str) -> Quantity:
     try:
-        return QUANTITIES[key]
+        return QUANTITIES[key] if key in QUANTITIES else DERIVED[key]
     except KeyError:
         raise KeyError(f"unknown quantity {key!r}") from None

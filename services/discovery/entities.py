@@ -16,7 +16,14 @@ from typing import Any, get_args
 from ..core.config import MeterhubConfig
 from ..core.config.devices import DeviceConfig, DeviceKind
 from ..core.messages import TokenStep
-from ..core.quantities import QUANTITIES, Quantity, QuantityKind
+from ..core.quantities import (
+    DAYS_LEFT,
+    DAYS_LEFT_UNCERTAINTY,
+    DERIVED,
+    QUANTITIES,
+    Quantity,
+    QuantityKind,
+)
 from ..core.topics import DiscoveryTopics, Topics
 
 ORIGIN_NAME = "Meterhub"
@@ -26,8 +33,11 @@ HUB_MODEL = "Meterhub hub"
 STORAGE_SERVICE = "storage"
 TOKEN_SERVICE = "token_entry"
 DISCOVERY_SERVICE = "discovery"
-# Key of the state JSON that storage/notifier will fill: days until a prepaid balance is used up.
-DAYS_LEFT_KEY = "days_left"
+# Storage's forecast in the state: the sensor shows days left, its uncertainty an attribute.
+DAYS_LEFT_INFO = DERIVED[DAYS_LEFT]
+DAYS_LEFT_ATTRIBUTES = (
+    "{{ {'uncertainty_days': value_json." + DAYS_LEFT_UNCERTAINTY + " | default(None)} | tojson }}"
+)
 TOKEN_DIGITS = 20
 TOKEN_PATTERN = rf"^[0-9]{{{TOKEN_DIGITS}}}$"
 TOKEN_SOURCE = "homeassistant"
@@ -78,9 +88,12 @@ KINDS: dict[DeviceKind, KindInfo] = {
             "energy_export_kwh",
             *(f"energy_export_t{t}_kwh" for t in (1, 2, 3, 4)),
             "reactive_energy_kvarh",
+            "reactive_energy_export_kvarh",
             "voltage_l1_v",
             "current_l1_a",
             "power_w",
+            "reactive_power_var",
+            "power_factor",
         ),
     ),
     "iec62056": KindInfo(
@@ -184,17 +197,19 @@ CONTROLS: tuple[Control, ...] = (
         (TOKEN_SERVICE,),
     ),
     Control(
-        DAYS_LEFT_KEY,
+        DAYS_LEFT,
         "sensor",
-        "Days left",
+        DAYS_LEFT_INFO.label,
         is_prepaid,
         lambda t, d: {
             "state_topic": t.state(d),
-            "value_template": _value_of(DAYS_LEFT_KEY),
-            "device_class": "duration",
-            "unit_of_measurement": "d",
-            "state_class": "measurement",
-            "suggested_display_precision": 0,
+            "value_template": _value_of(DAYS_LEFT),
+            "json_attributes_topic": t.state(d),
+            "json_attributes_template": DAYS_LEFT_ATTRIBUTES,
+            "device_class": DAYS_LEFT_INFO.device_class,
+            "unit_of_measurement": DAYS_LEFT_INFO.unit,
+            "state_class": DAYS_LEFT_INFO.state_class,
+            "suggested_display_precision": DAYS_LEFT_INFO.precision,
         },
         (STORAGE_SERVICE,),
     ),
@@ -317,11 +332,12 @@ class Catalogue:
             "name": quantity.label,
             "state_topic": self.topics.state(device),
             "value_template": _value_of(key),
-            "unit_of_measurement": quantity.unit,
             "state_class": quantity.state_class,
             "suggested_display_precision": quantity.precision,
             **self._availability(device, (STORAGE_SERVICE,)),
         }
+        if quantity.unit:  # a ratio (power factor) has none
+            fields["unit_of_measurement"] = quantity.unit
         if quantity.device_class:
             fields["device_class"] = quantity.device_class
         return self._entity("sensor", f"{device}_{key}", self.device_block(device), fields)

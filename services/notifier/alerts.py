@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from ..core.config import MeterhubConfig
 from ..core.messages import Alarm, CapacityState, Reading, Rejected
 from ..core.runtime.logs import kv
+from .checks import stored_forecast
 from .clock import Clock
 from .lang import Texts
 from .meters import MeterEvents, MeterWatch
@@ -145,8 +146,10 @@ class Alerts(MeterEvents):
         rule = self.rules.low_balance
         days_left = None
         if rule.days_left > 0:
-            rate = await self.usage.daily_rate(device, BALANCE, self.clock.now())
-            days_left = balance_kwh / rate if rate else None
+            forecast = await stored_forecast(
+                self.config, device, BALANCE, self.clock.now(), balance_kwh
+            )
+            days_left = forecast.days_left if forecast else None
         holds = balance_kwh <= rule.threshold_kwh or (
             days_left is not None and days_left < rule.days_left
         )

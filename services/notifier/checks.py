@@ -18,6 +18,7 @@ from ..core.messages import CaptureRequest, Reading, Rejected
 from ..core.quantities import QuantityKind, quantity
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
+from ..storage.forecast import DaysLeft
 from ..storage.queries import ReadingQueries
 from .clock import Clock
 from .lang import Texts
@@ -34,7 +35,7 @@ class Outcome:
     fresh: Seen | None  # what the camera just showed
     reason: str | None  # why OCR refused the photo
     last: Seen | None  # last known value, when there is no fresh one
-    daily_use: float | None
+    forecast: DaysLeft | None  # days left at the fresh balance
     timeout_s: float
     now: datetime
 
@@ -87,7 +88,9 @@ class BalanceChecker:
             fresh=fresh,
             reason=reason,
             last=None if fresh else await self.last_known(device, key),
-            daily_use=await self.usage.daily_rate(device, key, now) if fresh else None,
+            forecast=await stored_forecast(self.config, device, key, now, fresh.value)
+            if fresh
+            else None,
             timeout_s=timeout,
             now=now,
         )
@@ -107,10 +110,8 @@ class BalanceChecker:
         lines: list[str] = []
         if outcome.fresh is not None:
             lines.append(t.say("balance", value=t.quantity(outcome.key, outcome.fresh.value)))
-            if outcome.daily_use:
-                days = outcome.fresh.value / outcome.daily_use
-                use = t.quantity(outcome.key, outcome.daily_use)
-                lines.append(t.say("days_left", days=t.number(days, 1), use=use))
+            if outcome.forecast is not None and outcome.forecast.days_left is not None:
+                lines.append(days_left_text(t, outcome.key, outcome.forecast))
         else:
             if outcome.reason is not None:
                 lines += [t.say("read_failed"), t.say("reason", reason=outcome.reason)]
@@ -125,6 +126,40 @@ class BalanceChecker:
         if len(self.devices) > 1:
             lines.append(t.say("of_device", name=self.name(outcome.device)))
         return "\n".join(lines)
+
+
+def days_left_text(t: Texts, key: str, forecast: DaysLeft) -> str:
+    """ "≈ 19 days left, ±2 (3.10 kWh/day over the last 6.5 days)"; tenths below ten days."""
+    days = forecast.days_left or 0.0
+    figures = {
+        "days": t.number(days, 1 if days < 10 else 0),
+        "use": t.quantity(key, forecast.use_per_day),
+        "span": t.number(forecast.span_days, 1),
+    }
+    spread = forecast.uncertainty_days
+    if spread is None:
+        return t.say("days_left_rough", **figures)
+    return t.say("days_left", spread=t.number(spread, 1 if spread < 10 else 0), **figures)
+
+
+async def stored_forecast(
+    config: MeterhubConfig, device: str, key: str, now: datetime, balance: float | None = None
+) -> DaysLeft | None:
+    """Storage's forecast (its one definition) at ``balance`` (default: the stored one)."""
+    return await asyncio.to_thread(_stored_forecast, config, device, key, now, balance)
+
+
+def _stored_forecast(
+    config: MeterhubConfig, device: str, key: str, now: datetime, balance: float | None
+) -> DaysLeft | None:
+    queries = ReadingQueries(config.storage.sqlite_path)
+    try:
+        return queries.days_left(device, key, now, balance=balance)
+    except sqlite3.Error as error:  # no store or no tables yet: no forecast
+        log.info("no forecast from storage", extra=kv(device=device, error=str(error)))
+        return None
+    finally:
+        queries.close()
 
 
 def _stored_latest(config: MeterhubConfig, device: str) -> dict[str, Seen]:

@@ -15,7 +15,7 @@ from ..core.config import MeterhubConfig
 from ..core.quantities import QuantityKind, quantity
 from .alerts import projected_quarter_w
 from .chart import bar_chart, line_chart
-from .checks import BalanceChecker
+from .checks import BalanceChecker, days_left_text, stored_forecast
 from .clock import Clock
 from .lang import LANGUAGES, Texts
 from .schedule import Scheduler, parse_time
@@ -62,7 +62,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("setjadwal", (), "help_setjadwal"),
     Command("token", (), "help_token"),
     Command("language", ("bahasa",), "help_language"),
-    Command("help", ("start", "bantuan"), "help_help"),
+    Command("start", (), "help_start"),
+    Command("help", ("bantuan",), "help_help"),
 )
 
 
@@ -135,6 +136,13 @@ class Commands:
             available = self.checker.watch.view(device).available
             icon = t.say("offline") if available is False else t.say("online")
             values = ", ".join(f"{t.label(k)} {t.quantity(k, known[k].value)}" for k in shown)
+            balance = self.checker.devices.get(device)
+            if balance in known:
+                forecast = await stored_forecast(
+                    self.config, device, balance, now, known[balance].value
+                )
+                if forecast is not None and forecast.days_left is not None:
+                    values += f"\n{days_left_text(t, balance, forecast)}"
             age = t.age((now - newest).total_seconds())
             lines.append(
                 t.say("status_line", icon=icon, name=self._name(device), age=age, values=values)
@@ -269,6 +277,10 @@ class Commands:
         await self.store.set_language(chat.id, args[0].lower())
         chat.t = Texts(args[0].lower())  # type: ignore[arg-type]
         await chat.say("language_set")
+
+    async def start(self, chat: Chat, args: list[str]) -> None:
+        """The original bot's greeting, then what it can do."""
+        await chat.send(f"{chat.t.say('bot_active')}\n\n{help_text(chat.t)}")
 
     async def help(self, chat: Chat, args: list[str]) -> None:
         await chat.send(help_text(chat.t))

@@ -31,6 +31,22 @@ CREATE TABLE IF NOT EXISTS notifier_schedules (
 T = TypeVar("T")
 
 
+def scheduled_times(path: Path) -> list[str]:
+    """Every chat's check times (HH:MM in the bot's zone), distinct and in order; read-only,
+    for other services (the Firebase legacy layout's ``/jadwal``). None yet: empty."""
+    if not path.exists():
+        return []
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        db.execute("PRAGMA busy_timeout=5000")
+        rows = db.execute("SELECT DISTINCT at FROM notifier_schedules ORDER BY at").fetchall()
+    except sqlite3.OperationalError:  # the bot has not made its tables yet
+        return []
+    finally:
+        db.close()
+    return [at for (at,) in rows]
+
+
 class ChatStore:
     def __init__(self, path: Path) -> None:
         self._db = connect_private(path, check_same_thread=False)

@@ -2,7 +2,7 @@
 
 Readings are thinned to the last value of each UTC hour in SQL, so a P1 meter's
 600,000 rows a week stay a few hundred. A prepaid balance falls with use and jumps up
-on a top-up: only the falls count as use.
+on a top-up: only the falls count as use. Days left is storage's forecast, not made here.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from ..core.quantities import QuantityKind, quantity
-
-# Less history than this gives no daily-use figure: one morning is not a day's pattern.
-MIN_SPAN_FOR_RATE = timedelta(hours=12)
-RATE_WINDOW = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -63,14 +59,6 @@ class UsageQueries:
 
     async def hourly(self, device: str, key: str, since: datetime) -> list[Point]:
         return await asyncio.to_thread(self._hourly, device, key, since)
-
-    async def daily_rate(self, device: str, key: str, now: datetime) -> float | None:
-        """Use per day over the last week, or None with too little history."""
-        points = await self.hourly(device, key, now - RATE_WINDOW)
-        if len(points) < 2 or points[-1].ts - points[0].ts < MIN_SPAN_FOR_RATE:
-            return None
-        days = (points[-1].ts - points[0].ts).total_seconds() / 86400
-        return sum(used for _, used in _uses(points, key)) / days
 
     async def per_day(
         self, device: str, key: str, now: datetime, zone: tzinfo, days: int = 7

@@ -91,14 +91,16 @@ class VirtualCe711:
         return {
             "energy_import_kwh": sum(kwh),
             **{f"energy_import_t{t}_kwh": kwh[t - 1] for t in range(1, 5)},
-            **{k: Decimal(0) for k in ("energy_export_kwh", "reactive export total")},
+            **{k: Decimal(0) for k in ("energy_export_kwh", "reactive_energy_export_kvarh")},
             **{f"energy_export_t{t}_kwh": Decimal(0) for t in range(1, 5)},
             "reactive_energy_kvarh": Decimal(int(self.reactive_varh / 10)).scaleb(-2),
             "voltage_l1_v": volts,
             "current_l1_a": Decimal(round(amps, 2 if self.edition == "1997" else 3)),
             "power_w": Decimal(round(self.power_w / 1000, 4)),
-            "reactive power total": Decimal(round(self.power_w * 0.395 / 1000, 2)),
-            "power factor": Decimal(str(POWER_FACTOR)),
+            "reactive_power_var": Decimal(
+                round(self.power_w * 0.395 / 1000, 2 if self.edition == "1997" else 4)
+            ),
+            "power_factor": Decimal(str(POWER_FACTOR)),
             "date": local.date(),
             "time": local.time().replace(microsecond=0),
             "meter address": self.address,

@@ -93,6 +93,12 @@ class StoragePipeline:
                     group.create_task(pump.run(), name=f"sink:{pump.sink.name}")
                 group.create_task(self._retention(), name="storage:retention")
                 group.create_task(self._publish_states(), name="storage:state")
+                firebase = self.config.storage.firebase
+                if firebase is not None and firebase.legacy is not None:
+                    from .sinks.firebase_legacy import LegacyBridge  # firebase-admin: heavy
+
+                    bridge = LegacyBridge(firebase, self.bus, self.config.storage.sqlite_path)
+                    group.create_task(bridge.run(), name="storage:firebase-legacy")
         finally:
             await self._queue_states()  # the bus sends them before it disconnects
             with contextlib.suppress(Exception):

@@ -11,13 +11,13 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..core.quantities import QUANTITIES, QuantityKind
+from .forecast import DaysLeft
+from .forecast import days_left as forecast_days_left
 from .outbox import sink_status
-from .rollups import average_daily_use
 from .schema import connect
-from .timekeys import BucketClock, from_key, iso, key_of, period_name
+from .timekeys import from_key, iso, key_of, period_name
 
 TimeArg = datetime | str | None
 DEFAULT_HISTORY_LIMIT = 10_000
@@ -36,11 +36,6 @@ class ReadingQueries:
         if self._db is None and self.path.exists():
             self._db = connect(self.path, readonly=True)
         return self._db
-
-    def _clock(self) -> BucketClock:
-        """Buckets in the zone the store wrote them in (kept in its meta table)."""
-        rows = self._rows("SELECT value FROM meta WHERE key = 'timezone'", ())
-        return BucketClock(ZoneInfo(rows[0]["value"] if rows else "UTC"))
 
     def _rows(self, sql: str, args: tuple[object, ...]) -> list[sqlite3.Row]:
         db = self._connection()
@@ -167,27 +162,24 @@ class ReadingQueries:
         ]
 
     def days_left(
-        self, device: str, quantity: str = "token_balance_kwh", days: int = 7
-    ) -> dict[str, Any] | None:
-        """Balance / average daily use over the last ``days`` complete days (None: no data).
-
-        Today is left out of the average (it is not over yet) unless it is the only day.
-        """
-        latest = self.latest(device)
-        if latest is None or quantity not in latest["values"]:
+        self,
+        device: str,
+        quantity: str = "token_balance_kwh",
+        now: datetime | None = None,
+        *,
+        balance: float | None = None,
+    ) -> DaysLeft | None:
+        """The balance's forecast (see ``forecast``) at ``balance``, by default the stored
+        one (the bot passes a reading storage may not have committed yet)."""
+        db = self._connection()
+        if db is None:
             return None
-        use = self.daily_use(device, quantity, days + 1)
-        today = self._clock().bucket("day", datetime.now(UTC))
-        average, counted = average_daily_use(
-            [(key_of(d["day"]), d["used"]) for d in use], today, days
-        )
-        balance = latest["values"][quantity]["value"]
-        return {
-            "balance": balance,
-            "avg_daily_use": average,
-            "days_counted": counted,
-            "days_left": balance / average if average > 0 else None,
-        }
+        if balance is None:
+            latest = self.latest(device)
+            if latest is None or quantity not in latest["values"]:
+                return None
+            balance = latest["values"][quantity]["value"]
+        return forecast_days_left(db, device, quantity, balance, now or datetime.now(UTC))
 
     # --- capacity tariff (Flanders) ---------------------------------------------------------
     def quarter_history(

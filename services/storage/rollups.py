@@ -118,17 +118,6 @@ def aggregate(
     return buckets
 
 
-def average_daily_use(days: list[tuple[str, float]], today: str, window: int) -> tuple[float, int]:
-    """Mean daily use (``fall``) over the last ``window`` complete days, and how many.
-
-    ``days``: (day bucket, fall), oldest first. Today is not over, so it counts only
-    when it is the only day with data.
-    """
-    complete = [fall for bucket, fall in days if bucket != today] or [fall for _, fall in days]
-    complete = complete[-window:]
-    return (sum(complete) / len(complete) if complete else 0.0), len(complete)
-
-
 def write(db: sqlite3.Connection, buckets: dict[Key, Agg]) -> None:
     db.executemany(
         UPSERT,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from ..core.messages import Reading, Rejected
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
-from . import rollups
+from . import forecast, rollups
 from .outbox import Outbox
 from .schema import connect
 from .timekeys import PERIOD_NAMES, BucketClock, from_key, iso, ts_key
@@ -34,9 +34,6 @@ UPSERT_LATEST = (
     "ON CONFLICT (device, quantity) DO UPDATE SET ts = excluded.ts, source = excluded.source, "
     "value = excluded.value, frame_id = excluded.frame_id WHERE excluded.ts >= latest.ts"
 )
-# State key the contract names for a prepaid meter's forecast (read by Home Assistant).
-DAYS_LEFT_KEY = "days_left"
-DAYS_LEFT_WINDOW = 7  # days of use the forecast averages
 BALANCES = frozenset(q.key for q in QUANTITIES.values() if q.kind is QuantityKind.BALANCE)
 # A row of ``readings``: device, quantity, ts key, source, value, confidence, frame_id.
 RawRow = tuple[str, str, str, str, float, float | None, str | None]
@@ -140,7 +137,7 @@ class ReadingStore:
 
     def state(self, device: str) -> dict[str, object]:
         """Flat latest values of ``device``: ``{"ts": newest, "<quantity>": value, ...}``,
-        and for a prepaid balance ``days_left`` at the recent daily use (when there is use)."""
+        and for a prepaid balance ``days_left`` and its uncertainty (when there is use)."""
         values = sorted(
             (quantity, latest) for (dev, quantity), latest in self._latest.items() if dev == device
         )
@@ -150,21 +147,10 @@ class ReadingStore:
         state.update({quantity: latest[1] for quantity, latest in values})
         balance = next((q for q, _ in values if q in BALANCES), None)
         if balance is not None:
-            use, _ = self.daily_use(device, balance)
-            if use > 0:
-                state[DAYS_LEFT_KEY] = round(float(state[balance]) / use, 1)  # type: ignore[arg-type]
+            value = float(state[balance])  # type: ignore[arg-type]
+            result = forecast.days_left(self._db, device, balance, value, datetime.now(UTC))
+            state.update(forecast.state_fields(result))
         return state
-
-    def daily_use(self, device: str, quantity: str) -> tuple[float, int]:
-        """Mean daily use of a balance over the last complete days, and how many."""
-        rows = self._db.execute(
-            "SELECT bucket, fall FROM rollups WHERE device = ? AND quantity = ? "
-            "AND period = 'day' ORDER BY bucket DESC LIMIT ?",
-            (device, quantity, DAYS_LEFT_WINDOW + 1),
-        ).fetchall()
-        today = self.clock.bucket("day", datetime.now(UTC))
-        return rollups.average_daily_use([(r[0], r[1]) for r in reversed(rows)], today,
-                                         DAYS_LEFT_WINDOW)  # fmt: skip
 
     # --- rejections -------------------------------------------------------------------
     def add_rejected(self, rejected: list[Rejected]) -> None:

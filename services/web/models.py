@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.messages import RoiBox
+from ..storage.forecast import DaysLeft
 
 
 class ApiModel(BaseModel):
@@ -50,7 +51,9 @@ class RejectedItem(ApiModel):
 class QuantityInfo(ApiModel):
     label: str = Field(description="Human name.")
     unit: str = Field(description="Unit.")
-    kind: str = Field(description="counter, gauge or balance.")
+    kind: str = Field(
+        description="counter, gauge, balance, or forecast (derived into the state by storage)."
+    )
     precision: int = Field(description="Decimals worth showing.")
 
 
@@ -79,7 +82,9 @@ class History(ApiModel):
     device: str = Field(description="Device id.")
     quantity: str = Field(description="Quantity key.")
     unit: str = Field(description="Its unit.")
-    kind: str = Field(description="counter, gauge or balance.")
+    kind: str = Field(
+        description="counter, gauge, balance, or forecast (derived into the state by storage)."
+    )
     every: str = Field(description="raw, minute, quarter, hour, day or month.")
     start: str = Field(alias="from", description="Start of the range (inclusive).")
     end: str = Field(alias="to", description="End of the range (exclusive).")
@@ -141,9 +146,10 @@ class Prepaid(ApiModel):
     quantity: str = Field(description="Balance quantity.")
     balance_kwh: float | None = Field(description="Newest balance; none before a reading.")
     ts: str | None = Field(description="When it was read.")
-    avg_daily_use_kwh: float | None = Field(description="Mean use over the complete days.")
-    days_counted: int = Field(description="Days in that mean.")
-    days_left: float | None = Field(description="Balance / mean daily use; none without use.")
+    forecast: DaysLeft | None = Field(
+        description="Days left from the fall rate of the last 7 days; none under 6 hours of "
+        "readings."
+    )
     daily: list[DailyUse] = Field(description="The last days, oldest first.")
     accepts_tokens: bool = Field(description="A keypad types tokens into this meter.")
     token_state: TokenStep | None = Field(description="The newest token step (retained).")
@@ -235,6 +241,12 @@ class P1Quarter(ApiModel):
 
     quarter_id: int | None = Field(default=None, description="Quarter id.")
     consumed_power_avg: int | None = Field(default=None, description="Average import (W).")
+    begin_consumed_wh: int | None = Field(
+        default=None, description="Import counter at the quarter's start (Wh); absent: unknown."
+    )
+    begin_produced_wh: int | None = Field(
+        default=None, description="Export counter at the quarter's start (Wh); absent: unknown."
+    )
     interval_secs: int | None = Field(default=None, description="Sample width (5).")
     consumed_power_interval_avgs: list[int | None] | None = Field(
         default=None, description="Import per sample."

@@ -29,7 +29,14 @@ User = Annotated[Principal, Depends(require_user)]
 def render(
     request: Request, name: str, web: WebState, user: Principal | None, **extra: Any
 ) -> HTMLResponse:
-    context = {**web.template_context(), "csrf": user.csrf if user else None, **extra}
+    # Every time on a page is in one zone, shown in its header: the zone the page's data
+    # is bucketed in (storage's; a capacity page passes the meter's capacity zone).
+    context = {
+        **web.template_context(),
+        "csrf": user.csrf if user else None,
+        "timezone": web.config.storage.timezone,
+        **extra,
+    }
     return templates.TemplateResponse(request, name, context)
 
 

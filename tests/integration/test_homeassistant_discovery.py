@@ -12,6 +12,7 @@ import contextlib
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.core.config import MeterhubConfig
@@ -164,13 +165,52 @@ async def test_every_discovery_payload_follows_home_assistants_rules(broker, tmp
             if key in json.loads(state):
                 assert float(value) == json.loads(state)[key], payload["unique_id"]
                 rendered += 1
-            else:  # not reported yet (or days_left, which storage does not fill yet)
+            else:  # not reported yet (days_left: one reading forecasts nothing)
                 assert value == "None", payload["unique_id"]
     assert rendered == 5  # four P1 values and the PLN balance
     days_left = found["homeassistant/sensor/meterhub/pln_days_left/config"]
     assert render(days_left["value_template"], states["meterhub/pln/state"]) == "None"
     future_state = json.dumps({**json.loads(states["meterhub/pln/state"]), "days_left": 12.5})
     assert render(days_left["value_template"], future_state) == "12.5"
+
+
+async def test_days_left_reaches_home_assistant_as_storage_forecasts_it(broker, tmp_path):
+    """Twelve hours of a falling balance: storage's retained state carries days left and its
+    uncertainty, and the discovered sensor and its attributes render them."""
+    config = config_with(broker, tmp_path)
+    seen = Collector()
+    now = datetime.now(UTC).replace(microsecond=0)
+    balance, points = 60.0, []
+    for hour in range(12, -1, -1):
+        points.append((now - timedelta(hours=hour), balance))
+        balance -= 0.5 if hour > 6 else 0.25  # twice the use in the first six hours
+    async with (
+        running_bus(config.mqtt, "ha-observer", {CONFIG_TOPICS: seen, "meterhub/#": seen}) as ha,
+        services(config, "storage", "discovery"),
+    ):
+        sensor = "homeassistant/sensor/meterhub/pln_days_left/config"
+        await wait_for_topics(seen, {sensor})
+        for ts, value in points:
+            await ha.publish("meterhub/pln/reading", reading(
+                "pln", ts.isoformat(), "ocr", token_balance_kwh=value))  # fmt: skip
+        state = await seen.wait_for(
+            lambda m: (
+                m.topic == "meterhub/pln/state"
+                and b"days_left" in m.payload
+                and json.loads(m.payload)["token_balance_kwh"] == points[-1][1]
+            )
+        )
+    payload = configs(seen)[sensor]
+    assert payload["name"] == "Days left" and payload["unit_of_measurement"] == "d"
+    assert violations("sensor", payload) == []
+    figures = json.loads(state.payload)
+    # 4.5 kWh fell over the 12 hours since the first reading: 9 kWh a day.
+    assert figures["days_left"] == round(points[-1][1] / 9.0, 1)
+    # Two six-hour halves at 12 and 6 kWh a day: the rate's standard error is 3 kWh a day.
+    assert figures["days_left_uncertainty"] == round(points[-1][1] * 3.0 / 9.0**2, 1)
+    assert float(render(payload["value_template"], state.payload)) == figures["days_left"]
+    attributes = json.loads(render(payload["json_attributes_template"], state.payload))
+    assert attributes == {"uncertainty_days": figures["days_left_uncertainty"]}
 
 
 async def test_controls_speak_the_bus_contract(broker, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -61,6 +62,52 @@ async def test_watch_repeats_the_main_values(tmp_path) -> None:
         shown = meter.registers(meter.clock)
         assert len(lines) == 2
         assert all(f"active import total: {shown['energy_import_kwh']:f} kWh" in x for x in lines)
+
+
+async def test_help_lists_the_actions() -> None:
+    code, out, err = await meterhub("meter", "--help")
+    assert code == 0, err
+    for action in ("scan", "read", "watch", "menu", "decode"):
+        assert f"    {action} " in out, action
+    assert "until Ctrl-C" in out
+
+
+async def test_menu_watch_reads_the_count_asked_for(tmp_path) -> None:
+    async with pty_meter(tmp_path) as (_, link):
+        code, out, err = await meterhub(
+            "meter", "menu", "--port", str(link), stdin="4\n3\n0.05\n0\n"
+        )
+        assert code == 0, err
+        reads = [line for line in out.splitlines() if "active import total:" in line]
+        assert len(reads) == 3
+        assert all("power factor: 0.930" in line for line in reads)
+
+
+async def test_watch_goes_on_until_ctrl_c_and_the_menu_stays(tmp_path) -> None:
+    async with pty_meter(tmp_path) as (_, link):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.cli", "meter", "menu", "--port", str(link),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(b"4\n\n0.05\n")  # no count: until Ctrl-C
+        await process.stdin.drain()
+        reads = 0
+        while reads < 4:  # more than any count would have given: it keeps watching
+            line = await asyncio.wait_for(process.stdout.readline(), 20)
+            assert line, "the watch ended by itself"
+            reads += b"active import total:" in line
+        process.send_signal(signal.SIGINT)
+        stopped = b""
+        while b"watch stopped after" not in stopped:
+            stopped = await asyncio.wait_for(process.stdout.readline(), 20)
+            assert stopped, "no word that the watch stopped"
+        process.stdin.write(b"3\n9010\n0\n")  # the menu is still there
+        process.stdin.close()
+        rest, err = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, err.decode()
+        assert b"active import total:" in rest
 
 
 async def test_errors_say_what_to_check(tmp_path) -> None:

@@ -118,6 +118,13 @@ async def test_gateway_polls_the_pty_meter_and_marks_it_offline_when_silent(
                 ):
                     assert reading.values[key] == float(shown[key]), key
                 assert reading.values["power_w"] == float(shown["power_w"]) * 1000
+                # Reactive power (kvar on the wire, var in the reading), power factor and
+                # reactive export are read, not only shown by the CLI.
+                assert reading.values["reactive_power_var"] == pytest.approx(
+                    float(shown["reactive_power_var"]) * 1000
+                )
+                assert reading.values["power_factor"] == float(shown["power_factor"])
+                assert reading.values["reactive_energy_export_kvarh"] == 0.0
                 await seen.wait_for(
                     lambda m: m.topic.endswith("/availability") and m.payload == b"online"
                 )

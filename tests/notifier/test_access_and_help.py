@@ -44,6 +44,14 @@ async def test_help_lists_every_command_with_the_original_aliases(start_bot):
     assert all(len(c.params["commands"]) >= 10 for c in menus)
 
 
+async def test_start_answers_like_the_original_bot_then_gives_the_help(start_bot):
+    rig = await start_bot()
+    answer = await rig.reply("/start", "✅ Bot aktif.")
+    first, _, rest = answer.text.partition("\n\n")
+    assert first == "✅ Bot aktif."
+    assert rest.startswith("🤖 Meterhub — perintah:") and "/cektoken" in rest
+
+
 async def test_malformed_commands_get_usage_never_a_stack_trace(start_bot):
     rig = await start_bot()
     cases = {

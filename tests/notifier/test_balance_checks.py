@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 from services.core.messages import CaptureRequest, Reading, Rejected
+from services.storage.store import ReadingStore
 from tests.notifier.conftest import FAMILY, OWNER, START
 
 
@@ -50,21 +50,16 @@ async def test_cektoken_answers_like_the_original_bot(start_bot):
 
 
 def write_history(path, device: str, quantity: str, points) -> None:
-    """Rows as storage keeps them in its ``readings`` table (the columns the bot reads)."""
+    """History written by storage's own store (readings and the roll-ups the forecast reads)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(path) as db:
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS readings (device TEXT NOT NULL, quantity TEXT NOT NULL, "
-            "ts TEXT NOT NULL, source TEXT NOT NULL, value REAL NOT NULL, confidence REAL, "
-            "frame_id TEXT, PRIMARY KEY (device, quantity, ts, source))"
-        )
-        db.executemany(
-            "INSERT INTO readings (device, quantity, ts, source, value) VALUES (?, ?, ?, ?, ?)",
-            [
-                (device, quantity, ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "ocr", value)
-                for ts, value in points
-            ],
-        )
+    store = ReadingStore(path)
+    try:
+        store.ingest(
+            [Reading(device=device, ts=ts, source="ocr", values={quantity: value})
+             for ts, value in points]
+        )  # fmt: skip
+    finally:
+        store.close()
 
 
 async def test_balance_alias_in_english_with_days_left_from_history(start_bot):
@@ -78,8 +73,12 @@ async def test_balance_alias_in_english_with_days_left_from_history(start_bot):
     _camera_answers(rig, value=127.0)
     await rig.reply("/language en", "Language: English")
     answer = await rig.reply("/balance", "Your remaining balance:\n127.00 kWh")
-    # 165 h of 10 kWh/day, less the 1.25 kWh hidden in the 3 h that held the top-up.
-    assert "≈ 12.9 days left at 9.82 kWh/day" in answer.text
+    # 165 h of 10 kWh/day, less the 1.25 kWh hidden in the 3 h that held the top-up (the
+    # first three hours anchor the window); the day with the top-up widens the spread.
+    assert "≈ 13 days left, ±0.2 (use 9.82 kWh/day over the last 6.9 days)" in answer.text
+    # /status gives storage's forecast at the newest balance: the same figure.
+    status = await rig.reply("/status", "Meter status")
+    assert "≈ 13 days left, ±0.2 (use 9.82 kWh/day" in status.text
 
 
 async def test_cektoken_says_so_when_the_camera_is_silent_and_gives_the_last_value(start_bot):

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from services.storage import bench
+from services.storage import bench, bench_size
 
 
 def test_ingest_benchmark_commits_every_reading_and_prints_the_summary(capsys):
@@ -25,3 +25,15 @@ def test_ingest_benchmark_commits_every_reading_and_prints_the_summary(capsys):
     expected = summary["readings_per_s"] / summary["raw_per_s"]
     assert summary["ratio"] == pytest.approx(expected, rel=0.01)
     assert [line.split()[0] for line in lines[1:-1]] == ["raw", "bus", "storage"]
+
+
+def test_storage_size_benchmark_projects_a_year_from_measured_rows(capsys):
+    parser = argparse.ArgumentParser()
+    bench_size.add_arguments(parser)
+    assert bench_size.run(parser.parse_args(["--days", "2", "--interval-s", "10"])) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    # The first day's bytes per row predict the second day's file (rows grow linearly).
+    assert summary["model_ratio"] == pytest.approx(1.0, abs=0.05)
+    assert summary["year_mb"] >= summary["year_rollups_mb"] + summary["year_raw_mb"]
+    # A year of minute roll-ups is far more than the two days stored.
+    assert summary["year_rollups_mb"] > 50 * summary["measured_mb"]

@@ -7,7 +7,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from services.core.config.storage import FirebaseConfig, InfluxV1Config
-from services.core.messages import Reading
+from services.core.messages import CaptureRequest, Reading
+from services.notifier.store import ChatStore
 from services.storage.outbox import QueuedReading, sink_status
 from services.storage.sinks.base import epoch_ns
 from services.storage.sinks.firebase import FirebaseSink, push_key
@@ -93,6 +94,30 @@ async def test_readings_reach_influxdb_v1_with_tags_fields_and_reading_times(
     assert status["influxdb_v1"]["waiting"] == 0 and status["influxdb_v1"]["dropped"] == 0
 
 
+async def test_dlt645_reactive_power_factor_and_export_are_stored_and_sent(
+    broker, influxd, tmp_path
+):
+    """What the CE-711 poll now reads beyond energy: in SQLite, the state and InfluxDB."""
+    config = make_config(
+        broker, tmp_path / "data", devices={"ce711": {"kind": "dlt645"}},
+        storage={"data_dir": str(tmp_path / "data"),
+                 "influxdb_v1": {"url": influxd.url, "database": "rs485", **FAST_RETRY}},
+    )  # fmt: skip
+    values = {"reactive_power_var": 395.0, "power_factor": 0.93,
+              "reactive_energy_export_kvarh": 12.34, "power_w": 1000.0}  # fmt: skip
+    ce711 = Reading(device="ce711", ts=NOW, source="dlt645", values=values)
+    async with running_storage(config):
+        await publish_and_wait_stored(config, [ce711])
+        (series,) = await eventually(
+            lambda: influxd.query("rs485", "SELECT * FROM meter_reading"), lambda s: len(s) == 1
+        )
+    point = dict(zip(series["columns"], series["values"][0], strict=True))
+    assert {k: point[k] for k in values} == values
+    with sqlite3.connect(config.storage.sqlite_path) as db:
+        stored = dict(db.execute("SELECT quantity, value FROM latest WHERE device = 'ce711'"))
+    assert stored == values
+
+
 async def test_readings_reach_victoriametrics_through_the_influxdb_v2_client(
     broker, victoria, tmp_path
 ):
@@ -139,7 +164,7 @@ async def test_firebase_gets_latest_history_and_the_legacy_prepaid_layout(
             lambda: firebase_fake.get("meters/m1/history") or {}, lambda h: len(h) == 2
         )
     latest = firebase_fake.get("meters/pln/latest")
-    assert latest.pop("days_left") > 0  # 0.47 kWh used so far: the state's forecast
+    assert "days_left" not in latest  # ten minutes of readings forecast nothing yet
     assert latest == {
         "ts": (NOW + timedelta(minutes=10)).isoformat().replace("+00:00", "Z"),
         "token_balance_kwh": 126.53,
@@ -157,6 +182,47 @@ async def test_firebase_gets_latest_history_and_the_legacy_prepaid_layout(
 
 def _queued(seq: int, at: datetime, **values: float) -> QueuedReading:
     return QueuedReading(seq, "m1", ts_key(at), "p1", values)
+
+
+async def test_the_original_sketch_gets_its_jadwal_and_its_trigger_is_honoured(
+    broker, firebase_fake, tmp_path
+):
+    """The prepaid sketch reads /jadwal and sets trigger_otomatis: the bot's schedules go
+    out, a trigger becomes a capture request and is cleared, the last check is stamped."""
+    data = tmp_path / "data"
+    config = make_config(
+        broker, data, devices=DEVICES,
+        storage={"data_dir": str(data),
+                 "firebase": {"database_url": firebase_fake.database_url, "meters": False,
+                              "legacy": {"device": "pln", "poll_s": 0.05}, **FAST_RETRY}},
+    )  # fmt: skip
+    chats = ChatStore(config.storage.sqlite_path)  # the bot's own tables, as it keeps them
+    await chats.ensure_chat(1001, "id", ["23:59", "12:00"])
+    await chats.ensure_chat(1002, "en", ["12:00"])
+    captures = Collector()
+    async with (
+        running_bus(config.mqtt, "test-camera", {"meterhub/pln/cmd/capture": captures}),
+        running_storage(config),
+    ):
+        slots = {"jam1": 12, "menit1": 0, "jam2": 23, "menit2": 59}
+        await eventually(lambda: firebase_fake.get("jadwal"), lambda j: j == slots)
+        await chats.set_times(1001, [])  # one time left: the second slot is off
+        await chats.set_times(1002, ["06:30"])
+        await eventually(
+            lambda: firebase_fake.get("jadwal"),
+            lambda j: j == {"jam1": 6, "menit1": 30, "jam2": -1, "menit2": -1},
+        )
+        assert captures.messages == []
+        firebase_fake._set("ncr_token/trigger_otomatis", True)  # the sketch's clock matched
+        asked = await captures.wait_for(lambda m: True, timeout=10)
+        assert CaptureRequest.from_payload(asked.payload).request_id
+        assert firebase_fake.get("ncr_token/trigger_otomatis") is False
+        await publish_and_wait_stored(config, readings())
+        await eventually(lambda: firebase_fake.get("ncr_token/terakhir_cek"), lambda t: t)
+    assert len(captures.messages) == 1  # one picture per trigger
+    assert firebase_fake.get("ncr_token/terakhir") == {"angka": "126.53"}
+    newest = (NOW + timedelta(minutes=10)).isoformat().replace("+00:00", "Z")
+    assert firebase_fake.get("ncr_token/terakhir_cek") == newest
 
 
 async def test_a_replayed_batch_adds_no_point_to_influxdb_or_firebase(influxd, firebase_fake):

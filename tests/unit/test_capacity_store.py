@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ import pytest
 
 from services.capture_gateway.capacity import quarter_id
 from services.capture_gateway.capacity_store import (
+    SCHEMA,
     CapacityStore,
     connect,
     current_month_peak,
@@ -49,10 +51,25 @@ def test_fluvius_meter_quarters_land_in_the_web_shapes(tmp_path) -> None:
     db = capacity.store.db
     quarter = quarter_file(db, "p1", "2026/01/20/1715W.json")
     assert quarter is not None and set(quarter) == {
-        "quarter_id", "consumed_power_avg", "interval_secs",
-        "consumed_power_interval_avgs", "produced_power_interval_avgs",
+        "quarter_id", "consumed_power_avg", "begin_consumed_wh", "begin_produced_wh",
+        "interval_secs", "consumed_power_interval_avgs", "produced_power_interval_avgs",
     }  # fmt: skip
     q_start = datetime(2026, 1, 20, 16, 15, tzinfo=UTC)
+    # The counters at the quarter's start: between the telegrams either side of it.
+    before = [t for t, _ in states if t.ts < q_start][-1]
+    after = next(t for t, _ in states if t.ts >= q_start)
+    for key, name in (("begin_consumed_wh", "energy_import_kwh"),
+                      ("begin_produced_wh", "energy_export_kwh")):  # fmt: skip
+        low, high = before.values[name] * 1000, after.values[name] * 1000
+        assert low - 0.5 <= quarter[key] <= high + 0.5, key
+    # The next quarter begins where this one's import ended.
+    following = quarter_file(db, "p1", "2026/01/20/1730W.json")
+    assert following["begin_consumed_wh"] - quarter["begin_consumed_wh"] == pytest.approx(
+        capacity.store.db.execute(
+            "SELECT energy_wh FROM capacity_quarters WHERE hhmm = '1715'"
+        ).fetchone()[0],
+        abs=1.5,
+    )
     assert quarter["quarter_id"] == quarter_id(q_start, BRUSSELS)
     assert quarter["interval_secs"] == 5 and len(quarter["consumed_power_interval_avgs"]) == 180
     assert all(v is None or v >= 0 for v in quarter["consumed_power_interval_avgs"])
@@ -137,3 +154,21 @@ def test_restart_keeps_the_computed_month_peak(tmp_path) -> None:
         ("computed", 3000.0),
         ("meter", 1000.0),
     }
+
+
+def test_a_file_from_before_the_begin_counters_gets_them_added(tmp_path) -> None:
+    path = tmp_path / "meterhub.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        SCHEMA.replace("    begin_consumed_wh REAL,       -- import counter at the start (Wh); "
+                       "null: not known\n", "")
+        .replace("    begin_produced_wh REAL,       -- export counter at the start (Wh); "
+                 "null: not known\n", "")
+    )  # fmt: skip
+    assert "begin_consumed_wh" not in {
+        r[1] for r in old.execute("PRAGMA table_info(capacity_quarters)")
+    }
+    old.close()
+    capacity = make_capacity(tmp_path)
+    run_meter(capacity, datetime(2026, 1, 20, 16, 0, tzinfo=UTC), 1)
+    assert current_quarter(capacity.store.db, "p1")["begin_consumed_wh"] > 0

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.core.config.storage import StorageConfig
 from services.core.messages import Reading
 from services.storage.queries import ReadingQueries
 from services.storage.store import ReadingStore
@@ -99,13 +100,13 @@ def test_daily_use_of_a_balance_ignores_top_ups_and_forecasts_days_left(tmp_path
     store.ingest([reading(t, source="ocr", token_balance_kwh=v) for t, v in values])
     use = queries.daily_use("m1", days=7)
     assert [(d["used"], d["topped_up"]) for d in use] == [(12.0, 50.0), (1.0, 0.0)]
-    forecast = queries.days_left("m1")
-    # today is not over: the average uses yesterday only
-    assert forecast == {
-        "balance": 164.0, "avg_daily_use": 12.0, "days_counted": 1, "days_left": 164.0 / 12.0,
-    }  # fmt: skip
+    forecast = queries.days_left("m1", now=today + timedelta(minutes=1))
+    # 13 kWh fell over 24 h 1 min of readings; the 50 kWh top-up counts for nothing.
+    assert forecast.balance == 164.0
+    assert forecast.use_per_day == pytest.approx(13.0 * 1440 / 1441)
+    assert forecast.days_left == pytest.approx(164.0 / forecast.use_per_day)
     # The retained state carries the same forecast for Home Assistant's "Days left".
-    assert store.state("m1")["days_left"] == round(164.0 / 12.0, 1)
+    assert store.state("m1")["days_left"] == round(forecast.days_left, 1)
     store.ingest([reading(today, power_w=5.0, device="p1meter")])
     assert "days_left" not in store.state("p1meter")  # no balance, no forecast
 
@@ -168,6 +169,19 @@ def test_retention_deletes_old_raw_rows_and_minutes_but_keeps_coarse_rollups(tmp
     assert [r["value"] for r in queries.history("m1", "gas_m3", every="raw")] == [2.0]
     assert len(queries.history("m1", "gas_m3", every="minute")) == 1
     assert len(queries.history("m1", "gas_m3", every="hour")) == 2
+
+
+def test_by_default_a_year_of_minute_rollups_is_kept(tmp_path):
+    """Seed 001's users look back a year at minute resolution; raw rows go after 30 days."""
+    defaults = StorageConfig()
+    store, queries = make(tmp_path)
+    now = datetime.now(UTC).replace(microsecond=0)
+    ages = (364, 100, 1)
+    store.ingest([reading(now - timedelta(days=d), gas_m3=float(d)) for d in ages])
+    store.prune(defaults.raw_retention_days, defaults.minute_retention_days)
+    minutes = queries.history("m1", "gas_m3", every="minute")
+    assert [m["last"] for m in minutes] == [364.0, 100.0, 1.0]
+    assert [r["value"] for r in queries.history("m1", "gas_m3", every="raw")] == [1.0]
 
 
 def test_changing_the_time_zone_rebuilds_rollups_from_raw_rows(tmp_path):

@@ -50,7 +50,7 @@ def seed_quarters(data_dir: Path) -> list[datetime]:
         store.save_closed(
             "p1",
             ClosedQuarter(start.astimezone(UTC), average, average / 4, True, "counter",
-                          samples, [0] * SAMPLES),
+                          samples, [0] * SAMPLES, 1_234_567.4 + 300 * index, 98_765.0),
         )  # fmt: skip
     store.offer_peak("p1", MonthPeak("2025-12", 3000.0, None, "meter"), replace=True)
     store.db.close()
@@ -207,10 +207,14 @@ async def test_p1_monitor_shapes_answer_as_the_original_did(data_dir) -> None:
         peak = await client.get("/current/month/peak")
     assert stored.status_code == 200
     shape = stored.json()
-    assert set(shape) == {"quarter_id", "consumed_power_avg", "interval_secs",
-                          "consumed_power_interval_avgs", "produced_power_interval_avgs"}  # fmt: skip
+    # The original's keys, in its order (quarter_id first, the 5-second arrays last).
+    assert list(shape) == ["quarter_id", "consumed_power_avg", "begin_consumed_wh",
+                           "begin_produced_wh", "interval_secs", "consumed_power_interval_avgs",
+                           "produced_power_interval_avgs"]  # fmt: skip
     assert shape["consumed_power_avg"] == 6400 and shape["interval_secs"] == 5
+    assert (shape["begin_consumed_wh"], shape["begin_produced_wh"]) == (1_235_467, 98_765)
     assert current.json()["consumed_power_avg"] == 1070  # the latest quarter stored
+    assert current.json()["begin_consumed_wh"] == 1_236_667
     assert missing.status_code == 404 and "not measured" in missing.json()["detail"]
     assert malformed.status_code == 400
     assert peak.status_code == 200 and peak.json() == {}  # nothing this month
@@ -229,7 +233,7 @@ async def test_capacity_asks_for_a_p1_meter_and_checks_its_parameters(data_dir) 
 
 
 # --- prepaid ----------------------------------------------------------------------------
-async def test_prepaid_forecasts_days_left_from_complete_days(data_dir) -> None:
+async def test_prepaid_forecasts_days_left_from_the_fall_rate(data_dir) -> None:
     now = datetime.now(UTC)
     store = ReadingStore(data_dir / "meterhub.sqlite3")
     # 3 kWh a day for four days: a reading every 6 hours, 0.75 kWh apart.
@@ -243,8 +247,11 @@ async def test_prepaid_forecasts_days_left_from_complete_days(data_dir) -> None:
         summary = (await client.get("/api/devices/pln/prepaid")).json()
         not_prepaid = await client.get("/api/devices/p1/prepaid")
     assert summary["balance_kwh"] == 30 and summary["quantity"] == "token_balance_kwh"
-    assert summary["avg_daily_use_kwh"] == pytest.approx(3.0, abs=0.8)
-    assert summary["days_left"] == pytest.approx(30 / summary["avg_daily_use_kwh"])
+    forecast = summary["forecast"]
+    assert forecast["use_per_day"] == pytest.approx(3.0)
+    assert forecast["days_left"] == pytest.approx(10.0)
+    assert forecast["uncertainty_days"] == pytest.approx(0.0, abs=1e-6)  # a steady fall
+    assert "7 days" in forecast["method"]
     assert summary["accepts_tokens"] is True and sum(d["used"] for d in summary["daily"]) > 0
     assert not_prepaid.status_code == 404
 

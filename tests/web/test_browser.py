@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from services.capture_gateway.capacity import SAMPLES, ClosedQuarter
 from services.capture_gateway.capacity_store import CapacityStore, connect
 from services.core.broker_process import MosquittoProcess, free_port
 from services.core.config import MeterhubConfig
-from services.core.messages import OcrResult, OcrRois
+from services.core.messages import OcrResult, OcrRois, Reading
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
 from services.registry import specs_for
@@ -56,6 +57,7 @@ class Site:
     url: str
     config: MeterhubConfig
     heard: Collector
+    bus: Any  # the test's own connection, publishing as a device would
 
 
 def _seed_capacity_history(sqlite: Path) -> None:
@@ -89,6 +91,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                         "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
                 "p1": {"name": "Fluvius smart meter", "kind": "p1"},
                 "p1hist": {"name": "Last winter's P1 meter", "kind": "p1"},
+                "plnhist": {"name": "Kos prepaid meter", "kind": "camera",
+                            "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
             },
             "token_entry": {"settle_s": 0.5, "devices": {"pln": {}}},
             "simulator": {"enabled": True, "meters": {
@@ -102,9 +106,9 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
         services = asyncio.create_task(run_services(
             config, specs_for("all", simulator_enabled=True), stop=stop, health=Health()))  # fmt: skip
         heard = Collector()
-        async with running_bus(config.mqtt, "browser-test", {"meterhub/#": heard}):
+        async with running_bus(config.mqtt, "browser-test", {"meterhub/#": heard}) as bus:
             await heard.wait_for(lambda m: m.topic == "meterhub/pln/ocr", timeout=60)
-            yield Site(f"http://127.0.0.1:{web_port}", config, heard)
+            yield Site(f"http://127.0.0.1:{web_port}", config, heard, bus)
         stop.set()
         await asyncio.wait_for(services, 30)
 
@@ -135,8 +139,9 @@ async def session(browser, site: Site) -> AsyncIterator[dict[str, Any]]:
 @pytest_asyncio.fixture(loop_scope="module")
 async def page(browser, site: Site, session) -> AsyncIterator[Any]:
     context = await browser.new_context(
-        base_url=site.url, storage_state=session, viewport={"width": 1280, "height": 900}
-    )
+        base_url=site.url, storage_state=session, viewport={"width": 1280, "height": 900},
+        locale="en-GB",  # a 24-hour locale, as the Flemish and Indonesian users' are
+    )  # fmt: skip
     opened = await context.new_page()
     errors = watch_errors(opened)
     yield opened
@@ -196,6 +201,41 @@ async def test_a_value_changes_live_without_reloading(page, site: Site) -> None:
     await page.wait_for_function(LIVE_ON)
     assert await page.evaluate("performance.getEntriesByType('navigation').length") == 1
     await shot(page, "overview-light-desktop")
+
+
+async def test_the_overview_card_shows_days_left_with_its_uncertainty(page, site: Site) -> None:
+    # Twelve hours of a second prepaid meter, twice the use in the first six (as a camera
+    # would have read them): storage's state gives the forecast, the card shows it.
+    now = datetime.now(UTC).replace(microsecond=0)
+    balance = 60.0
+    for hour in range(12, -1, -1):
+        reading = Reading(device="plnhist", ts=now - timedelta(hours=hour), source="ocr",
+                          values={"token_balance_kwh": balance})  # fmt: skip
+        await site.bus.publish("meterhub/plnhist/reading", reading.to_payload())
+        balance -= 0.5 if hour > 6 else 0.25
+    await page.goto("/")
+    days = page.locator(".meter[data-device=plnhist] dd[data-quantity=days_left]")
+    await days.wait_for(timeout=WAIT_MS)
+    # 55.5 kWh at 9 kWh a day; the halves' 12 and 6 kWh a day make it ±2.1 days.
+    await page.wait_for_function(
+        "el => el.textContent === '≈ 6.2 d ±2.1'", arg=await days.element_handle(),
+        timeout=WAIT_MS,
+    )  # fmt: skip
+    label = await page.evaluate("el => el.previousElementSibling.textContent",
+                                await days.element_handle())  # fmt: skip
+    assert label == "Days left"  # from the catalogue, never the raw key
+    card = page.locator(".meter[data-device=plnhist]")
+    assert await card.locator("dd[data-quantity=days_left_uncertainty]").count() == 0
+    await shot(page, "overview-days-left-light-desktop")
+    # The meter's own page says the same.
+    await page.goto("/meters/plnhist")
+    own = page.locator("#values dd[data-quantity=days_left]")
+    await own.wait_for(timeout=WAIT_MS)
+    await page.wait_for_function(
+        "el => el.textContent === '≈ 6.2 d ±2.1'", arg=await own.element_handle(),
+        timeout=WAIT_MS,
+    )  # fmt: skip
+    assert await page.locator("#values dd[data-quantity=days_left_uncertainty]").count() == 0
 
 
 def _display_around(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
@@ -290,6 +330,33 @@ async def test_open_the_month_peak_quarter(page, site: Site) -> None:
     assert "18:45" in await page.locator("#peak-note").inner_text()
     assert await page.locator("#quarters-chart").get_attribute("data-quarters") == "16"
     await shot(page, "capacity-peak-light-desktop")
+
+
+@pytest.mark.parametrize(
+    ("locale", "clock"),
+    [("en-GB", r"\d{2}:\d{2}:\d{2}"), ("en-US", r"\d{1,2}:\d{2}:\d{2}\s?[AP]M")],
+)
+async def test_a_meter_page_shows_every_time_in_the_meters_zone(
+    browser, site: Site, session, locale: str, clock: str
+) -> None:
+    """The browser is in Tokyo; the P1 meter's capacity page is in Brussels, says so, and
+    writes its clock as the locale does (24 h in Britain, 12 h in the US)."""
+    context = await browser.new_context(
+        base_url=site.url, storage_state=session, locale=locale, timezone_id="Asia/Tokyo"
+    )
+    page = await context.new_page()
+    await page.goto("/capacity?device=p1")
+    assert (await page.inner_text("#zone")).endswith("Europe/Brussels")
+    age = page.locator("#now-age")
+    await page.wait_for_function("el => el.textContent.length > 2", arg=await age.element_handle(),
+                                 timeout=WAIT_MS)  # fmt: skip
+    shown = (await age.inner_text()).removeprefix("· ").strip()
+    assert re.fullmatch(clock, shown), shown
+    hour = int(shown.split(":")[0]) % 12
+    brussels = datetime.now(BRUSSELS)
+    near = {(brussels + timedelta(minutes=m)).hour % 12 for m in (-2, 0, 2)}
+    assert hour in near, (shown, brussels)  # not Tokyo's hour, eight hours on
+    await context.close()
 
 
 PAGES = {

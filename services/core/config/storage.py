@@ -69,7 +69,15 @@ class FirebaseLegacyConfig(Section):
     root: str = Field(
         default="ncr_token",
         pattern=r"^[A-Za-z0-9_-]+$",
-        description="Top node: <root>/terakhir and <root>/riwayat.",
+        description="Top node: <root>/terakhir, <root>/terakhir_cek, <root>/riwayat and "
+        "<root>/trigger_otomatis.",
+    )
+    poll_s: float = Field(
+        default=10.0,
+        ge=0.05,
+        le=3600,
+        description="How often <root>/trigger_otomatis is read (the sketch's own pace, 10 s) "
+        "and /jadwal brought in line with the bot's schedules.",
     )
 
 
@@ -128,7 +136,7 @@ class StorageConfig(Section):
         description="Keep raw readings this long (roll-ups are kept); null keeps them forever.",
     )
     minute_retention_days: float | None = Field(
-        default=90,
+        default=400,
         gt=0,
         description="Keep per-minute roll-ups this long (quarter, hour, day, month are kept); "
         "null keeps them forever.",

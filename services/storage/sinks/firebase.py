@@ -5,7 +5,10 @@ Layout ``meters`` (on by default):
     /meters/<dev>/history/<push key> {"ts", "source", "<quantity>": value, ...}
 Layout ``legacy`` (the prepaid setup's original consumers):
     /<root>/terakhir                 {"angka": "127"}  (latest balance, as text)
+    /<root>/terakhir_cek             "<ISO time>" of that balance's reading
     /<root>/riwayat/<push key>       {"angka": "127", "waktu": "<ISO time>"}
+    /jadwal, /<root>/trigger_otomatis  the original sketch's schedule and trigger
+                                     (``firebase_legacy``)
 
 History keys look like Firebase push keys (8 characters of time, so they sort in time
 order next to keys the SDK's push() makes) but the 12 others come from a hash of the
@@ -49,6 +52,20 @@ def angka(value: float, quantity: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def open_app(config: FirebaseConfig, label: str) -> firebase_admin.App:
+    """A firebase-admin app of its own (a unique name: several may run in one process)."""
+    credential = (
+        credentials.Certificate(str(config.credentials_file))
+        if config.credentials_file
+        else credentials.ApplicationDefault()
+    )
+    return firebase_admin.initialize_app(
+        credential,
+        {"databaseURL": config.database_url, "httpTimeout": config.timeout_s},
+        name=f"meterhub-{label}-{uuid.uuid4().hex[:8]}",
+    )
+
+
 class FirebaseSink:
     def __init__(self, name: str, config: FirebaseConfig, states: StateLookup) -> None:
         self.name = name
@@ -57,16 +74,7 @@ class FirebaseSink:
         self._app: firebase_admin.App | None = None
 
     async def start(self) -> None:
-        credential = (
-            credentials.Certificate(str(self.config.credentials_file))
-            if self.config.credentials_file
-            else credentials.ApplicationDefault()
-        )
-        self._app = firebase_admin.initialize_app(
-            credential,
-            {"databaseURL": self.config.database_url, "httpTimeout": self.config.timeout_s},
-            name=f"meterhub-{self.name}-{uuid.uuid4().hex[:8]}",
-        )
+        self._app = open_app(self.config, self.name)
 
     async def write(self, batch: list[QueuedReading]) -> None:
         update: dict[str, Any] = {}
@@ -93,6 +101,7 @@ class FirebaseSink:
                 if isinstance(state.get(legacy.quantity), float | int):
                     value = float(state[legacy.quantity])  # type: ignore[arg-type]
                     update[f"{legacy.root}/terakhir"] = {"angka": angka(value, legacy.quantity)}
+                    update[f"{legacy.root}/terakhir_cek"] = state["ts"]
         if update:
             await asyncio.to_thread(self._update, update)
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from ...core.messages import CaptureRequest
-from ...core.quantities import QUANTITIES
+from ...core.quantities import DERIVED, QUANTITIES
 from ...simulator.truth import read_truth
 from ..images import annotate
 from ..models import CaptureAccepted, DeviceSummary, Latest, QuantityInfo, RejectedItem
@@ -108,10 +108,11 @@ async def capture(device_id: str, web: State) -> CaptureAccepted:
 
 @router.get("/quantities", tags=["meta"])
 def quantities() -> dict[str, QuantityInfo]:
-    """The quantity catalogue: labels, units and kinds."""
+    """The quantity catalogue, with the keys storage derives into the state (days left):
+    labels, units and kinds."""
     return {
         key: QuantityInfo(label=q.label, unit=q.unit, kind=q.kind.value, precision=q.precision)
-        for key, q in QUANTITIES.items()
+        for key, q in (QUANTITIES | DERIVED).items()
     }
 
 

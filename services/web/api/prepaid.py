@@ -27,20 +27,17 @@ def _balance_quantity(web: WebState, device_id: str) -> str:
 
 @router.get("/devices/{device_id}/prepaid")
 def prepaid(device_id: str, web: State) -> Prepaid:
-    """Balance, the mean daily use of the last complete days, days left, daily use."""
+    """Balance, the days-left forecast with its uncertainty, use per day."""
     quantity = _balance_quantity(web, device_id)
     latest = web.queries.latest(device_id)
     value = (latest or {}).get("values", {}).get(quantity)
-    forecast = web.queries.days_left(device_id, quantity) or {}
     token_state = web.hub.device(device_id).token_state
     return Prepaid(
         device=device_id,
         quantity=quantity,
         balance_kwh=value["value"] if value else None,
         ts=value["ts"] if value else None,
-        avg_daily_use_kwh=forecast.get("avg_daily_use"),
-        days_counted=forecast.get("days_counted", 0),
-        days_left=forecast.get("days_left"),
+        forecast=web.queries.days_left(device_id, quantity),
         daily=[
             DailyUse.model_validate(d)
             for d in web.queries.daily_use(device_id, quantity, DAYS_SHOWN)

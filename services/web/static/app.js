@@ -56,6 +56,28 @@ const MH = (() => {
     return `${number(value, q.precision)} ${q.unit}`.trim();
   }
 
+  // "≈ 19 d ±2": the storage forecast with its uncertainty (tenths below ten days).
+  function daysLeft(days, uncertainty) {
+    if (days === null || days === undefined) return "–";
+    const precision = days < 10 ? 1 : 0;
+    const unit = info("days_left").unit;
+    const pm = uncertainty === null || uncertainty === undefined
+      ? "" : ` ±${number(uncertainty, uncertainty < 10 ? 1 : 0)}`;
+    return `≈ ${number(days, precision)} ${unit}${pm}`;
+  }
+
+  // The values of a state worth a row: numbers, the forecast's uncertainty shown with
+  // days left rather than on its own. stateText gives each one's text.
+  function stateKeys(state) {
+    return Object.keys(state).filter((k) => k !== "ts" && k !== "days_left_uncertainty"
+      && typeof state[k] === "number");
+  }
+
+  function stateText(key, state) {
+    return key === "days_left"
+      ? daysLeft(state.days_left, state.days_left_uncertainty) : fmt(key, state[key]);
+  }
+
   function ago(ts) {
     if (!ts) return "never";
     const seconds = Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 1000));
@@ -65,8 +87,11 @@ const MH = (() => {
     return `${Math.round(seconds / 86400)} d ago`;
   }
 
+  // The page's one zone (shown in its header); the clock (12/24 h) is the locale's.
+  const zone = document.body.dataset.timezone || undefined;
+
   function localTime(ts, options = { dateStyle: "medium", timeStyle: "medium" }) {
-    return ts ? new Date(ts).toLocaleString(undefined, options) : "–";
+    return ts ? new Date(ts).toLocaleString(undefined, { timeZone: zone, ...options }) : "–";
   }
 
   // One EventSource per page; handlers by event type ("snapshot", "state", "ocr", ...).
@@ -110,5 +135,5 @@ const MH = (() => {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  return { api, quantities, info, number, fmt, ago, localTime, live, el, availability, colour, csrf };
+  return { api, quantities, info, number, fmt, daysLeft, stateKeys, stateText, ago, localTime, live, el, availability, colour, csrf };
 })();

@@ -10,6 +10,9 @@ const page = { quarters: [], peakStart: null, selected: null };
 const months = (n) => (n === 1 ? "1 month" : `${n} months`);
 const watts = (w) => (w === null || w === undefined ? "–" : `${MH.number(w, 0)} W`);
 const today = () => new Date().toLocaleDateString("sv-SE", { timeZone: timezone });
+// A quarter's clock time in the meter's zone, 12 or 24 h as the locale writes it.
+const clock = (ts) => new Date(ts).toLocaleTimeString(undefined, {
+  timeZone: timezone, hour: "2-digit", minute: "2-digit" });
 
 function shiftDay(day, days) {
   const d = new Date(`${day}T12:00:00Z`);
@@ -67,12 +70,10 @@ async function loadDay(day, select = null) {
 async function showQuarter(quarter) {
   page.selected = quarter.start;
   const detail = await MH.api(`/api/devices/${device()}/quarters/${encodeURIComponent(quarter.start)}`);
-  const end = new Date(detail.end).toLocaleTimeString(undefined, {
-    timeZone: timezone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   const isPeak = detail.start === page.peakStart;
   $("detail").hidden = false;
   $("detail").dataset.start = detail.start;
-  $("detail-title").textContent = `${detail.local_time}–${end}: ${watts(detail.average_w)} average${isPeak ? " (month peak)" : ""}`;
+  $("detail-title").textContent = `${clock(detail.start)}–${clock(detail.end)}: ${watts(detail.average_w)} average${isPeak ? " (month peak)" : ""}`;
   $("detail-summary").textContent = `${MH.number(detail.energy_wh / 1000, 3)} kWh imported; ` +
     `${detail.complete ? "measured from start to end" : "not measured all through"}; source: ${detail.source}; ` +
     `file /meter/${detail.file}`;
@@ -91,7 +92,7 @@ async function jumpToPeak() {
   if (!peaks.peak) { note.textContent = `No peak known for ${month} yet.`; return; }
   const q = peaks.peak.quarter;
   if (!q) { note.textContent = `Month peak ${watts(peaks.peak.power_w)} (the meter gave no time).`; return; }
-  note.textContent = `Month peak ${month}: ${watts(peaks.peak.power_w)} on ${q.day} at ${q.local_time} (${peaks.peak.source}).`;
+  note.textContent = `Month peak ${month}: ${watts(peaks.peak.power_w)} on ${q.day} at ${clock(q.start)} (${peaks.peak.source}).`;
   if (!q.measured) {
     note.textContent += " Meterhub did not measure that quarter, so it has no detail.";
     await loadDay(q.day);

@@ -2,10 +2,10 @@
 "use strict";
 
 const Charts = (() => {
-  // Tick labels in 24-hour time (or dates, for long spans) in the meter's zone.
+  // Tick labels in the locale's clock (or dates, for long spans) in the meter's zone.
   function timeLabels(timezone) {
     const zone = timezone || undefined;
-    const clock = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    const clock = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: "2-digit", minute: "2-digit" });
     const day = new Intl.DateTimeFormat(undefined, { timeZone: zone, day: "numeric", month: "short" });
     const month = new Intl.DateTimeFormat(undefined, { timeZone: zone, month: "short", year: "numeric" });
     return (u, splits) => {

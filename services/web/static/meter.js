@@ -31,11 +31,10 @@ function showValues(state) {
   if (!state) return;
   $("age").textContent = `read ${MH.ago(state.ts)}`;
   const list = $("values");
-  for (const [key, value] of Object.entries(state)) {
-    if (key === "ts" || typeof value !== "number") continue;
+  for (const key of MH.stateKeys(state)) {
     let dd = list.querySelector(`dd[data-quantity="${key}"]`);
     if (!dd) list.append(MH.el("dt", {}, MH.info(key).label), (dd = MH.el("dd", { dataset: { quantity: key } })));
-    dd.textContent = MH.fmt(key, value);
+    dd.textContent = MH.stateText(key, state);
   }
 }
 

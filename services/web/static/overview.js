@@ -2,7 +2,7 @@
 "use strict";
 
 // Shown first on a card, in this order; a card shows at most MAX_VALUES.
-const HEADLINE = ["token_balance_kwh", "power_w", "power_import_w", "power_export_w",
+const HEADLINE = ["token_balance_kwh", "days_left", "power_w", "power_import_w", "power_export_w",
   "quarter_avg_power_w", "month_peak_power_w", "energy_import_kwh", "energy_export_kwh",
   "gas_m3", "water_m3", "voltage_l1_v", "current_l1_a"];
 const MAX_VALUES = 6;
@@ -16,7 +16,7 @@ function showState(device, state) {
   seen.set(device, state.ts);
   card.querySelector(".age").textContent = `read ${MH.ago(state.ts)}`;
   const list = card.querySelector(".values");
-  const keys = Object.keys(state).filter((k) => k !== "ts" && typeof state[k] === "number");
+  const keys = MH.stateKeys(state);
   keys.sort((a, b) => {
     const ia = HEADLINE.indexOf(a), ib = HEADLINE.indexOf(b);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
@@ -26,7 +26,7 @@ function showState(device, state) {
     if (!dd) {
       list.append(MH.el("dt", {}, MH.info(key).label), (dd = MH.el("dd", { dataset: { quantity: key } })));
     }
-    const text = MH.fmt(key, state[key]);
+    const text = MH.stateText(key, state);
     if (dd.textContent !== text) {
       dd.textContent = text;
       dd.classList.remove("flash");

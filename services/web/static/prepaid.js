@@ -14,8 +14,11 @@ async function loadSummary() {
   quantity = summary.quantity;
   $("balance").textContent = summary.balance_kwh === null ? "–" : `${MH.number(summary.balance_kwh, 2)} kWh`;
   $("balance-age").textContent = summary.ts ? `read ${MH.ago(summary.ts)}` : "no reading yet";
-  $("days-left").textContent = summary.days_left === null ? "–" : `${MH.number(summary.days_left, 1)} days`;
-  $("avg-use").textContent = summary.avg_daily_use_kwh === null ? "–" : `${MH.number(summary.avg_daily_use_kwh, 2)} kWh`;
+  const forecast = summary.forecast;
+  $("days-left-label").textContent = MH.info("days_left").label;
+  $("days-left").textContent = forecast ? MH.daysLeft(forecast.days_left, forecast.uncertainty_days) : "–";
+  $("days-left").title = forecast ? `${forecast.method}; ${MH.number(forecast.span_days, 1)} days of readings` : "";
+  $("avg-use").textContent = forecast ? `${MH.number(forecast.use_per_day, 2)} kWh` : "–";
   const chart = $("daily-chart");
   if (summary.daily.length) {
     Charts.bars(chart, {

@@ -41,6 +41,7 @@ const std::vector<DataItem> kItems = {
     {0x9023, "energy_export_t3_kwh", 4, 2, 0},
     {0x9024, "energy_export_t4_kwh", 4, 2, 0},
     {0x9110, "reactive_energy_kvarh", 4, 2, 0}, // forward reactive energy, total, XXXXXX.XX kvarh
+    {0x9120, "reactive_energy_export_kvarh", 4, 2, 0},  // reverse reactive energy, total
     {0xB611, "voltage_l1_v", 2, 0, 0},          // phase A..C voltage, XXX V
     {0xB612, "voltage_l2_v", 2, 0, 0},
     {0xB613, "voltage_l3_v", 2, 0, 0},
@@ -51,6 +52,8 @@ const std::vector<DataItem> kItems = {
     {0xB631, "power_l1_w", 3, 4, 3},            // ... phase A..C
     {0xB632, "power_l2_w", 3, 4, 3},
     {0xB633, "power_l3_w", 3, 4, 3},
+    {0xB640, "reactive_power_var", 2, 2, 3},    // reactive power, total, XX.XX kvar
+    {0xB650, "power_factor", 2, 3, 0},          // power factor, X.XXX
 };
 
 int address_nibble(char c) {

@@ -21,12 +21,15 @@ std::vector<uint16_t> default_data_ids(int phases) {
         ids.push_back(static_cast<uint16_t>(0x9020 + t));
     }
     ids.push_back(0x9110);
+    ids.push_back(0x9120);
     for (uint16_t base : {0xB610, 0xB620})
         for (int p = 1; p <= phases; ++p) ids.push_back(static_cast<uint16_t>(base + p));
     ids.push_back(0xB630);
     // With one phase the total is the phase, so its own register is not asked for.
     if (phases > 1)
         for (int p = 1; p <= phases; ++p) ids.push_back(static_cast<uint16_t>(0xB630 + p));
+    ids.push_back(0xB640);
+    ids.push_back(0xB650);
     return ids;
 }
 
