@@ -73,6 +73,12 @@ def _web_stall(r: dict[str, Any]) -> str:
     return f"/healthz during 30 MB uploads: p99 {p99} ms, max {peak} ms"
 
 
+def _probe(r: dict[str, Any]) -> str:
+    counts = ("crashes", "http_500", "spoofed", "silent", "accepted_junk")
+    found = ", ".join(f"{r[k]} {k.replace('_', ' ')}" for k in counts)
+    return f"{found}; /healthz waited ≤ {r['healthz_max_ms']} ms"
+
+
 HEADLINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "p1": _p1,
     "ingest": _ingest,
@@ -82,6 +88,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "web-stall": _web_stall,
     "storage-size": _storage_size,
     "soak": _soak,
+    "probe": _probe,
 }
 
 
