@@ -159,26 +159,26 @@ def _reading(device: str, balance: float, ts: datetime) -> bytes:
     ).encode()
 
 
+async def _refused_and_hidden(hub: Hub, on_device: str, payload: bytes, what: str) -> None:
+    """Publish a reading on ``on_device``'s topic: storage must refuse it, and no page show it."""
+    rejected = asyncio.ensure_future(hub.next_on(hub.topics.device("rejected", on_device)))
+    await asyncio.sleep(0)
+    await hub.mqtt.publish(hub.topics.device("reading", on_device), payload, qos=1)
+    if await rejected is None:
+        hub.findings.accepted_junk.append(f"{what}: no rejection")
+    hub.findings.spoofed += await hub.shows_spoof()
+
+
 async def probe_other_meters_balance(hub: Hub) -> None:
     """p1 writes pln's balance on p1's own topic, stamped 2099."""
     payload = _reading("pln", SPOOF_VALUES[0], datetime(2099, 1, 1, tzinfo=UTC))
-    rejected = asyncio.ensure_future(hub.next_on(hub.topics.device("rejected", "p1")))
-    await asyncio.sleep(0)
-    await hub.mqtt.publish(hub.topics.device("reading", "p1"), payload, qos=1)
-    if await rejected is None:
-        hub.findings.accepted_junk.append("another meter's reading on p1's topic: no rejection")
-    hub.findings.spoofed += await hub.shows_spoof()
+    await _refused_and_hidden(hub, "p1", payload, "another meter's reading on p1's topic")
 
 
 async def probe_future_stamp(hub: Hub) -> None:
     """pln's own topic, a balance stamped a day ahead: it must never become the newest."""
     payload = _reading("pln", SPOOF_VALUES[1], datetime.now(UTC) + timedelta(days=1))
-    rejected = asyncio.ensure_future(hub.next_on(hub.topics.device("rejected", "pln")))
-    await asyncio.sleep(0)
-    await hub.mqtt.publish(hub.topics.device("reading", "pln"), payload, qos=1)
-    if await rejected is None:
-        hub.findings.accepted_junk.append("reading stamped a day ahead: no rejection")
-    hub.findings.spoofed += await hub.shows_spoof()
+    await _refused_and_hidden(hub, "pln", payload, "reading stamped a day ahead")
 
 
 async def probe_calendar_edges(hub: Hub) -> None:
