@@ -121,20 +121,24 @@ def _train_net(
         ],
         lr=config.learning_rate,
     )
+    state = None
+    if checkpoint is not None and checkpoint.is_file():
+        state = torch.load(checkpoint, weights_only=True)
+        net.load_state_dict(state["net"])
+        optimiser.load_state_dict(state["optimiser"])
+        progress(f"{name}: resuming after epoch {state['epoch']} from {checkpoint}")
+        if state["epoch"] >= config.epochs:  # finished: no samples to render
+            return net.eval().to(memory_format=torch.contiguous_format)
     progress(f"{name}: rendering {synthetic} synthetic digits")
     pool = synthetic_pool(kind, synthetic, rng)
     grey_real = grey_crops(real.images)
     per_epoch = synthetic + len(real) * copies * (1 + recipe.rolled_real_share)
     total_steps = math.ceil(per_epoch / config.batch) * config.epochs
     first_epoch, step = 1, 0
-    if checkpoint is not None and checkpoint.is_file():
-        state = torch.load(checkpoint, weights_only=True)
-        net.load_state_dict(state["net"])
-        optimiser.load_state_dict(state["optimiser"])
+    if state is not None:  # the streams as they stood after the saved epoch
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
         first_epoch, step = state["epoch"] + 1, state["step"]
-        progress(f"{name}: resuming after epoch {state['epoch']} from {checkpoint}")
     net.train()
     for epoch in range(first_epoch, config.epochs + 1):
         inputs, targets = epoch_samples(kind, pool, grey_real, real.labels, copies, rng)

@@ -88,6 +88,12 @@ def test_an_interrupted_run_resumes_to_the_same_model(tmp_path: Path) -> None:
     assert any("resuming after epoch 1" in line for line in lines)
     assert not any("epoch 1/" in line for line in lines)
     np.testing.assert_array_equal(_answers(resumed), straight)
+    # A finished network is taken as it is, without rendering its samples again.
+    lines.clear()
+    again = train_kind("drum", _tiny_real(), _TINY, lines.append, checkpoints=checkpoints)
+    assert any("resuming after epoch 2" in line for line in lines)
+    assert not any("rendering" in line for line in lines)
+    np.testing.assert_array_equal(_answers(again), straight)
     # Other options do not pick up this run's networks.
     lines.clear()
     train_kind("drum", _tiny_real(), replace(_TINY, seed=9), lines.append, checkpoints=checkpoints)
