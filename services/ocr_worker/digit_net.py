@@ -106,6 +106,7 @@ def export_onnx(nets: Sequence[DigitNet], meta: dict[str, Any]) -> bytes:
     assert program is not None
     model = program.model_proto
     model.producer_name = "meterhub ocr train"
+    strip_provenance(model)
     entry = onnx.StringStringEntryProto(key=META_KEY, value=json.dumps(meta, sort_keys=True))
     model.metadata_props.append(entry)
     onnx.checker.check_model(model)
@@ -123,3 +124,22 @@ def _export(ensemble: Ensemble, example: torch.Tensor) -> torch.onnx.ONNXProgram
         opset_version=_OPSET,
         verbose=False,
     )
+
+
+def strip_provenance(model: onnx.ModelProto) -> None:
+    """Drop what the exporter notes per node (stack traces naming this machine's source
+    paths, module names): the shipped file holds the graph and weights only."""
+    graphs = [model.graph]
+    while graphs:
+        graph = graphs.pop()
+        for node in graph.node:
+            del node.metadata_props[:]
+            node.doc_string = ""
+            graphs.extend(a.g for a in node.attribute if a.HasField("g"))
+        for value in (*graph.input, *graph.output, *graph.value_info, *graph.initializer):
+            del value.metadata_props[:]
+        del graph.metadata_props[:]
+    for function in model.functions:
+        for node in function.node:
+            del node.metadata_props[:]
+            node.doc_string = ""

@@ -124,6 +124,13 @@ def test_shipped_models_say_how_they_were_made(models: dict[str, DigitClassifier
         assert model.meta["members"] >= 1 and model.meta["real_crops"] > 0
 
 
+def test_shipped_models_name_no_source_files() -> None:
+    # The exporter notes a stack trace per node; the shipped graphs keep none of them.
+    for kind in KINDS:
+        data = model_path(kind).read_bytes()
+        assert b"digit_net.py" not in data and b"stack_trace" not in data
+
+
 def test_a_file_that_is_not_a_digit_model_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "digits_lcd.onnx"
     path.write_bytes(b"not an onnx graph")
