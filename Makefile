@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DEBIAN_PACKAGES := mosquitto mosquitto-clients g++ chromium influxdb victoria-metrics tesseract-ocr ssocr openssl
+DEBIAN_PACKAGES := mosquitto mosquitto-clients g++ chromium influxdb victoria-metrics tesseract-ocr ssocr openssl fonts-dseg
 
 .PHONY: demo test lint system-packages install clean firmware-test
 

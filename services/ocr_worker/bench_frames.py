@@ -70,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--models",
         type=Path,
         default=None,
-        help="folder with digits_lcd.npz / digits_drum.npz to read with (default: the shipped "
+        help="folder with digits_lcd.onnx / digits_drum.onnx to read with (default: the shipped "
         "models; the broker runs always use those)",
     )
     parser.set_defaults(handler=run)

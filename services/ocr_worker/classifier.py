@@ -1,8 +1,9 @@
 """Single-digit classifier for meter displays: a crop of one digit in, ten probabilities out.
 
-Two trained models ship with the package (``models/digits_lcd.npz`` for 7-segment
-LCD/LED digits, ``models/digits_drum.npz`` for mechanical drum counters) and run with
-numpy alone; nothing is downloaded. ``meterhub ocr train`` rebuilds them.
+Two trained models ship with the package as ONNX graphs (``models/digits_lcd.onnx`` for
+7-segment LCD/LED digits, ``models/digits_drum.onnx`` for mechanical drum counters) and
+run in ONNX Runtime on one thread; nothing is downloaded and torch is not needed.
+``meterhub ocr train`` (the ``train`` extra, PyTorch) rebuilds them.
 
 Conventions the OCR pipeline relies on:
 
@@ -15,10 +16,14 @@ Conventions the OCR pipeline relies on:
   (``DigitPrediction.rolling`` gives ``(d, f)``). 9 rolls to 0.
 * A blank LCD cell (a suppressed leading zero) reads as ``0``: real meter datasets label
   it so, and as a leading digit its value is 0.
+* The graph takes normalised crops (N, INPUT_HEIGHT, INPUT_WIDTH) and gives probabilities
+  (N, 10), already averaged over its networks and over each crop and its negative (both
+  polarities); the training metadata is in the graph's metadata under ``META_KEY``.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,13 +33,15 @@ from typing import Literal
 
 import cv2
 import numpy as np
-
-from .convnet import ConvNet, load_models, softmax
+import onnxruntime as ort
 
 DigitKind = Literal["lcd", "drum"]
 KINDS: tuple[DigitKind, ...] = ("lcd", "drum")
 MODELS_DIR = Path(__file__).with_name("models")
+MODEL_SUFFIX = ".onnx"
 INPUT_HEIGHT, INPUT_WIDTH = 32, 24
+INPUT_NAME, OUTPUT_NAME = "crops", "probabilities"
+META_KEY = "meterhub"
 
 # Contrast is stretched to the crop's own range, but a range narrower than this many grey
 # levels is not stretched further: a blank cell stays flat instead of turning its sensor
@@ -66,16 +73,29 @@ class DigitPrediction:
 
 
 class DigitClassifier:
-    """A trained model (a few networks whose answers are averaged); ``load`` caches it
-    per kind; ``predict`` keeps no state, so threads may share one instance."""
+    """A trained model in an ONNX Runtime session; ``load`` caches it per kind.
+    ``predict`` keeps no state and a session may be run from several threads at once."""
 
-    def __init__(self, nets: Sequence[ConvNet], meta: dict[str, object]) -> None:
-        if not nets or any(net.arch.input_hw != (INPUT_HEIGHT, INPUT_WIDTH) for net in nets):
-            raise ValueError(
-                f"a digit model needs networks taking {INPUT_HEIGHT}x{INPUT_WIDTH} inputs"
+    def __init__(self, model: bytes | Path) -> None:
+        source = str(model) if isinstance(model, Path) else model
+        try:
+            self.session = ort.InferenceSession(
+                source, _session_options(), providers=["CPUExecutionProvider"]
             )
-        self.nets = list(nets)
-        self.meta = meta
+        except Exception as error:  # ONNX Runtime raises its own, unexported classes
+            raise ValueError(f"not a digit model: {error}") from error
+        inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        if (
+            [i.name for i in inputs] != [INPUT_NAME]
+            or list(inputs[0].shape[1:]) != [INPUT_HEIGHT, INPUT_WIDTH]
+            or [o.name for o in outputs] != [OUTPUT_NAME]
+        ):
+            raise ValueError(
+                f"a digit model takes {INPUT_NAME!r} (N, {INPUT_HEIGHT}, {INPUT_WIDTH}) "
+                f"and gives {OUTPUT_NAME!r} (N, 10)"
+            )
+        raw = self.session.get_modelmeta().custom_metadata_map.get(META_KEY, "{}")
+        self.meta: dict[str, object] = json.loads(raw)
 
     @classmethod
     def load(cls, kind: DigitKind) -> DigitClassifier:
@@ -87,8 +107,7 @@ class DigitClassifier:
 
     @classmethod
     def from_file(cls, path: Path) -> DigitClassifier:
-        nets, meta = load_models(path)
-        return cls(nets, meta)
+        return cls(path)
 
     def predict(self, crops: Sequence[np.ndarray]) -> list[DigitPrediction]:
         """One prediction per crop (BGR, BGRA or grey uint8, any size and polarity)."""
@@ -98,15 +117,24 @@ class DigitClassifier:
         return [DigitPrediction(str(int(row.argmax())), float(row.max()), row) for row in probs]
 
     def probabilities(self, inputs: np.ndarray) -> np.ndarray:
-        """Class probabilities for normalised inputs (N, H, W): the mean over the networks
-        and over each input and its negative (both polarities)."""
-        parts = []
-        for start in range(0, len(inputs), _BATCH):
-            batch = inputs[start : start + _BATCH]
-            both = np.concatenate([batch, -batch])
-            mean = np.mean([softmax(net.logits(both)) for net in self.nets], axis=0)
-            parts.append((mean[: len(batch)] + mean[len(batch) :]) / 2)
+        """Class probabilities for normalised inputs (N, H, W), both polarities averaged
+        (inside the graph)."""
+        parts = [
+            self.session.run([OUTPUT_NAME], {INPUT_NAME: inputs[start : start + _BATCH]})[0]
+            for start in range(0, len(inputs), _BATCH)
+        ]
         return np.concatenate(parts).astype(np.float64)
+
+
+def _session_options() -> ort.SessionOptions:
+    """One thread per session: a frame's few crops gain nothing from more, and two OCR
+    workers or a training run share the cores (see ``services/__init__``)."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3  # warnings about unused initialisers are not news
+    return options
 
 
 _lock = threading.Lock()
@@ -121,7 +149,7 @@ def _load_cached(kind: DigitKind) -> DigitClassifier:
 
 
 def model_path(kind: DigitKind, directory: Path = MODELS_DIR) -> Path:
-    return directory / f"digits_{kind}.npz"
+    return directory / f"digits_{kind}{MODEL_SUFFIX}"
 
 
 def normalise_crop(image: np.ndarray) -> np.ndarray:
@@ -143,7 +171,7 @@ def normalise_crop(image: np.ndarray) -> np.ndarray:
     ).astype(np.float32)
     low, background, high = _percentiles(small.ravel(), (0.02, 0.5, 0.98))
     spread = max(high - low, _MIN_INK_LEVELS)
-    return np.clip((small - background) / spread * 2, -2.0, 2.0)
+    return np.clip((small - background) / spread * 2, -2.0, 2.0).astype(np.float32, copy=False)
 
 
 def _percentiles(values: np.ndarray, fractions: tuple[float, ...]) -> list[float]:

@@ -15,6 +15,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "services.ocr_worker.train_cli",
         "build the digit classifier models from synthetic digits and labelled crops",
     ),
+    "render-digits": (
+        "services.ocr_worker.render_cli",
+        "write labelled digit crops from one renderer, to bench models on a look they never saw",
+    ),
     "read": (
         "services.ocr_worker.read_cli",
         "read one photo as a device (or a display described here) and draw what was read",

@@ -1,8 +1,9 @@
-"""Build the digit classifier's models (`meterhub ocr train`).
+"""Build the digit classifier's models (`meterhub ocr train`; needs PyTorch:
+`pip install -e '.[train]'`).
 
 One model per digit kind (lcd, drum), trained from synthetic renderings plus the
 labelled crops in the dataset folder (DATASET/lcd and DATASET/drum, each with a
-labels.csv of file,digit), written as digits_<kind>.npz to --out (default: the package's
+labels.csv of file,digit), written as digits_<kind>.onnx to --out (default: the package's
 models folder, which the OCR worker loads). The same seed, data and options give the
 same model. Ends with an accuracy table:
 
@@ -10,11 +11,15 @@ same model. Ends with an accuracy table:
                 model on them (the shipped models use every crop: --holdout 0)
   --folds K     cross-validates instead: K trainings per kind, each scored on the crops
                 it did not see; writes no model
+  --checkpoints DIR
+                saves every network after each epoch; run again with the same options
+                to go on from there after an interruption
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from dataclasses import dataclass
@@ -22,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .annotate import write_atomically
 from .classifier import KINDS, MODELS_DIR, DigitClassifier, DigitKind, model_path
-from .convnet import save_models
 from .training import (
     LabelledCrops,
     TrainConfig,
@@ -33,12 +38,13 @@ from .training import (
     rolling_top2_share,
     stratified_folds,
     synthetic_test_set,
-    train_kind,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATASET = REPO_ROOT.parent / "shared" / "datasets" / "digits"
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2  # 1: numpy networks in .npz; 2: one ONNX graph
+TRAIN_PACKAGES = ("torch", "onnx", "onnxscript")  # the `train` extra in pyproject.toml
+INSTALL_HINT = "pip install -e '.[train]'"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +70,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tuning.add_argument("--synthetic", type=int, help="synthetic digits per network")
     tuning.add_argument("--real-copies", type=int, help="times each real crop is shown per epoch")
     tuning.add_argument("--test-synthetic", type=int, default=1000, help="synthetic test digits")
+    parser.add_argument(
+        "--checkpoints",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="save each network after every epoch and resume from there",
+    )
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if missing := missing_train_packages():
+        print(
+            f"error: training needs {', '.join(missing)} (PyTorch on the CPU is enough); install "
+            f"the train extra: {INSTALL_HINT}. Reading meters needs none of it.",
+            file=sys.stderr,
+        )
+        return 2
     config = TrainConfig(
         seed=args.seed,
         members=args.members,
@@ -109,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def missing_train_packages() -> list[str]:
+    return [name for name in TRAIN_PACKAGES if importlib.util.find_spec(name) is None]
+
+
 def say(line: str) -> None:
     print(line, flush=True)
 
@@ -124,30 +148,27 @@ def _train_and_write(
     args: argparse.Namespace,
     began: float,
 ) -> Row:
+    from .trainer import train_kind
+
     train, held = (
         (crops, None) if not args.holdout else holdout_split(crops, args.holdout, args.seed)
     )
-    classifier = train_kind(kind, train, config, progress=say, held_out=held)
-    row = _score(kind, classifier, train, held, config, args, began)
-    meta = {
-        "format": MODEL_FORMAT,
-        "kind": kind,
-        "seed": config.seed,
-        "members": config.members,
-        "epochs": config.epochs,
-        "real_crops": len(train),
-        "held_out_accuracy": row.held_out[0] if row.held_out else None,
-        "synthetic_accuracy": row.synthetic,
-    }
+    meta = {"format": MODEL_FORMAT, "epochs": config.epochs, "real_crops": len(train)}
+    model = train_kind(
+        kind, train, config, progress=say, held_out=held, checkpoints=args.checkpoints, meta=meta
+    )
+    row = _score(kind, DigitClassifier(model), train, held, config, args, began)
     path = model_path(kind, args.out)
-    save_models(path, classifier.nets, meta)
-    say(f"{kind}: wrote {path} ({path.stat().st_size / 1024:.0f} kB)")
+    write_atomically(path, model)
+    say(f"{kind}: wrote {path} ({len(model) / 1024:.0f} kB)")
     return row
 
 
 def _cross_validate(
     kind: DigitKind, crops: LabelledCrops, config: TrainConfig, args: argparse.Namespace
 ) -> Row:
+    from .trainer import train_kind
+
     began = time.perf_counter()
     if len(crops) < args.folds:
         raise SystemExit(f"error: {len(crops)} {kind} crops cannot make {args.folds} folds")
@@ -160,7 +181,10 @@ def _cross_validate(
     for number, held_index in enumerate(folds, 1):
         train_index = np.setdiff1d(np.arange(len(crops)), held_index)
         held = crops.subset(held_index)
-        classifier = train_kind(kind, crops.subset(train_index), config, progress=lambda _: None)
+        fold_train = crops.subset(train_index)
+        classifier = DigitClassifier(
+            train_kind(kind, fold_train, config, lambda _: None, checkpoints=args.checkpoints)
+        )
         predicted = np.array([int(p.digit) for p in classifier.predict(held.images)])
         wrong = np.flatnonzero(predicted != held.labels)
         right += len(held) - len(wrong)
