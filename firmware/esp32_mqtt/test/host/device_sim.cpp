@@ -297,7 +297,10 @@ int main(int argc, char** argv) {
     } else if (role == "p1") {
         if (!args["--buffer-dir"].empty()) {
             flash_queue.reset(new FlashQueue(flash, args["--buffer-dir"], 1024 * 1024));
-            backlog.reset(new TelegramBacklog(*flash_queue, outbox, log));
+            // The simulated meter runs hundreds of times fast, so the few seconds it takes to
+            // notice a dead link are many meter minutes: keep as many recent telegrams as
+            // cover them (a board's 9, thinned to one per 30 s, cover its keep-alive).
+            backlog.reset(new TelegramBacklog(*flash_queue, outbox, log, 10, 8, 400));
         }
         p1.reset(new P1Bridge(p1_port, mqtt, log, topics.device(TopicKind::Telegram, device), backlog.get()));
     } else {
