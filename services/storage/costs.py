@@ -12,7 +12,11 @@ import bisect
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from ..core.capacity_prices import DEFAULT_CAPACITY_EUR_PER_KW_YEAR
+from ..core.config import MeterhubConfig
+from ..core.config.devices import DeviceConfig
 from ..core.config.prices import PriceEntry, PricesConfig, TariffPeriod
+from ..core.quantities import QUANTITIES, QuantityKind
 from .queries import ReadingQueries
 
 # The counter whose rise is the use of each tariff period ("all": the total import).
@@ -113,3 +117,101 @@ def costs(
         last_month=spend(use, history, last_month_start, last_month_end),
         price=price_on(history, today),
     )
+
+
+@dataclass(frozen=True)
+class CapacityPrice:
+    per_kw_year: float
+    confirmed: bool  # set by the user; False: the region's documented default
+
+
+@dataclass(frozen=True)
+class CapacityCost:
+    price: CapacityPrice
+    month_peak_adds: float | None  # this month's peak's share of the year's bill
+    quarter_would_add: float | None  # what the running quarter adds if it ends as predicted
+
+
+def capacity_price(
+    prices: PricesConfig, day: date, configured: float | None = None
+) -> CapacityPrice | None:
+    """The entry's price valid on ``day``, else ``capacity.price_eur_per_kw_year``
+    (``configured``), else the region's default (unconfirmed); none without any."""
+    entry = price_on(prices.history, day)
+    if entry is not None and entry.capacity_per_kw_year is not None:
+        return CapacityPrice(entry.capacity_per_kw_year, True)
+    if configured is not None:
+        return CapacityPrice(configured, True)
+    if prices.grid_region is not None:
+        return CapacityPrice(DEFAULT_CAPACITY_EUR_PER_KW_YEAR[prices.grid_region], False)
+    return None
+
+
+def capacity_cost(
+    price: CapacityPrice,
+    *,
+    month_peak_w: float | None,
+    predicted_w: float | None,
+    floor_w: float,
+    months: int,
+) -> CapacityCost:
+    """A month peak counts 1/``months`` in the billed average for ``months`` months, so it
+    adds peak (at least the floor) / ``months`` × the yearly price to a year's bill; the
+    running quarter adds only what its predicted average lifts the month's peak by."""
+    per_w = price.per_kw_year / 1000 / months
+    billed = None if month_peak_w is None else max(month_peak_w, floor_w)
+    would_add = None
+    if predicted_w is not None:
+        would_add = max(predicted_w - (billed if billed is not None else floor_w), 0.0) * per_w
+    return CapacityCost(
+        price=price,
+        month_peak_adds=None if billed is None else billed * per_w,
+        quarter_would_add=would_add,
+    )
+
+
+@dataclass(frozen=True)
+class Money:
+    """Everything the page, the bot, Home Assistant and InfluxDB show of one meter's cost."""
+
+    costs: Costs
+    capacity: CapacityCost | None  # P1 meters with a capacity price
+
+
+def balance_of(device: DeviceConfig) -> str | None:
+    """The prepaid balance a camera meter shows, whose fall is its use."""
+    shown = QUANTITIES.get(device.ocr.quantity) if device.ocr else None
+    return shown.key if shown and shown.kind is QuantityKind.BALANCE else None
+
+
+def meter_money(
+    config: MeterhubConfig,
+    queries: ReadingQueries,
+    device: str,
+    now: datetime,
+    *,
+    month_peak_w: float | None = None,
+    predicted_w: float | None = None,
+) -> Money | None:
+    """The one definition of a meter's money figures; none without prices configured.
+
+    ``month_peak_w`` and ``predicted_w`` are the capacity tariff's live figures (the
+    gateway's ``capacity`` state) where the caller has them."""
+    settings = config.devices[device]
+    if settings.prices is None:
+        return None
+    zone = config.storage.zone
+    found = costs(queries, device, settings.prices, zone, now, balance_of(settings))
+    capacity = None
+    if settings.kind == "p1":
+        day = now.astimezone(zone).date()
+        price = capacity_price(settings.prices, day, config.capacity.price_eur_per_kw_year)
+        if price is not None:
+            capacity = capacity_cost(
+                price,
+                month_peak_w=month_peak_w,
+                predicted_w=predicted_w,
+                floor_w=config.capacity.floor_w,
+                months=config.capacity.months_averaged,
+            )
+    return Money(found, capacity)

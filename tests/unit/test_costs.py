@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
+from services.core.capacity_prices import DEFAULT_CAPACITY_EUR_PER_KW_YEAR
 from services.core.config.prices import PricesConfig
 from services.core.messages import Reading
-from services.storage.costs import costs, price_on
+from services.storage.costs import CapacityPrice, capacity_cost, capacity_price, costs, price_on
 from services.storage.queries import ReadingQueries
 from services.storage.store import ReadingStore
 
@@ -140,3 +141,37 @@ def test_price_on_picks_the_entry_valid_that_day():
     assert price_on(prices.history, date(2025, 12, 31)) is None
     assert price_on(prices.history, date(2026, 2, 28)).valid_from == date(2026, 1, 1)
     assert price_on(prices.history, date(2026, 3, 1)).valid_from == date(2026, 3, 1)
+
+
+def test_capacity_price_prefers_the_users_own_and_marks_a_region_default_unconfirmed():
+    prices = PricesConfig.model_validate(
+        {
+            "grid_region": "imewo",
+            "history": [
+                {"valid_from": "2026-01-01", "per_kwh": {"all": 0.3}},
+                {"valid_from": "2026-06-01", "capacity_per_kw_year": 52.0},
+            ],
+        }
+    )
+    default = capacity_price(prices, date(2026, 2, 1))
+    assert default == CapacityPrice(DEFAULT_CAPACITY_EUR_PER_KW_YEAR["imewo"], False)
+    assert capacity_price(prices, date(2026, 2, 1), configured=45.0) == CapacityPrice(45.0, True)
+    assert capacity_price(prices, date(2026, 7, 1)) == CapacityPrice(52.0, True)
+    plain = PricesConfig.model_validate({"history": [{"valid_from": "2026-01-01"}]})
+    assert capacity_price(plain, date(2026, 2, 1)) is None
+
+
+def test_capacity_cost_of_the_month_peak_and_of_a_quarter_that_would_beat_it():
+    price = CapacityPrice(48.0, True)
+    # A 4 kW peak: 4 kW / 12 months x 48 EUR/kW/year = 16 EUR over the year.
+    cost = capacity_cost(price, month_peak_w=4000, predicted_w=5500, floor_w=2500, months=12)
+    assert cost.month_peak_adds == pytest.approx(16.0)
+    assert cost.quarter_would_add == pytest.approx(1.5 / 12 * 48)  # 1.5 kW over the peak
+    below = capacity_cost(price, month_peak_w=4000, predicted_w=3000, floor_w=2500, months=12)
+    assert below.quarter_would_add == 0
+    # Under the floor the floor is billed; a quarter counts only above it.
+    low = capacity_cost(price, month_peak_w=1000, predicted_w=3000, floor_w=2500, months=12)
+    assert low.month_peak_adds == pytest.approx(2.5 / 12 * 48)
+    assert low.quarter_would_add == pytest.approx(0.5 / 12 * 48)
+    fresh = capacity_cost(price, month_peak_w=None, predicted_w=None, floor_w=2500, months=12)
+    assert (fresh.month_peak_adds, fresh.quarter_would_add) == (None, None)
