@@ -28,6 +28,7 @@ PERIOD_QUANTITY: dict[TariffPeriod, str] = {
     "t4": "energy_import_t4_kwh",
 }
 
+CAPACITY_CURRENCY = "EUR"  # of capacity.price_eur_per_kw_year and the regions' defaults
 DayUse = dict[date, dict[TariffPeriod, float]]
 
 
@@ -123,6 +124,7 @@ def costs(
 class CapacityPrice:
     per_kw_year: float
     confirmed: bool  # set by the user; False: the region's documented default
+    currency: str = CAPACITY_CURRENCY
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def capacity_price(
     (``configured``), else the region's default (unconfirmed); none without any."""
     entry = price_on(prices.history, day)
     if entry is not None and entry.capacity_per_kw_year is not None:
-        return CapacityPrice(entry.capacity_per_kw_year, True)
+        return CapacityPrice(entry.capacity_per_kw_year, True, prices.currency)
     if configured is not None:
         return CapacityPrice(configured, True)
     if prices.grid_region is not None:
