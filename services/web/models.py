@@ -290,6 +290,7 @@ class PriceOut(ApiModel):
 
 class CapacityMoney(ApiModel):
     price_per_kw_year: float = Field(description="Capacity price per kW per year.")
+    currency: str = Field(description="ISO 4217 code of the capacity amounts.")
     confirmed: bool = Field(
         description="false: the grid region's documented default, still to be confirmed."
     )
@@ -306,7 +307,8 @@ class CapacityMoney(ApiModel):
 
 class MoneyOut(ApiModel):
     device: str = Field(description="Device id.")
-    currency: str = Field(description="ISO 4217 code of every amount.")
+    currency: str = Field(description="ISO 4217 code of the energy amounts.")
+    decimals: int = Field(description="Decimals an amount of the currency is shown with.")
     timezone: str = Field(description="Zone of the days and months (storage.timezone).")
     today: SpendOut
     this_month: SpendOut

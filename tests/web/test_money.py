@@ -86,6 +86,7 @@ async def test_cost_of_a_p1_meter_today_and_what_its_month_peak_adds(data_dir) -
     capacity = money["capacity"]
     west = DEFAULT_CAPACITY_EUR_PER_KW_YEAR["west"]
     assert capacity["confirmed"] is False and capacity["region"] == "west"
+    assert capacity["currency"] == "EUR" and money["decimals"] == 2
     assert capacity["price_per_kw_year"] == west
     assert capacity["month_peak_w"] == 6000.0
     assert capacity["month_peak_adds"] == pytest.approx(6.0 / 12 * west)
@@ -106,6 +107,6 @@ async def test_cost_of_a_prepaid_meter_is_its_balance_fall_in_rupiah(data_dir) -
     config = web_config(data_dir, login=False, devices=PRICED)
     async with asgi_client(config) as client:
         money = (await client.get("/api/devices/pln/cost")).json()
-    assert money["currency"] == "IDR" and money["capacity"] is None
+    assert money["currency"] == "IDR" and money["decimals"] == 0 and money["capacity"] is None
     assert money["today"]["kwh"] == pytest.approx(2.0)  # the 50 kWh token is no use
     assert money["today"]["amount"] == pytest.approx(2.0 * 1444.7)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from ...core.currency import decimals
 from ...storage.costs import Money, meter_money
 from ..models import CapacityMoney, MoneyOut, PriceOut, SpendOut
 from ..state import WebState, web_state
@@ -58,6 +59,7 @@ def money_out(
     return MoneyOut(
         device=device,
         currency=found.currency,
+        decimals=decimals(found.currency),
         timezone=timezone,
         today=SpendOut(**asdict(found.today)),
         this_month=SpendOut(**asdict(found.this_month)),
@@ -67,6 +69,7 @@ def money_out(
         else None,
         capacity=CapacityMoney(
             price_per_kw_year=capacity.price.per_kw_year,
+            currency=capacity.price.currency,
             confirmed=capacity.price.confirmed,
             region=None if capacity.price.confirmed else region,
             month_peak_w=peak_w,
