@@ -16,7 +16,8 @@ from ..core.capacity_prices import DEFAULT_CAPACITY_EUR_PER_KW_YEAR
 from ..core.config import MeterhubConfig
 from ..core.config.devices import DeviceConfig
 from ..core.config.prices import PriceEntry, PricesConfig, TariffPeriod
-from ..core.quantities import QUANTITIES, QuantityKind
+from ..core.currency import decimals
+from ..core.quantities import COSTS, QUANTITIES, QuantityKind
 from .queries import ReadingQueries
 
 # The counter whose rise is the use of each tariff period ("all": the total import).
@@ -217,3 +218,10 @@ def meter_money(
                 months=config.capacity.months_averaged,
             )
     return Money(found, capacity)
+
+
+def state_fields(found: Costs) -> dict[str, float]:
+    """What a priced meter's retained ``state`` carries: the three amounts, rounded to the
+    currency's decimals (read by Home Assistant's monetary sensors)."""
+    places = decimals(found.currency)
+    return {key: round(getattr(found, period).amount, places) for key, period in COSTS.items()}

@@ -175,3 +175,23 @@ def test_capacity_cost_of_the_month_peak_and_of_a_quarter_that_would_beat_it():
     assert low.quarter_would_add == pytest.approx(0.5 / 12 * 48)
     fresh = capacity_cost(price, month_peak_w=None, predicted_w=None, floor_w=2500, months=12)
     assert (fresh.month_peak_adds, fresh.quarter_would_add) == (None, None)
+
+
+def test_a_priced_meters_state_carries_its_costs_rounded_to_the_currency(tmp_path):
+    prices = PricesConfig.model_validate(
+        {"currency": "IDR", "history": [{"valid_from": "2020-01-01", "per_kwh": {"all": 1444.7}}]}
+    )
+    store = ReadingStore(tmp_path / "m.sqlite3", prices={"pln": prices})
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)  # the store's zone: UTC
+    result = store.ingest([
+        Reading(device="pln", ts=midnight + (now - midnight) * f, source="ocr",
+                values={"token_balance_kwh": v})
+        for f, v in ((0.2, 20.0), (0.5, 18.5), (0.8, 17.25))
+    ])  # fmt: skip
+    state = result.states["pln"]
+    assert state["cost_today"] == round(2.75 * 1444.7)
+    assert state["cost_this_month"] == state["cost_today"] and state["cost_last_month"] == 0
+    unpriced = store.ingest([Reading(device="p1", ts=now, source="p1", values={"power_w": 5.0})])
+    assert "cost_today" not in unpriced.states["p1"]
+    store.close()

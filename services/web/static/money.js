@@ -4,11 +4,8 @@
 
 (() => {
   const REFRESH_MS = 60000; // costs move with the day roll-ups, not with every reading
-  const ROWS = [
-    ["today", "Cost today"],
-    ["this_month", "Cost this month"],
-    ["last_month", "Cost last month"],
-  ];
+  // API field -> the state key whose catalogue label names it.
+  const ROWS = [["today", "cost_today"], ["this_month", "cost_this_month"], ["last_month", "cost_last_month"]];
 
   function amount(value, money) {
     const digits = { minimumFractionDigits: money.decimals, maximumFractionDigits: money.decimals };
@@ -24,7 +21,8 @@
 
   async function show(list) {
     const money = await MH.api(`/api/devices/${list.dataset.device}/cost`);
-    for (const [key, label] of ROWS) row(list, key, label, amount(money[key].amount, money));
+    await MH.quantities();
+    for (const [key, state] of ROWS) row(list, key, MH.info(state).label, amount(money[key].amount, money));
     const capacity = money.capacity;
     if (capacity && capacity.month_peak_adds !== null) {
       const note = capacity.confirmed ? "" : ` (default of ${capacity.region}: confirm)`;
