@@ -119,6 +119,8 @@ SENSOR_DEVICE_CLASSES: dict[str, tuple[set[str | None], set[str]]] = {
     "water": ({"m³", "ft³", "CCF", "gal", "L"}, TOTALS),
     "duration": ({"d", "h", "min", "s", "ms"}, {"measurement", "total", "total_increasing"}),
     "enum": ({None}, set()),
+    # Any ISO 4217 code Home Assistant knows; these are the ones Meterhub's users price in.
+    "monetary": ({"EUR", "IDR", "USD", "GBP", "RUB", "JPY"}, {"total"}),
 }
 NON_NUMERIC_SENSOR_CLASSES = {"enum", "date", "timestamp"}
 STATE_CLASSES = {"measurement", "total", "total_increasing"}

@@ -274,7 +274,7 @@ class DeviceProblem(Message):
 class DeviceState(Message):
     """The newest accepted values of a device (``<dev>/state``, retained, from storage):
     flat ``{"ts", "<quantity>": value, …}``, with the forecast (``DERIVED`` quantities:
-    days left and its uncertainty) for a prepaid balance."""
+    days left and its uncertainty) for a prepaid balance and the costs of a priced meter."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -285,6 +285,10 @@ class DeviceState(Message):
     days_left_uncertainty: float | None = Field(
         default=None, description="One standard error of days_left, in days."
     )
+    # A meter with prices: what it cost, in its currency (services/storage/costs.py).
+    cost_today: float | None = Field(default=None, description="Energy cost of today so far.")
+    cost_this_month: float | None = Field(default=None, description="Cost of this month so far.")
+    cost_last_month: float | None = Field(default=None, description="Cost of last month.")
 
     @model_validator(mode="after")
     def _known_finite_quantities(self) -> Self:

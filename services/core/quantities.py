@@ -94,6 +94,14 @@ _DERIVED_ROWS: list[Quantity] = [
         0,
     ),
 ]
+# Keys storage adds to a priced meter's ``state`` (services/storage/costs.py), in the
+# currency of its prices (the unit comes from devices.<id>.prices.currency).
+COSTS = {"cost_today": "today", "cost_this_month": "this_month", "cost_last_month": "last_month"}
+_DERIVED_ROWS += [
+    Quantity(key, f"Cost {period.replace('_', ' ')}", "", QuantityKind.FORECAST, "monetary",
+             "total", 2)
+    for key, period in COSTS.items()
+]  # fmt: skip
 # Labelled like quantities wherever ``state`` is shown; not accepted in a reading.
 DERIVED: dict[str, Quantity] = {q.key: q for q in _DERIVED_ROWS}
 

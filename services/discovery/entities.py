@@ -15,8 +15,10 @@ from typing import Any, get_args
 
 from ..core.config import MeterhubConfig
 from ..core.config.devices import DeviceConfig, DeviceKind
+from ..core.currency import decimals
 from ..core.messages import TokenStep
 from ..core.quantities import (
+    COSTS,
     DAYS_LEFT,
     DAYS_LEFT_UNCERTAINTY,
     DERIVED,
@@ -342,6 +344,21 @@ class Catalogue:
             fields["device_class"] = quantity.device_class
         return self._entity("sensor", f"{device}_{key}", self.device_block(device), fields)
 
+    def cost_sensor(self, device: str, key: str, currency: str) -> Entity:
+        """Storage's cost in the state: a ``monetary`` sensor in the meter's currency."""
+        cost = DERIVED[key]
+        fields: dict[str, Any] = {
+            "name": cost.label,
+            "state_topic": self.topics.state(device),
+            "value_template": _value_of(key),
+            "device_class": cost.device_class,
+            "state_class": cost.state_class,
+            "unit_of_measurement": currency,
+            "suggested_display_precision": decimals(currency),
+            **self._availability(device, (STORAGE_SERVICE,)),
+        }
+        return self._entity("sensor", f"{device}_{key}", self.device_block(device), fields)
+
     def control(self, device: str, control: Control) -> Entity:
         fields = {
             "name": control.name,
@@ -355,7 +372,9 @@ class Catalogue:
         settings = self.config.devices[device]
         sensors = [self.quantity_sensor(device, key) for key in device_quantities(settings)]
         controls = [self.control(device, c) for c in CONTROLS if c.applies(settings)]
-        return sensors + controls
+        prices = settings.prices
+        money = [self.cost_sensor(device, k, prices.currency) for k in COSTS] if prices else []
+        return sensors + controls + money
 
     def hub_entities(self) -> list[Entity]:
         return [
@@ -391,4 +410,6 @@ class Catalogue:
             return self.control(device, control) if control.applies(settings) else None
         if object_id in QUANTITIES:
             return self.quantity_sensor(device, object_id)
+        if object_id in COSTS and settings.prices is not None:
+            return self.cost_sensor(device, object_id, settings.prices.currency)
         return None

@@ -18,6 +18,7 @@ from .chart import bar_chart, line_chart
 from .checks import BalanceChecker, days_left_text, stored_forecast
 from .clock import Clock
 from .lang import LANGUAGES, Texts
+from .money import money_lines, stored_money
 from .schedule import Scheduler, parse_time
 from .store import ChatStore
 from .telegram_io import TelegramOut
@@ -143,6 +144,13 @@ class Commands:
                 )
                 if forecast is not None and forecast.days_left is not None:
                     values += f"\n{days_left_text(t, balance, forecast)}"
+            settings = self.config.devices[device]
+            if settings.prices is not None:
+                capacity = self.checker.watch.view(device).capacity
+                money = await stored_money(self.config, device, now, capacity)
+                if money is not None:
+                    region = settings.prices.grid_region
+                    values += "".join(f"\n{line}" for line in money_lines(t, money, region))
             age = t.age((now - newest).total_seconds())
             lines.append(
                 t.say("status_line", icon=icon, name=self._name(device), age=age, values=values)

@@ -63,6 +63,7 @@ class StoragePipeline:
             storage.sqlite_path,
             zone=storage.zone,
             sinks={name: int(s.max_queue_mb * BYTES_PER_MB) for name, s in sinks.items()},  # type: ignore[attr-defined]
+            prices={d: s.prices for d, s in config.devices.items() if s.prices is not None},
         )
         self._states: dict[str, dict[str, object]] = {}  # device -> newest, not yet published
         self._states_ready = asyncio.Event()

@@ -15,11 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..core.config.prices import PricesConfig
 from ..core.messages import Reading, Rejected
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
-from . import forecast, rollups
+from . import costs, forecast, rollups
 from .outbox import Outbox
+from .queries import ReadingQueries
 from .schema import connect
 from .timekeys import PERIOD_NAMES, BucketClock, from_key, iso, ts_key
 
@@ -48,10 +50,18 @@ class IngestResult:
 
 class ReadingStore:
     def __init__(
-        self, path: Path, *, zone: ZoneInfo | None = None, sinks: dict[str, int] | None = None
+        self,
+        path: Path,
+        *,
+        zone: ZoneInfo | None = None,
+        sinks: dict[str, int] | None = None,
+        prices: dict[str, PricesConfig] | None = None,
     ) -> None:
-        """``sinks``: configured sink name -> disk cap in bytes of its queue."""
+        """``sinks``: configured sink name -> disk cap in bytes of its queue; ``prices``:
+        the priced meters, whose state carries what they cost."""
         self.path = path
+        self.prices = prices or {}
+        self._reader = ReadingQueries(path)  # committed day roll-ups, for the costs
         self.zone = zone or ZoneInfo("UTC")
         self._db = connect(path)
         self.clock = BucketClock(self.zone)
@@ -150,6 +160,11 @@ class ReadingStore:
             value = float(state[balance])  # type: ignore[arg-type]
             result = forecast.days_left(self._db, device, balance, value, datetime.now(UTC))
             state.update(forecast.state_fields(result))
+        if device in self.prices:
+            found = costs.costs(
+                self._reader, device, self.prices[device], self.zone, datetime.now(UTC), balance
+            )
+            state.update(costs.state_fields(found))
         return state
 
     # --- rejections -------------------------------------------------------------------
@@ -226,4 +241,5 @@ class ReadingStore:
         db.execute("COMMIT")
 
     def close(self) -> None:
+        self._reader.close()
         self._db.close()

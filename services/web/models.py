@@ -275,3 +275,43 @@ class HealthView(ApiModel):
     services: list[ServiceStatus] = Field(description="Every service heard on the bus.")
     web: dict[str, object] = Field(description="This process's bus connections (/healthz).")
     login: Literal["on", "off"] = Field(description="Whether the page asks for a password.")
+
+
+class SpendOut(ApiModel):
+    amount: float = Field(description="Cost of the priced use, in the currency.")
+    kwh: float = Field(description="Use that had a price.")
+    unpriced_kwh: float = Field(description="Use on days before the first price entry.")
+
+
+class PriceOut(ApiModel):
+    valid_from: str = Field(description="Local day (YYYY-MM-DD) this price began.")
+    per_kwh: dict[str, float] = Field(description="Price per kWh by tariff period (all, t1..).")
+
+
+class CapacityMoney(ApiModel):
+    price_per_kw_year: float = Field(description="Capacity price per kW per year.")
+    currency: str = Field(description="ISO 4217 code of the capacity amounts.")
+    confirmed: bool = Field(
+        description="false: the grid region's documented default, still to be confirmed."
+    )
+    region: str | None = Field(description="Grid operator region of the default.")
+    month_peak_w: float | None = Field(description="This month's peak quarter so far.")
+    month_peak_adds: float | None = Field(
+        description="What this month's peak (at least the floor) adds to the year's bill."
+    )
+    predicted_quarter_w: float | None = Field(description="The running quarter's prediction.")
+    quarter_would_add: float | None = Field(
+        description="What the running quarter adds if it ends as predicted (0: no new peak)."
+    )
+
+
+class MoneyOut(ApiModel):
+    device: str = Field(description="Device id.")
+    currency: str = Field(description="ISO 4217 code of the energy amounts.")
+    decimals: int = Field(description="Decimals an amount of the currency is shown with.")
+    timezone: str = Field(description="Zone of the days and months (storage.timezone).")
+    today: SpendOut
+    this_month: SpendOut
+    last_month: SpendOut
+    price: PriceOut | None = Field(description="Price in force today; none before the first.")
+    capacity: CapacityMoney | None = Field(description="Capacity tariff (P1 meters with a price).")

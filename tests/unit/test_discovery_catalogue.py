@@ -158,3 +158,30 @@ def test_a_retained_problem_seeds_the_tracker_unless_this_run_knows_better() -> 
     tracker.accepted("cam")
     tracker.seed("cam", DeviceProblem(problem=True, rejected_in_a_row=9))  # stale: ignored
     assert tracker.accepted("cam") is None
+
+
+def test_a_priced_meter_gets_monetary_sensors_in_its_currency() -> None:
+    priced = MeterhubConfig.model_validate(
+        {
+            "devices": {
+                "pln": {"kind": "camera", "prices": {"currency": "IDR", "history": [
+                    {"valid_from": "2026-01-01", "per_kwh": {"all": 1444.7}}]}},
+                "p1": {"kind": "p1", "prices": {"history": [
+                    {"valid_from": "2026-01-01", "per_kwh": {"t1": 0.4, "t2": 0.25}}]}},
+                "rs": {"kind": "dlt645"},
+            }
+        }
+    )  # fmt: skip
+    catalogue = Catalogue(priced, version="test")
+    money = [e for e in catalogue.all_entities() if e.payload.get("device_class") == "monetary"]
+    assert {e.object_id for e in money} == {
+        f"{d}_cost_{p}" for d in ("pln", "p1") for p in ("today", "this_month", "last_month")
+    }
+    for entity in money:
+        assert violations(entity.component, entity.payload) == [], entity.topic
+    today = catalogue.expected("pln", "cost_today")
+    assert today.payload["unit_of_measurement"] == "IDR"
+    assert today.payload["suggested_display_precision"] == 0
+    assert today.payload["state_topic"] == "meterhub/pln/state"
+    assert catalogue.expected("p1", "cost_this_month").payload["unit_of_measurement"] == "EUR"
+    assert catalogue.expected("rs", "cost_today") is None  # no prices, no sensor

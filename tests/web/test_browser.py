@@ -88,8 +88,12 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                     "login": {"password_hash": PASSWORD_HASH}},
             "devices": {
                 "pln": {"name": "PLN prepaid meter", "kind": "camera",
-                        "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
-                "p1": {"name": "Fluvius smart meter", "kind": "p1"},
+                        "ocr": {"display": "lcd7", "digits": 6, "decimals": 2},
+                        "prices": {"currency": "IDR", "history": [
+                            {"valid_from": "2020-01-01", "per_kwh": {"all": 1444.7}}]}},
+                "p1": {"name": "Fluvius smart meter", "kind": "p1",
+                       "prices": {"grid_region": "west", "history": [
+                           {"valid_from": "2020-01-01", "per_kwh": {"t1": 0.4, "t2": 0.25}}]}},
                 "p1hist": {"name": "Last winter's P1 meter", "kind": "p1"},
                 "plnhist": {"name": "Kos prepaid meter", "kind": "camera",
                             "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
@@ -236,6 +240,23 @@ async def test_the_overview_card_shows_days_left_with_its_uncertainty(page, site
         timeout=WAIT_MS,
     )  # fmt: skip
     assert await page.locator("#values dd[data-quantity=days_left_uncertainty]").count() == 0
+
+
+async def test_the_overview_card_shows_what_a_priced_meter_cost(page, site: Site) -> None:
+    await page.goto("/")
+    today = page.locator(".meter[data-device=pln] dl.money dd[data-money=today]")
+    await today.wait_for(timeout=WAIT_MS)
+    # Rupiah without decimals, in the browser's locale (en-GB here).
+    await page.wait_for_function(
+        "el => /^IDR\\s?[\\d,]+$/.test(el.textContent)", arg=await today.element_handle(),
+        timeout=WAIT_MS,
+    )  # fmt: skip
+    labels = await page.locator(".meter[data-device=p1] dl.money dt").all_inner_texts()
+    assert labels[:3] == ["Cost today", "Cost this month", "Cost last month"]
+    euros = await page.locator(".meter[data-device=p1] dl.money dd").all_inner_texts()
+    assert all(text.startswith("€") for text in euros), euros
+    assert await page.locator(".meter[data-device=plnhist] dl.money").count() == 0
+    await shot(page, "overview-money-light-desktop")
 
 
 def _display_around(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:

@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 from ..roi_rules import roi_problems
 from .base import Section
 from .capture import DeviceCapture
+from .prices import PricesConfig
 
 DisplayKind = Literal["lcd7", "drum"]
 DigitEngine = Literal["builtin", "tesseract", "ssocr"]
@@ -207,6 +208,10 @@ class DeviceConfig(Section):
     )
     rs485: Rs485Config | None = Field(
         default=None, description="Polling of an RS-485 meter (dlt645 devices with a serial port)."
+    )
+    prices: PricesConfig | None = Field(
+        default=None,
+        description="Energy and capacity prices with their history; none: no money figures.",
     )
 
     @model_validator(mode="after")

@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from types import ModuleType
 
 from ...core.config.telegram import Language
+from ...core.currency import decimals, symbol
 from ...core.quantities import QUANTITIES
 from . import english, indonesian
 
@@ -47,6 +48,10 @@ class Texts:
 
     def power(self, watts: float) -> str:
         return f"{self.number(watts / 1000, 2)} kW"
+
+    def money(self, amount: float, currency: str) -> str:
+        """``1234.5, "EUR"`` → ``€ 1,234.50``; rupiah without decimals (``Rp 8.668``)."""
+        return f"{symbol(currency)} {self.number(amount, decimals(currency))}"
 
     def label(self, key: str) -> str:
         return self._table.QUANTITY_LABELS.get(key, QUANTITIES[key].label)

@@ -37,6 +37,10 @@ MESSAGES: dict[str, str] = {
     "status_header": "📊 Meter status",
     "status_line": "{icon} {name} ({age}): {values}",
     "status_never": "⚪ {name}: no data yet",
+    "status_cost": "💶 Cost: today {today}, this month {month}, last month {last}",
+    "status_capacity": "⚡ This month's peak adds {peak} to the year's bill; this quarter would "
+    "add {quarter} if it ends as predicted{unconfirmed}",
+    "price_unconfirmed": " (default capacity price of Fluvius {region}: confirm it)",
     "history_caption": "📈 {name}: last 7 days",
     "history_empty": "❌ No history for {name} yet.",
     "history_usage": "❌ Wrong format. Use:\n/history or /history {example}",

@@ -37,6 +37,10 @@ MESSAGES: dict[str, str] = {
     "status_header": "📊 Status meter",
     "status_line": "{icon} {name} ({age}): {values}",
     "status_never": "⚪ {name}: belum ada data",
+    "status_cost": "💶 Biaya: hari ini {today}, bulan ini {month}, bulan lalu {last}",
+    "status_capacity": "⚡ Puncak bulan ini menambah {peak} ke tagihan setahun; kuartal ini akan "
+    "menambah {quarter} jika berakhir sesuai prediksi{unconfirmed}",
+    "price_unconfirmed": " (harga kapasitas bawaan Fluvius {region}: mohon konfirmasi)",
     "history_caption": "📈 {name}: 7 hari terakhir",
     "history_empty": "❌ Belum ada riwayat untuk {name}.",
     "history_usage": "❌ Format salah. Gunakan:\n/history atau /history {example}",

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from ..security import require_user
-from . import capacity, devices, history, live, prepaid, rois
+from . import capacity, devices, history, live, money, prepaid, rois
 
 PROTECTED: tuple[APIRouter, ...] = (
     devices.router,
@@ -12,6 +12,7 @@ PROTECTED: tuple[APIRouter, ...] = (
     capacity.router,
     capacity.p1_monitor,
     prepaid.router,
+    money.router,
     live.router,
 )
 

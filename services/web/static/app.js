@@ -69,8 +69,9 @@ const MH = (() => {
   // The values of a state worth a row: numbers, the forecast's uncertainty shown with
   // days left rather than on its own. stateText gives each one's text.
   function stateKeys(state) {
+    // Costs are shown with their currency by money.js, not as bare numbers.
     return Object.keys(state).filter((k) => k !== "ts" && k !== "days_left_uncertainty"
-      && typeof state[k] === "number");
+      && !k.startsWith("cost_") && typeof state[k] === "number");
   }
 
   function stateText(key, state) {
