@@ -21,6 +21,7 @@ from .api import protected_routers
 from .auth import Auth
 from .body_limits import BodyLimit
 from .capacity_queries import CapacityQueries
+from .discovery import BoardBrowser
 from .echo import excerpt
 from .headers import SecurityHeaders
 from .history_read import HistoryReader
@@ -41,9 +42,11 @@ def create_app(
     *,
     bus: Bus | None = None,
     hub: LiveHub | None = None,
+    boards: BoardBrowser | None = None,
 ) -> FastAPI:
     """The web app. ``bus``: the web service's own connection, for captures, tokens and
-    ROIs (without one those answer 503); ``hub``: live state fed from that bus."""
+    ROIs (without one those answer 503); ``hub``: live state fed from that bus;
+    ``boards``: the mDNS browser the health page lists boards from."""
     app = FastAPI(
         title="Meterhub",
         version="0.1.0",
@@ -66,6 +69,7 @@ def create_app(
         keypads=keypads(config),
         tokens=TokenHistory(config.storage.sqlite_path),
         history=HistoryReader(config.storage.sqlite_path),
+        boards=boards,
     )
     app.state.auth = app.state.web.auth
     app.add_middleware(BodyLimit, auth=app.state.auth)  # before any body is read

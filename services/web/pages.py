@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal, address_key, user_key
+from .discovery import listing
 from .security import client_address, is_api, lockout, require_user, safe_next
 from .state import WebState, web_state
 
@@ -170,7 +171,8 @@ def prepaid(request: Request, web: State, user: User, device: str | None = None)
 
 @router.get("/health", response_class=HTMLResponse)
 def health(request: Request, web: State, user: User) -> HTMLResponse:
-    return render(request, "health.html", web, user, page="health")
+    boards = listing(web.boards.boards(), web.config) if web.boards is not None else None
+    return render(request, "health.html", web, user, page="health", boards=boards)
 
 
 @router.get("/api/docs", response_class=HTMLResponse)

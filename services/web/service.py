@@ -19,6 +19,7 @@ from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from .app import create_app
 from .auth import StartRefused, check_startable
+from .discovery import BoardBrowser
 from .live import LiveHub
 
 log = logging.getLogger("meterhub.web")
@@ -49,6 +50,20 @@ def server_config(app: ASGIApp, web: WebConfig) -> uvicorn.Config:
     )
 
 
+async def _browse_boards(web: WebConfig) -> BoardBrowser | None:
+    """The mDNS browser, if wanted; a network without multicast costs the list, not the page."""
+    if not web.discover_boards:
+        return None
+    boards = BoardBrowser()
+    try:
+        await boards.start()
+    except OSError as error:
+        log.warning("mDNS board discovery off", extra=kv(reason=error))
+        await boards.close()
+        return None
+    return boards
+
+
 async def main(ctx: ServiceContext) -> None:
     web = ctx.config.web
     if not web.enabled:
@@ -60,7 +75,8 @@ async def main(ctx: ServiceContext) -> None:
         raise
     hub = LiveHub(ctx.bus.topics)
     hub.attach(ctx.bus)  # before the first await: retained messages arrive at connect
-    app = create_app(ctx.config, ctx.health, bus=ctx.bus, hub=hub)
+    boards = await _browse_boards(web)
+    app = create_app(ctx.config, ctx.health, bus=ctx.bus, hub=hub, boards=boards)
     server = _EmbeddedServer(server_config(app, web))
     serving = asyncio.create_task(server.serve())
     try:
@@ -75,6 +91,8 @@ async def main(ctx: ServiceContext) -> None:
         await serving
     finally:
         hub.close()  # ends open event streams, which would hold the server open
+        if boards is not None:
+            await boards.close()
         server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.shield(serving)

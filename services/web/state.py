@@ -16,6 +16,7 @@ from ..core.runtime.health import Health
 from ..storage.queries import ReadingQueries
 from .auth import Auth
 from .capacity_queries import CapacityQueries
+from .discovery import BoardBrowser
 from .history_read import HistoryReader
 from .images import FrameImages
 from .live import LiveHub
@@ -38,6 +39,7 @@ class WebState:
     keypads: dict[str, TokenKeypadConfig]
     tokens: TokenHistory
     history: HistoryReader
+    boards: BoardBrowser | None = None  # mDNS announcements; None: not browsing
 
     def device(self, device_id: str) -> DeviceConfig:
         found = self.config.devices.get(device_id)

@@ -1,5 +1,7 @@
 // Board settings that are not secret. Copy to include/config.h (not committed) and edit.
-// Secrets (WiFi and broker passwords) go in include/secrets.h.
+// Secrets (WiFi and broker passwords) go in include/secrets.h. WiFi, broker, device id,
+// the update password and the options marked "set-up page" only fill in the set-up page
+// on first boot: what is saved there (NVS) is what the board uses.
 #pragma once
 
 // --- every role ---------------------------------------------------------------------
@@ -27,14 +29,12 @@
 #define MH_UPLOAD_URL ""                  // the gateway's upload URL, e.g. "http://192.168.1.10:8090/api/frames/pln"
 #define MH_UPLOAD_ALWAYS false            // true: frames always by HTTP (gateway source "upload");
                                           // false: MQTT, HTTP only when the broker cannot take one
-#define MH_SNAPSHOT_PORT 80               // GET /capture, GET /control?var=..&val=..
 #define MH_ESP32CAM_SOUND_GPIO -1         // sound sensor's digital output (13 is free without the SD card); -1: none
 
 // --- p1 -----------------------------------------------------------------------------
 #define MH_P1_RX_GPIO 16                  // the P1 port's data line (pin 5 of the RJ12); TTGO T8 ESP32-C3: 2
 #define MH_P1_REQUEST_GPIO -1             // drives the data request line (pin 2); -1: wired to 5 V; T8 C3: 8, T8 S2: 19
-#define MH_P1_BAUD 115200                 // DSMR 4/5; DSMR 2.2/3: 9600
-#define MH_P1_FRAMING SERIAL_8N1          // DSMR 4/5; DSMR 2.2/3: SERIAL_7E1
+#define MH_P1_BAUD 115200                 // set-up page; DSMR 4/5 (8N1); DSMR 2.2/3: 9600 (7E1)
 #define MH_P1_INVERTED true               // the meter's open-collector output inverts the signal
 #define MH_P1_SD_CS_GPIO -1               // SD card's chip select (TTGO T8 boards: their slot); -1: LittleFS
 #define MH_P1_SD_POWER_GPIO -1            // a pin that powers the card slot (TTGO T8 ESP32-S2: 14); -1: none

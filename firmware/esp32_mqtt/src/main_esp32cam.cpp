@@ -1,8 +1,8 @@
 // ESP32-CAM role (AI-Thinker board): shoots on cmd/capture and on its own schedule, with
 // the flash LED on GPIO4; publishes the JPEG on <prefix>/<dev>/frame/raw with its user
 // properties, or POSTs it to the capture gateway (always, or when the broker cannot
-// take it); serves
-// GET /capture and /control for setups that poll the camera instead.
+// take it); serves GET /capture and /control (on the board's web server, port 80) for
+// setups that poll the camera instead.
 #include <Arduino.h>
 #include <WebServer.h>
 #include <WiFiClient.h>
@@ -102,11 +102,16 @@ public:
     }
 };
 
+#ifndef MH_ESP32CAM_SOUND_GPIO
+#define MH_ESP32CAM_SOUND_GPIO -1
+#endif
 board::Board device({MH_TOPIC_PREFIX, MH_ESP32CAM_DEVICE, "esp32cam"}, MH_ESP32CAM_MQTT_PASSWORD,
-                    {meterhub::TopicKind::Capture});
+                    {meterhub::TopicKind::Capture},
+                    {{"capture_s", std::to_string(MH_CAPTURE_INTERVAL_S)},
+                     {"sound_gpio", std::to_string(MH_ESP32CAM_SOUND_GPIO)}});
 FlashCamera camera;
 WiFiPoster poster;
-WebServer snapshots(MH_SNAPSHOT_PORT);
+WebServer& snapshots = device.web();
 meterhub::CameraRole* role = nullptr;
 
 void serve_capture() {
@@ -151,10 +156,7 @@ void serve_control() {
 
 }  // namespace
 
-#ifndef MH_ESP32CAM_SOUND_GPIO
-#define MH_ESP32CAM_SOUND_GPIO -1
-#endif
-board::SoundInput sound(device, MH_ESP32CAM_SOUND_GPIO);
+board::SoundInput sound(device);
 
 void setup() {
     device.begin();
@@ -170,7 +172,7 @@ void setup() {
     meterhub::CameraSettings settings;
     settings.device = device.device();
     settings.frame_topic = device.topics().device(meterhub::TopicKind::FrameRaw, device.device());
-    settings.interval_s = MH_CAPTURE_INTERVAL_S;
+    settings.interval_s = static_cast<uint32_t>(device.option_number("capture_s"));
     settings.max_frame_bytes = MH_MAX_FRAME_BYTES;
     settings.upload_url = MH_UPLOAD_URL;
     settings.upload_token = MH_UPLOAD_TOKEN;
@@ -180,13 +182,11 @@ void setup() {
         role->on_capture_request(std::string(message.payload.begin(), message.payload.end()));
     });
     snapshots.on("/capture", HTTP_GET, serve_capture);
-    snapshots.on("/control", HTTP_GET, serve_control);
-    snapshots.begin();
+    snapshots.on("/control", HTTP_GET, serve_control);  // served once WiFi is up
 }
 
 void loop() {
     device.loop();
     role->loop();
     sound.loop();
-    snapshots.handleClient();
 }

@@ -10,7 +10,8 @@ namespace {
 
 class SolenoidPins : public meterhub::DigitalOutputs {
 public:
-    void set(int pin, bool on) override { digitalWrite(pin, on == MH_KEYPAD_ACTIVE_HIGH ? HIGH : LOW); }
+    bool active_high = true;  // the set-up page's active_high
+    void set(int pin, bool on) override { digitalWrite(pin, on == active_high ? HIGH : LOW); }
 };
 
 struct Binding {
@@ -19,26 +20,29 @@ struct Binding {
 };
 constexpr Binding kPins[] = MH_KEYPAD_PINS;
 
-board::Board device({MH_TOPIC_PREFIX, MH_KEYPAD_DEVICE, "keypad"}, MH_KEYPAD_MQTT_PASSWORD,
-                    {meterhub::TopicKind::KeypadCmd});
-SolenoidPins solenoids;
-meterhub::KeyMap keys;
-meterhub::KeypadRole* keypad = nullptr;
 #ifndef MH_KEYPAD_SOUND_GPIO
 #define MH_KEYPAD_SOUND_GPIO -1
 #endif
-board::SoundInput sound(device, MH_KEYPAD_SOUND_GPIO);
+board::Board device({MH_TOPIC_PREFIX, MH_KEYPAD_DEVICE, "keypad"}, MH_KEYPAD_MQTT_PASSWORD,
+                    {meterhub::TopicKind::KeypadCmd},
+                    {{"active_high", MH_KEYPAD_ACTIVE_HIGH ? "1" : "0"},
+                     {"sound_gpio", std::to_string(MH_KEYPAD_SOUND_GPIO)}});
+SolenoidPins solenoids;
+meterhub::KeyMap keys;
+meterhub::KeypadRole* keypad = nullptr;
+board::SoundInput sound(device);
 
 }  // namespace
 
 void setup() {
     device.begin();
     sound.begin();
+    solenoids.active_high = device.option("active_high") == "1";
     std::string error;
     for (const auto& binding : kPins) {
         if (!keys.add(binding.key, binding.pin, &error)) Serial.printf("config: MH_KEYPAD_PINS: %s\n", error.c_str());
         // Released before the pin becomes an output, so no solenoid twitches at boot.
-        digitalWrite(binding.pin, MH_KEYPAD_ACTIVE_HIGH ? LOW : HIGH);
+        digitalWrite(binding.pin, solenoids.active_high ? LOW : HIGH);
         pinMode(binding.pin, OUTPUT);
     }
     keypad = new meterhub::KeypadRole(keys, solenoids, device.outbox(), device.clock(),

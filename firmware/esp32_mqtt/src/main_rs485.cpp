@@ -31,7 +31,8 @@ public:
     }
 };
 
-board::Board device({MH_TOPIC_PREFIX, MH_RS485_DEVICE, "rs485"}, MH_RS485_MQTT_PASSWORD, {});
+board::Board device({MH_TOPIC_PREFIX, MH_RS485_DEVICE, "rs485"}, MH_RS485_MQTT_PASSWORD, {},
+                    {{"rs485_addr", MH_RS485_ADDRESS}, {"rs485_phases", std::to_string(MH_RS485_PHASES)}});
 Max485 line;
 meterhub::Rs485Reader* reader = nullptr;
 
@@ -43,11 +44,11 @@ void setup() {
     meterhub::Rs485Settings settings;
     settings.device = device.device();
     settings.reading_topic = device.topics().device(meterhub::TopicKind::Reading, device.device());
-    settings.data_ids = meterhub::default_data_ids(MH_RS485_PHASES);
+    settings.data_ids = meterhub::default_data_ids(static_cast<int>(device.option_number("rs485_phases")));
     settings.interval_ms = MH_RS485_INTERVAL_S * 1000u;
     std::string error;
-    if (!meterhub::dlt645::parse_address(MH_RS485_ADDRESS, &settings.address, &error))
-        Serial.printf("config: MH_RS485_ADDRESS: %s (polling by broadcast)\n", error.c_str());
+    if (!meterhub::dlt645::parse_address(device.option("rs485_addr"), &settings.address, &error))
+        Serial.printf("set-up: meter address: %s (polling by broadcast)\n", error.c_str());
     reader = new meterhub::Rs485Reader(line, device.clock(), device.log(), device.outbox(), settings);
     meterhub::link_meter_availability(*reader, device.mqtt(),
                                       device.topics().device(meterhub::TopicKind::Availability, device.device()));

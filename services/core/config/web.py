@@ -124,6 +124,11 @@ class WebConfig(Section):
     enabled: bool = Field(default=True, description="Serve the web page and REST API.")
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=8080, ge=0, le=65535, description="Port to listen on (0: any free).")
+    discover_boards: bool = Field(
+        default=True,
+        description="List on the health page the boards that announce themselves over mDNS "
+        "(`_meterhub._tcp`), with a hint for those not in the config.",
+    )
     login: WebLoginConfig = Field(
         default_factory=WebLoginConfig, description="Password, sessions, lock-out, API tokens."
     )

@@ -33,10 +33,11 @@ namespace board {
 
 class SoundInput {
 public:
-    // gpio < 0: no sensor fitted, nothing happens.
-    SoundInput(Board& device, int gpio) : device_(device), gpio_(gpio) {}
+    explicit SoundInput(Board& device) : device_(device) {}
 
+    // The GPIO is the role's sound_gpio option (set-up page); < 0: no sensor, nothing happens.
     void begin() {
+        gpio_ = static_cast<int>(device_.option_number("sound_gpio"));
         if (gpio_ < 0) return;
         pinMode(gpio_, INPUT);
         meterhub::SoundSettings settings;
@@ -56,7 +57,7 @@ public:
 
 private:
     Board& device_;
-    int gpio_;
+    int gpio_ = -1;
     std::unique_ptr<meterhub::SoundAlarm> alarm_;
 };
 

@@ -35,7 +35,8 @@ public:
 std::map<std::string, std::string> good_form() {
     return {{"ssid", "Home WiFi"},     {"wifi_pw", "correct horse"}, {"mqtt_host", "meterhub.local"},
             {"mqtt_port", "1883"},     {"mqtt_user", ""},            {"mqtt_pw", "s3cret"},
-            {"device", "p1"},          {"p1_baud", "115200"},        {"p1_sd_cs", "5"}};
+            {"device", "p1"},          {"p1_baud", "115200"},        {"p1_sd_cs", "5"},
+            {"ota_pw", "update-me"}};
 }
 
 std::string fields_of(const std::vector<FieldError>& errors) {
@@ -72,6 +73,7 @@ TEST(setup_takes_a_good_form_and_keeps_it_across_a_restart) {
     CHECK_EQ(loaded.broker_host, std::string("meterhub.local"));
     CHECK_EQ(loaded.broker_port, 1883);
     CHECK_EQ(loaded.broker_password, std::string("s3cret"));
+    CHECK_EQ(loaded.update_password, std::string("update-me"));
     CHECK_EQ(loaded.option(role_options("p1")[1]), std::string("5"));
     nvs.clear();  // factory reset
     CHECK(!load_settings(nvs, "p1", &loaded));
@@ -83,10 +85,12 @@ TEST(setup_keeps_saved_passwords_when_their_fields_are_left_empty) {
     auto form = good_form();
     form["wifi_pw"] = "";
     form["mqtt_pw"] = "";
+    form["ota_pw"] = "";
     form["mqtt_port"] = "8883";
     CHECK_EQ(fields_of(settings_from_form(form, "p1", saved, &settings)), std::string());
     CHECK_EQ(settings.wifi_password, std::string("correct horse"));
     CHECK_EQ(settings.broker_password, std::string("s3cret"));
+    CHECK_EQ(settings.update_password, std::string("update-me"));
     CHECK_EQ(settings.broker_port, 8883);
 }
 
@@ -97,12 +101,13 @@ TEST(setup_names_every_bad_field) {
     form["mqtt_host"] = "bad host!";
     form["mqtt_port"] = "70000";
     form["device"] = "P1 Meter";
+    form["ota_pw"] = "short";
     form["p1_baud"] = "57600";
     form["p1_sd_cs"] = "x";
     DeviceSettings untouched, settings;
     settings.device = "unchanged";
     CHECK_EQ(fields_of(settings_from_form(form, "p1", untouched, &settings)),
-             std::string("ssid wifi_pw mqtt_host mqtt_port device p1_baud p1_sd_cs "));
+             std::string("ssid wifi_pw mqtt_host mqtt_port device ota_pw p1_baud p1_sd_cs "));
     CHECK_EQ(settings.device, std::string("unchanged"));  // nothing taken from a bad form
 }
 
@@ -151,6 +156,7 @@ TEST(setup_page_shows_saved_values_never_passwords_and_escapes_what_was_typed) {
     CHECK(page.find("name=\"ssid\" type=\"text\" value=\"Home WiFi\"") != std::string::npos);
     CHECK(page.find("correct horse") == std::string::npos);
     CHECK(page.find("s3cret") == std::string::npos);
+    CHECK(page.find("update-me") == std::string::npos);
     CHECK(page.find("name=\"p1_sd_cs\" type=\"number\" value=\"5\"") != std::string::npos);
     auto form = good_form();
     form["ssid"] = "<script>\"";
@@ -162,6 +168,14 @@ TEST(setup_page_shows_saved_values_never_passwords_and_escapes_what_was_typed) {
     CHECK(again.find("<script>") == std::string::npos);
     CHECK(again.find("Not saved") != std::string::npos);
     CHECK(again.find("<p class=\"error\">1 to 65535</p>") != std::string::npos);
+}
+
+TEST(setup_update_page_uploads_a_firmware_file_and_escapes_names) {
+    const std::string page = update_page("p1", "<x>", "update failed: Bad Size Given");
+    CHECK(page.find("action=\"/update\" enctype=\"multipart/form-data\"") != std::string::npos);
+    CHECK(page.find("type=\"file\"") != std::string::npos);
+    CHECK(page.find("&lt;x&gt;-p1") != std::string::npos);
+    CHECK(page.find("<p>update failed: Bad Size Given</p>") != std::string::npos);
 }
 
 TEST(status_led_codes) {

@@ -39,6 +39,7 @@ constexpr TextField kTextFields[] = {
     {"subnet", &DeviceSettings::subnet},      {"dns", &DeviceSettings::dns},
     {"mqtt_host", &DeviceSettings::broker_host}, {"mqtt_user", &DeviceSettings::broker_user},
     {"mqtt_pw", &DeviceSettings::broker_password}, {"device", &DeviceSettings::device},
+    {"ota_pw", &DeviceSettings::update_password},
 };
 
 bool parse_long(const std::string& text, long* value) {
@@ -202,6 +203,10 @@ std::vector<FieldError> settings_from_form(const std::map<std::string, std::stri
     if (!field("mqtt_pw").empty()) s.broker_password = field("mqtt_pw");
     s.device = field("device");
     if (!is_device_id(s.device)) errors.push_back({"device", "lower-case letters, digits, _ and - (as in Meterhub's config)"});
+    // Never empty: it guards firmware uploads, and is the access point's WPA2 key next time.
+    if (!field("ota_pw").empty()) s.update_password = field("ota_pw");
+    if (s.update_password.size() < 8 || s.update_password.size() > 63)
+        errors.push_back({"ota_pw", "8 to 63 characters"});
 
     for (const auto& spec : role_options(role)) {
         std::string value = field(spec.key);

@@ -35,6 +35,7 @@ struct DeviceSettings {
     std::string broker_user;  // empty: the device id (the broker ACL grants topics by it)
     std::string broker_password;
     std::string device;
+    std::string update_password;  // asked for by the board's /update page and its access point
     std::map<std::string, std::string> options;  // role option key -> value, as text
 
     bool complete() const { return !wifi_ssid.empty() && !broker_host.empty() && !device.empty(); }

@@ -51,6 +51,7 @@ constexpr Field kFields[] = {
     {"mqtt_user", "Broker user (empty: the device id)", Input::Text},
     {"mqtt_pw", "Broker password (empty: keep the saved one)", Input::Password},
     {"device", "Device id (as in Meterhub's config)", Input::Text},
+    {"ota_pw", "Update password, for /update and this set-up network (empty: keep the saved one)", Input::Password},
 };
 
 std::string saved_value(const DeviceSettings& s, const std::string& key) {
@@ -141,6 +142,21 @@ std::string settings_page(const std::string& role, const DeviceSettings& saved,
         row(page, spec.key, spec.label, input, shown(spec.key, saved.option(spec)), errors);
     }
     page += "<button type=\"submit\">Save and restart</button>\n</form></body></html>\n";
+    return page;
+}
+
+std::string update_page(const std::string& role, const std::string& device, const std::string& result) {
+    std::string page =
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+        "content=\"width=device-width\"><title>Meterhub update</title></head><body>\n<h1>" +
+        html_escape(device) + "-" + html_escape(role) + ": firmware update</h1>\n";
+    if (!result.empty()) page += "<p>" + html_escape(result) + "</p>\n";
+    page +=
+        "<form method=\"post\" action=\"/update\" enctype=\"multipart/form-data\">\n"
+        "<label>Firmware (.bin from <code>pio run -e " +
+        html_escape(role) +
+        "</code>) <input name=\"firmware\" type=\"file\" accept=\".bin\"></label>\n"
+        "<button type=\"submit\">Update and restart</button>\n</form></body></html>\n";
     return page;
 }
 

@@ -21,4 +21,8 @@ std::string settings_page(const std::string& role, const DeviceSettings& saved,
                           const std::map<std::string, std::string>& fields = {},
                           const std::vector<FieldError>& errors = {});
 
+// The password-protected /update page: a firmware file to upload (multipart, as the ESP32's
+// WebServer and Update library take it); `result` says how the last upload went.
+std::string update_page(const std::string& role, const std::string& device, const std::string& result = "");
+
 }  // namespace meterhub

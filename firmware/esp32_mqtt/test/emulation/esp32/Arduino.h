@@ -36,3 +36,11 @@ void ledcWrite(uint8_t channel_or_pin, uint32_t duty);
 
 void configTime(long gmt_offset_s, int daylight_offset_s, const char* server1, const char* server2 = nullptr,
                 const char* server3 = nullptr);
+
+// The chip: restart, and the factory MAC (unique per board) for names.
+class EspClass {
+public:
+    void restart();
+    uint64_t getEfuseMac();
+};
+extern EspClass ESP;

@@ -1,4 +1,4 @@
-// Stub of the ESP32 core's WiFi station interface.
+// Stub of the ESP32 core's WiFi interface: station and access point.
 #pragma once
 #include <Arduino.h>
 
@@ -16,6 +16,12 @@ public:
     bool setAutoReconnect(bool on);
     wl_status_t begin(const char* ssid, const char* password = nullptr);
     wl_status_t status();
+    bool config(IPAddress local_ip, IPAddress gateway, IPAddress subnet, IPAddress dns1 = IPAddress(),
+                IPAddress dns2 = IPAddress());
+    bool disconnect(bool wifi_off = false, bool erase_ap = false);
     IPAddress localIP();
+    bool softAP(const char* ssid, const char* passphrase = nullptr, int channel = 1, int ssid_hidden = 0,
+                int max_connection = 4, bool ftm_responder = false);
+    IPAddress softAPIP();
 };
 extern WiFiClass WiFi;
