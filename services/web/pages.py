@@ -125,7 +125,7 @@ def meter(device_id: str, request: Request, web: State, user: User) -> HTMLRespo
     device = web.device(device_id)
     return render(
         request, "meter.html", web, user, page="meter", device_id=device_id, device=device,
-        features=web.features(device_id),
+        features=web.features(device_id), live_interval_s=web.hub.frames.interval_s,
     )  # fmt: skip
 
 

@@ -46,6 +46,9 @@ WAIT_MS = 30_000
 # Predicates are functions, not expressions: Playwright evaluates an expression with eval(),
 # which the page's Content-Security-Policy refuses.
 LIVE_ON = "() => document.getElementById('live').classList.contains('on')"
+RELOADS = (
+    "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/image?')).length"
+)
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PEAK_DAY = datetime(2026, 1, 15, tzinfo=BRUSSELS)
 PEAK_W = 6400.0
@@ -287,6 +290,53 @@ async def test_draw_and_save_a_roi_and_the_next_reading_uses_it(page, site: Site
     assert all(x <= bx and bx + bw <= x + w and y <= by and by + bh <= y + h
                for bx, by, bw, bh in read_with[-1].boxes)  # fmt: skip
     await shot(page, "meter-light-desktop")
+
+
+async def test_the_live_view_pushes_frames_and_stops_asking_when_turned_off(
+    page, site: Site
+) -> None:
+    """ "Live" on the meter page: the web service asks the camera for photos while the page
+    watches, their frames come pushed over SSE (no reload per frame); off, it stops asking."""
+    capture, frame = "meterhub/pln/cmd/capture", "meterhub/pln/frame"
+    assert (await page.request.get("/api/devices/p1/live")).status == 404  # no camera
+    await page.goto("/meters/pln")
+    await page.wait_for_function(LIVE_ON)
+    start, reloads = len(site.heard.messages), await page.evaluate(RELOADS)
+    await page.click("#live-view")
+    await page.wait_for_function(
+        "() => Number(document.getElementById('figure').dataset.liveFrames || 0) >= 3",
+        timeout=WAIT_MS,
+    )
+    assert (await page.get_attribute("#frame", "src")).startswith("data:image/jpeg;base64,")
+    assert await page.evaluate(RELOADS) == reloads  # no image fetched per frame while live
+    asked = {
+        json.loads(m.payload)["request_id"]
+        for m in site.heard.messages[start:]
+        if m.topic == capture
+    }
+    answered = [
+        m for m in site.heard.messages[start:]
+        if m.topic == frame and m.user_properties.get("request_id") in asked
+    ]  # fmt: skip
+    assert len(answered) >= 2, (len(asked), len(answered))
+    await shot(page, "meter-live-view")
+
+    await page.click("#live-view")  # off: the stream closes, the asking stops
+    assert await page.get_attribute("#live-view", "aria-pressed") == "false"
+    off = len(site.heard.messages)
+
+    def timer_frames_after_off() -> list[int]:
+        return [
+            index for index, m in enumerate(site.heard.messages[off:], off)
+            if m.topic == frame and "request_id" not in m.user_properties
+        ]  # fmt: skip
+
+    # Two of the camera's own timer frames later, no capture was asked for between them
+    # (one already on its way when the page turned it off may land before the first).
+    await site.heard.wait_for(lambda _m: len(timer_frames_after_off()) >= 2, timeout=WAIT_MS)
+    first, second = timer_frames_after_off()[:2]
+    between = [m for m in site.heard.messages[first:second] if m.topic == capture]
+    assert not between, [m.payload for m in between]
 
 
 async def test_enter_a_token_and_watch_it_verified(page, site: Site) -> None:
