@@ -95,7 +95,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                 "p1": {"name": "Fluvius smart meter", "kind": "p1"},
                 "p1hist": {"name": "Last winter's P1 meter", "kind": "p1"},
                 "plnhist": {"name": "Kos prepaid meter", "kind": "camera",
-                            "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
+                            "timezone": "Asia/Jakarta", "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
             },
             "token_entry": {"settle_s": 0.5, "devices": {"pln": {}}},
             "simulator": {"enabled": True, "meters": {
@@ -407,6 +407,37 @@ async def test_a_meter_page_shows_every_time_in_the_meters_zone(
     near = {(brussels + timedelta(minutes=m)).hour % 12 for m in (-2, 0, 2)}
     assert hour in near, (shown, brussels)  # not Tokyo's hour, eight hours on
     await context.close()
+
+
+async def test_a_meter_with_its_own_zone_shows_it_on_every_page_and_its_card(
+    browser, site: Site, session
+) -> None:
+    """The Jakarta kos meter (devices.plnhist.timezone), seen from a browser in Tokyo in a
+    24-hour locale: every page of it says Jakarta and writes Jakarta's clock; its overview
+    card names its zone beside the other meters' own."""
+    context = await browser.new_context(
+        base_url=site.url, storage_state=session, locale="en-GB", timezone_id="Asia/Tokyo"
+    )
+    page = await context.new_page()
+    errors = watch_errors(page)
+    now_shown = "() => MH.localTime(new Date().toISOString(), { timeStyle: 'medium' })"
+    for path in ("/meters/plnhist", "/history?device=plnhist", "/prepaid?device=plnhist"):
+        await page.goto(path)
+        assert (await page.inner_text("#zone")).endswith("Asia/Jakarta"), path
+        shown = await page.evaluate(now_shown)
+        assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", shown), (path, shown)  # 24 h in en-GB
+        jakarta = datetime.now(ZoneInfo("Asia/Jakarta"))
+        near = {(jakarta + timedelta(minutes=m)).hour for m in (-2, 0, 2)}
+        assert int(shown[:2]) in near, (path, shown, jakarta)  # not Tokyo's, two hours on
+    await page.goto("/meters/p1")  # no zone of its own: the capacity zone its bills are in
+    assert (await page.inner_text("#zone")).endswith(site.config.capacity.timezone)
+    await page.goto("/")
+    card_zone = page.locator(".meter[data-device=plnhist] .zone")
+    assert (await card_zone.inner_text()).endswith("Asia/Jakarta")
+    other = await page.locator(".meter[data-device=pln] .zone").inner_text()
+    assert other.endswith(site.config.storage.timezone)
+    await context.close()
+    assert not errors, errors
 
 
 PAGES = {
