@@ -36,6 +36,7 @@ from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.topics import Topics
 from .echo import excerpt
+from .live_view import DEFAULT_INTERVAL_S, LiveFrames
 
 log = logging.getLogger("meterhub.web.live")
 
@@ -90,8 +91,9 @@ class DeviceLive:
 
 
 class LiveHub:
-    def __init__(self, topics: Topics) -> None:
+    def __init__(self, topics: Topics, frame_interval_s: float = DEFAULT_INTERVAL_S) -> None:
         self.topics = topics
+        self.frames = LiveFrames(topics, frame_interval_s)  # camera live views, per meter
         self.devices: dict[str, DeviceLive] = {}
         self.services: dict[str, str] = {}
         self.listeners: set[asyncio.Queue[dict[str, Any] | None]] = set()
@@ -104,6 +106,7 @@ class LiveHub:
         for kind, qos in LIVE_KINDS.items():
             bus.subscribe(self.topics.all_devices(kind), self.on_message, qos=qos)
         bus.subscribe(self.topics.service_availability("+"), self.on_message, qos=1)
+        self.frames.attach(bus)
 
     def device(self, device: str) -> DeviceLive:
         return self.devices.setdefault(device, DeviceLive())
@@ -217,6 +220,7 @@ class LiveHub:
     def close(self) -> None:
         """End every stream, so the server can stop without waiting for open pages."""
         self.closed = True
+        self.frames.close()
         for queue in self.listeners:
             with contextlib.suppress(asyncio.QueueEmpty):
                 while queue.full():

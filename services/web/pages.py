@@ -30,8 +30,8 @@ User = Annotated[Principal, Depends(require_user)]
 def render(
     request: Request, name: str, web: WebState, user: Principal | None, **extra: Any
 ) -> HTMLResponse:
-    # Every time on a page is in one zone, shown in its header: the zone the page's data
-    # is bucketed in (storage's; a capacity page passes the meter's capacity zone).
+    # Every time on a page is in one zone, shown in its header: a meter's page passes the
+    # meter's own (config.zone_of); pages of every meter show storage's.
     context = {
         **web.template_context(),
         "csrf": user.csrf if user else None,
@@ -126,7 +126,8 @@ def meter(device_id: str, request: Request, web: State, user: User) -> HTMLRespo
     device = web.device(device_id)
     return render(
         request, "meter.html", web, user, page="meter", device_id=device_id, device=device,
-        features=web.features(device_id),
+        features=web.features(device_id), live_interval_s=web.hub.frames.interval_s,
+        timezone=web.config.zone_of(device_id),
     )  # fmt: skip
 
 
@@ -147,7 +148,7 @@ def history(request: Request, web: State, user: User, device: str | None = None)
     chosen = _chosen(web, device, None)
     return render(
         request, "history.html", web, user, page="history", device_id=chosen,
-        quantity=web.main_quantity(chosen), timezone=web.config.storage.timezone,
+        quantity=web.main_quantity(chosen), timezone=web.config.zone_of(chosen),
     )  # fmt: skip
 
 
@@ -156,7 +157,7 @@ def capacity(request: Request, web: State, user: User, device: str | None = None
     chosen = _chosen(web, device, "capacity")
     return render(
         request, "capacity.html", web, user, page="capacity", device_id=chosen,
-        timezone=web.config.capacity.timezone,
+        timezone=web.config.zone_of(chosen),
     )  # fmt: skip
 
 
@@ -165,7 +166,7 @@ def prepaid(request: Request, web: State, user: User, device: str | None = None)
     chosen = _chosen(web, device, "prepaid")
     return render(
         request, "prepaid.html", web, user, page="prepaid", device_id=chosen,
-        accepts_tokens=chosen in web.keypads, timezone=web.config.storage.timezone,
+        accepts_tokens=chosen in web.keypads, timezone=web.config.zone_of(chosen),
     )  # fmt: skip
 
 

@@ -73,7 +73,7 @@ async def main(ctx: ServiceContext) -> None:
     except StartRefused as refused:
         log.error("web page not started", extra=kv(reason=refused))
         raise
-    hub = LiveHub(ctx.bus.topics)
+    hub = LiveHub(ctx.bus.topics, web.live_view_interval_s)
     hub.attach(ctx.bus)  # before the first await: retained messages arrive at connect
     boards = await _browse_boards(web)
     app = create_app(ctx.config, ctx.health, bus=ctx.bus, hub=hub, boards=boards)

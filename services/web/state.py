@@ -94,6 +94,7 @@ class WebState:
         return {
             "devices": devices,
             "features": {device_id: self.features(device_id) for device_id in devices},
+            "zones": {device_id: self.config.zone_of(device_id) for device_id in devices},
             "login_on": self.auth.enabled,
             "loopback_only": self.auth.loopback_only,
             "host": self.config.web.host,

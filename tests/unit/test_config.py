@@ -57,7 +57,9 @@ def test_secret_placeholder_is_resolved_and_masked(monkeypatch):
 
 def test_missing_environment_variable_is_named(monkeypatch):
     monkeypatch.delenv("NOPE_TOKEN", raising=False)
-    with pytest.raises(ConfigError, match=r"c\.yml:2: mqtt\.password: environment variable NOPE_TOKEN"):
+    with pytest.raises(
+        ConfigError, match=r"c\.yml:2: mqtt\.password: environment variable NOPE_TOKEN"
+    ):
         load_config_text("mqtt:\n  password: '{NOPE_TOKEN}'\n", "c.yml")
 
 
@@ -73,7 +75,11 @@ def test_invalid_yaml_names_line():
 
 def _meterhub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args], capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", "services.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
 
 
@@ -91,3 +97,27 @@ def test_config_check_command_reports_typo_and_masks_secret(tmp_path, monkeypatc
     assert result.returncode == 0, result.stderr
     assert "s3cr3t-value" not in result.stdout
     assert json.loads(result.stdout.split("\n", 1)[1])["mqtt"]["password"] == "***"
+
+
+ZONES = """\
+storage: {timezone: Asia/Jakarta}
+capacity: {timezone: Europe/Brussels}
+devices:
+  pln: {kind: camera, ocr: {digits: 6}}
+  kos: {kind: camera, timezone: Asia/Makassar, ocr: {digits: 6}}
+  p1: {kind: p1}
+"""
+
+
+def test_each_meter_has_one_zone_its_own_or_its_data_s():
+    config = load_config_text(ZONES).config
+    assert config.zone_of("kos") == "Asia/Makassar"
+    assert config.zone_of("pln") == "Asia/Jakarta"  # storage's days
+    assert config.zone_of("p1") == "Europe/Brussels"  # where its quarters are billed
+
+
+def test_a_p1_meter_in_another_zone_than_its_bills_is_refused():
+    with pytest.raises(ConfigError, match=r"capacity\.timezone"):
+        load_config_text(ZONES.replace("p1: {kind: p1}", "p1: {kind: p1, timezone: UTC}"))
+    with pytest.raises(ConfigError, match="Mars/Olympus"):
+        load_config_text(ZONES.replace("Asia/Makassar", "Mars/Olympus"))

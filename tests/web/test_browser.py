@@ -46,6 +46,9 @@ WAIT_MS = 30_000
 # Predicates are functions, not expressions: Playwright evaluates an expression with eval(),
 # which the page's Content-Security-Policy refuses.
 LIVE_ON = "() => document.getElementById('live').classList.contains('on')"
+RELOADS = (
+    "() => performance.getEntriesByType('resource').filter(e => e.name.includes('/image?')).length"
+)
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PEAK_DAY = datetime(2026, 1, 15, tzinfo=BRUSSELS)
 PEAK_W = 6400.0
@@ -96,7 +99,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
                            {"valid_from": "2020-01-01", "per_kwh": {"t1": 0.4, "t2": 0.25}}]}},
                 "p1hist": {"name": "Last winter's P1 meter", "kind": "p1"},
                 "plnhist": {"name": "Kos prepaid meter", "kind": "camera",
-                            "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
+                            "timezone": "Asia/Jakarta", "ocr": {"display": "lcd7", "digits": 6, "decimals": 2}},
             },
             "token_entry": {"settle_s": 0.5, "devices": {"pln": {}}},
             "simulator": {"enabled": True, "meters": {
@@ -310,6 +313,53 @@ async def test_draw_and_save_a_roi_and_the_next_reading_uses_it(page, site: Site
     await shot(page, "meter-light-desktop")
 
 
+async def test_the_live_view_pushes_frames_and_stops_asking_when_turned_off(
+    page, site: Site
+) -> None:
+    """ "Live" on the meter page: the web service asks the camera for photos while the page
+    watches, their frames come pushed over SSE (no reload per frame); off, it stops asking."""
+    capture, frame = "meterhub/pln/cmd/capture", "meterhub/pln/frame"
+    assert (await page.request.get("/api/devices/p1/live")).status == 404  # no camera
+    await page.goto("/meters/pln")
+    await page.wait_for_function(LIVE_ON)
+    start, reloads = len(site.heard.messages), await page.evaluate(RELOADS)
+    await page.click("#live-view")
+    await page.wait_for_function(
+        "() => Number(document.getElementById('figure').dataset.liveFrames || 0) >= 3",
+        timeout=WAIT_MS,
+    )
+    assert (await page.get_attribute("#frame", "src")).startswith("data:image/jpeg;base64,")
+    assert await page.evaluate(RELOADS) == reloads  # no image fetched per frame while live
+    asked = {
+        json.loads(m.payload)["request_id"]
+        for m in site.heard.messages[start:]
+        if m.topic == capture
+    }
+    answered = [
+        m for m in site.heard.messages[start:]
+        if m.topic == frame and m.user_properties.get("request_id") in asked
+    ]  # fmt: skip
+    assert len(answered) >= 2, (len(asked), len(answered))
+    await shot(page, "meter-live-view")
+
+    await page.click("#live-view")  # off: the stream closes, the asking stops
+    assert await page.get_attribute("#live-view", "aria-pressed") == "false"
+    off = len(site.heard.messages)
+
+    def timer_frames_after_off() -> list[int]:
+        return [
+            index for index, m in enumerate(site.heard.messages[off:], off)
+            if m.topic == frame and "request_id" not in m.user_properties
+        ]  # fmt: skip
+
+    # Two of the camera's own timer frames later, no capture was asked for between them
+    # (one already on its way when the page turned it off may land before the first).
+    await site.heard.wait_for(lambda _m: len(timer_frames_after_off()) >= 2, timeout=WAIT_MS)
+    first, second = timer_frames_after_off()[:2]
+    between = [m for m in site.heard.messages[first:second] if m.topic == capture]
+    assert not between, [m.payload for m in between]
+
+
 async def test_enter_a_token_and_watch_it_verified(page, site: Site) -> None:
     await page.goto("/prepaid?device=pln")
     await page.locator("#balance").wait_for(timeout=WAIT_MS)
@@ -378,6 +428,37 @@ async def test_a_meter_page_shows_every_time_in_the_meters_zone(
     near = {(brussels + timedelta(minutes=m)).hour % 12 for m in (-2, 0, 2)}
     assert hour in near, (shown, brussels)  # not Tokyo's hour, eight hours on
     await context.close()
+
+
+async def test_a_meter_with_its_own_zone_shows_it_on_every_page_and_its_card(
+    browser, site: Site, session
+) -> None:
+    """The Jakarta kos meter (devices.plnhist.timezone), seen from a browser in Tokyo in a
+    24-hour locale: every page of it says Jakarta and writes Jakarta's clock; its overview
+    card names its zone beside the other meters' own."""
+    context = await browser.new_context(
+        base_url=site.url, storage_state=session, locale="en-GB", timezone_id="Asia/Tokyo"
+    )
+    page = await context.new_page()
+    errors = watch_errors(page)
+    now_shown = "() => MH.localTime(new Date().toISOString(), { timeStyle: 'medium' })"
+    for path in ("/meters/plnhist", "/history?device=plnhist", "/prepaid?device=plnhist"):
+        await page.goto(path)
+        assert (await page.inner_text("#zone")).endswith("Asia/Jakarta"), path
+        shown = await page.evaluate(now_shown)
+        assert re.fullmatch(r"\d{2}:\d{2}:\d{2}", shown), (path, shown)  # 24 h in en-GB
+        jakarta = datetime.now(ZoneInfo("Asia/Jakarta"))
+        near = {(jakarta + timedelta(minutes=m)).hour for m in (-2, 0, 2)}
+        assert int(shown[:2]) in near, (path, shown, jakarta)  # not Tokyo's, two hours on
+    await page.goto("/meters/p1")  # no zone of its own: the capacity zone its bills are in
+    assert (await page.inner_text("#zone")).endswith(site.config.capacity.timezone)
+    await page.goto("/")
+    card_zone = page.locator(".meter[data-device=plnhist] .zone")
+    assert (await card_zone.inner_text()).endswith("Asia/Jakarta")
+    other = await page.locator(".meter[data-device=pln] .zone").inner_text()
+    assert other.endswith(site.config.storage.timezone)
+    await context.close()
+    assert not errors, errors
 
 
 PAGES = {

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ..roi_rules import roi_problems
-from .base import Section
+from .base import Section, TimeZoneName
 from .capture import DeviceCapture
 from .prices import PricesConfig
 
@@ -195,6 +195,12 @@ class DeviceConfig(Section):
     name: str = Field(default="", description="Human name shown in the UI and Home Assistant.")
     kind: DeviceKind = Field(description="How the meter is read.")
     model: str = Field(default="", description="Meter make and model, for display.")
+    timezone: TimeZoneName | None = Field(
+        default=None,
+        description="IANA zone every page shows this meter's times in (and says so); none: "
+        "capacity.timezone for a P1 meter (its quarters and months are billed there), else "
+        "storage.timezone.",
+    )
     ocr: OcrConfig | None = Field(default=None, description="OCR settings (camera devices).")
     capture: DeviceCapture | None = Field(
         default=None,

@@ -52,4 +52,18 @@ class MeterhubConfig(Section):
         unknown = sorted(set(self.token_entry.devices) - set(self.devices))
         if unknown:
             raise ValueError(f"token_entry.devices names devices not in devices: {unknown}")
+        for device_id, device in self.devices.items():
+            if device.kind == "p1" and device.timezone not in (None, self.capacity.timezone):
+                raise ValueError(
+                    f"devices.{device_id}.timezone {device.timezone!r}: a P1 meter's quarters "
+                    f"and months are counted in capacity.timezone ({self.capacity.timezone!r}); "
+                    "set that instead, or leave the meter's zone unset"
+                )
         return self
+
+    def zone_of(self, device_id: str) -> str:
+        """The one zone a meter's times are shown in, on every page."""
+        device = self.devices[device_id]
+        if device.timezone is not None:
+            return device.timezone
+        return self.capacity.timezone if device.kind == "p1" else self.storage.timezone

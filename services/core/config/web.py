@@ -145,6 +145,14 @@ class WebConfig(Section):
         "tokens into your meter.",
     )
 
+    live_view_interval_s: float = Field(
+        default=1.0,
+        ge=0.2,
+        le=60.0,
+        description="Seconds between the captures a camera meter's page asks for while its "
+        "live view is on (and someone watches); the frames come as fast as the camera sends them.",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies(cls, value: list[str]) -> list[str]:

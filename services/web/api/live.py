@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 
 from ..live import MAX_LISTENERS
+from ..live_view import MAX_WATCHERS
 from ..models import HealthView, ServiceStatus
 from ..state import WebState, web_state
 from .devices import summaries
@@ -52,6 +53,48 @@ async def events(web: State) -> StreamingResponse:
                 if event is None:  # the service is stopping
                     return
                 yield _frame(event["type"], event)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get(
+    "/devices/{device_id}/live",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        404: {"description": "Not a camera meter."},
+        503: {"description": "No bus, or too many live views open."},
+    },
+)
+async def live_frames(device_id: str, web: State) -> StreamingResponse:
+    """Server-sent events: the camera's frames as they come (``frame``: ``{"device",
+    "frame_id", "ts", "request_id", "jpeg"}``, the JPEG in base64). While at least one is
+    open, the web service asks the camera for a photo every ``web.live_view_interval_s``;
+    when the last closes, it stops asking."""
+    web.camera(device_id)
+    frames = web.hub.frames
+    if frames.bus is None:
+        raise HTTPException(503, "the web service is not connected to the bus")
+    if frames.watchers >= MAX_WATCHERS:
+        raise HTTPException(503, f"more than {MAX_WATCHERS} live views are open")
+
+    async def stream() -> AsyncIterator[str]:
+        async with frames.watch(device_id) as queue:
+            yield f"retry: {RECONNECT_MS}\n\n"
+            yield ": watching\n\n"
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    continue
+                if event is None:  # the service is stopping
+                    return
+                yield _frame("frame", event)
 
     return StreamingResponse(
         stream(),

@@ -24,6 +24,8 @@ const view = {
   awaiting: null,   // `updated` of ROIs just saved, until a frame is read with them
   size: [0, 0],     // natural size of the frame shown
   stale: false,     // a newer frame came while drawing
+  live: null,       // the live view's EventSource while it is on
+  liveFrames: 0,    // frames shown since it was turned on
 };
 
 // --- values and refusals -----------------------------------------------------------------
@@ -78,6 +80,7 @@ function drawOverlay() {
 
 // While ROIs are being drawn the frame stays still; the newest is shown when drawing ends.
 function reloadFrame() {
+  if (view.live) return;  // the live view pushes every frame itself
   if (view.draft) {
     view.stale = true;
     return;
@@ -121,6 +124,34 @@ function showRefusedFrame(event) {
   $("frame-status").textContent = `not read: ${event.data.reason}`;
   $("frame-status").className = "error";
   reloadFrame();
+}
+
+// --- live view: frames pushed as the camera takes them, captures asked for while on ------
+function showLiveFrame(message) {
+  const frame = JSON.parse(message.data);
+  view.liveFrames += 1;
+  $("figure").dataset.liveFrames = String(view.liveFrames);
+  $("live-status").textContent = `live · frame ${view.liveFrames} · ` +
+    MH.localTime(frame.ts, { timeStyle: "medium" });
+  if (view.draft) { view.stale = true; return; }  // the frame stays still while drawing
+  $("frame").src = `data:image/jpeg;base64,${frame.jpeg}`;
+}
+
+function setLive(on) {
+  const button = $("live-view");
+  button.setAttribute("aria-pressed", String(on));
+  $("live-status").hidden = !on;
+  if (on && !view.live) {
+    view.liveFrames = 0;
+    $("live-status").textContent = "live · asking the camera for frames…";
+    view.live = new EventSource(`/api/devices/${device}/live`);
+    view.live.addEventListener("frame", showLiveFrame);
+    view.live.onerror = () => { $("live-status").textContent = "live · reconnecting…"; };
+  } else if (!on && view.live) {
+    view.live.close();  // the server stops asking once nobody watches
+    view.live = null;
+    reloadFrame();
+  }
 }
 
 // --- ROI editor --------------------------------------------------------------------------
@@ -225,6 +256,7 @@ function wireCamera() {
       $("frame-status").textContent = `capture failed: ${error.message}`;
     }
   });
+  $("live-view").addEventListener("click", () => setLive(!view.live));
   $("edit-rois").addEventListener("click", startEditing);
   $("roi-cancel").addEventListener("click", stopEditing);
   $("mode-display").addEventListener("click", () => setMode("display"));
