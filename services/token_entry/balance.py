@@ -28,6 +28,15 @@ class BalanceUnreadable(Exception):
     """No balance came back; ``str(error)`` says why."""
 
 
+class PhotoRefused(BalanceUnreadable):
+    """The photo came back, but the OCR refused it (glare, a digit caught changing)."""
+
+
+# A refused photo is taken again while time is left: one unlucky frame must not turn a
+# token that went through into a failed attempt.
+READ_TRIES = 3
+
+
 @dataclass(frozen=True)
 class Balance:
     kwh: float
@@ -111,10 +120,28 @@ class BalanceWatch:
         about = rejected.reading if isinstance(rejected.reading, dict) else {}
         answer = self._waiting(self.bus.topics.device_of(message.topic), about.get("request_id"))
         if answer is not None:
-            answer.set_exception(BalanceUnreadable(f"the photo was not read: {rejected.reason}"))
+            answer.set_exception(PhotoRefused(f"the photo was not read: {rejected.reason}"))
 
     async def read(self, device: str, timeout_s: float) -> float:
-        """Photograph the meter now and return the balance it shows."""
+        """Photograph the meter now and return the balance it shows; a refused photo is
+        taken again (``READ_TRIES`` in all) within ``timeout_s``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        refused: PhotoRefused | None = None
+        for _ in range(READ_TRIES):
+            left = deadline - loop.time()
+            if left <= 0:
+                break
+            try:
+                return await self._read_once(device, left)
+            except PhotoRefused as error:
+                refused = error
+                log.info("balance photo refused, asking again", extra=kv(device=device))
+            except TimeoutError:
+                break
+        raise refused or BalanceUnreadable(f"no reading of the meter within {timeout_s:g} s")
+
+    async def _read_once(self, device: str, timeout_s: float) -> float:
         request = CaptureRequest()
         answer: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         self._answers[request.request_id] = (device, answer)
@@ -122,7 +149,5 @@ class BalanceWatch:
             await self.bus.publish(self.bus.topics.capture(device), request.to_payload())
             log.info("balance requested", extra=kv(device=device, request_id=request.request_id))
             return await asyncio.wait_for(answer, timeout_s)
-        except TimeoutError:
-            raise BalanceUnreadable(f"no reading of the meter within {timeout_s:g} s") from None
         finally:
             del self._answers[request.request_id]
