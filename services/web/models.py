@@ -310,8 +310,8 @@ class MoneyOut(ApiModel):
     currency: str = Field(description="ISO 4217 code of the energy amounts.")
     decimals: int = Field(description="Decimals an amount of the currency is shown with.")
     timezone: str = Field(description="Zone of the days and months (storage.timezone).")
-    today: SpendOut
-    this_month: SpendOut
-    last_month: SpendOut
+    today: SpendOut = Field(description="Energy used and its cost today (local day).")
+    this_month: SpendOut = Field(description="Energy used and its cost this month so far.")
+    last_month: SpendOut = Field(description="Energy used and its cost last month.")
     price: PriceOut | None = Field(description="Price in force today; none before the first.")
     capacity: CapacityMoney | None = Field(description="Capacity tariff (P1 meters with a price).")

@@ -115,7 +115,9 @@ def test_no_url_gets_a_server_error(web, data) -> None:
         p.name: values[p.name] for p in route.dependant.query_params if data.draw(st.booleans())
     }
     response = client.get(_url(route, values), params=query, follow_redirects=False)
-    assert response.status_code < 500, (route.path, values, response.text[:300])
+    # A 503 a route documents (it needs the bus, which this app has not) is its answer.
+    documented = response.status_code == 503 and 503 in route.responses
+    assert response.status_code < 500 or documented, (route.path, values, response.text[:300])
     if response.status_code >= 400:
         assert response.text.strip(), "a refusal without a reason"
 
