@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -40,24 +41,8 @@ async def events(web: State) -> StreamingResponse:
     if len(hub.listeners) >= MAX_LISTENERS:
         raise HTTPException(503, f"more than {MAX_LISTENERS} live pages are open")
 
-    async def stream() -> AsyncIterator[str]:
-        async with hub.listen() as queue:
-            yield f"retry: {RECONNECT_MS}\n\n"
-            yield _frame("snapshot", hub.snapshot())
-            while True:
-                try:
-                    event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
-                except TimeoutError:
-                    yield ": keepalive\n\n"
-                    continue
-                if event is None:  # the service is stopping
-                    return
-                yield _frame(event["type"], event)
-
-    return StreamingResponse(
-        stream(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    return _event_stream(
+        hub.listen(), lambda: [_frame("snapshot", hub.snapshot())], lambda e: e["type"]
     )
 
 
@@ -82,10 +67,22 @@ async def live_frames(device_id: str, web: State) -> StreamingResponse:
     if frames.watchers >= MAX_WATCHERS:
         raise HTTPException(503, f"more than {MAX_WATCHERS} live views are open")
 
+    return _event_stream(frames.watch(device_id), lambda: [": watching\n\n"], lambda _: "frame")
+
+
+def _event_stream(
+    watching: AbstractAsyncContextManager[asyncio.Queue[dict[str, Any] | None]],
+    opening: Callable[[], list[str]],
+    name: Callable[[dict[str, Any]], str],
+) -> StreamingResponse:
+    """One server-sent event per queued item; ``opening`` is written once the queue is
+    listening (a snapshot taken then misses nothing), ``None`` in the queue ends it."""
+
     async def stream() -> AsyncIterator[str]:
-        async with frames.watch(device_id) as queue:
+        async with watching as queue:
             yield f"retry: {RECONNECT_MS}\n\n"
-            yield ": watching\n\n"
+            for text in opening():
+                yield text
             while True:
                 try:
                     event = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
@@ -94,7 +91,7 @@ async def live_frames(device_id: str, web: State) -> StreamingResponse:
                     continue
                 if event is None:  # the service is stopping
                     return
-                yield _frame("frame", event)
+                yield _frame(name(event), event)
 
     return StreamingResponse(
         stream(),
