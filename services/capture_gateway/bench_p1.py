@@ -21,8 +21,8 @@ from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
 from ..core.config import MeterhubConfig
+from ..protocols.dsmr import parse_telegram
 from ..simulator.p1 import P1MeterModel
-from .dsmr import parse_telegram
 from .p1_path import Capacity, reading_of
 
 TARGET_RATIO = 0.8

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..core.sqlite_files import connect_private
-from .capacity import (
+from ..domain.capacity import (
     SAMPLE_S,
     ClosedQuarter,
     MonthPeak,

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from ..core.config import load_config
-from .dlt645 import (
+from ..protocols.dlt645 import (
     BROADCAST,
     DATA_IDS,
     Answer,
@@ -29,8 +29,8 @@ from .dlt645 import (
     normalize_address,
     poll_ids,
 )
+from ..protocols.serial_link import LineSettings, LinkError, line_for, opened
 from .rs485 import BadReply, ClientSettings, Dlt645Client, NoAnswer
-from .serial_link import LineSettings, LinkError, line_for, opened
 
 SCAN_SPEEDS = (2400, 1200, 4800, 9600)  # DL/T 645 meters ship at 2400; some at 1200
 WATCHED = (

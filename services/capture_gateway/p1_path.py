@@ -21,7 +21,7 @@ from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..core.topics import is_device_id
-from .capacity import (
+from ..domain.capacity import (
     EPSILON,
     BilledAverage,
     CapacityTracker,
@@ -30,8 +30,8 @@ from .capacity import (
     billed_average,
     month_of,
 )
+from ..protocols.dsmr import InvalidTelegram, ParsedTelegram, parse_telegram
 from .capacity_store import CapacityStore, connect
-from .dsmr import InvalidTelegram, ParsedTelegram, parse_telegram
 from .p1_serial import P1SerialReader
 
 log = logging.getLogger("meterhub.gateway.p1")

@@ -15,8 +15,8 @@ from ..core.config.devices import DeviceConfig
 from ..core.runtime import Bus
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
-from .dsmr import MAX_TELEGRAM_BYTES
-from .serial_link import LinkError, line_for, opened
+from ..protocols.dsmr import MAX_TELEGRAM_BYTES
+from ..protocols.serial_link import LinkError, line_for, opened
 
 log = logging.getLogger("meterhub.gateway.p1")
 

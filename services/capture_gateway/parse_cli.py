@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .dsmr import InvalidTelegram, parse_telegram
+from ..protocols.dsmr import InvalidTelegram, parse_telegram
 from .p1_path import reading_of
 from .p1_serial import TelegramFramer
 

@@ -21,7 +21,7 @@ from ..core.runtime import Bus
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
-from .dlt645 import (
+from ..protocols.dlt645 import (
     BROADCAST,
     Answer,
     DataId,
@@ -37,8 +37,8 @@ from .dlt645 import (
     read_request,
     split_frame,
 )
-from .iec62056_21 import Iec62056Error, readout
-from .serial_link import LineSettings, LinkError, SerialLine, line_for, opened
+from ..protocols.iec62056_21 import Iec62056Error, readout
+from ..protocols.serial_link import LineSettings, LinkError, SerialLine, line_for, opened
 
 log = logging.getLogger("meterhub.gateway.rs485")
 

@@ -79,7 +79,7 @@ _ROWS: list[Quantity] = [
 
 QUANTITIES: dict[str, Quantity] = {q.key: q for q in _ROWS}
 
-# Keys storage adds to a prepaid meter's ``state`` (services/storage/forecast.py).
+# Keys storage adds to a prepaid meter's ``state`` (services/domain/forecast.py).
 DAYS_LEFT = "days_left"
 DAYS_LEFT_UNCERTAINTY = "days_left_uncertainty"
 _DERIVED_ROWS: list[Quantity] = [

@@ -18,7 +18,7 @@ from ..core.messages import CaptureRequest, Reading, Rejected
 from ..core.quantities import QuantityKind, quantity
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
-from ..storage.forecast import DaysLeft
+from ..domain.forecast import DaysLeft
 from ..storage.queries import ReadingQueries
 from .clock import Clock
 from .lang import Texts

@@ -8,10 +8,10 @@ import sqlite3
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..capture_gateway.capacity import month_of
 from ..core.config import MeterhubConfig
 from ..core.messages import CapacityState
 from ..core.runtime.logs import kv
+from ..domain.capacity import month_of
 from ..storage.costs import Money, meter_money
 from ..storage.queries import ReadingQueries
 from .lang import Texts

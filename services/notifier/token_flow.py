@@ -15,8 +15,8 @@ from ..core.config import MeterhubConfig
 from ..core.messages import TokenSet, TokenState, new_id
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
-from ..token_entry.tokens import TokenRefused, grouped
-from ..token_entry.tokens import normalise_token as checked_token
+from ..domain.tokens import TokenRefused, grouped
+from ..domain.tokens import normalise_token as checked_token
 from .clock import Clock
 from .lang import Texts, texts
 from .meters import MeterWatch

@@ -20,8 +20,8 @@ from ..core.messages import CaptureRequest, InvalidMessage, new_id, utc_now
 from ..core.runtime import IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
+from ..core.simulator_truth import record_truth
 from .lcd import encode_jpeg
-from .truth import record_truth
 
 log = logging.getLogger("meterhub.simulator")
 

@@ -20,7 +20,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..capture_gateway.dlt645 import (
+from ..core.config.simulator import SimulatedDlt645Meter
+from ..protocols.dlt645 import (
     BROADCAST,
     DATA_IDS,
     READ,
@@ -35,7 +36,6 @@ from ..capture_gateway.dlt645 import (
     reply_frame,
     split_frame,
 )
-from ..core.config.simulator import SimulatedDlt645Meter
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 NO_SUCH_DATA = {"1997": 0x02, "2007": 0x02}  # error status bit 1 in both editions

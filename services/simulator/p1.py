@@ -13,7 +13,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..capture_gateway.dsmr import with_crc
+from ..protocols.dsmr import with_crc
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 HEADER = "/FLU5\\253770234_A"

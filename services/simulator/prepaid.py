@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..token_entry.tokens import TOKEN_BITS, TOKEN_DIGITS
+from ..domain.tokens import TOKEN_BITS, TOKEN_DIGITS
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 

@@ -23,9 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..capture_gateway.dsmr import parse_telegram
 from ..core.config.storage import StorageConfig
 from ..core.messages import Reading
+from ..protocols.dsmr import parse_telegram
 from ..simulator.p1 import P1MeterModel
 from .store import ReadingStore
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ..core.runtime.logs import kv
-from .timekeys import iso, ts_key
+from ..domain.timekeys import iso, ts_key
 
 log = logging.getLogger("meterhub.storage.outbox")
 ROW_OVERHEAD_BYTES = 64  # key, index and page overhead per journal row, roughly

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from ..core.quantities import QUANTITIES, QuantityKind
-from .forecast import DaysLeft
-from .forecast import days_left as forecast_days_left
+from ..domain.forecast import DaysLeft
+from ..domain.forecast import days_left as forecast_days_left
+from ..domain.timekeys import from_key, iso, key_of, period_name
 from .outbox import sink_status
 from .schema import connect
-from .timekeys import from_key, iso, key_of, period_name
 
 TimeArg = datetime | str | None
 DEFAULT_HISTORY_LIMIT = 10_000

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 
-from .timekeys import PERIOD_NAMES, BucketClock
+from ..domain.timekeys import PERIOD_NAMES, BucketClock
 
 
 @dataclass

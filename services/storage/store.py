@@ -19,11 +19,12 @@ from ..core.config.prices import PricesConfig
 from ..core.messages import Reading, Rejected
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
-from . import costs, forecast, rollups
+from ..domain import forecast
+from ..domain.timekeys import PERIOD_NAMES, BucketClock, from_key, iso, ts_key
+from . import costs, rollups
 from .outbox import Outbox
 from .queries import ReadingQueries
 from .schema import connect
-from .timekeys import PERIOD_NAMES, BucketClock, from_key, iso, ts_key
 
 log = logging.getLogger("meterhub.storage.store")
 

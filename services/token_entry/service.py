@@ -11,8 +11,6 @@ import asyncio
 import json
 import logging
 
-from ..core.config import MeterhubConfig
-from ..core.config.token_entry import TokenKeypadConfig
 from ..core.messages import (
     MAX_JSON_PAYLOAD_BYTES,
     InvalidMessage,
@@ -22,14 +20,13 @@ from ..core.messages import (
     TokenStep,
     new_id,
 )
-from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime import IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..core.topics import is_device_id
+from ..domain.tokens import TokenRefused, keypads, masked, normalise_token
 from .attempts import Attempt, AttemptStore
 from .balance import BalanceWatch
-from .tokens import TokenRefused, normalise_token
 from .worker import INTERRUPTED, KeypadAcks, MeterWorker, Steps
 
 log = logging.getLogger("meterhub.token_entry")
@@ -41,24 +38,6 @@ ALREADY: dict[TokenStep, str] = {
     "typed": "was just typed and is being checked",
     "verified": "was already entered",
 }
-
-
-def keypads(config: MeterhubConfig) -> dict[str, TokenKeypadConfig]:
-    """Meters that take tokens: those listed, and every camera meter showing a balance."""
-    found: dict[str, TokenKeypadConfig] = {}
-    for device, settings in config.devices.items():
-        listed = config.token_entry.devices.get(device)
-        shown = QUANTITIES.get(settings.ocr.quantity) if settings.ocr else None
-        if listed is not None:
-            found[device] = listed
-        elif shown is not None and shown.kind is QuantityKind.BALANCE:
-            found[device] = TokenKeypadConfig(balance_quantity=shown.key)
-    return found
-
-
-def masked(token: str) -> str:
-    """A token as the ``rejected`` topic shows it: a bought token is money, so only its end."""
-    return f"…{token[-4:]}" if len(token) > 4 else token
 
 
 def _request_id_in(payload: bytes) -> str | None:

@@ -16,9 +16,9 @@ from ..core.messages import KeypadAck, KeypadCommand, TokenStep, new_id
 from ..core.quantities import quantity
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
+from ..domain.tokens import key_sequence, typing_time_s
 from .attempts import Attempt, AttemptStore
 from .balance import BalanceUnreadable, BalanceWatch
-from .tokens import key_sequence, typing_time_s
 
 log = logging.getLogger("meterhub.token_entry")
 NOT_RETYPED = "it is not typed again by itself: look at the meter before sending it again"

@@ -14,8 +14,8 @@ from ..core.config import MeterhubConfig
 from ..core.runtime import Bus
 from ..core.runtime.health import Health
 from ..core.topics import Topics
+from ..domain.tokens import keypads
 from ..storage.queries import ReadingQueries
-from ..token_entry.service import keypads
 from . import pages
 from .api import protected_routers
 from .auth import Auth

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..capture_gateway import capacity_store
-from ..capture_gateway.capacity import QUARTER, SAMPLE_S, MonthPeak, billed_average, month_of
 from ..core.config.capacity import CapacityConfig
+from ..domain.capacity import QUARTER, SAMPLE_S, MonthPeak, billed_average, month_of
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from ..storage.timekeys import iso
+from ..domain.timekeys import iso
 
 BUCKETS_SQL = (
     "SELECT bucket, n, total, min, max, first, last, rise, fall FROM rollups "

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.messages import RoiBox
-from ..storage.forecast import DaysLeft
+from ..domain.forecast import DaysLeft
 
 
 class ApiModel(BaseModel):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException
 
-from ..storage.timekeys import period_name
+from ..domain.timekeys import period_name
 from .echo import quoted
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")

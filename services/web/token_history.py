@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from ..token_entry.service import masked
+from ..domain.tokens import masked
 
 COLUMNS = (
     "request_id, source, token, requested_at, state, detail, balance_before_kwh, "

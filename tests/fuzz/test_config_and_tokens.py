@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from services.core.config import ConfigError, MeterhubConfig, load_config_text
 from services.core.config.loader import effective_config
+from services.domain.tokens import TOKEN_BITS, TokenRefused, normalise_token
 from services.notifier.token_flow import normalise_token as bot_token_digits
-from services.token_entry.tokens import TOKEN_BITS, TokenRefused, normalise_token
 from tests.fuzz.strategies import JSON_VALUES, SETTINGS
 
 SECTIONS = sorted(MeterhubConfig.model_fields)

@@ -13,10 +13,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.capture_gateway import dlt645, iec62056_21
-from services.capture_gateway.dsmr import InvalidTelegram, crc16, parse_telegram
 from services.capture_gateway.p1_path import reading_of
 from services.capture_gateway.p1_serial import TelegramFramer
+from services.protocols import dlt645, iec62056_21
+from services.protocols.dsmr import InvalidTelegram, crc16, parse_telegram
 from tests.fuzz.strategies import SETTINGS, mutated, real_telegram
 
 TELEGRAM = real_telegram().encode("latin-1")

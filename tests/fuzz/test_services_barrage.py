@@ -22,10 +22,10 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from services.capture_gateway.dsmr import InvalidTelegram, parse_telegram
 from services.core.messages import InvalidMessage, Reading, TokenSet
 from services.core.runtime import IncomingMessage, run_services
 from services.core.runtime.health import Health
+from services.protocols.dsmr import InvalidTelegram, parse_telegram
 from services.registry import service_spec
 from services.simulator.lcd import FrameEffects, render_lcd_frame
 from tests.bus_helpers import Collector, running_bus

@@ -9,7 +9,7 @@ import tty
 
 import pytest
 
-from services.capture_gateway.iec62056_21 import (
+from services.protocols.iec62056_21 import (
     Iec62056Error,
     bcc,
     data_message,
@@ -20,7 +20,7 @@ from services.capture_gateway.iec62056_21 import (
     sign_on,
     values_of,
 )
-from services.capture_gateway.serial_link import line_for, opened
+from services.protocols.serial_link import line_for, opened
 
 LINES = [
     "0.0.0(71234567)",

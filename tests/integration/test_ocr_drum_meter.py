@@ -13,9 +13,9 @@ import numpy as np
 
 from services.core.messages import Reading
 from services.core.runtime import run_services
+from services.core.simulator_truth import read_truth
 from services.registry import service_spec
 from services.simulator.drum import DrumLayout
-from services.simulator.truth import read_truth
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 

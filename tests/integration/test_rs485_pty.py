@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from services.capture_gateway.dlt645 import data_id
 from services.capture_gateway.rs485 import BadReply, ClientSettings, Dlt645Client, NoAnswer
-from services.capture_gateway.serial_link import LinkError, line_for, opened
 from services.core.messages import Reading, Rejected
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
+from services.protocols.dlt645 import data_id
+from services.protocols.serial_link import LinkError, line_for, opened
 from services.registry import specs_for
 from services.simulator.dlt645_meter import PtyMeter, VirtualCe711
 from tests.bus_helpers import Collector, running_bus

@@ -27,11 +27,11 @@ from services.core.messages import KeypadCommand, TokenSet, TokenState
 from services.core.runtime import run_services
 from services.core.runtime.bus import Bus, IncomingMessage
 from services.core.runtime.health import Health
+from services.domain.tokens import grouped
 from services.registry import service_spec
 from services.simulator.keypad import read_keypad_log
 from services.simulator.prepaid import make_token
 from services.token_entry.attempts import AttemptStore
-from services.token_entry.tokens import grouped
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.simulator.truth import read_truth
+from services.core.simulator_truth import read_truth
 from tests.notifier.conftest import OWNER
 from tests.notifier.lang_helpers import indonesian_kwh
 

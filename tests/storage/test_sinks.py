@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from services.core.config.storage import FirebaseConfig, InfluxV1Config
 from services.core.messages import CaptureRequest, Reading
+from services.domain.timekeys import ts_key
 from services.notifier.store import ChatStore
 from services.storage.outbox import QueuedReading, sink_status
 from services.storage.sinks.base import epoch_ns
 from services.storage.sinks.firebase import FirebaseSink, push_key
 from services.storage.sinks.influx import InfluxV1Sink
-from services.storage.timekeys import ts_key
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 from tests.storage.conftest import FAST_RETRY, eventually, running_storage

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.capture_gateway.capacity import (
+from services.domain.capacity import (
     CapacityTracker,
     MonthPeak,
     billed_average,

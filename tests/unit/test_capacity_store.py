@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.capture_gateway.capacity import quarter_id
 from services.capture_gateway.capacity_store import (
     SCHEMA,
     CapacityStore,
@@ -19,9 +18,10 @@ from services.capture_gateway.capacity_store import (
     day_quarters,
     quarter_file,
 )
-from services.capture_gateway.dsmr import parse_telegram, with_crc
 from services.capture_gateway.p1_path import Capacity, reading_of
 from services.core.config import MeterhubConfig
+from services.domain.capacity import quarter_id
+from services.protocols.dsmr import parse_telegram, with_crc
 from services.simulator.p1 import P1MeterModel
 from tests.unit.test_p1 import DUTCH
 
@@ -143,7 +143,7 @@ def test_prediction_flags_a_coming_peak(tmp_path) -> None:
 def test_restart_keeps_the_computed_month_peak(tmp_path) -> None:
     path = tmp_path / "meterhub.sqlite3"
     store = CapacityStore(connect(path), BRUSSELS)
-    from services.capture_gateway.capacity import MonthPeak
+    from services.domain.capacity import MonthPeak
 
     store.offer_peak("x", MonthPeak("2026-01", 3000.0, None, "computed"))
     store.offer_peak("x", MonthPeak("2026-01", 2000.0, None, "computed"))  # lower: ignored

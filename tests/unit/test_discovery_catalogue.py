@@ -8,13 +8,13 @@ from typing import Any, get_args
 
 import pytest
 
-from services.capture_gateway import dlt645, dsmr
 from services.core.config import ConfigError, MeterhubConfig, load_config_text
 from services.core.config.devices import DeviceKind
 from services.core.messages import DeviceProblem
 from services.core.quantities import QUANTITIES
 from services.discovery.entities import CONTROLS, KINDS, Catalogue, device_quantities
 from services.discovery.problems import ProblemTracker
+from services.protocols import dlt645, dsmr
 from tests.homeassistant_rules import violations
 
 ALL_KINDS = MeterhubConfig.model_validate(

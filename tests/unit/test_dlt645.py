@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.capture_gateway.dlt645 import (
+from services.protocols.dlt645 import (
     DATA_IDS,
     FrameError,
     MeterError,

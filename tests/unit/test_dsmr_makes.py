@@ -13,7 +13,7 @@ import pytest
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
-from services.capture_gateway.dsmr import InvalidTelegram, parse_telegram
+from services.protocols.dsmr import InvalidTelegram, parse_telegram
 
 TELEGRAMS = Path(__file__).parent / "telegrams"
 

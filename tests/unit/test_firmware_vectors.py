@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from services.capture_gateway import dsmr
 from services.core.messages import (
     CaptureRequest,
     InvalidMessage,
@@ -24,6 +23,7 @@ from services.core.messages import (
     Reading,
 )
 from services.core.topics import DEVICE_TOPICS, Topics, is_device_id
+from services.protocols import dsmr
 
 VECTORS = Path(__file__).resolve().parents[2] / "firmware" / "esp32_mqtt" / "test" / "vectors"
 
@@ -66,12 +66,12 @@ def test_telegram_vectors_parse_as_the_bridge_frames_them(case: dict[str, Any]) 
 
 DLT = load("dlt645.json")
 try:
-    from services.capture_gateway import dlt645
+    from services.protocols import dlt645
 except ImportError:  # the Python codec came after the firmware's; only its part waits for it
     dlt645 = None
 needs_dlt645 = pytest.mark.skipif(
     dlt645 is None,
-    reason="services/capture_gateway/dlt645.py not in this tree: DL/T 645 vectors unchecked",
+    reason="services/protocols/dlt645.py not in this tree: DL/T 645 vectors unchecked",
 )
 
 

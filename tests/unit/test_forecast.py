@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.core.messages import Reading
-from services.storage.forecast import forecast
+from services.domain.forecast import forecast
 from services.storage.queries import ReadingQueries
 from services.storage.store import ReadingStore
 

@@ -9,14 +9,14 @@ import pytest
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
-from services.capture_gateway.dsmr import (
+from services.core.quantities import QUANTITIES, QuantityKind
+from services.protocols.dsmr import (
     MAX_TELEGRAM_BYTES,
     InvalidTelegram,
     crc16,
     parse_telegram,
     with_crc,
 )
-from services.core.quantities import QUANTITIES, QuantityKind
 from services.simulator.p1 import P1MeterModel
 
 COUNTERS = {k for k, q in QUANTITIES.items() if q.kind is QuantityKind.COUNTER}

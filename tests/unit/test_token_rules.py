@@ -14,15 +14,15 @@ from services.core.config.mqtt import MqttConfig
 from services.core.config.token_entry import KeypadLayout, TokenKeypadConfig
 from services.core.messages import Reading
 from services.core.runtime import Bus, IncomingMessage
-from services.simulator.prepaid import MeterRefused, PrepaidMeterModel, make_token, token_kwh
-from services.token_entry.balance import BalanceWatch
-from services.token_entry.service import keypads
-from services.token_entry.tokens import (
+from services.domain.tokens import (
     TokenRefused,
     key_sequence,
+    keypads,
     normalise_token,
     typing_time_s,
 )
+from services.simulator.prepaid import MeterRefused, PrepaidMeterModel, make_token, token_kwh
+from services.token_entry.balance import BalanceWatch
 
 LARGEST_TOKEN = str(2**66 - 1)  # 73786976294838206463
 

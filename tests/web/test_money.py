@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.capture_gateway.capacity import SAMPLES, ClosedQuarter, quarter_start
 from services.capture_gateway.capacity_store import CapacityStore, connect
 from services.core.capacity_prices import DEFAULT_CAPACITY_EUR_PER_KW_YEAR
 from services.core.messages import Reading
+from services.domain.capacity import SAMPLES, ClosedQuarter, quarter_start
 from services.storage.store import ReadingStore
 from tests.web.conftest import DEVICES, asgi_client, web_config
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from ...core.messages import CaptureRequest
 from ...core.quantities import DERIVED, QUANTITIES
-from ...simulator.truth import read_truth
+from ...core.simulator_truth import read_truth
 from ..images import annotate
 from ..models import CaptureAccepted, DeviceSummary, Latest, QuantityInfo, RejectedItem
 from ..state import WebState, web_state

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from ...core.quantities import QUANTITIES
-from ...storage.timekeys import iso, ts_key
+from ...domain.timekeys import iso, ts_key
 from ..models import History
 from ..params import MAX_POINTS, every_name, time_range
 from ..state import WebState, web_state

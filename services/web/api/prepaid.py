@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from ...core.messages import TokenSet, new_id
-from ...token_entry.service import masked
-from ...token_entry.tokens import TokenRefused, normalise_token
+from ...domain.tokens import TokenRefused, masked, normalise_token
 from ..models import DailyUse, Prepaid, TokenAccepted, TokenAttempt, TokenRequest, TokenStep
 from ..state import WebState, web_state
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
+from ..core.config import MeterhubConfig
 from ..core.config.token_entry import TOKEN_DIGITS, TokenKeypadConfig
+from ..core.quantities import QUANTITIES, QuantityKind
 
 TOKEN_BITS = 66
 _SEPARATORS = re.compile(r"[\s-]+")
@@ -56,3 +58,21 @@ def key_sequence(token: str, keypad: TokenKeypadConfig) -> str:
 def typing_time_s(keys: int, press_ms: int, gap_ms: int) -> float:
     """How long the solenoids need for ``keys`` presses: each held, gaps between."""
     return (keys * press_ms + max(keys - 1, 0) * gap_ms) / 1000
+
+
+def keypads(config: MeterhubConfig) -> dict[str, TokenKeypadConfig]:
+    """Meters that take tokens: those listed, and every camera meter showing a balance."""
+    found: dict[str, TokenKeypadConfig] = {}
+    for device, settings in config.devices.items():
+        listed = config.token_entry.devices.get(device)
+        shown = QUANTITIES.get(settings.ocr.quantity) if settings.ocr else None
+        if listed is not None:
+            found[device] = listed
+        elif shown is not None and shown.kind is QuantityKind.BALANCE:
+            found[device] = TokenKeypadConfig(balance_quantity=shown.key)
+    return found
+
+
+def masked(token: str) -> str:
+    """A token as the ``rejected`` topic shows it: a bought token is money, so only its end."""
+    return f"…{token[-4:]}" if len(token) > 4 else token

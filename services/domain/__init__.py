@@ -1,0 +1,1 @@
+"""Domain rules shared by services: tariffs, tokens, time buckets, forecasts."""

@@ -1,0 +1,1 @@
+"""Meter protocols as libraries: codecs and serial links, no bus, no service."""
