@@ -7,11 +7,11 @@ import socket
 from pathlib import Path
 
 from .broker.conf import MAX_PACKET_BYTES
-from .core.broker_process import BrokerError, MosquittoProcess
 from .core.config import load_config
 from .core.runtime import run_services
 from .core.runtime.logs import setup_logging
 from .registry import specs_for
+from .tools.broker_process import BrokerError, MosquittoProcess
 
 
 def _listening(host: str, port: int) -> bool:

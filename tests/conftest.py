@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.core.broker_process import MosquittoProcess
 from services.core.config import MeterhubConfig
+from services.tools.broker_process import MosquittoProcess
 
 
 @pytest.fixture

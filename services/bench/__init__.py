@@ -12,31 +12,31 @@ import importlib
 # name -> (module with ``add_arguments(parser)`` and ``run(args) -> int``, help)
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "p1": (
-        "services.capture_gateway.bench_p1",
+        "services.bench.p1",
         "P1 telegrams/s through Meterhub's path next to dsmr-parser alone",
     ),
     "ingest": (
-        "services.storage.bench",
+        "services.bench.ingest",
         "readings/s committed to SQLite by storage next to a bare MQTT subscriber",
     ),
     "storage-size": (
-        "services.storage.bench_size",
+        "services.bench.storage_size",
         "SQLite size of a year of one P1 meter under the retention settings (measured rows)",
     ),
     "ocr-digits": (
-        "services.ocr_worker.bench_digits",
+        "services.bench.ocr_digits",
         "digit classifier accuracy and ms/digit on labelled crops next to tesseract and ssocr",
     ),
     "ocr-frames": (
-        "services.ocr_worker.bench_frames",
+        "services.bench.ocr_frames",
         "whole-frame OCR accuracy, ms/frame and 1 vs 2 workers on Mosquitto, next to tesseract",
     ),
     "web": (
-        "services.web.bench",
+        "services.bench.web_history",
         "history p95 over HTTP for a year of minute data (1h, 1d); bus → SSE latency",
     ),
     "web-stall": (
-        "services.web.bench_stall",
+        "services.bench.web_stall",
         "/healthz latency on the shared event loop during 30 MB uploads to the web app",
     ),
     "soak": (

@@ -31,9 +31,9 @@ import aiomqtt
 import httpx
 import yaml
 
-from ..core.broker_process import free_port, wait_for_port
 from ..core.config.loader import default_config_text
 from ..core.topics import Topics
+from ..tools.broker_process import free_port, wait_for_port
 
 STALL_MS = 100.0  # the longest a /healthz may wait while another request is served
 SPOOF_VALUES = (888.0, 777.0)  # balances only a probe ever sends

@@ -38,11 +38,11 @@ import yaml
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from ..core.broker_process import MosquittoProcess, free_port, wait_for_port
 from ..core.config.simulator import FrameEffects
 from ..core.messages import Reading
 from ..simulator.lcd import render_lcd_frame
 from ..simulator.p1 import P1MeterModel
+from ..tools.broker_process import MosquittoProcess, free_port, wait_for_port
 
 # kind -> [(how many, seconds between messages)]: 20 + 20 + 10 meters.
 FLEET = {

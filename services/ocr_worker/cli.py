@@ -12,11 +12,11 @@ import importlib
 # name -> (module, help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": (
-        "services.ocr_worker.train_cli",
+        "services.ocr_training.train_cli",
         "build the digit classifier models from synthetic digits and labelled crops",
     ),
     "render-digits": (
-        "services.ocr_worker.render_cli",
+        "services.ocr_training.render_cli",
         "write labelled digit crops from one renderer, to bench models on a look they never saw",
     ),
     "read": (

@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import re
 
-from services.core.broker_process import MosquittoProcess
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
 from services.registry import service_spec
+from services.tools.broker_process import MosquittoProcess
 from tests.bus_helpers import running_bus
 from tests.conftest import make_config
 from tests.faults.helpers import eventually, reading, shipped_persistence, stored_numbers

@@ -20,8 +20,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from services.core.broker_process import MosquittoProcess
 from services.core.topics import DEVICE_TOPICS, Topics
+from services.tools.broker_process import MosquittoProcess
 
 MOSQUITTO_DIR = Path(__file__).resolve().parents[2] / "mosquitto"
 PASSWORDS = {

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from services.core.broker_process import free_port
 from services.core.config import MeterhubConfig
 from services.core.messages import CaptureRequest, Reading
 from services.core.runtime import run_services
 from services.core.runtime.bus import Bus
 from services.core.runtime.health import Health
 from services.registry import specs_for
+from services.tools.broker_process import free_port
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 

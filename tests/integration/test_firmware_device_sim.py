@@ -21,10 +21,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from services.core.broker_process import MosquittoProcess, free_port
 from services.core.config import load_config_text
 from services.core.messages import Alarm, KeypadAck, KeypadCommand, Reading, utc_now
 from services.protocols.dsmr import parse_telegram
+from services.tools.broker_process import MosquittoProcess, free_port
 from tests.bus_helpers import Collector, running_bus
 from tests.capture_helpers import make_jpeg, running_edge
 from tests.conftest import make_config

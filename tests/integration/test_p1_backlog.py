@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from services.core.broker_process import MosquittoProcess
+from services.tools.broker_process import MosquittoProcess
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 from tests.integration.test_firmware_device_sim import Device, device_sim  # noqa: F401

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import yaml
 
-from services.core.broker_process import free_port, wait_for_port
 from services.core.config.loader import default_config_text
+from services.tools.broker_process import free_port, wait_for_port
 
 pytestmark = pytest.mark.slow
 

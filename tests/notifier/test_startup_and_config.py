@@ -88,7 +88,7 @@ def test_next_due_and_due_between_cross_midnight():
 async def test_webhook_mode_takes_updates_posted_to_its_listener(start_bot):
     import httpx
 
-    from services.core.broker_process import free_port
+    from services.tools.broker_process import free_port
     from tests.notifier.conftest import OWNER
 
     port = free_port()
@@ -149,7 +149,7 @@ def _listening_addresses(port: int) -> set[str]:
 
 
 async def test_the_webhook_listens_on_loopback_unless_told_otherwise(start_bot):
-    from services.core.broker_process import free_port
+    from services.tools.broker_process import free_port
 
     class BotUp(logging.Handler):
         """Set once the bot logs that it is up: its listener is bound by then."""

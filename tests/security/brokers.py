@@ -18,7 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from services.broker.acl import broker_users, render_acl
 from services.broker.conf import BrokerFiles, Listener, Tls, render_conf
 from services.broker.passwords import render_passwd
-from services.core.broker_process import MosquittoProcess, free_port
+from services.tools.broker_process import MosquittoProcess, free_port
 
 MOSQUITTO_DIR = Path(__file__).resolve().parents[2] / "mosquitto"
 WAIT_S = 10.0

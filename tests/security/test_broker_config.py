@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.core.broker_process import free_port
 from services.core.topics import DEVICE_TOPICS, Topics
+from services.tools.broker_process import free_port
 from tests.security.brokers import (
     ACCEPTED,
     BAD_LOGIN,

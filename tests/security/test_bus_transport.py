@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from services.broker.conf import Tls
-from services.core.broker_process import MosquittoProcess
 from services.core.config.mqtt import MqttConfig
 from services.core.runtime import Bus, IncomingMessage, PublishRefused
+from services.tools.broker_process import MosquittoProcess
 from tests.bus_helpers import Collector, running_bus
 from tests.security.brokers import PASSWORDS, Client, ConfBroker, generated_broker, self_signed
 from tests.security.cutting_proxy import CuttingProxy

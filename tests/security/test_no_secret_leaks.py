@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from services.core.broker_process import free_port
 from services.core.messages import Reading
+from services.tools.broker_process import free_port
 from tests.fake_telegram import TOKEN, FakeBotApi
 from tests.faults.helpers import REPO, eventually
 from tests.security.brokers import ACCEPTED, Client, generated_broker

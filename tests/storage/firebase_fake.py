@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from services.core.broker_process import free_port
+from services.tools.broker_process import free_port
 
 
 def _parts(path: str) -> list[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from services.core.broker_process import free_port
+from services.tools.broker_process import free_port
 
 READY_TIMEOUT_S = 30.0
 

@@ -10,7 +10,8 @@ import json
 
 import pytest
 
-from services.storage import bench, bench_size
+from services.bench import ingest as bench
+from services.bench import storage_size as bench_size
 
 
 def test_ingest_benchmark_commits_every_reading_and_prints_the_summary(capsys):

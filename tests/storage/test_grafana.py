@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from services.core.quantities import QUANTITIES
-from services.storage import grafana
 from services.storage.sinks.base import MEASUREMENT
+from services.tools import grafana
 
 REPO = Path(__file__).resolve().parents[2]
 PROVISIONING = REPO / "grafana" / "provisioning"

@@ -17,8 +17,17 @@ import numpy as np
 import pytest
 
 from services.cli import main
+from services.ocr_training import train_cli
+from services.ocr_training.synth import render_drum_digit, render_lcd_digit
+from services.ocr_training.train_cli import DEFAULT_DATASET
+from services.ocr_training.training import (
+    LabelledCrops,
+    drum_target,
+    load_crops,
+    stratified_folds,
+    synthetic_test_set,
+)
 from services.ocr_worker import classifier as classifier_module
-from services.ocr_worker import train_cli
 from services.ocr_worker.classifier import (
     INPUT_HEIGHT,
     INPUT_WIDTH,
@@ -27,15 +36,6 @@ from services.ocr_worker.classifier import (
     DigitPrediction,
     model_path,
     normalise_crop,
-)
-from services.ocr_worker.synth import render_drum_digit, render_lcd_digit
-from services.ocr_worker.train_cli import DEFAULT_DATASET
-from services.ocr_worker.training import (
-    LabelledCrops,
-    drum_target,
-    load_crops,
-    stratified_folds,
-    synthetic_test_set,
 )
 
 needs_dataset = pytest.mark.skipif(

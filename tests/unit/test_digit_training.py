@@ -18,16 +18,16 @@ pytest.importorskip("onnxscript", reason="the ONNX export needs the train extra"
 import torch
 
 from services.cli import main
-from services.ocr_worker.classifier import KINDS, DigitClassifier, model_path
-from services.ocr_worker.digit_net import (
+from services.ocr_training.digit_net import (
     Architecture,
     DigitNet,
     export_onnx,
     probabilities,
 )
-from services.ocr_worker.synth import render_drum_digit, render_lcd_digit
-from services.ocr_worker.trainer import train_kind
-from services.ocr_worker.training import LabelledCrops, TrainConfig, synthetic_test_set
+from services.ocr_training.synth import render_drum_digit, render_lcd_digit
+from services.ocr_training.trainer import train_kind
+from services.ocr_training.training import LabelledCrops, TrainConfig, synthetic_test_set
+from services.ocr_worker.classifier import KINDS, DigitClassifier, model_path
 
 _TINY = TrainConfig(seed=7, members=1, epochs=2, synthetic=60, real_copies=1)
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from services.cli import main
-from services.ocr_worker import font_digits
+from services.ocr_training import font_digits
+from services.ocr_training.font_digits import dseg_fonts, render_font_digit
+from services.ocr_training.training import load_crops
 from services.ocr_worker.classifier import DigitClassifier
-from services.ocr_worker.font_digits import dseg_fonts, render_font_digit
-from services.ocr_worker.training import load_crops
 
 needs_fonts = pytest.mark.skipif(
     not dseg_fonts(), reason="no DSEG fonts here (Debian's fonts-dseg, installed by make)"

@@ -21,13 +21,13 @@ import pytest
 import pytest_asyncio
 
 from services.capture_gateway.capacity_store import CapacityStore, connect
-from services.core.broker_process import MosquittoProcess, free_port
 from services.core.config import MeterhubConfig
 from services.core.messages import OcrResult, OcrRois, Reading
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
 from services.domain.capacity import SAMPLES, ClosedQuarter
 from services.registry import specs_for
+from services.tools.broker_process import MosquittoProcess, free_port
 from tests.bus_helpers import Collector, running_bus
 from tests.web.conftest import PASSWORD, PASSWORD_HASH
 

@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from services.core.broker_process import free_port
 from services.core.config import MeterhubConfig
 from services.core.messages import CaptureRequest, OcrRois, TokenSet
 from services.core.runtime import run_services
 from services.core.runtime.bus import Bus
 from services.core.runtime.health import Health
 from services.registry import service_spec
+from services.tools.broker_process import free_port
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 from tests.web.conftest import API_TOKEN, DEVICES, PASSWORD_HASH

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import uvicorn
 
+from services.bench.web_stall import BenchServer, bench_config, upload
 from services.web.app import create_app
-from services.web.bench_stall import BenchServer, bench_config, upload
 from services.web.body_limits import BODY_LIMITS, DEFAULT_BODY_LIMIT, body_limit
 from services.web.echo import EXCERPT_CHARS
 from tests.web.conftest import API_TOKEN, asgi_client, web_config

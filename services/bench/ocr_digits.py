@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .classifier import KINDS, DigitClassifier
-from .engines import ENGINES, NO_DIGIT, EngineMissing
-from .training import confusion, load_crops
+from ..ocr_training.training import confusion, load_crops
+from ..ocr_worker.classifier import KINDS, DigitClassifier
+from ..ocr_worker.engines import ENGINES, NO_DIGIT, EngineMissing
 
 _FRAME_DIGITS = 8
 

@@ -32,9 +32,9 @@ import httpx
 import uvicorn
 
 from ..core.config import MeterhubConfig
-from .app import create_app
-from .auth import hash_password
-from .body_limits import BodyLimit
+from ..web.app import create_app
+from ..web.auth import hash_password
+from ..web.body_limits import BodyLimit
 
 TARGET_P99_MS = 100.0
 UPLOAD_BYTES = 30 * 1024 * 1024

@@ -25,12 +25,12 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ..core.broker_process import MosquittoProcess, free_port
 from ..core.config import MeterhubConfig
 from ..core.messages import Reading
 from ..storage.queries import ReadingQueries
 from ..storage.store import ReadingStore
-from .app import create_app
+from ..tools.broker_process import MosquittoProcess, free_port
+from ..web.app import create_app
 
 TARGET_P95_MS = 100.0
 TARGET_LIVE_P95_MS = 1000.0

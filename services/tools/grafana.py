@@ -1,7 +1,7 @@
 """Grafana dashboards for the InfluxDB 2 sink, generated from one table.
 
 The JSON files under ``grafana/provisioning/dashboards/meterhub/`` are this module's
-output (``python -m services.storage.grafana`` rewrites them; a test checks they are in
+output (``python -m services.tools.grafana`` rewrites them; a test checks they are in
 step). Every query is Flux against measurement ``meter_reading`` (tags ``device``,
 ``source``; one field per quantity), on the provisioned datasource. Days and months
 follow the dashboard's ``timezone`` variable (an IANA name, default UTC).
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.quantities import QUANTITIES
-from .sinks.base import MEASUREMENT
+from ..storage.sinks.base import MEASUREMENT
 
 DATASOURCE = {"type": "influxdb", "uid": "meterhub-influxdb"}
 OUTPUT_DIR = Path("grafana/provisioning/dashboards/meterhub")

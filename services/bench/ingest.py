@@ -33,14 +33,14 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from ..core.broker_process import MosquittoProcess
 from ..core.config import MeterhubConfig
 from ..core.messages import Reading
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import setup_logging
-from .bench_publisher import device_ids
-from .pipeline import StoragePipeline
-from .store import IngestResult
+from ..storage.pipeline import StoragePipeline
+from ..storage.store import IngestResult
+from ..tools.broker_process import MosquittoProcess
+from .ingest_publisher import device_ids
 
 DEFAULT_READINGS = 200_000
 PHASE_TIMEOUT_S = 600.0
@@ -89,7 +89,7 @@ def _ts_of(payload: bytes) -> float:
 
 async def _publish(broker: MosquittoProcess, args: argparse.Namespace) -> dict[str, Any]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.storage.bench_publisher", broker.host, str(broker.port),
+        sys.executable, "-m", "services.bench.ingest_publisher", broker.host, str(broker.port),
         str(args.readings), str(args.devices), str(args.values), str(args.window),
         str(args.rate), stdout=subprocess.PIPE,
     )  # fmt: skip

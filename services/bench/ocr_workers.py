@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from ..core.broker_process import MosquittoProcess
 from ..core.config.devices import OcrConfig
 from ..core.config.mqtt import MqttConfig
 from ..core.messages import new_id
 from ..core.runtime import Bus, IncomingMessage
+from ..tools.broker_process import MosquittoProcess
 
 if TYPE_CHECKING:
-    from .bench_frames import BenchFrame
+    from .ocr_frames import BenchFrame
 
 DEVICES = {"lcd": "pln", "led": "led", "drum": "ferraris"}
 START_TIMEOUT_S = 60.0

@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch.nn import functional
 
-from .annotate import write_atomically
-from .classifier import KINDS, DigitKind, normalise_crop
+from ..ocr_worker.annotate import write_atomically
+from ..ocr_worker.classifier import KINDS, DigitKind, normalise_crop
 from .digit_net import Architecture, DigitNet, export_onnx, probabilities
 from .training import (
     RECIPES,

@@ -20,10 +20,10 @@ from pathlib import Path
 from dsmr_parser import telegram_specifications
 from dsmr_parser.parsers import TelegramParser
 
+from ..capture_gateway.p1_path import Capacity, reading_of
 from ..core.config import MeterhubConfig
 from ..protocols.dsmr import parse_telegram
 from ..simulator.p1 import P1MeterModel
-from .p1_path import Capacity, reading_of
 
 TARGET_RATIO = 0.8
 

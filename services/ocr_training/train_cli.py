@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .annotate import write_atomically
-from .classifier import KINDS, MODELS_DIR, DigitClassifier, DigitKind, model_path
+from ..ocr_worker.annotate import write_atomically
+from ..ocr_worker.classifier import KINDS, MODELS_DIR, DigitClassifier, DigitKind, model_path
 from .training import (
     LabelledCrops,
     TrainConfig,

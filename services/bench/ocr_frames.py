@@ -40,12 +40,12 @@ import numpy as np
 from ..core.config.devices import OcrAlignment, OcrConfig, OcrPlausibility
 from ..core.config.simulator import FrameEffects
 from ..core.quantities import QUANTITIES
+from ..ocr_worker.pipeline import FramePipeline, Judgement, Rois
+from ..ocr_worker.plausibility import Limits, Sample
+from ..ocr_worker.readers import DigitModel, ModelFor
 from ..simulator.drum import DrumLayout, reference_frame, render_drum_frame, shown_steps
 from ..simulator.lcd import encode_jpeg, render_lcd_frame
 from ..simulator.led import FACE, render_led_frame
-from .pipeline import FramePipeline, Judgement, Rois
-from .plausibility import Limits, Sample
-from .readers import DigitModel, ModelFor
 
 T0 = datetime(2026, 11, 22, 5, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -181,7 +181,7 @@ class Tally:
 
 def models_in(folder: Path) -> ModelFor:
     """Digit models from a folder instead of the package's (comparing trained models)."""
-    from .classifier import DigitClassifier, model_path
+    from ..ocr_worker.classifier import DigitClassifier, model_path
 
     loaded: dict[str, DigitModel | None] = {}
 
@@ -281,7 +281,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{base['frames']} frames, median {base['median_ms']:.0f} ms/frame"
             )
         if not args.no_workers:
-            from .bench_workers import scaling
+            from .ocr_workers import scaling
 
             result["workers"] = scaling(frames, settings, args.stream_frames, workdir)
         print(json.dumps(result))

@@ -27,7 +27,7 @@ from ..core.config.storage import StorageConfig
 from ..core.messages import Reading
 from ..protocols.dsmr import parse_telegram
 from ..simulator.p1 import P1MeterModel
-from .store import ReadingStore
+from ..storage.store import ReadingStore
 
 DEVICE = "p1"
 START = datetime(2026, 1, 1, tzinfo=UTC)

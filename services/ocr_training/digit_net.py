@@ -20,7 +20,7 @@ import onnx
 import torch
 from torch import nn
 
-from .classifier import INPUT_HEIGHT, INPUT_NAME, INPUT_WIDTH, META_KEY, OUTPUT_NAME
+from ..ocr_worker.classifier import INPUT_HEIGHT, INPUT_NAME, INPUT_WIDTH, META_KEY, OUTPUT_NAME
 
 _OPSET = 18
 

@@ -8,7 +8,7 @@ WINDOW). Each reading's ``ts`` is the wall-clock time it was written to the sock
 consumer measures end-to-end latency on the same clock. RATE (readings/s, 0 = as fast
 as the broker takes them) paces the load. Prints one JSON line.
 
-    python -m services.storage.bench_publisher HOST PORT COUNT DEVICES VALUES WINDOW RATE
+    python -m services.bench.ingest_publisher HOST PORT COUNT DEVICES VALUES WINDOW RATE
 """
 
 from __future__ import annotations

@@ -22,8 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..ocr_worker.classifier import KINDS, DigitClassifier, DigitKind, normalise_crop
 from .augment import camera_effects
-from .classifier import KINDS, DigitClassifier, DigitKind, normalise_crop
 from .synth import render_drum_digit, render_lcd_digit
 
 
