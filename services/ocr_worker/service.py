@@ -37,6 +37,7 @@ from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..core.topics import is_device_id
+from .agreement import Runs
 from .lockout import Lockouts, LockoutStep
 from .pipeline import FramePipeline, Judgement, Outcome, Rois
 from .plausibility import Limits, Sample
@@ -192,6 +193,7 @@ class OcrWorker:
         self.pipeline = pipeline
         self.followed = Followed(config, self._refuse_rois)
         self.lockouts = Lockouts()
+        self.confirming = Runs()  # plausible frames waiting for ocr.confirm_frames
 
     async def on_reading(self, message: IncomingMessage) -> None:
         """A manual reading (a person typed what the display shows) ends any lock-out of
@@ -283,6 +285,8 @@ class OcrWorker:
             return
         else:
             self.lockouts.release(device)
+            if not self._confirmed(device, ocr, judgement, read.value):
+                return
         reading = Reading(
             device=device,
             ts=ts,
@@ -300,6 +304,23 @@ class OcrWorker:
             extra=kv(device=device, value=read.value, top_up=outcome.top_up, ms=outcome.elapsed_ms),
         )
 
+    def _confirmed(self, device: str, ocr: OcrConfig, judgement: Judgement, value: float) -> bool:
+        """Whether ``ocr.confirm_frames`` frames in a row now agree on the value; a frame
+        still waiting is not a failure, so it is logged and nothing is published."""
+        if ocr.confirm_frames <= 1:
+            return True
+        run = self.confirming.add(
+            device, Sample(judgement.ts, value), judgement.kind, judgement.limits
+        )
+        if len(run) < ocr.confirm_frames:
+            log.info(
+                "waiting for confirmation",
+                extra=kv(device=device, value=value, frames=len(run), of=ocr.confirm_frames),
+            )
+            return False
+        self.confirming.clear(device)
+        return True
+
     async def _refuse_rois(self, device: str, reason: str, about: dict[str, Any]) -> None:
         await self._reject(device, utc_now(), reason, about, what="ROIs rejected")
 
@@ -307,6 +328,7 @@ class OcrWorker:
         self, device: str, ts: datetime, reason: str, about: dict, what: str = "frame rejected"
     ) -> None:
         log.warning(what, extra=kv(device=device, frame_id=about.get("frame_id"), reason=reason))
+        self.confirming.clear(device)  # frames to confirm a value come in a row
         await self.bus.publish(
             self.topics.rejected(device),
             Rejected(device=device, ts=ts, source="ocr", reason=reason, reading=about).to_payload(),

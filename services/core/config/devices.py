@@ -133,6 +133,14 @@ class OcrConfig(Section):
         default_factory=OcrPlausibility,
         description="Checks against the previous accepted reading.",
     )
+    confirm_frames: int = Field(
+        default=1,
+        ge=1,
+        le=20,
+        description="Frames in a row that must agree (the same value, or moving as the "
+        "plausibility rules allow) before a value is published; the frames waiting are no "
+        "failures (logged, not rejected). 1: every plausible frame is published.",
+    )
     unlock_frames: int = Field(
         default=3,
         ge=2,
