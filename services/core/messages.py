@@ -85,6 +85,7 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 Source = Literal["ocr", "p1", "dlt645", "iec62056", "manual", "sim"]
+OCR_ONLY_FIELDS = ("top_up", "corrected_from")  # left out of a reading's JSON when unset
 
 
 class Reading(Message):
@@ -104,11 +105,17 @@ class Reading(Message):
         description="A prepaid balance rose since the previous accepted reading (a token was "
         "entered): by how much, in the balance's unit; none otherwise.",
     )
+    corrected_from: float | None = Field(
+        default=None,
+        description="The stored value this reading replaces after a lock-out: frames that "
+        "agreed with each other but not with it were accepted (a 'reading jumped' alert); "
+        "none for every other reading.",
+    )
 
     def to_payload(self) -> bytes:
-        """``top_up`` is written only when set: devices (the firmware) build the same bytes
-        without knowing a field only the OCR worker fills."""
-        exclude = {"top_up"} if self.top_up is None else None
+        """The OCR worker's own fields are written only when set: devices (the firmware)
+        build the same bytes without knowing them."""
+        exclude = {k for k in OCR_ONLY_FIELDS if getattr(self, k) is None} or None
         return self.model_dump_json(exclude=exclude).encode()
 
     @field_validator("values")

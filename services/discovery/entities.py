@@ -230,6 +230,21 @@ CONTROLS: tuple[Control, ...] = (
         (DISCOVERY_SERVICE,),
     ),
     Control(
+        "reading_jumped",
+        "binary_sensor",
+        "Reading jumped",
+        _is_camera,
+        lambda t, d: {
+            # On with a reading that replaced a stored value it contradicted (no lock-out),
+            # off again with the next reading.
+            "state_topic": t.reading(d),
+            "value_template": "{{ 'ON' if value_json.corrected_from is defined else 'OFF' }}",
+            "device_class": "problem",
+            "entity_category": "diagnostic",
+        },
+        (),
+    ),
+    Control(
         "beeping",
         "binary_sensor",
         "Beeping",

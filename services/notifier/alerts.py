@@ -1,4 +1,5 @@
-"""Alerts: low balance, a silent device, unreadable pictures, a capacity-tariff peak, beeping.
+"""Alerts: low balance, a silent device, unreadable pictures, a capacity-tariff peak, beeping,
+a reading that jumped (a stored value replaced by frames that agree with each other).
 
 Each fires once when its condition starts to hold and re-arms only when it clears (a
 top-up, a reading that is read again); a rate limit stops a condition that flaps from
@@ -117,6 +118,8 @@ class Alerts(MeterEvents):
             await self._check_balance(device, reading.values[BALANCE])
         if self.rules.capacity.enabled:
             self._check_capacity(reading)
+        if reading.corrected_from is not None and self.rules.reading_jumped.enabled:
+            self._jumped(reading, reading.corrected_from)
 
     async def rejected(self, device: str, rejected: Rejected) -> None:
         if not self.rules.ocr_rejects.enabled:
@@ -131,6 +134,21 @@ class Alerts(MeterEvents):
                 device,
                 lambda t: t.say("alert_rejects", name=name, count=count, reason=reason),
             )
+
+    def _jumped(self, reading: Reading, old: float) -> None:
+        """Every jump is told: each one replaced a stored value, rightly or not."""
+        name = self._name(reading.device)
+        quantity, new = next(iter(reading.values.items()))
+        self._send(
+            "reading_jumped",
+            reading.device,
+            lambda t: t.say(
+                "alert_reading_jumped",
+                name=name,
+                old=t.quantity(quantity, old),
+                new=t.quantity(quantity, new),
+            ),
+        )
 
     async def alarm(self, device: str, alarm: Alarm) -> None:
         if alarm.kind != "beep" or not self.rules.beep.enabled:

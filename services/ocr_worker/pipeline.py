@@ -66,6 +66,7 @@ class Outcome:
     top_up: float | None = None
     elapsed_ms: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    implausible: bool = False  # read, but refused by the plausibility rules
 
     @property
     def accepted(self) -> bool:
@@ -177,7 +178,7 @@ class FramePipeline:
             target = annotated_path or image_dir(self.data_dir, device) / ANNOTATED_NAME
             write_atomically(target, annotate(frame, overlay))
             lap("annotate", mark)
-        return Outcome(read, reason, verdict.top_up, elapsed, timings)
+        return Outcome(read, reason, verdict.top_up, elapsed, timings, not verdict.accepted)
 
     def _setup(
         self, frame: np.ndarray, ocr: OcrConfig, rois: Rois

@@ -30,13 +30,15 @@ import cv2
 
 from ..core.config import MeterhubConfig
 from ..core.config.devices import OcrConfig
-from ..core.messages import OcrResult, OcrRois, Reading, Rejected, utc_now
+from ..core.messages import InvalidMessage, OcrResult, OcrRois, Reading, Rejected, utc_now
 from ..core.quantities import QUANTITIES
 from ..core.roi_rules import roi_problems
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..core.topics import is_device_id
+from .agreement import Runs
+from .lockout import Lockouts, LockoutStep
 from .pipeline import FramePipeline, Judgement, Outcome, Rois
 from .plausibility import Limits, Sample
 
@@ -72,6 +74,9 @@ class DeviceView:
     state: dict[str, Any] = field(default_factory=dict)
     rois: OcrRois | None = None
     rois_file_mtime: float | None = None
+    # A value accepted since (a correction published here, a manual reading) that the
+    # state does not show yet: frames right after it are judged against it.
+    taken: Sample | None = None
 
 
 Refusal = Callable[[str, str, dict[str, Any]], Awaitable[None]]  # device, reason, about
@@ -172,11 +177,14 @@ class Followed:
             log.warning("ROI file ignored", extra=kv(device=device, reason=problem))
 
     def previous(self, device: str, quantity: str) -> Sample | None:
+        """The stored value, or a value accepted since that the state does not show yet."""
         view = self.view(device)
         value = view.state.get(quantity)
-        if view.state_ts is None or not isinstance(value, int | float):
-            return None
-        return Sample(view.state_ts, float(value))
+        stored = None
+        if view.state_ts is not None and isinstance(value, int | float):
+            stored = Sample(view.state_ts, float(value))
+        taken = view.taken
+        return taken if taken is not None and (stored is None or taken.ts > stored.ts) else stored
 
 
 class OcrWorker:
@@ -184,6 +192,26 @@ class OcrWorker:
         self.config, self.bus, self.topics = config, bus, bus.topics
         self.pipeline = pipeline
         self.followed = Followed(config, self._refuse_rois)
+        self.lockouts = Lockouts()
+        self.confirming = Runs()  # plausible frames waiting for ocr.confirm_frames
+
+    async def on_reading(self, message: IncomingMessage) -> None:
+        """A manual reading (a person typed what the display shows) ends any lock-out of
+        its device at once, and is the value the next frame is judged against."""
+        if b'"manual"' not in message.payload:
+            return  # the common case, without parsing every meter's readings
+        try:
+            reading = Reading.from_payload(message.payload)
+        except InvalidMessage:
+            return  # storage refuses it, with the reason
+        device = message.topic.split("/")[1]
+        if reading.source == "manual" and reading.device == device:
+            self.lockouts.release(device)
+            settings = self.config.devices.get(device)
+            quantity = settings.ocr.quantity if settings and settings.ocr else None
+            if quantity in reading.values:
+                self.followed.view(device).taken = Sample(reading.ts, reading.values[quantity])
+            log.info("lock-out released by a manual reading", extra=kv(device=device))
 
     def judgement(self, device: str, ocr: OcrConfig, ts: datetime) -> Judgement:
         quantity = QUANTITIES[ocr.quantity]
@@ -220,13 +248,9 @@ class OcrWorker:
                 log.warning("state sync unconfirmed", extra=kv(waited_s=SYNC_TIMEOUT_S))
                 self.followed.synced.set()
         rois = self.followed.rois(device)
+        judgement = self.judgement(device, ocr, ts)
         outcome: Outcome = await asyncio.to_thread(
-            self.pipeline.process,
-            device,
-            message.payload,
-            ocr,
-            rois,
-            self.judgement(device, ocr, ts),
+            self.pipeline.process, device, message.payload, ocr, rois, judgement
         )
         read = outcome.read
         if read is not None:
@@ -243,9 +267,26 @@ class OcrWorker:
                 ).to_payload(),
                 qos=0,
             )
-        if outcome.reason is not None or read is None:
+        corrected_from = None
+        if outcome.implausible and read is not None:
+            step = self.lockouts.refused(device, judgement, read.value, ocr)
+            if not step.unlocked:
+                await self._reject(device, ts, _with_run(outcome.reason, step, ocr), about)
+                return
+            corrected_from = step.corrected_from
+            self.followed.view(device).taken = Sample(ts, read.value)
+            log.warning(
+                "reading jumped: accepted frames that agree with each other over the stored value",
+                extra=kv(device=device, value=read.value, corrected_from=corrected_from,
+                         frames=step.agreeing, span_s=round(step.span_s)),
+            )  # fmt: skip
+        elif outcome.reason is not None or read is None:
             await self._reject(device, ts, outcome.reason or "nothing read", about)
             return
+        else:
+            self.lockouts.release(device)
+            if not self._confirmed(device, ocr, judgement, read.value):
+                return
         reading = Reading(
             device=device,
             ts=ts,
@@ -254,13 +295,31 @@ class OcrWorker:
             confidence=round(min(read.confidences), 4) if read.confidences else None,
             frame_id=frame_id or None,
             request_id=request_id,
-            top_up=outcome.top_up,
+            top_up=outcome.top_up if corrected_from is None else None,
+            corrected_from=corrected_from,
         )
         await self.bus.publish(self.topics.reading(device), reading.to_payload())
         log.info(
             "read",
             extra=kv(device=device, value=read.value, top_up=outcome.top_up, ms=outcome.elapsed_ms),
         )
+
+    def _confirmed(self, device: str, ocr: OcrConfig, judgement: Judgement, value: float) -> bool:
+        """Whether ``ocr.confirm_frames`` frames in a row now agree on the value; a frame
+        still waiting is not a failure, so it is logged and nothing is published."""
+        if ocr.confirm_frames <= 1:
+            return True
+        run = self.confirming.add(
+            device, Sample(judgement.ts, value), judgement.kind, judgement.limits
+        )
+        if len(run) < ocr.confirm_frames:
+            log.info(
+                "waiting for confirmation",
+                extra=kv(device=device, value=value, frames=len(run), of=ocr.confirm_frames),
+            )
+            return False
+        self.confirming.clear(device)
+        return True
 
     async def _refuse_rois(self, device: str, reason: str, about: dict[str, Any]) -> None:
         await self._reject(device, utc_now(), reason, about, what="ROIs rejected")
@@ -269,10 +328,21 @@ class OcrWorker:
         self, device: str, ts: datetime, reason: str, about: dict, what: str = "frame rejected"
     ) -> None:
         log.warning(what, extra=kv(device=device, frame_id=about.get("frame_id"), reason=reason))
+        self.confirming.clear(device)  # frames to confirm a value come in a row
         await self.bus.publish(
             self.topics.rejected(device),
             Rejected(device=device, ts=ts, source="ocr", reason=reason, reading=about).to_payload(),
         )
+
+
+def _with_run(reason: str | None, step: LockoutStep, ocr: OcrConfig) -> str:
+    """The refusal, and how far frames agreeing on it are toward replacing the stored value."""
+    if step.agreeing < 2:
+        return reason or "implausible"
+    return (
+        f"{reason} ({step.agreeing} frames in a row agree over {step.span_s:.0f} s; "
+        f"{ocr.unlock_frames} over {ocr.unlock_min_span_s:.0f} s replace the stored value)"
+    )
 
 
 async def main(ctx: ServiceContext) -> None:
@@ -288,6 +358,7 @@ async def main(ctx: ServiceContext) -> None:
     watcher = Bus(config.mqtt, bus.service)
     watcher.subscribe(topics.all_devices("state"), worker.followed.on_state)
     watcher.subscribe(topics.all_devices("ocr_rois"), worker.followed.on_rois)
+    watcher.subscribe(topics.all_devices("reading"), worker.on_reading)
     watcher.subscribe(watcher.availability_topic, worker.followed.on_own_availability)
     following = asyncio.create_task(watcher.run(), name="ocr:follow")
     try:

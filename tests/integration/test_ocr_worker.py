@@ -279,3 +279,26 @@ async def test_an_unforeseen_failure_is_a_rejection_naming_it_not_a_silent_meter
     rejected = Rejected.from_payload(message.payload)
     assert rejected.reason == "OCR failed on this frame: RuntimeError: weights do not fit"
     assert rejected.reading["frame_id"] == "f1"
+
+
+async def test_with_confirm_frames_a_value_is_published_once_frames_in_a_row_agree(
+    broker, tmp_path
+):
+    config = pln_config(broker, tmp_path, confirm_frames=3)
+    async with ocr_worker(config) as worker:
+        waiting = [await worker.send(lcd("127.03", seed=n), seconds=n) for n in (1, 2)]
+        await worker.send(b"", seconds=3)  # refused: the run starts again after it
+        again = [await worker.send(lcd("127.03", seed=n), seconds=n) for n in (4, 5)]
+        falling = await worker.send(lcd("127.02", seed=6), seconds=6)  # a balance falls
+        reading = await worker.outcome(falling)
+        assert isinstance(reading, Reading) and reading.values["token_balance_kwh"] == 127.02
+
+    # Messages reach the observer in the order the worker published them: the frames
+    # before were decided by then, and waiting ones were neither read nor refused.
+    answered = {
+        (json.loads(m.payload).get("frame_id") or json.loads(m.payload)["reading"]["frame_id"])
+        for m in worker.seen.messages
+        if m.topic in ("meterhub/pln/reading", "meterhub/pln/rejected")
+    }
+    assert not answered & {*waiting, *again}
+    assert len(answered) == 2  # the empty frame's rejection and the confirmed reading

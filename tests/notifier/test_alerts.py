@@ -142,3 +142,20 @@ async def test_the_gateways_capacity_prediction_alerts_once_and_feeds_peak(start
     assert len(_texts(rig, OWNER, "kuartal ini menuju")) == 1
     peak = await rig.reply("/peak p1", "Perkiraan akhir kuartal: 3,20 kW")
     assert "Puncak bulan ini: 2,80 kW" in peak.text and "Kuartal sekarang: 2,00 kW" in peak.text
+
+
+async def test_a_reading_that_jumped_is_told_and_a_normal_one_is_not(start_bot):
+    rig = await start_bot(devices=DEVICES, clock=FakeClock(QUARTER_HALF_WAY))
+    normal = Reading(
+        device="pln", ts=rig.clock.now(), source="ocr", values={"token_balance_kwh": 125.0}
+    )
+    await rig.meters.publish("meterhub/pln/reading", normal.to_payload())
+    await _settled(rig, 1)
+    assert not _texts(rig, OWNER, "melompat")
+
+    jumped = normal.model_copy(
+        update={"corrected_from": 999.99, "values": {"token_balance_kwh": 124.5}}
+    )
+    await rig.meters.publish("meterhub/pln/reading", jumped.to_payload())
+    alert = await rig.api.wait_sent(OWNER, "angka meter melompat")
+    assert alert.text.startswith("↕️ PLN: angka meter melompat dari 999,99 kWh ke 124,50 kWh.")

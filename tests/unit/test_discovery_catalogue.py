@@ -10,12 +10,12 @@ import pytest
 
 from services.core.config import ConfigError, MeterhubConfig, load_config_text
 from services.core.config.devices import DeviceKind
-from services.core.messages import DeviceProblem
+from services.core.messages import DeviceProblem, Reading
 from services.core.quantities import QUANTITIES
 from services.discovery.entities import CONTROLS, KINDS, Catalogue, device_quantities
 from services.discovery.problems import ProblemTracker
 from services.protocols import dlt645, dsmr
-from tests.homeassistant_rules import violations
+from tests.homeassistant_rules import render, violations
 
 ALL_KINDS = MeterhubConfig.model_validate(
     {
@@ -66,9 +66,21 @@ def test_every_entity_of_every_kind_is_valid_and_unique() -> None:
         for d in ALL_KINDS.devices
     }
     assert per_device["pln"] & controls == controls
-    assert per_device["drum"] & controls == {"check_now", "problem"}
+    assert per_device["drum"] & controls == {"check_now", "problem", "reading_jumped"}
     assert not per_device["p1"] & controls
     assert per_device["drum"] - controls == set(device_quantities(ALL_KINDS.devices["drum"]))
+
+
+def test_reading_jumped_is_on_for_a_corrected_reading_and_off_for_the_next() -> None:
+    entity = Catalogue(ALL_KINDS, version="test").expected("drum", "reading_jumped")
+    assert entity is not None and entity.payload["state_topic"] == "meterhub/drum/reading"
+    normal = Reading(
+        device="drum", ts="2026-11-22T05:00:00Z", source="ocr", values={"energy_import_kwh": 1.0}
+    )
+    jumped = normal.model_copy(update={"corrected_from": 99999.9})
+    template = entity.payload["value_template"]
+    assert render(template, jumped.to_payload()) == "ON"
+    assert render(template, normal.to_payload()) == "OFF"
 
 
 def test_expected_says_what_a_retained_config_should_be() -> None:

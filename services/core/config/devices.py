@@ -133,6 +133,29 @@ class OcrConfig(Section):
         default_factory=OcrPlausibility,
         description="Checks against the previous accepted reading.",
     )
+    confirm_frames: int = Field(
+        default=1,
+        ge=1,
+        le=20,
+        description="Frames in a row that must agree (the same value, or moving as the "
+        "plausibility rules allow) before a value is published; the frames waiting are no "
+        "failures (logged, not rejected). 1: every plausible frame is published.",
+    )
+    unlock_frames: int = Field(
+        default=3,
+        ge=2,
+        le=100,
+        description="Frames in a row that agree with each other (the same value, or moving "
+        "as the plausibility rules allow) but not with the stored value, after which they "
+        "are accepted as a correction (a 'reading jumped' alert): a wrong value stored once "
+        "never locks the meter out.",
+    )
+    unlock_min_span_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="Seconds those frames must span at least (by their timestamps), so a "
+        "burst of the same misread cannot replace the stored value.",
+    )
 
     @model_validator(mode="after")
     def _decimals_fit(self) -> "OcrConfig":

@@ -59,6 +59,14 @@ class BeepAlert(Section):
     cooldown_s: float = Field(default=60.0, ge=0, description="At most one beep message per this.")
 
 
+class JumpAlert(Section):
+    enabled: bool = Field(
+        default=True,
+        description="Tell when frames that agree with each other replaced a stored value "
+        "they contradicted (a reading jumped: the old value was wrong, or the new one is).",
+    )
+
+
 class AlertsConfig(Section):
     low_balance: LowBalanceAlert = Field(
         default_factory=LowBalanceAlert, description="Low prepaid balance."
@@ -69,6 +77,9 @@ class AlertsConfig(Section):
         default_factory=CapacityAlert, description="Capacity tariff quarter-hour peak."
     )
     beep: BeepAlert = Field(default_factory=BeepAlert, description="Meter beeping.")
+    reading_jumped: JumpAlert = Field(
+        default_factory=JumpAlert, description="A stored value replaced (no lock-out)."
+    )
     min_interval_s: float = Field(
         default=3600.0,
         ge=0,

@@ -91,6 +91,9 @@ MESSAGES: dict[str, str] = {
     "alert_capacity": "⚡ {name}: this quarter-hour is heading for {projected}, over this "
     "month's peak of {peak}. Hold back until {end}.",
     "alert_beep": "🔊 Credit almost gone — the meter is beeping!",
+    "alert_reading_jumped": "↕️ {name}: reading jumped from {old} to {new}. Frames that "
+    "agree with each other replaced the stored value; if {new} is wrong, send the right "
+    "value as a correction.",
     "online": "🟢",
     "offline": "🔴",
 }

@@ -91,6 +91,9 @@ MESSAGES: dict[str, str] = {
     "alert_capacity": "⚡ {name}: kuartal ini menuju {projected}, di atas puncak bulan ini "
     "{peak}. Kurangi pemakaian sampai {end}.",
     "alert_beep": "🔊 Token hampir habis — suara bip terdeteksi!",
+    "alert_reading_jumped": "↕️ {name}: angka meter melompat dari {old} ke {new}. Beberapa "
+    "foto yang saling cocok menggantikan nilai tersimpan; kalau {new} salah, kirim angka "
+    "yang benar sebagai koreksi.",
     "online": "🟢",
     "offline": "🔴",
 }
