@@ -39,6 +39,7 @@ from ..core.runtime.runner import ServiceContext
 from ..core.topics import is_device_id
 from .pipeline import FramePipeline, Judgement, Outcome, Rois
 from .plausibility import Limits, Sample
+from .recent_frames import FrameRecord, RecentFrames
 
 log = logging.getLogger("meterhub.ocr")
 GROUP = "ocr"
@@ -184,6 +185,7 @@ class OcrWorker:
         self.config, self.bus, self.topics = config, bus, bus.topics
         self.pipeline = pipeline
         self.followed = Followed(config, self._refuse_rois)
+        self.recent = RecentFrames(config.storage.data_dir)
 
     def judgement(self, device: str, ocr: OcrConfig, ts: datetime) -> Judgement:
         quantity = QUANTITIES[ocr.quantity]
@@ -229,6 +231,17 @@ class OcrWorker:
             self.judgement(device, ocr, ts),
         )
         read = outcome.read
+        if self.pipeline.keep_images and frame_id:
+            record = FrameRecord(
+                frame_id=frame_id,
+                ts=ts,
+                digits=read.text if read else "",
+                value=read.value if read else None,
+                boxes=list(read.boxes) if read else list(rois.digits or ocr.digit_rois or ()),
+                display=rois.display or ocr.display_roi,
+                reason=outcome.reason,
+            )
+            await asyncio.to_thread(self.recent.add, device, message.payload, record)
         if read is not None:
             about.update(digits=read.text, value=read.value, confidences=read.confidences)
             await self.bus.publish(

@@ -16,10 +16,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..core.config.prices import PricesConfig
-from ..core.messages import Reading, Rejected
+from ..core.messages import Correction, Reading, Rejected
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
-from . import costs, forecast, rollups
+from . import corrections, costs, forecast, rollups
 from .outbox import Outbox
 from .queries import ReadingQueries
 from .schema import connect
@@ -64,6 +64,7 @@ class ReadingStore:
         self._reader = ReadingQueries(path)  # committed day roll-ups, for the costs
         self.zone = zone or ZoneInfo("UTC")
         self._db = connect(path)
+        self._db.executescript(corrections.SCHEMA)
         self.clock = BucketClock(self.zone)
         self.outbox = Outbox(self._db, sinks or {})
         # (device, quantity) -> (ts key, value) of the newest reading
@@ -166,6 +167,32 @@ class ReadingStore:
             )
             state.update(costs.state_fields(found))
         return state
+
+    # --- corrections ------------------------------------------------------------------
+    def correct(self, correction: Correction) -> corrections.Applied:
+        """Apply a person's correction in one transaction (see ``corrections``)."""
+        db, device, quantity = self._db, correction.device, correction.quantity
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            applied = corrections.apply(db, self.clock, correction)
+            if not applied.duplicate:
+                ts, source, value, frame_id = corrections.newest(db, device, quantity)
+                db.execute(
+                    "INSERT OR REPLACE INTO latest (device, quantity, ts, source, value, "
+                    "frame_id) VALUES (?, ?, ?, ?, ?, ?)",
+                    (device, quantity, ts, source, value, frame_id),
+                )
+                self.outbox.enqueue(
+                    [(device, applied.ts, corrections.MANUAL, {quantity: correction.value})]
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        if not applied.duplicate:
+            self._latest[(device, quantity)] = (ts, value)
+        return applied
 
     # --- rejections -------------------------------------------------------------------
     def add_rejected(self, rejected: list[Rejected]) -> None:
