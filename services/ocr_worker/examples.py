@@ -28,22 +28,24 @@ class BadLabel(ValueError):
 
 
 class Example(BaseModel):
+    """One corrected frame kept for training (the sidecar, and the API's answer)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    device: str
+    id: str = Field(description="Example id (the frame id when it names a file).")
+    device: str = Field(description="Meter the frame is from.")
     label: str = Field(description="The digits the display shows, one per box, left to right.")
-    value: float
-    kind: str = Field(description="The display kind (lcd, drum, ...): which model it trains.")
-    boxes: list[Box]
-    display: Box | None = None
-    frame_id: str
-    frame_ts: datetime
+    value: float = Field(description="The value typed, in the quantity's unit.")
+    kind: str = Field(description="Display kind (lcd7, drum): which digit model it trains.")
+    boxes: list[Box] = Field(description="Digit boxes [x, y, w, h] in frame pixels.")
+    display: Box | None = Field(default=None, description="Display box, when one was known.")
+    frame_id: str = Field(description="The frame corrected.")
+    frame_ts: datetime = Field(description="When the frame was taken.")
     read_as: str = Field(default="", description="What the worker had read ('' for nothing).")
     reason: str | None = Field(default=None, description="Why the worker refused the frame.")
-    who: str
-    via: Literal["web", "telegram", "cli"]
-    at: datetime = Field(default_factory=utc_now)
+    who: str = Field(description="Who typed the value.")
+    via: Literal["web", "telegram", "cli"] = Field(description="Where it was typed.")
+    at: datetime = Field(default_factory=utc_now, description="When it was typed.")
     sha256: str = Field(description="Of the JPEG: copies of one photo are twins.")
 
 
