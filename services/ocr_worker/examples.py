@@ -34,7 +34,9 @@ class Example(BaseModel):
 
     id: str = Field(description="Example id (the frame id when it names a file).")
     device: str = Field(description="Meter the frame is from.")
-    label: str = Field(description="The digits the display shows, one per box, left to right.")
+    label: str = Field(
+        description="The digits the display shows, left to right; one per box when as many."
+    )
     value: float = Field(description="The value typed, in the quantity's unit.")
     kind: str = Field(description="Display kind (lcd7, drum): which digit model it trains.")
     boxes: list[Box] = Field(description="Digit boxes [x, y, w, h] in frame pixels.")
@@ -49,8 +51,11 @@ class Example(BaseModel):
     sha256: str = Field(description="Of the JPEG: copies of one photo are twins.")
 
 
-def label_digits(value: float, ocr: OcrConfig) -> str:
-    """The digits ``value`` takes on the display, leading zeros included."""
+def label_digits(value: float, ocr: OcrConfig, boxes: int = 0) -> str:
+    """The digits ``value`` takes on the display, one per box: an LCD blanks leading
+    zeros (fewer boxes), a drum shows them (zero-padded to the boxes, else to the
+    display's digit count). Longer than the boxes: the boxes missed a digit, and the
+    label keeps every digit (training leaves such an example's boxes out)."""
     if value < 0:
         raise BadLabel("a meter display shows no negative values")
     text = f"{value:.{ocr.decimals}f}".replace(".", "")
@@ -58,7 +63,7 @@ def label_digits(value: float, ocr: OcrConfig) -> str:
         raise BadLabel(f"the display shows {ocr.decimals} decimals, not more")
     if len(text) > ocr.digits:
         raise BadLabel(f"the display has {ocr.digits} digits; {text} does not fit")
-    return text.rjust(ocr.digits, "0")
+    return text.rjust(boxes or ocr.digits, "0")
 
 
 class TrainingExamples:
@@ -83,7 +88,7 @@ class TrainingExamples:
         example = Example(
             id=frame.frame_id if safe_frame_id(frame.frame_id) else new_id(),
             device=device,
-            label=label_digits(value, ocr),
+            label=label_digits(value, ocr, len(boxes)),
             value=value,
             kind=ocr.display,
             boxes=boxes,  # type: ignore[arg-type]

@@ -196,8 +196,8 @@ async def test_a_refused_frame_corrected_on_the_web_page_is_stored_and_kept_for_
             assert image.headers["content-type"] == "image/jpeg"
             on_disk = config.storage.data_dir / "training" / "pln"
             assert (on_disk / "wrong.jpg").read_bytes() == image.content == lcd("6789.00")
-            assert example["label"] == "012695" and example["read_as"] == "678900"
-            assert example["kind"] == "lcd7" and len(example["boxes"]) == 6
+            assert example["read_as"] == "678900" and example["kind"] == "lcd7"
+            assert len(example["boxes"]) == 6 and example["label"] == "012695"
             assert "more than a top-up" in example["reason"] and example["via"] == "web"
             assert (await page.delete("/api/devices/pln/training/wrong")).status_code == 204
             assert (await page.get("/api/devices/pln/training")).json() == []
