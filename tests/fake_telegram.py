@@ -173,8 +173,11 @@ class FakeBotApi:
             self._updates.append({"update_id": next(self._update_ids), **update})
             self._changed.notify_all()
 
-    async def user_says(self, chat_id: int, text: str, language_code: str = "id") -> None:
-        """A user types ``text`` in chat ``chat_id`` (a command gets its entity)."""
+    async def user_says(
+        self, chat_id: int, text: str, language_code: str = "id", reply_to: int | None = None
+    ) -> None:
+        """A user types ``text`` in chat ``chat_id`` (a command gets its entity), as a
+        reply to the bot's message ``reply_to`` if given."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -182,6 +185,8 @@ class FakeBotApi:
             "from": _user(chat_id, language_code),
             "text": text,
         }
+        if reply_to is not None:
+            message["reply_to_message"] = self.messages[(chat_id, reply_to)]
         if text.startswith("/"):
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}

@@ -55,12 +55,12 @@ SERVICE_GRANTS: dict[str, ServiceGrants] = {
     "storage": ServiceGrants(
         # capture: the Firebase legacy layout's trigger_otomatis asks for a picture
         "meterhub-storage",
-        reads=("reading", "rejected"),
+        reads=("reading", "rejected", "correction"),
         writes=("state", "rejected", "capture"),
     ),
     "ocr_worker": ServiceGrants(
         "meterhub-ocr",
-        reads=("frame", "ocr_rois", "state"),
+        reads=("frame", "ocr_rois", "state", "reading", "correction"),
         writes=("reading", "rejected", "ocr"),
     ),
     "capture_gateway": ServiceGrants(
@@ -69,7 +69,9 @@ SERVICE_GRANTS: dict[str, ServiceGrants] = {
         writes=("frame", "reading", "rejected", "capacity", "availability", "capture"),
     ),
     "web": ServiceGrants(
-        "meterhub-web", reads_everything=True, writes=("capture", "token_set", "ocr_rois")
+        "meterhub-web",
+        reads_everything=True,
+        writes=("capture", "token_set", "ocr_rois", "correction"),
     ),
     "token_entry": ServiceGrants(
         TOKEN_USER,
@@ -79,7 +81,7 @@ SERVICE_GRANTS: dict[str, ServiceGrants] = {
     "notifier": ServiceGrants(
         "meterhub-notifier",
         reads=("reading", "rejected", "availability", "alarm", "token_state", "capacity", "state"),
-        writes=("capture", "token_set"),
+        writes=("capture", "token_set", "correction"),
     ),
     "discovery": ServiceGrants(
         "meterhub-discovery",

@@ -211,6 +211,41 @@ class OcrRois(Message):
         return data_dir / "ocr" / device / "rois.json"
 
 
+class Correction(Message):
+    """What a meter's display really showed, typed by a person for a refused or misread
+    frame (``<dev>/correction``). Storage keeps it as a reading with ``source: "manual"``
+    at ``ts``, replacing any other reading of that quantity at that time (or of that
+    frame), and logs the change; a reading is never rewritten without that row."""
+
+    device: DeviceId
+    ts: UtcTimestamp = Field(description="When the corrected frame (or reading) was taken.")
+    quantity: str = Field(description="Catalogue key of the value corrected.")
+    value: float = Field(description="What the display showed, in the quantity's unit.")
+    frame_id: str | None = Field(
+        default=None, max_length=64, description="The frame corrected; none: a reading only."
+    )
+    who: str = Field(min_length=1, max_length=64, description="Who typed it (user, chat id).")
+    via: Literal["web", "telegram", "cli"] = Field(description="Where it was typed.")
+    example: str | None = Field(
+        default=None, max_length=64, description="The training example kept from the frame."
+    )
+    at: UtcTimestamp = Field(default_factory=utc_now, description="When it was typed.")
+
+    @field_validator("quantity")
+    @classmethod
+    def _known_quantity(cls, key: str) -> str:
+        if key not in QUANTITIES:
+            raise ValueError(f"unknown quantity {key!r}")
+        return key
+
+    @field_validator("value")
+    @classmethod
+    def _finite_value(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return value
+
+
 class CaptureRequest(Message):
     request_id: str = Field(default_factory=new_id, max_length=64)
 

@@ -34,6 +34,7 @@ DEVICE_TOPICS: dict[str, str] = {
     "alarm": "alarm",
     "capacity": "capacity",  # capacity-tariff state of a P1 meter, retained
     "problem": "problem",
+    "correction": "correction",  # a value typed by a person for a frame; storage keeps it
 }
 
 
@@ -103,6 +104,9 @@ class Topics:
 
     def capture(self, device: str) -> str:
         return self.device("capture", device)
+
+    def correction(self, device: str) -> str:
+        return self.device("correction", device)
 
     def availability(self, device: str) -> str:
         return self.device("availability", device)

@@ -29,6 +29,7 @@ from .alerts import Alerts
 from .checks import BalanceChecker
 from .clock import Clock
 from .commands import COMMANDS, Chat, Command, Commands, Usage, help_text
+from .corrections import PhotoCorrections
 from .lang import LANGUAGES, Texts, texts
 from .meters import MeterWatch
 from .schedule import Scheduler
@@ -73,7 +74,14 @@ class Notifier:
         self.scheduler = Scheduler(self.store, clock, settings.zone, self.run_slot)
         self.tokens = TokenFlow(config, ctx.bus, self.watch, self.out, clock)
         self.commands = Commands(
-            config, self.checker, usage, self.store, self.scheduler, self.tokens, clock
+            config,
+            self.checker,
+            usage,
+            self.store,
+            self.scheduler,
+            self.tokens,
+            clock,
+            PhotoCorrections(config, ctx.bus),
         )
         self.allowed = allowed_chats(settings)
         self.refused: set[int] = set()
@@ -164,7 +172,9 @@ class Notifier:
         async def handle(update: Update, context: Context) -> None:
             assert update.effective_chat is not None
             chat_id = update.effective_chat.id
-            chat = Chat(chat_id, await self.texts_for(chat_id), self.out)
+            answered = update.message.reply_to_message if update.message else None
+            reply_to = answered.message_id if answered is not None else None
+            chat = Chat(chat_id, await self.texts_for(chat_id), self.out, reply_to)
             log.info("command", extra=kv(chat_id=chat_id, command=command.name))
             try:
                 await run(chat, list(context.args or []))

@@ -17,6 +17,7 @@ from .alerts import projected_quarter_w
 from .chart import bar_chart, line_chart
 from .checks import BalanceChecker, days_left_text, stored_forecast
 from .clock import Clock
+from .corrections import NotCorrectable, PhotoCorrections
 from .lang import LANGUAGES, Texts
 from .money import money_lines, stored_money
 from .schedule import Scheduler, parse_time
@@ -57,6 +58,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("cektoken", ("balance", "saldo"), "help_cektoken"),
     Command("status", (), "help_status"),
     Command("photo", ("kirimgambar", "foto"), "help_photo"),
+    Command("correct", ("koreksi",), "help_correct"),
     Command("history", ("riwayat",), "help_history"),
     Command("peak", ("puncak",), "help_peak"),
     Command("schedule", ("jadwal",), "help_schedule"),
@@ -83,6 +85,7 @@ class Chat:
     id: int
     t: Texts
     out: TelegramOut
+    reply_to: int | None = None  # the bot's message the user answered, if any
 
     async def say(self, key: str, **values: object) -> int | None:
         return await self.out.text(self.id, self.t.say(key, **values))
@@ -100,6 +103,7 @@ class Commands:
     scheduler: Scheduler
     tokens: TokenFlow
     clock: Clock
+    corrections: PhotoCorrections
 
     def _name(self, device: str) -> str:
         return self.config.devices[device].name or device
@@ -173,8 +177,23 @@ class Commands:
             data, taken = await asyncio.to_thread(_read_image, path)
             age = t.age((datetime.now(UTC) - taken).total_seconds())  # a file's age: wall clock
             detail = t.say("photo_detail", name=self._name(device), age=age)
+            frame_id = await asyncio.to_thread(self.corrections.frame_shown, device)
             caption = f"{t.say('photo_caption')}\n{detail}"
-            await chat.out.photo(chat.id, data, caption, f"{device}.jpg")
+            if frame_id is not None:
+                caption += f"\n{t.say('photo_correct_hint')}"
+            message_id = await chat.out.photo(chat.id, data, caption, f"{device}.jpg")
+            if message_id is not None and frame_id is not None:
+                self.corrections.remember(chat.id, message_id, device, frame_id)
+
+    async def correct(self, chat: Chat, args: list[str]) -> None:
+        """The value the display really shows, in reply to a photo from /photo."""
+        if len(args) != 1:
+            raise Usage("correct_usage")
+        try:
+            example = await self.corrections.correct(chat.id, chat.reply_to, args[0])
+        except NotCorrectable as refusal:
+            raise Usage(refusal.key, **refusal.values) from None
+        await chat.say("correct_done", name=self._name(example.device), label=example.label)
 
     async def history(self, chat: Chat, args: list[str]) -> None:
         devices = list(self.config.devices)

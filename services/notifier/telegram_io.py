@@ -67,12 +67,13 @@ class TelegramOut:
         )
         return sent.message_id if sent is not None else None
 
-    async def photo(self, chat_id: int, data: bytes, caption: str, filename: str) -> None:
-        await self._call(
+    async def photo(self, chat_id: int, data: bytes, caption: str, filename: str) -> int | None:
+        sent = await self._call(
             "photo",
             chat_id,
             lambda: self.bot.send_photo(chat_id, photo=data, caption=caption, filename=filename),
         )
+        return sent.message_id if sent is not None else None
 
     async def edit(
         self, chat_id: int, message_id: int, text: str, buttons: Buttons | None = None

@@ -30,7 +30,15 @@ import cv2
 
 from ..core.config import MeterhubConfig
 from ..core.config.devices import OcrConfig
-from ..core.messages import InvalidMessage, OcrResult, OcrRois, Reading, Rejected, utc_now
+from ..core.messages import (
+    Correction,
+    InvalidMessage,
+    OcrResult,
+    OcrRois,
+    Reading,
+    Rejected,
+    utc_now,
+)
 from ..core.quantities import QUANTITIES
 from ..core.roi_rules import roi_problems
 from ..core.runtime import Bus, IncomingMessage
@@ -41,6 +49,7 @@ from .agreement import Runs
 from .lockout import Lockouts, LockoutStep
 from .pipeline import FramePipeline, Judgement, Outcome, Rois
 from .plausibility import Limits, Sample
+from .recent_frames import FrameRecord, RecentFrames
 
 log = logging.getLogger("meterhub.ocr")
 GROUP = "ocr"
@@ -194,6 +203,7 @@ class OcrWorker:
         self.followed = Followed(config, self._refuse_rois)
         self.lockouts = Lockouts()
         self.confirming = Runs()  # plausible frames waiting for ocr.confirm_frames
+        self.recent = RecentFrames(config.storage.data_dir)
 
     async def on_reading(self, message: IncomingMessage) -> None:
         """A manual reading (a person typed what the display shows) ends any lock-out of
@@ -212,6 +222,24 @@ class OcrWorker:
             if quantity in reading.values:
                 self.followed.view(device).taken = Sample(reading.ts, reading.values[quantity])
             log.info("lock-out released by a manual reading", extra=kv(device=device))
+
+    async def on_correction(self, message: IncomingMessage) -> None:
+        """A value a person typed for a frame ends the device's lock-out at once; it is the
+        reference for the next frame unless a newer value is already known."""
+        try:
+            correction = Correction.from_payload(message.payload)
+        except InvalidMessage:
+            return  # storage refuses it, with the reason
+        device = self.topics.device_of(message.topic)
+        if correction.device != device:
+            return  # storage refuses it on the device's rejected topic
+        self.lockouts.release(device)
+        settings = self.config.devices.get(device)
+        if settings and settings.ocr and settings.ocr.quantity == correction.quantity:
+            known = self.followed.previous(device, correction.quantity)
+            if known is None or correction.ts >= known.ts:
+                self.followed.view(device).taken = Sample(correction.ts, correction.value)
+        log.info("lock-out released by a correction", extra=kv(device=device))
 
     def judgement(self, device: str, ocr: OcrConfig, ts: datetime) -> Judgement:
         quantity = QUANTITIES[ocr.quantity]
@@ -253,6 +281,17 @@ class OcrWorker:
             self.pipeline.process, device, message.payload, ocr, rois, judgement
         )
         read = outcome.read
+        if self.pipeline.keep_images and frame_id:
+            record = FrameRecord(
+                frame_id=frame_id,
+                ts=ts,
+                digits=read.text if read else "",
+                value=read.value if read else None,
+                boxes=list(read.boxes) if read else list(rois.digits or ocr.digit_rois or ()),
+                display=rois.display or ocr.display_roi,
+                reason=outcome.reason,
+            )
+            await asyncio.to_thread(self.recent.add, device, message.payload, record)
         if read is not None:
             about.update(digits=read.text, value=read.value, confidences=read.confidences)
             await self.bus.publish(
@@ -359,6 +398,7 @@ async def main(ctx: ServiceContext) -> None:
     watcher.subscribe(topics.all_devices("state"), worker.followed.on_state)
     watcher.subscribe(topics.all_devices("ocr_rois"), worker.followed.on_rois)
     watcher.subscribe(topics.all_devices("reading"), worker.on_reading)
+    watcher.subscribe(topics.all_devices("correction"), worker.on_correction)
     watcher.subscribe(watcher.availability_topic, worker.followed.on_own_availability)
     following = asyncio.create_task(watcher.run(), name="ocr:follow")
     try:

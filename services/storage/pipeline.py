@@ -22,7 +22,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ..core.config import MeterhubConfig
-from ..core.messages import InvalidMessage, Reading, Rejected
+from ..core.messages import Correction, InvalidMessage, Reading, Rejected
+from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
@@ -79,6 +80,7 @@ class StoragePipeline:
             self._filter("reading"), self.on_readings, max_batch=self.config.storage.batch_size
         )
         self.bus.subscribe(self._filter("rejected"), self.on_rejected)
+        self.bus.subscribe(self._filter("correction"), self.on_correction)
 
     def _filter(self, kind: str) -> str:
         topic_filter = self.topics.all_devices(kind)
@@ -189,6 +191,52 @@ class StoragePipeline:
                 reading=_loggable(message.payload),
             )
         await self.db(self.store.add_rejected, [rejected.model_copy(update={"device": device})])
+
+    async def on_correction(self, message: IncomingMessage) -> None:
+        """A person's value for a frame: stored as ``manual``, replacing what it corrects
+        (refused on ``rejected`` with the reason when it cannot be)."""
+        device = message.topic.split("/")[1]
+        try:
+            correction = Correction.from_payload(message.payload)
+        except InvalidMessage as error:
+            await self._reject(device, f"invalid correction: {error}", _loggable(message.payload))
+            return
+        problem = self._correction_problem(device, correction)
+        if problem is not None:
+            await self._reject(device, problem, correction.model_dump(mode="json"))
+            return
+        applied = await self.db(self.store.correct, correction)
+        if applied.duplicate:
+            return
+        log.info(
+            "reading corrected",
+            extra=kv(device=device, quantity=correction.quantity, ts=applied.ts,
+                     old=applied.replaced, new=correction.value, who=correction.who,
+                     via=correction.via),
+        )  # fmt: skip
+        self._states[device] = await self._state(device)
+        self._states_ready.set()
+        for pump in self.pumps:
+            pump.wake.set()
+
+    def _correction_problem(self, device: str, correction: Correction) -> str | None:
+        as_reading = Reading(
+            device=correction.device,
+            ts=correction.ts,
+            source="manual",
+            values={correction.quantity: correction.value},
+        )
+        problem = reading_problem(as_reading, device, datetime.now(UTC))
+        if problem is not None:
+            return f"correction refused: {problem}"
+        if device not in self.config.devices:
+            return "correction refused: unknown device (not in config)"
+        if correction.ts < EARLIEST:
+            return "correction refused: timestamp before 2001"
+        kind = QUANTITIES[correction.quantity].kind
+        if correction.value < 0 and kind in (QuantityKind.COUNTER, QuantityKind.BALANCE):
+            return f"correction refused: a {kind.value} is never negative"
+        return None
 
     # --- background -------------------------------------------------------------------
     async def _publish_states(self) -> None:

@@ -16,12 +16,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..core.config.prices import PricesConfig
-from ..core.messages import Reading, Rejected
+from ..core.messages import Correction, Reading, Rejected
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
 from ..domain import forecast
 from ..domain.timekeys import PERIOD_NAMES, BucketClock, from_key, iso, ts_key
-from . import costs, rollups
+from . import corrections, costs, rollups
 from .outbox import Outbox
 from .queries import ReadingQueries
 from .schema import connect
@@ -65,6 +65,7 @@ class ReadingStore:
         self._reader = ReadingQueries(path)  # committed day roll-ups, for the costs
         self.zone = zone or ZoneInfo("UTC")
         self._db = connect(path)
+        self._db.executescript(corrections.SCHEMA)
         self.clock = BucketClock(self.zone)
         self.outbox = Outbox(self._db, sinks or {})
         # (device, quantity) -> (ts key, value) of the newest reading
@@ -167,6 +168,32 @@ class ReadingStore:
             )
             state.update(costs.state_fields(found))
         return state
+
+    # --- corrections ------------------------------------------------------------------
+    def correct(self, correction: Correction) -> corrections.Applied:
+        """Apply a person's correction in one transaction (see ``corrections``)."""
+        db, device, quantity = self._db, correction.device, correction.quantity
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            applied = corrections.apply(db, self.clock, correction)
+            if not applied.duplicate:
+                ts, source, value, frame_id = corrections.newest(db, device, quantity)
+                db.execute(
+                    "INSERT OR REPLACE INTO latest (device, quantity, ts, source, value, "
+                    "frame_id) VALUES (?, ?, ?, ?, ?, ?)",
+                    (device, quantity, ts, source, value, frame_id),
+                )
+                self.outbox.enqueue(
+                    [(device, applied.ts, corrections.MANUAL, {quantity: correction.value})]
+                )
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        if not applied.duplicate:
+            self._latest[(device, quantity)] = (ts, value)
+        return applied
 
     # --- rejections -------------------------------------------------------------------
     def add_rejected(self, rejected: list[Rejected]) -> None:

@@ -315,3 +315,21 @@ class MoneyOut(ApiModel):
     last_month: SpendOut = Field(description="Energy used and its cost last month.")
     price: PriceOut | None = Field(description="Price in force today; none before the first.")
     capacity: CapacityMoney | None = Field(description="Capacity tariff (P1 meters with a price).")
+
+
+class CorrectionRequest(ApiModel):
+    value: float = Field(description="What the display really shows, in the quantity's unit.")
+    frame_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The frame corrected (from the ocr / rejected events); none: the newest.",
+    )
+
+
+class CorrectionAccepted(ApiModel):
+    device: str = Field(description="Meter corrected.")
+    quantity: str = Field(description="Quantity corrected.")
+    value: float = Field(description="The manual value, as storage will keep it.")
+    ts: str = Field(description="Time of the frame corrected (ISO 8601 UTC).")
+    frame_id: str = Field(description="The frame corrected.")
+    example: str = Field(description="Id of the training example kept from the frame.")

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from services.core.config import MeterhubConfig
-from services.core.messages import Reading, Rejected
+from services.core.messages import Correction, Reading, Rejected
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
 from services.registry import service_spec
@@ -135,6 +135,27 @@ async def test_a_manual_reading_ends_a_lock_out_at_once(broker, tmp_path):
         await store(worker, 12346.0, seconds=90, source="manual")
         third = await frame(worker, "12345.7", 130, seed=2)
         assert isinstance(third, Rejected) and "in a row" not in third.reason
+        after = await frame(worker, "12346.0", 150, seed=3)
+        assert isinstance(after, Reading) and after.corrected_from is None
+
+
+async def test_a_correction_typed_on_the_page_ends_a_lock_out_at_once(broker, tmp_path):
+    config = counter_config(broker, tmp_path)
+    async with storage_and_worker(config, stored_before=(99999.9,)) as worker:
+        for n, seconds in enumerate((0, 60)):
+            assert isinstance(await frame(worker, "12345.7", seconds, seed=n), Rejected)
+
+        # What the web page and the bot publish; storage keeps it as a manual reading.
+        correction = Correction(
+            device="pln",
+            ts=T0.fromtimestamp(T0.timestamp() + 90, T0.tzinfo),
+            quantity=QUANTITY,
+            value=12346.0,
+            who="test",
+            via="web",
+        )
+        await worker.observer.publish("meterhub/pln/correction", correction.to_payload())
+        await stored(worker, 12346.0)
         after = await frame(worker, "12346.0", 150, seed=3)
         assert isinstance(after, Reading) and after.corrected_from is None
 

@@ -199,7 +199,14 @@ async def test_the_annotated_image_shows_what_was_read(broker, tmp_path):
     for x, y, w, _ in ocr.boxes:  # every digit box is drawn where the ocr message says
         outline = annotated[y, x : x + w].astype(int) - raw[y, x : x + w]
         assert np.abs(outline).mean() > 30
-    assert sorted(p.name for p in folder.iterdir()) == ["annotated.jpg", "latest.jpg"]
+    assert sorted(p.name for p in folder.iterdir()) == ["annotated.jpg", "latest.jpg", "recent"]
+    # The frame is kept with what was read, for a correction typed later.
+    assert sorted(p.name for p in (folder / "recent").iterdir()) == [
+        f"{frame_id}.jpg",
+        f"{frame_id}.json",
+    ]
+    record = json.loads((folder / "recent" / f"{frame_id}.json").read_bytes())
+    assert record["digits"] == "12703" and len(record["boxes"]) == 5 and record["reason"] is None
 
 
 async def test_frames_queued_while_the_worker_was_down_are_judged_against_the_state(

@@ -519,3 +519,44 @@ async def test_api_docs_render_from_this_site_alone(browser, site: Site, session
     await context.close()
     assert not elsewhere, elsewhere
     assert not errors, errors
+
+
+async def test_correct_the_frame_on_screen_in_indonesian_and_delete_its_example(
+    browser, site: Site, session
+) -> None:
+    context = await browser.new_context(base_url=site.url, storage_state=session, locale="id-ID")
+    page = await context.new_page()
+    errors = watch_errors(page)
+    await page.goto("/meters/pln")
+    await page.wait_for_function(
+        "() => document.getElementById('meter').dataset.frame", timeout=WAIT_MS
+    )
+    assert await page.inner_text("#correct-submit") == "Koreksi"
+    await site.heard.wait_for(
+        lambda m: m.topic == "meterhub/pln/state" and b"token_balance_kwh" in m.payload
+    )
+    # The newest value read, typed the Indonesian way: the simulated meter stays plausible.
+    value = [
+        json.loads(m.payload)["token_balance_kwh"]
+        for m in site.heard.messages
+        if m.topic == "meterhub/pln/state" and b"token_balance_kwh" in m.payload
+    ][-1]
+    await page.fill("#correct-value", f"{value:.2f}".replace(".", ","))
+    await page.click("#correct-submit")
+    await page.locator("#correct-status.ok-text").wait_for(timeout=WAIT_MS)
+    assert "disimpan sebagai bacaan manual" in await page.inner_text("#correct-status")
+    sent = json.loads(
+        (await site.heard.wait_for(lambda m: m.topic == "meterhub/pln/correction")).payload
+    )
+    assert sent["value"] == value and sent["via"] == "web" and sent["who"] == "admin"
+    example = page.locator(f"#examples li[data-example='{sent['frame_id']}']")
+    await example.wait_for(timeout=WAIT_MS)
+    assert (site.config.storage.data_dir / "training" / "pln" / f"{sent['example']}.jpg").exists()
+    await shot(page, "meter-correction-id")
+    await example.locator("button").click()
+    await example.wait_for(state="detached", timeout=WAIT_MS)
+    assert not (
+        site.config.storage.data_dir / "training" / "pln" / f"{sent['example']}.jpg"
+    ).exists()
+    await context.close()
+    assert not errors, f"script errors or CSP refusals on the page: {errors}"

@@ -72,6 +72,16 @@ MESSAGES: dict[str, str] = {
     "help_header": "🤖 Meterhub — commands:",
     "help_cektoken": "check the balance now (new picture)",
     "help_status": "every meter: last value and its age",
+    "photo_correct_hint": "Wrong or not read? Reply to this photo with /correct <value shown>.",
+    "help_correct": "in reply to a photo: the value the display really shows (teaches the reader)",
+    "correct_usage": "✏️ Reply to a photo from /photo with /correct <value>, e.g. /correct 126.95",
+    "correct_reply": (
+        "✏️ Send /correct <value> as a reply to a photo from /photo, so I know "
+        "which picture you mean."
+    ),
+    "correct_gone": "❌ That picture is no longer kept. Ask for a new one with /photo.",
+    "correct_bad": "❌ Not taken: {reason}.",
+    "correct_done": "✅ {name}: stored {label} as read by hand; the picture is kept to learn from.",
     "help_photo": "latest picture from the camera",
     "help_history": "chart of the last 7 days",
     "help_peak": "this month's peak demand and the current quarter-hour (P1)",

@@ -72,6 +72,20 @@ MESSAGES: dict[str, str] = {
     "help_header": "🤖 Meterhub — perintah:",
     "help_cektoken": "cek sisa token sekarang (foto baru)",
     "help_status": "semua meter: nilai terakhir dan umurnya",
+    "photo_correct_hint": (
+        "Salah atau tidak terbaca? Balas foto ini dengan /koreksi <angka di layar>."
+    ),
+    "help_correct": "balas sebuah foto: angka yang sebenarnya di layar (mengajari pembaca)",
+    "correct_usage": "✏️ Balas foto dari /foto dengan /koreksi <angka>, misalnya /koreksi 126,95",
+    "correct_reply": (
+        "✏️ Kirim /koreksi <angka> sebagai balasan ke foto dari /foto, agar "
+        "saya tahu gambar yang dimaksud."
+    ),
+    "correct_gone": "❌ Gambar itu sudah tidak disimpan. Minta yang baru dengan /foto.",
+    "correct_bad": "❌ Tidak diterima: {reason}.",
+    "correct_done": (
+        "✅ {name}: {label} disimpan sebagai bacaan manual, dan gambarnya disimpan untuk belajar."
+    ),
     "help_photo": "gambar terakhir dari kamera",
     "help_history": "grafik 7 hari terakhir",
     "help_peak": "puncak daya bulan ini dan kuartal sekarang (P1)",

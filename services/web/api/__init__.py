@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from ..security import require_user
-from . import capacity, devices, history, live, money, prepaid, rois
+from . import capacity, corrections, devices, history, live, money, prepaid, rois
 
 PROTECTED: tuple[APIRouter, ...] = (
     devices.router,
@@ -14,6 +14,7 @@ PROTECTED: tuple[APIRouter, ...] = (
     prepaid.router,
     money.router,
     live.router,
+    corrections.router,
 )
 
 

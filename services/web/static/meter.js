@@ -98,6 +98,7 @@ function frameLoaded() {
 
 function showOcr(ocr) {
   view.ocr = ocr;
+  root.dataset.frame = ocr.frame_id;  // what a correction typed now is about
   const digits = $("digits");
   digits.replaceChildren(...[...ocr.digits].map((d, i) => {
     const confidence = ocr.confidences[i];
@@ -120,6 +121,7 @@ function showOcr(ocr) {
 
 function showRefusedFrame(event) {
   view.ocr = null;
+  root.dataset.frame = (event.data.reading && event.data.reading.frame_id) || "";
   $("digits").replaceChildren();
   $("frame-status").textContent = `not read: ${event.data.reason}`;
   $("frame-status").className = "error";
