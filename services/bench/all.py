@@ -75,7 +75,8 @@ def _web_stall(r: dict[str, Any]) -> str:
 
 
 def _live_view(r: dict[str, Any]) -> str:
-    return f"{r['fps']} frames/s live ({r['ratio']:.2f}× the 1/s target), longest gap {r['max_gap_s']} s"
+    gap = r["max_gap_s"]
+    return f"{r['fps']} frames/s live ({r['ratio']:.2f}× the 1/s target), longest gap {gap} s"
 
 
 def _probe(r: dict[str, Any]) -> str:

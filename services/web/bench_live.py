@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import tempfile
 import time
@@ -84,9 +85,7 @@ async def measure(seconds: float, interval: float) -> dict[str, object]:
             config = _config(broker, root, port, interval)
             stop = asyncio.Event()
             specs = [service_spec("web"), service_spec("simulator")]
-            services = asyncio.create_task(
-                run_services(config, specs, stop=stop, health=Health())
-            )
+            services = asyncio.create_task(run_services(config, specs, stop=stop, health=Health()))
             try:
                 watching = _watch(f"http://127.0.0.1:{port}", seconds)
                 arrivals = await asyncio.wait_for(watching, STARTUP_S + seconds + 10)
@@ -95,7 +94,7 @@ async def measure(seconds: float, interval: float) -> dict[str, object]:
                 await asyncio.wait_for(services, 30)
     span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
     fps = (len(arrivals) - 1) / span if span > 0 else 0.0
-    gaps = [b - a for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
     return {
         "bench": "live-view",
         "interval_s": interval,
