@@ -32,7 +32,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "parse": ("services.capture_gateway.parse_cli", "parse a file: `parse p1 FILE` → readings"),
     "web": (
         "services.web.cli",
-        "web page: `web hash-password` for web.login.password_hash, `web logout-all`",
+        "web page: `web hash-password`, `web logout-all`, `web messages` (page translations)",
     ),
 }
 

@@ -39,6 +39,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.bench.web_stall",
         "/healthz latency on the shared event loop during 30 MB uploads to the web app",
     ),
+    "live-view": (
+        "services.web.bench_live",
+        "frames/s the meter page's live view (SSE) delivers from a simulated camera, vs 1/s",
+    ),
     "soak": (
         "services.bench.soak",
         "50 simulated meters against `run all` for N minutes: readings in vs stored, RSS, restarts",

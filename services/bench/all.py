@@ -23,6 +23,7 @@ QUICK: dict[str, list[str]] = {
     "ingest": ["--readings", "20000"],
     "web": ["--minutes", "100000", "--requests", "30", "--live", "50"],
     "web-stall": ["--uploads", "5"],
+    "live-view": ["--seconds", "5"],
     "ocr-frames": ["--frames", "500", "--no-workers"],
     "soak": ["--minutes", "2", "--sample-s", "5"],
     "storage-size": ["--days", "2"],
@@ -73,6 +74,11 @@ def _web_stall(r: dict[str, Any]) -> str:
     return f"/healthz during 30 MB uploads: p99 {p99} ms, max {peak} ms"
 
 
+def _live_view(r: dict[str, Any]) -> str:
+    gap = r["max_gap_s"]
+    return f"{r['fps']} frames/s live ({r['ratio']:.2f}× the 1/s target), longest gap {gap} s"
+
+
 def _probe(r: dict[str, Any]) -> str:
     counts = ("crashes", "http_500", "spoofed", "silent", "accepted_junk")
     found = ", ".join(f"{r[k]} {k.replace('_', ' ')}" for k in counts)
@@ -86,6 +92,7 @@ HEADLINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "ocr-digits": _ocr_digits,
     "web": _web,
     "web-stall": _web_stall,
+    "live-view": _live_view,
     "storage-size": _storage_size,
     "soak": _soak,
     "probe": _probe,

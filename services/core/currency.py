@@ -1,14 +1,9 @@
-"""How amounts of each currency are written: symbol and decimals (ISO 4217 minor units)."""
+"""How many decimals an amount of a currency is shown and stored with: ISO 4217 minor
+units from Babel's CLDR data (rupiah 0, euro 2), the same data the page's browser and the
+bot's formatting use, so no table of our own can disagree with them."""
 
-# Rupiah prices and tokens are whole rupiah; a currency not listed shows its code, 2 decimals.
-SYMBOLS: dict[str, str] = {"EUR": "€", "IDR": "Rp", "USD": "$", "GBP": "£", "RUB": "₽"}
-DECIMALS: dict[str, int] = {"IDR": 0, "JPY": 0}
-DEFAULT_DECIMALS = 2
+from babel.numbers import get_currency_precision
 
 
 def decimals(currency: str) -> int:
-    return DECIMALS.get(currency, DEFAULT_DECIMALS)
-
-
-def symbol(currency: str) -> str:
-    return SYMBOLS.get(currency, currency)
+    return get_currency_precision(currency)

@@ -160,7 +160,7 @@ class Notifier:
                 extra=kv(chat_id=chat.id, user=user.username if user else None),
             )
             code = (user.language_code or "") if user else ""
-            t = texts("id" if code.startswith("id") else "en")
+            t = texts(code.split("-")[0].lower())  # its Telegram app's language, else English
             await self.out.text(chat.id, t.say("refused", chat_id=chat.id))
         if update.callback_query is not None:
             await update.callback_query.answer()

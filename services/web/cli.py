@@ -1,5 +1,6 @@
 """`meterhub web hash-password`: the value for web.login.password_hash;
-`meterhub web logout-all`: end every session (a running web service's included)."""
+`meterhub web logout-all`: end every session (a running web service's included);
+`meterhub web messages`: the page's message catalogues refreshed from its sources."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     actions.add_parser(
         "logout-all", help="end every browser session: everyone logs in again"
     ).set_defaults(handler=cmd_logout_all)
+    actions.add_parser(
+        "messages",
+        help="refresh locale/messages.pot and every language's .po from the page's sources",
+    ).set_defaults(handler=cmd_messages)
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:
@@ -47,4 +52,12 @@ def cmd_logout_all(args: argparse.Namespace) -> int:
     web_dir = load_config(args.config).config.storage.data_dir / "web"
     end_all_sessions(web_dir)
     print(f"every session opened until now is ended ({web_dir})")
+    return 0
+
+
+def cmd_messages(args: argparse.Namespace) -> int:
+    from .i18n_extract import refresh  # Babel's extractors: only this command needs them
+
+    for path in refresh():
+        print(f"written {path}")
     return 0

@@ -4,6 +4,7 @@ scripts read the REST API and the live events, so page and API never disagree.""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, Principal, address_key, user_key
 from .discovery import listing
+from .i18n import LANGUAGES, Translator, choose, messages
 from .security import client_address, is_api, lockout, require_user, safe_next
 from .state import WebState, web_state
 
@@ -34,6 +36,7 @@ def render(
     # meter's own (config.zone_of); pages of every meter show storage's.
     context = {
         **web.template_context(),
+        **language_context(choose(request)),
         "csrf": user.csrf if user else None,
         "timezone": web.config.storage.timezone,
         **extra,
@@ -41,11 +44,32 @@ def render(
     return templates.TemplateResponse(request, name, context)
 
 
+def language_context(translator: Translator) -> dict[str, Any]:
+    """``_`` for the template and what the language switch in its header shows."""
+    return {
+        "_": translator.gettext,
+        "lang": translator.html_lang,
+        "language": translator.language,
+        "lang_source": translator.source,
+        "languages": translator.choices,
+    }
+
+
 # --- public: health and login -------------------------------------------------------------
 @public.get("/healthz")
 def healthz(web: State) -> JSONResponse:
     report = web.health.report()
     return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+
+@public.get("/i18n/{language}.js")
+def script_messages(language: str) -> Response:
+    """The page scripts' texts: the same catalogue the templates use, as a script (the
+    Content-Security-Policy refuses inline ones). Public: the login page needs it too."""
+    if language not in LANGUAGES:
+        raise HTTPException(404, f"no catalogue for {language!r}")
+    body = f"self.MESSAGES = {json.dumps(messages(language), ensure_ascii=False)};\n"
+    return Response(body, media_type="text/javascript; charset=utf-8")
 
 
 @public.get("/login", response_class=HTMLResponse)
@@ -86,15 +110,16 @@ async def login(
     except HTTPException as locked:
         return _login_form(request, web, target, str(locked.detail), 429)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    _ = choose(request).gettext
     if not expected or not secrets.compare_digest(expected, csrf_token):
-        return _login_form(request, web, target, "The form had expired; try again.", 403)
+        return _login_form(request, web, target, _("The form had expired; try again."), 403)
     if not await asyncio.to_thread(auth.check_login, username, password):
         left = auth.guard.fail(*keys)
-        message = "Wrong user name or password."
+        message = _("Wrong user name or password.")
         if left == 0:
-            message += f" Locked out for {int(auth.guard.window_s)} s."
+            message += " " + _("Locked out for {seconds} s.", seconds=int(auth.guard.window_s))
         elif left <= 2:
-            message += f" {left} more tries before a lock-out."
+            message += " " + _("{left} more tries before a lock-out.", left=left)
         return _login_form(request, web, target, message, 401)
     auth.guard.succeed(*keys)
     cookie, _ = auth.sessions.create()
@@ -197,8 +222,8 @@ def install_error_pages(app: FastAPI) -> None:
         response = templates.TemplateResponse(
             request,
             "error.html",
-            {**request.app.state.web.template_context(), "status": error.status_code,
-             "detail": error.detail, "csrf": None},
+            {**request.app.state.web.template_context(), **language_context(choose(request)),
+             "status": error.status_code, "detail": error.detail, "csrf": None},
         )  # fmt: skip
         response.status_code = error.status_code
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.notifier.conftest import FAMILY, OWNER, STRANGER
 
 
@@ -72,3 +74,20 @@ async def test_malformed_commands_get_usage_never_a_stack_trace(start_bot):
         assert "Traceback" not in answer.text and "Error" not in answer.text
     assert not [c for c in rig.api.sent_to(FAMILY) if "kesalahan" in c.text]
     assert rig.health.buses["notifier"].stats.handler_errors == 0
+
+
+async def test_dutch_and_german_chats_get_their_own_words_and_menus(start_bot):
+    rig = await start_bot()
+    menus = {c.params.get("language_code"): c for c in rig.api.calls if c.method == "setMyCommands"}
+    assert {"nl", "de"} <= set(menus)
+    assert "piekvermogen" in json.dumps(menus["nl"].params["commands"], ensure_ascii=False)
+    await rig.reply("/language nl", "✅ Taal: Nederlands", chat=FAMILY)
+    start = await rig.reply("/start", "✅ Bot actief.", chat=FAMILY)
+    assert "🤖 Meterhub — commando's:" in start.text and "/cektoken" in start.text
+    usage = await rig.reply("/token 1234", "Verkeerd formaat", chat=FAMILY)
+    assert "(20 cijfers)" in usage.text
+    await rig.reply("/language de", "✅ Sprache: Deutsch", chat=FAMILY)
+    await rig.reply("/start", "✅ Bot aktiv.", chat=FAMILY)
+    await rig.reply("/frobnicate", "❓ Unbekannter Befehl.", chat=FAMILY)
+    # The other chat keeps the default, Indonesian, greeting of the original bot.
+    await rig.reply("/start", "✅ Bot aktif.", chat=OWNER)

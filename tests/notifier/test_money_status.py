@@ -51,14 +51,30 @@ async def test_status_says_what_each_meter_cost_and_what_the_peak_adds(start_bot
     status = await rig.reply("/status", "Biaya")
     lines = status.text.splitlines()
     # Today 5 falls of 0.5 kWh (00:59..04:59), this month also 21 Nov's 24: 14.5 kWh.
-    assert "💶 Biaya: hari ini Rp 3.612, bulan ini Rp 20.948, bulan lalu Rp 0" in lines
-    assert "💶 Biaya: hari ini € 0,00, bulan ini € 0,00, bulan lalu € 0,00" in lines
+    assert "💶 Biaya: hari ini Rp3.612, bulan ini Rp20.948, bulan lalu Rp0" in lines
+    assert "💶 Biaya: hari ini €0,00, bulan ini €0,00, bulan lalu €0,00" in lines
     # A 4 kW peak: 4/12 of West's default yearly price (48.5 EUR/kW); the quarter 1.5 kW more.
     capacity = next(line for line in lines if line.startswith("⚡"))
-    assert "menambah € 16,17 ke tagihan setahun" in capacity
-    assert "kuartal ini akan menambah € 6,06" in capacity
+    assert "menambah €16,17 ke tagihan setahun" in capacity
+    assert "kuartal ini akan menambah €6,06" in capacity
     assert "harga kapasitas bawaan Fluvius west: mohon konfirmasi" in capacity
 
     await rig.reply("/language en", "English")
     english = await rig.reply("/status", "Cost")
-    assert "💶 Cost: today Rp 3,612, this month Rp 20,948, last month Rp 0" in english.text
+    assert "💶 Cost: today IDR3,612, this month IDR20,948, last month IDR0" in english.text
+
+    # Dutch and German: their words, their number and money formats (CLDR via Babel).
+    await rig.reply("/language nl", "✅ Taal: Nederlands")
+    dutch = (await rig.reply("/status", "Kosten")).text
+    assert (
+        "💶 Kosten: vandaag IDR\xa03.612, deze maand IDR\xa020.948, vorige maand IDR\xa00" in dutch
+    )
+    assert "De piek van deze maand voegt €\xa016,17 toe aan de jaarfactuur" in dutch
+    assert "standaardprijs capaciteitstarief van Fluvius west" in dutch
+    await rig.reply("/language de", "✅ Sprache: Deutsch")
+    german = (await rig.reply("/status", "Kosten: heute")).text
+    assert (
+        "💶 Kosten: heute 3.612\xa0IDR, diesen Monat 20.948\xa0IDR, letzten Monat 0\xa0IDR"
+        in german
+    )
+    assert "erhöht die Jahresrechnung um 16,17\xa0€" in german

@@ -9,7 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from .base import Section, TimeZoneName
 from .web import is_loopback
 
-Language = Literal["id", "en"]
+Language = Literal["id", "en", "nl", "de"]
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts
 
@@ -137,7 +137,9 @@ class TelegramConfig(Section):
         description="Environment variable with more allowed chat ids, comma-separated.",
     )
     language: Language = Field(
-        default="id", description="Language of a new chat: id (Indonesian) or en (English)."
+        default="id",
+        description="Language of a new chat: id (Indonesian), en (English), nl (Dutch) or de "
+        "(German); each chat may change its own with /language.",
     )
     timezone: TimeZoneName = Field(
         default="Asia/Jakarta", description="Time zone of schedules and times shown (IANA name)."

@@ -1,6 +1,8 @@
-"""Every word the bot says, per language, and the number/time formats that go with them.
+"""Every word the bot says, per language; numbers and money as the language's locale
+writes them (Babel's CLDR data, as the web page's browser does).
 
 Code asks ``texts("id").say("balance", value=...)``; no user-facing string lives elsewhere.
+Adding a language is adding its table module here and its code to ``Language``.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from types import ModuleType
 
-from ...core.config.telegram import Language
-from ...core.currency import decimals, symbol
-from ...core.quantities import QUANTITIES
-from . import english, indonesian
+from babel.numbers import format_currency, format_decimal
 
-TABLES: dict[str, ModuleType] = {"id": indonesian, "en": english}
+from ...core.config.telegram import Language
+from ...core.quantities import QUANTITIES
+from . import dutch, english, german, indonesian
+
+TABLES: dict[str, ModuleType] = {"id": indonesian, "en": english, "nl": dutch, "de": german}
 LANGUAGES: tuple[str, ...] = tuple(TABLES)
 
 
@@ -30,14 +33,9 @@ class Texts:
         return self._table.MESSAGES[key].format(**values)
 
     def number(self, value: float, decimals: int) -> str:
-        """``1234.5`` → ``1.234,50`` in Indonesian, ``1,234.50`` in English."""
-        text = f"{value:,.{decimals}f}"
-        table = self._table
-        return (
-            text.replace(",", "\0")
-            .replace(".", table.DECIMAL_SEPARATOR)
-            .replace("\0", table.THOUSANDS_SEPARATOR)
-        )
+        """``1234.5`` → ``1.234,50`` in Indonesian, Dutch and German, ``1,234.50`` in English."""
+        pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
+        return format_decimal(value, format=pattern, locale=self.language)
 
     def quantity(self, key: str, value: float) -> str:
         """A value with the precision and unit of its quantity; power in kW from 1 kW up."""
@@ -50,8 +48,9 @@ class Texts:
         return f"{self.number(watts / 1000, 2)} kW"
 
     def money(self, amount: float, currency: str) -> str:
-        """``1234.5, "EUR"`` → ``€ 1,234.50``; rupiah without decimals (``Rp 8.668``)."""
-        return f"{symbol(currency)} {self.number(amount, decimals(currency))}"
+        """As the locale writes an amount: ``€1,234.50`` in English, ``Rp8.668`` in
+        Indonesian, ``1.234,50 €`` in German (rupiah without decimals everywhere)."""
+        return format_currency(amount, currency, locale=self.language)
 
     def label(self, key: str) -> str:
         return self._table.QUANTITY_LABELS.get(key, QUANTITIES[key].label)

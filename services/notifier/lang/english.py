@@ -1,8 +1,5 @@
 """English."""
 
-DECIMAL_SEPARATOR = "."
-THOUSANDS_SEPARATOR = ","
-
 MESSAGES: dict[str, str] = {
     "capturing": "📸 Taking a picture...",
     "balance": "✅ Your remaining balance:\n{value}",
@@ -64,7 +61,8 @@ MESSAGES: dict[str, str] = {
     "token_no_answer": "⚠️ The keypad presser did not answer within {seconds} s.\n{token}",
     "token_usage": "❌ Wrong format. Use:\n/token 1234 5678 9012 3456 7890 (20 digits)",
     "language_set": "✅ Language: English",
-    "language_usage": "❌ Wrong format. Use:\n/language id  or  /language en",
+    "language_usage": "❌ Wrong format. Use:\n/language id, /language en, /language nl or "
+    "/language de",
     "refused": "🙏 Sorry, this is a private bot that serves its owner only. (chat id {chat_id})",
     "unknown_command": "❓ Unknown command.",
     "error": "⚠️ Something went wrong; it has been logged. Please try again shortly.",
@@ -88,7 +86,7 @@ MESSAGES: dict[str, str] = {
     "help_schedule": "automatic checks: list, add, remove",
     "help_setjadwal": "replace all checks, e.g. /setjadwal 12:00 23:59",
     "help_token": "type a 20-digit token into the meter",
-    "help_language": "language: id or en",
+    "help_language": "language: id, en, nl or de",
     "help_start": "is the bot on? then this list",
     "help_help": "this list",
     "bot_active": "✅ Bot active.",

@@ -1,8 +1,5 @@
 """Bahasa Indonesia: the original bot's wording is kept word for word where it existed."""
 
-DECIMAL_SEPARATOR = ","
-THOUSANDS_SEPARATOR = "."
-
 MESSAGES: dict[str, str] = {
     "capturing": "📸 Mengambil gambar...",
     "balance": "✅ Sisa token kamu:\n{value}",
@@ -64,7 +61,8 @@ MESSAGES: dict[str, str] = {
     "token_no_answer": "⚠️ Penekan keypad tidak menjawab dalam {seconds} detik.\n{token}",
     "token_usage": "❌ Format salah. Gunakan:\n/token 1234 5678 9012 3456 7890 (20 angka)",
     "language_set": "✅ Bahasa: Indonesia",
-    "language_usage": "❌ Format salah. Gunakan:\n/language id  atau  /language en",
+    "language_usage": "❌ Format salah. Gunakan:\n/language id, /language en, /language nl atau "
+    "/language de",
     "refused": "🙏 Maaf, bot ini pribadi dan hanya melayani pemiliknya. (chat id {chat_id})",
     "unknown_command": "❓ Perintah tidak dikenal.",
     "error": "⚠️ Terjadi kesalahan; sudah dicatat di log. Coba lagi sebentar lagi.",
@@ -92,7 +90,7 @@ MESSAGES: dict[str, str] = {
     "help_schedule": "jadwal pengecekan otomatis: lihat, add, remove",
     "help_setjadwal": "ganti semua jadwal, mis. /setjadwal 12:00 23:59",
     "help_token": "ketik token 20 angka di meter",
-    "help_language": "bahasa: id atau en",
+    "help_language": "bahasa: id, en, nl atau de",
     "help_start": "cek bot aktif, lalu daftar perintah",
     "help_help": "daftar perintah ini",
     "bot_active": "✅ Bot aktif.",

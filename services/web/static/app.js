@@ -1,5 +1,36 @@
-// Shared by every page: API calls (with the CSRF token), live events, number formats.
+// Shared by every page: API calls (with the CSRF token), live events, number formats,
+// and the page's language (the catalogue base.html embeds, the same one the server uses).
 "use strict";
+
+// The page's language; a bare "en" takes the browser's region (en-GB writes 24-hour times).
+const LOCALE = (() => {
+  const lang = document.documentElement.lang || "en";
+  if (lang.includes("-")) return lang;
+  return (navigator.languages || []).find((tag) => tag.split("-")[0] === lang) || lang;
+})();
+const MESSAGES = self.MESSAGES || {}; // /i18n/<language>.js, loaded just before this
+
+// _("read {age}", { age }): the catalogue's text for an English message, placeholders filled.
+function _(msgid, values = {}) {
+  const text = MESSAGES[msgid] || msgid;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+// The header's language switch; a page in the default language follows navigator.language
+// when the browser sent no Accept-Language the server knows.
+(() => {
+  const remember = (code) => {
+    document.cookie = `lang=${code}; path=/; max-age=31536000; samesite=lax`;
+    location.reload();
+  };
+  const select = document.getElementById("language");
+  if (!select) return;
+  select.addEventListener("change", () => remember(select.value));
+  const known = [...select.options].map((o) => o.value);
+  const browser = (navigator.language || "").split("-")[0].toLowerCase();
+  if (document.documentElement.dataset.langSource === "default" && browser !== "en"
+      && known.includes(browser)) remember(browser);
+})();
 
 const MH = (() => {
   const csrfMeta = document.querySelector('meta[name="csrf-token"]');
@@ -39,16 +70,25 @@ const MH = (() => {
     return catalogue;
   }
 
+  // Labels come from the quantity catalogue and are translated like every other text.
   function info(key) {
-    return (catalogue && catalogue[key]) || { label: key, unit: "", precision: 2, kind: "gauge" };
+    const q = (catalogue && catalogue[key]) || { label: key, unit: "", precision: 2, kind: "gauge" };
+    return { ...q, label: _(q.label) };
   }
 
   function number(value, precision = 2) {
     if (value === null || value === undefined || Number.isNaN(value)) return "–";
-    return Number(value).toLocaleString(undefined, {
+    return Number(value).toLocaleString(LOCALE, {
       minimumFractionDigits: precision,
       maximumFractionDigits: precision,
     });
+  }
+
+  // An amount in the page's locale: symbol, separators and its place as the locale writes them.
+  function money(value, currency, decimals = 2) {
+    if (value === null || value === undefined) return "–";
+    return new Intl.NumberFormat(LOCALE, { style: "currency", currency,
+      minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(value);
   }
 
   function fmt(key, value) {
@@ -59,11 +99,9 @@ const MH = (() => {
   // "≈ 19 d ±2": the storage forecast with its uncertainty (tenths below ten days).
   function daysLeft(days, uncertainty) {
     if (days === null || days === undefined) return "–";
-    const precision = days < 10 ? 1 : 0;
-    const unit = info("days_left").unit;
-    const pm = uncertainty === null || uncertainty === undefined
-      ? "" : ` ±${number(uncertainty, uncertainty < 10 ? 1 : 0)}`;
-    return `≈ ${number(days, precision)} ${unit}${pm}`;
+    const shown = number(days, days < 10 ? 1 : 0);
+    if (uncertainty === null || uncertainty === undefined) return _("≈ {days} d", { days: shown });
+    return _("≈ {days} d ±{spread}", { days: shown, spread: number(uncertainty, uncertainty < 10 ? 1 : 0) });
   }
 
   // The values of a state worth a row: numbers, the forecast's uncertainty shown with
@@ -79,20 +117,22 @@ const MH = (() => {
       ? daysLeft(state.days_left, state.days_left_uncertainty) : fmt(key, state[key]);
   }
 
+  const relative = new Intl.RelativeTimeFormat(LOCALE, { style: "short" });
+
   function ago(ts) {
-    if (!ts) return "never";
+    if (!ts) return _("never");
     const seconds = Math.max(0, Math.round((Date.now() - Date.parse(ts)) / 1000));
-    if (seconds < 90) return `${seconds} s ago`;
-    if (seconds < 5400) return `${Math.round(seconds / 60)} min ago`;
-    if (seconds < 129600) return `${Math.round(seconds / 3600)} h ago`;
-    return `${Math.round(seconds / 86400)} d ago`;
+    if (seconds < 90) return relative.format(-seconds, "second");
+    if (seconds < 5400) return relative.format(-Math.round(seconds / 60), "minute");
+    if (seconds < 129600) return relative.format(-Math.round(seconds / 3600), "hour");
+    return relative.format(-Math.round(seconds / 86400), "day");
   }
 
   // The page's one zone (shown in its header); the clock (12/24 h) is the locale's.
   const zone = document.body.dataset.timezone || undefined;
 
   function localTime(ts, options = { dateStyle: "medium", timeStyle: "medium" }) {
-    return ts ? new Date(ts).toLocaleString(undefined, { timeZone: zone, ...options }) : "–";
+    return ts ? new Date(ts).toLocaleString(LOCALE, { timeZone: zone, ...options }) : "–";
   }
 
   // One EventSource per page; handlers by event type ("snapshot", "state", "ocr", ...).
@@ -110,8 +150,8 @@ const MH = (() => {
         if (handlers.any && type !== "snapshot") handlers.any(data);
       });
     }
-    source.onopen = () => { if (dot) { dot.className = "live on"; dot.title = "live"; } };
-    source.onerror = () => { if (dot) { dot.className = "live off"; dot.title = "reconnecting…"; } };
+    source.onopen = () => { if (dot) { dot.className = "live on"; dot.title = _("live"); } };
+    source.onerror = () => { if (dot) { dot.className = "live off"; dot.title = _("reconnecting…"); } };
     return source;
   }
 
@@ -126,9 +166,16 @@ const MH = (() => {
     return node;
   }
 
-  function availability(node, status) {
-    node.textContent = status || "unknown";
-    node.className = `badge ${status || "unknown"}`;
+  // Badge words; the class stays the API's value.
+  const STATUS = { online: _("online"), offline: _("offline"), unknown: _("unknown") };
+
+  function status(value) {
+    return STATUS[value || "unknown"] || value;
+  }
+
+  function availability(node, value) {
+    node.textContent = status(value);
+    node.className = `badge ${value || "unknown"}`;
   }
 
   // Colours of charts follow the page's theme (CSS variables).
@@ -136,5 +183,5 @@ const MH = (() => {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  return { api, quantities, info, number, fmt, daysLeft, stateKeys, stateText, ago, localTime, live, el, availability, colour, csrf };
+  return { api, quantities, info, number, money, fmt, daysLeft, stateKeys, stateText, ago, localTime, live, el, status, availability, colour, csrf };
 })();

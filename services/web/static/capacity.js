@@ -7,12 +7,15 @@ const $ = (id) => document.getElementById(id);
 const timezone = box.dataset.timezone;
 const page = { quarters: [], peakStart: null, selected: null };
 
-const months = (n) => (n === 1 ? "1 month" : `${n} months`);
+const months = (n) => (n === 1 ? _("1 month") : _("{n} months", { n }));
 const watts = (w) => (w === null || w === undefined ? "–" : `${MH.number(w, 0)} W`);
 const today = () => new Date().toLocaleDateString("sv-SE", { timeZone: timezone });
 // A quarter's clock time in the meter's zone, 12 or 24 h as the locale writes it.
-const clock = (ts) => new Date(ts).toLocaleTimeString(undefined, {
+const clock = (ts) => new Date(ts).toLocaleTimeString(LOCALE, {
   timeZone: timezone, hour: "2-digit", minute: "2-digit" });
+
+// A day (YYYY-MM-DD) as the locale writes a date.
+const dayText = (day) => new Date(`${day}T12:00:00Z`).toLocaleDateString(LOCALE, { timeZone: "UTC", dateStyle: "medium" });
 
 function shiftDay(day, days) {
   const d = new Date(`${day}T12:00:00Z`);
@@ -29,10 +32,11 @@ async function loadPeaks(month) {
     MH.el("tr", {}, MH.el("td", {}, m.month), MH.el("td", { class: "num" }, watts(m.peak_w)),
       MH.el("td", {}, m.source))));
   const cost = peaks.estimated_cost_eur_year;
-  $("billed-note").textContent = peaks.billed_average_w === null ? "No month peak known yet." :
-    `Billed average ${watts(peaks.billed_average_w)} over ${months(peaks.months_averaged)} ` +
-    `(each at least ${watts(peaks.floor_w)})` + (cost === null ? "; set capacity.price_eur_per_kw_year for a cost estimate." :
-      `: about € ${MH.number(cost, 2)} a year at € ${MH.number(peaks.price_eur_per_kw_year, 2)} per kW.`);
+  const billed = { average: watts(peaks.billed_average_w), months: months(peaks.months_averaged),
+    floor: watts(peaks.floor_w), cost: MH.money(cost, "EUR"), price: MH.money(peaks.price_eur_per_kw_year, "EUR") };
+  $("billed-note").textContent = peaks.billed_average_w === null ? _("No month peak known yet.") : cost === null
+    ? _("Billed average {average} over {months} (each at least {floor}); set capacity.price_eur_per_kw_year for a cost estimate.", billed)
+    : _("Billed average {average} over {months} (each at least {floor}): about {cost} a year at {price} per kW.", billed);
   return peaks;
 }
 
@@ -51,7 +55,7 @@ async function loadDay(day, select = null) {
   const peakQuarter = peaks.peak && peaks.peak.quarter;
   page.peakStart = peakQuarter ? peakQuarter.start : null;
   const highlight = page.quarters.findIndex((q) => q.start === page.peakStart);
-  $("day-title").textContent = `Quarter hours of ${day}`;
+  $("day-title").textContent = _("Quarter hours of {day}", { day: dayText(day) });
   $("quarters-empty").hidden = page.quarters.length > 0;
   const chart = $("quarters-chart");
   chart.dataset.quarters = page.quarters.length;
@@ -59,7 +63,7 @@ async function loadDay(day, select = null) {
   Charts.bars(chart, {
     xs: page.quarters.map((q) => Date.parse(q.start) / 1000),
     ys: page.quarters.map((q) => q.average_w),
-    label: "average demand", unit: "W", timezone, align: 1, range: dayRange(answer), period: 900,
+    label: _("average demand"), unit: "W", timezone, align: 1, range: dayRange(answer), period: 900,
     highlight: highlight >= 0 ? highlight : null,
     onPick: (i) => showQuarter(page.quarters[i]),
   });
@@ -73,14 +77,16 @@ async function showQuarter(quarter) {
   const isPeak = detail.start === page.peakStart;
   $("detail").hidden = false;
   $("detail").dataset.start = detail.start;
-  $("detail-title").textContent = `${clock(detail.start)}–${clock(detail.end)}: ${watts(detail.average_w)} average${isPeak ? " (month peak)" : ""}`;
-  $("detail-summary").textContent = `${MH.number(detail.energy_wh / 1000, 3)} kWh imported; ` +
-    `${detail.complete ? "measured from start to end" : "not measured all through"}; source: ${detail.source}; ` +
-    `file /meter/${detail.file}`;
+  const span = { start: clock(detail.start), end: clock(detail.end), average: watts(detail.average_w) };
+  $("detail-title").textContent = isPeak ? _("{start}–{end}: {average} average (month peak)", span)
+    : _("{start}–{end}: {average} average", span);
+  const complete = detail.complete ? _("measured from start to end") : _("not measured all through");
+  $("detail-summary").textContent = _("{energy} kWh imported; {complete}; source: {source}; file {file}", {
+    energy: MH.number(detail.energy_wh / 1000, 3), complete, source: detail.source, file: `/meter/${detail.file}` });
   const start = Date.parse(detail.start) / 1000;
   Charts.bars($("detail-chart"), {
     xs: detail.consumed_w.map((_, i) => start + i * detail.interval_s),
-    ys: detail.consumed_w, label: "import", unit: "W", timezone, align: 1,
+    ys: detail.consumed_w, label: _("import"), unit: "W", timezone, align: 1,
     range: [start, Date.parse(detail.end) / 1000], period: detail.interval_s,
   });
 }
@@ -89,12 +95,13 @@ async function jumpToPeak() {
   const month = ($("day").value || today()).slice(0, 7);
   const peaks = await MH.api(`/api/devices/${device()}/peaks?month=${month}`);
   const note = $("peak-note");
-  if (!peaks.peak) { note.textContent = `No peak known for ${month} yet.`; return; }
+  if (!peaks.peak) { note.textContent = _("No peak known for {month} yet.", { month }); return; }
   const q = peaks.peak.quarter;
-  if (!q) { note.textContent = `Month peak ${watts(peaks.peak.power_w)} (the meter gave no time).`; return; }
-  note.textContent = `Month peak ${month}: ${watts(peaks.peak.power_w)} on ${q.day} at ${clock(q.start)} (${peaks.peak.source}).`;
+  if (!q) { note.textContent = _("Month peak {peak} (the meter gave no time).", { peak: watts(peaks.peak.power_w) }); return; }
+  note.textContent = _("Month peak {month}: {peak} on {day} at {time} ({source}).", {
+    month, peak: watts(peaks.peak.power_w), day: dayText(q.day), time: clock(q.start), source: peaks.peak.source });
   if (!q.measured) {
-    note.textContent += " Meterhub did not measure that quarter, so it has no detail.";
+    note.textContent += " " + _("Meterhub did not measure that quarter, so it has no detail.");
     await loadDay(q.day);
     return;
   }
@@ -107,11 +114,11 @@ function showCapacity(state) {
   $("now-predicted").textContent = watts(state.predicted_quarter_power_w);
   $("now-peak").textContent = watts(state.month_peak_power_w);
   $("now-billed").textContent = watts(state.billed_average_w);
-  $("now-months").textContent = `over ${months(state.months_averaged)}`;
+  $("now-months").textContent = _("over {months}", { months: months(state.months_averaged) });
   $("now-waiting").hidden = true;
-  $("now-cost").textContent = state.estimated_cost_eur_year === null ? "–" : `€ ${MH.number(state.estimated_cost_eur_year, 2)}`;
+  $("now-cost").textContent = MH.money(state.estimated_cost_eur_year, "EUR");
   $("now-age").textContent = `· ${MH.localTime(state.ts, { timeStyle: "medium" })}`;
-  $("now-warning").textContent = state.new_peak_predicted ? "This quarter is heading for a new month peak." : "";
+  $("now-warning").textContent = state.new_peak_predicted ? _("This quarter is heading for a new month peak.") : "";
 }
 
 function showPower(state) {

@@ -5,9 +5,9 @@ const Charts = (() => {
   // Tick labels in the locale's clock (or dates, for long spans) in the meter's zone.
   function timeLabels(timezone) {
     const zone = timezone || undefined;
-    const clock = new Intl.DateTimeFormat(undefined, { timeZone: zone, hour: "2-digit", minute: "2-digit" });
-    const day = new Intl.DateTimeFormat(undefined, { timeZone: zone, day: "numeric", month: "short" });
-    const month = new Intl.DateTimeFormat(undefined, { timeZone: zone, month: "short", year: "numeric" });
+    const clock = new Intl.DateTimeFormat(LOCALE, { timeZone: zone, hour: "2-digit", minute: "2-digit" });
+    const day = new Intl.DateTimeFormat(LOCALE, { timeZone: zone, day: "numeric", month: "short" });
+    const month = new Intl.DateTimeFormat(LOCALE, { timeZone: zone, month: "short", year: "numeric" });
     return (u, splits) => {
       const span = u.scales.x.max - u.scales.x.min;
       const format = span <= 2 * 86400 ? clock : span <= 95 * 86400 ? day : month;
@@ -54,7 +54,7 @@ const Charts = (() => {
     ];
     const data = [xs, ys];
     if (highlight !== null) {
-      series.push({ label: "peak", fill: MH.colour("--bar-peak"), stroke: MH.colour("--bar-peak"), paths: barPaths,
+      series.push({ label: _("peak"), fill: MH.colour("--bar-peak"), stroke: MH.colour("--bar-peak"), paths: barPaths,
         points: { show: false }, value: (u, v) => (v == null ? "" : `${MH.number(v, 0)} ${unit}`) });
       data.push(ys.map((y, i) => (i === highlight ? y : null)));
     }

@@ -8,15 +8,15 @@ function deviceRows(devices) {
   $("devices").querySelector("tbody").replaceChildren(...devices.map((d) => MH.el("tr", { dataset: { device: d.id } },
     MH.el("td", {}, MH.el("a", { href: `/meters/${d.id}` }, d.name)),
     MH.el("td", {}, d.kind),
-    MH.el("td", {}, MH.el("span", { class: `badge ${d.availability || "unknown"}` }, d.availability || "unknown")),
-    MH.el("td", { title: d.last_seen || "" }, d.last_seen ? `${MH.localTime(d.last_seen)} (${MH.ago(d.last_seen)})` : "never"))));
+    MH.el("td", {}, MH.el("span", { class: `badge ${d.availability || "unknown"}` }, MH.status(d.availability))),
+    MH.el("td", { title: d.last_seen || "" }, d.last_seen ? `${MH.localTime(d.last_seen)} (${MH.ago(d.last_seen)})` : _("never")))));
 }
 
 function serviceRows() {
   const names = [...services.keys()].sort();
   $("services").querySelector("tbody").replaceChildren(...names.map((name) => MH.el("tr", { dataset: { service: name } },
     MH.el("td", {}, name),
-    MH.el("td", {}, MH.el("span", { class: `badge ${services.get(name)}` }, services.get(name))))));
+    MH.el("td", {}, MH.el("span", { class: `badge ${services.get(name)}` }, MH.status(services.get(name)))))));
 }
 
 async function refresh() {
@@ -25,7 +25,7 @@ async function refresh() {
   for (const s of status.services) services.set(s.name, s.availability);
   serviceRows();
   const web = status.web;
-  $("web-health").textContent = `This web process: ${web.status}; login ${status.login}.`;
+  $("web-health").textContent = _("This web process: {status}; login {login}.", { status: MH.status(web.status), login: status.login });
 }
 
 refresh().then(() => {

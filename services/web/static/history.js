@@ -66,19 +66,22 @@ async function show() {
   const xs = result.points.map((p) => Date.parse(p.ts) / 1000);
   const range = [Date.parse(result.from) / 1000, Date.parse(result.to) / 1000];
   const chart = $("chart");
+  // The bucket as the "Per" choice names it, in the page's language.
+  const every = [...$("every").options].find((o) => o.value === result.every)?.textContent || result.every;
+  const day = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString(LOCALE, { timeZone: "UTC", dateStyle: "medium" });
   if (result.kind === "gauge") {
-    $("chart-title").textContent = `${q.label}, mean per ${result.every}`;
+    $("chart-title").textContent = _("{quantity}, mean per {every}", { quantity: q.label, every });
     Charts.line(chart, { xs, ys: result.points.map((p) => p.avg), label: q.label, unit: q.unit, timezone, range });
-    $("summary").textContent = `${result.points.length} ${result.every} buckets`;
+    $("summary").textContent = _("{n} buckets of one {every}", { n: result.points.length, every });
   } else {
     const used = result.points.map((p) => p.used);
     const total = used.reduce((a, b) => a + (b || 0), 0);
-    $("chart-title").textContent = `${q.label}: used per ${result.every}`;
-    Charts.bars(chart, { xs, ys: used, label: "used", unit: q.unit, timezone, range,
+    $("chart-title").textContent = _("{quantity}: used per {every}", { quantity: q.label, every });
+    Charts.bars(chart, { xs, ys: used, label: _("used"), unit: q.unit, timezone, range,
       period: PERIOD_S[result.every] });
-    $("summary").textContent = `${MH.number(total, q.precision)} ${q.unit} used from ` +
-      `${query.get("from")} to ${$("to").value} ` +
-      `(${result.points.length} ${result.every} buckets with readings)`;
+    $("summary").textContent = _("{total} used from {from} to {to} ({n} buckets of one {every} with readings)", {
+      total: `${MH.number(total, q.precision)} ${q.unit}`.trim(), from: day(query.get("from")), to: day($("to").value),
+      n: result.points.length, every });
     $("summary").dataset.total = total;
   }
   chart.dataset.points = result.points.length;

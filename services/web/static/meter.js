@@ -31,7 +31,7 @@ const view = {
 // --- values and refusals -----------------------------------------------------------------
 function showValues(state) {
   if (!state) return;
-  $("age").textContent = `read ${MH.ago(state.ts)}`;
+  $("age").textContent = _("read {age}", { age: MH.ago(state.ts) });
   const list = $("values");
   for (const key of MH.stateKeys(state)) {
     let dd = list.querySelector(`dd[data-quantity="${key}"]`);
@@ -102,16 +102,16 @@ function showOcr(ocr) {
   const digits = $("digits");
   digits.replaceChildren(...[...ocr.digits].map((d, i) => {
     const confidence = ocr.confidences[i];
-    return MH.el("span", { class: confidence < 0.6 ? "low" : "", title: `confidence ${confidence}` }, d);
+    return MH.el("span", { class: confidence < 0.6 ? "low" : "", title: _("confidence {value}", { value: confidence }) }, d);
   }));
   const lowest = Math.min(...ocr.confidences);
   const unit = MH.info(root.dataset.quantity).unit;
-  $("frame-status").textContent = `read ${shown(ocr.digits)} ${unit} in ${Math.round(ocr.elapsed_ms)} ms; ` +
-    `lowest digit confidence ${lowest.toFixed(2)}`;
+  $("frame-status").textContent = _("read {value} in {ms} ms; lowest digit confidence {confidence}", {
+    value: `${shown(ocr.digits)} ${unit}`.trim(), ms: Math.round(ocr.elapsed_ms), confidence: MH.number(lowest, 2) });
   $("frame-status").className = "";
   $("frame-age").textContent = `· ${MH.localTime(new Date().toISOString(), { timeStyle: "medium" })}`;
   if (view.awaiting && ocr.rois_updated === view.awaiting) {
-    $("roi-status").textContent = `The next frame was read with your ROIs: ${shown(ocr.digits)}.`;
+    $("roi-status").textContent = _("The next frame was read with your ROIs: {value}.", { value: shown(ocr.digits) });
     $("roi-status").className = "ok-text";
     $("roi-status").dataset.used = view.awaiting;
     view.awaiting = null;
@@ -123,7 +123,7 @@ function showRefusedFrame(event) {
   view.ocr = null;
   root.dataset.frame = (event.data.reading && event.data.reading.frame_id) || "";
   $("digits").replaceChildren();
-  $("frame-status").textContent = `not read: ${event.data.reason}`;
+  $("frame-status").textContent = _("not read: {reason}", { reason: event.data.reason });
   $("frame-status").className = "error";
   reloadFrame();
 }
@@ -133,8 +133,8 @@ function showLiveFrame(message) {
   const frame = JSON.parse(message.data);
   view.liveFrames += 1;
   $("figure").dataset.liveFrames = String(view.liveFrames);
-  $("live-status").textContent = `live · frame ${view.liveFrames} · ` +
-    MH.localTime(frame.ts, { timeStyle: "medium" });
+  $("live-status").textContent = _("live · frame {n} · {time}", {
+    n: view.liveFrames, time: MH.localTime(frame.ts, { timeStyle: "medium" }) });
   if (view.draft) { view.stale = true; return; }  // the frame stays still while drawing
   $("frame").src = `data:image/jpeg;base64,${frame.jpeg}`;
 }
@@ -145,10 +145,10 @@ function setLive(on) {
   $("live-status").hidden = !on;
   if (on && !view.live) {
     view.liveFrames = 0;
-    $("live-status").textContent = "live · asking the camera for frames…";
+    $("live-status").textContent = _("live · asking the camera for frames…");
     view.live = new EventSource(`/api/devices/${device}/live`);
     view.live.addEventListener("frame", showLiveFrame);
-    view.live.onerror = () => { $("live-status").textContent = "live · reconnecting…"; };
+    view.live.onerror = () => { $("live-status").textContent = _("live · reconnecting…"); };
   } else if (!on && view.live) {
     view.live.close();  // the server stops asking once nobody watches
     view.live = null;
@@ -194,7 +194,7 @@ function enableDrawing() {
   svg.addEventListener("pointerdown", (event) => {
     if (!view.draft) return;
     if (view.mode === "digits" && view.draft.digits.length >= digitCount) {
-      $("roi-status").textContent = `All ${digitCount} digits are marked: undo one to redraw it.`;
+      $("roi-status").textContent = _("All {digits} digits are marked: undo one to redraw it.", { digits: digitCount });
       return;
     }
     event.preventDefault();
@@ -228,7 +228,7 @@ function enableDrawing() {
 async function saveRois() {
   const { display, digits } = view.draft;
   if (digits.length && digits.length !== digitCount) {
-    $("roi-status").textContent = `Mark all ${digitCount} digits, or none (${digits.length} marked).`;
+    $("roi-status").textContent = _("Mark all {digits} digits, or none ({marked} marked).", { digits: digitCount, marked: digits.length });
     $("roi-status").className = "error";
     return;
   }
@@ -237,25 +237,25 @@ async function saveRois() {
     view.saved = saved;
     view.awaiting = saved.updated;
     stopEditing();
-    $("roi-status").textContent = "Saved. Waiting for the next frame to be read with them…";
+    $("roi-status").textContent = _("Saved. Waiting for the next frame to be read with them…");
     $("roi-status").className = "muted";
   } catch (error) {
-    $("roi-status").textContent = `Not saved: ${error.message}`;
+    $("roi-status").textContent = _("Not saved: {error}", { error: error.message });
     $("roi-status").className = "error";
   }
 }
 
 function wireCamera() {
   $("frame").addEventListener("load", frameLoaded);
-  $("frame").addEventListener("error", () => { $("frame-status").textContent = "no frame yet"; });
+  $("frame").addEventListener("error", () => { $("frame-status").textContent = _("no frame yet"); });
   reloadFrame();
   enableDrawing();
   $("capture").addEventListener("click", async () => {
     try {
       const answer = await MH.api(`/api/devices/${device}/capture`, { method: "POST" });
-      $("frame-status").textContent = `photo asked for (request ${answer.request_id})…`;
+      $("frame-status").textContent = _("photo asked for (request {id})…", { id: answer.request_id });
     } catch (error) {
-      $("frame-status").textContent = `capture failed: ${error.message}`;
+      $("frame-status").textContent = _("capture failed: {error}", { error: error.message });
     }
   });
   $("live-view").addEventListener("click", () => setLive(!view.live));

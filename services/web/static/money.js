@@ -8,9 +8,7 @@
   const ROWS = [["today", "cost_today"], ["this_month", "cost_this_month"], ["last_month", "cost_last_month"]];
 
   function amount(value, money) {
-    const digits = { minimumFractionDigits: money.decimals, maximumFractionDigits: money.decimals };
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: money.currency, ...digits })
-      .format(value);
+    return MH.money(value, money.currency, money.decimals);
   }
 
   function row(list, key, label, text) {
@@ -25,10 +23,11 @@
     for (const [key, state] of ROWS) row(list, key, MH.info(state).label, amount(money[key].amount, money));
     const capacity = money.capacity;
     if (capacity && capacity.month_peak_adds !== null) {
-      const note = capacity.confirmed ? "" : ` (default of ${capacity.region}: confirm)`;
-      row(list, "month_peak_adds", `Month peak adds / year${note}`,
+      const label = capacity.confirmed ? _("Month peak adds / year")
+        : _("Month peak adds / year (default of {region}: confirm)", { region: capacity.region });
+      row(list, "month_peak_adds", label,
         amount(capacity.month_peak_adds, { ...money, decimals: 2, currency: capacity.currency }));
-      row(list, "quarter_would_add", "This quarter would add",
+      row(list, "quarter_would_add", _("This quarter would add"),
         amount(capacity.quarter_would_add || 0, { ...money, decimals: 2, currency: capacity.currency }));
     }
     list.hidden = false;

@@ -14,7 +14,7 @@ function showState(device, state) {
   const card = cards.get(device);
   if (!card || !state) return;
   seen.set(device, state.ts);
-  card.querySelector(".age").textContent = `read ${MH.ago(state.ts)}`;
+  card.querySelector(".age").textContent = _("read {age}", { age: MH.ago(state.ts) });
   const list = card.querySelector(".values");
   const keys = MH.stateKeys(state);
   keys.sort((a, b) => {
@@ -67,6 +67,6 @@ MH.quantities().then(() => {
   for (const device of cards.keys()) showFrame(device);
   // Ages move on between readings.
   setInterval(() => {
-    for (const [device, ts] of seen) cards.get(device).querySelector(".age").textContent = `read ${MH.ago(ts)}`;
+    for (const [device, ts] of seen) cards.get(device).querySelector(".age").textContent = _("read {age}", { age: MH.ago(ts) });
   }, 5000);
 });
