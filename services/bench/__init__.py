@@ -40,7 +40,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "/healthz latency on the shared event loop during 30 MB uploads to the web app",
     ),
     "live-view": (
-        "services.web.bench_live",
+        "services.bench.live_view",
         "frames/s the meter page's live view (SSE) delivers from a simulated camera, vs 1/s",
     ),
     "soak": (

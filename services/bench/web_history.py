@@ -27,7 +27,7 @@ import uvicorn
 
 from ..core.config import MeterhubConfig
 from ..core.messages import Reading
-from ..storage.queries import ReadingQueries
+from ..database.reading_queries import ReadingQueries
 from ..storage.store import ReadingStore
 from ..tools.broker_process import MosquittoProcess, free_port
 from ..web.app import create_app

@@ -21,6 +21,7 @@ from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..core.topics import is_device_id
+from ..database.capacity_store import CapacityStore, connect
 from ..domain.capacity import (
     EPSILON,
     BilledAverage,
@@ -31,7 +32,6 @@ from ..domain.capacity import (
     month_of,
 )
 from ..protocols.dsmr import InvalidTelegram, ParsedTelegram, parse_telegram
-from .capacity_store import CapacityStore, connect
 from .p1_serial import P1SerialReader
 
 log = logging.getLogger("meterhub.gateway.p1")

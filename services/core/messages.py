@@ -327,7 +327,7 @@ class DeviceState(Message):
     days_left_uncertainty: float | None = Field(
         default=None, description="One standard error of days_left, in days."
     )
-    # A meter with prices: what it cost, in its currency (services/storage/costs.py).
+    # A meter with prices: what it cost, in its currency (services/database/costs.py).
     cost_today: float | None = Field(default=None, description="Energy cost of today so far.")
     cost_this_month: float | None = Field(default=None, description="Cost of this month so far.")
     cost_last_month: float | None = Field(default=None, description="Cost of last month.")

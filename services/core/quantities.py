@@ -94,7 +94,7 @@ _DERIVED_ROWS: list[Quantity] = [
         0,
     ),
 ]
-# Keys storage adds to a priced meter's ``state`` (services/storage/costs.py), in the
+# Keys storage adds to a priced meter's ``state`` (services/database/costs.py), in the
 # currency of its prices (the unit comes from devices.<id>.prices.currency).
 COSTS = {"cost_today": "today", "cost_this_month": "this_month", "cost_last_month": "last_month"}
 _DERIVED_ROWS += [

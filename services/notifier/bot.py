@@ -25,6 +25,7 @@ from telegram.ext import (
 from ..core.config.telegram import TelegramConfig
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
+from ..database.schedules import ChatStore
 from .alerts import Alerts
 from .checks import BalanceChecker
 from .clock import Clock
@@ -33,7 +34,6 @@ from .corrections import PhotoCorrections
 from .lang import LANGUAGES, Texts, texts
 from .meters import MeterWatch
 from .schedule import Scheduler
-from .store import ChatStore
 from .telegram_io import TelegramOut, build_application, serve_updates
 from .token_flow import CALLBACK_PREFIX, TokenFlow
 from .usage import UsageQueries

@@ -18,8 +18,8 @@ from ..core.messages import CaptureRequest, Reading, Rejected
 from ..core.quantities import QuantityKind, quantity
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
+from ..database.reading_queries import ReadingQueries
 from ..domain.forecast import DaysLeft
-from ..storage.queries import ReadingQueries
 from .clock import Clock
 from .lang import Texts
 from .meters import MeterWatch, Seen

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..core.config import MeterhubConfig
 from ..core.quantities import QuantityKind, quantity
+from ..database.schedules import ChatStore
 from .alerts import projected_quarter_w
 from .chart import bar_chart, line_chart
 from .checks import BalanceChecker, days_left_text, stored_forecast
@@ -21,7 +22,6 @@ from .corrections import NotCorrectable, PhotoCorrections
 from .lang import LANGUAGES, Texts
 from .money import money_lines, stored_money
 from .schedule import Scheduler, parse_time
-from .store import ChatStore
 from .telegram_io import TelegramOut
 from .token_flow import TokenFlow, normalise_token
 from .usage import UsageQueries

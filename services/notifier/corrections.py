@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from ..core.config import MeterhubConfig
 from ..core.messages import Correction
 from ..core.runtime import Bus
-from ..ocr_worker.examples import BadLabel, Example, TrainingExamples
-from ..ocr_worker.recent_frames import RecentFrames
+from ..domain.recent_frames import RecentFrames
+from ..domain.training_examples import BadLabel, Example, TrainingExamples
 
 REMEMBERED = 200  # photos per bot
 

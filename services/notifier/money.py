@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from ..core.config import MeterhubConfig
 from ..core.messages import CapacityState
 from ..core.runtime.logs import kv
+from ..database.costs import Money, meter_money
+from ..database.reading_queries import ReadingQueries
 from ..domain.capacity import month_of
-from ..storage.costs import Money, meter_money
-from ..storage.queries import ReadingQueries
 from .lang import Texts
 
 log = logging.getLogger(__name__)

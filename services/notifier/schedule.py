@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta, tzinfo
 
 from ..core.runtime.logs import kv
+from ..database.schedules import ChatStore
 from .clock import Clock
-from .store import ChatStore
 
 log = logging.getLogger("meterhub.notifier")
 

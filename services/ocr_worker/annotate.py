@@ -8,14 +8,12 @@ so a reader never sees half a file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
+from ..core.data_files import image_dir, write_atomically  # noqa: F401  (re-exported)
 from .geometry import Box
 
 RAW_NAME, ANNOTATED_NAME = "latest.jpg", "annotated.jpg"
@@ -23,23 +21,6 @@ _ACCEPTED = (60, 200, 60)  # BGR
 _REJECTED = (40, 40, 230)
 _DISPLAY = (255, 160, 0)
 _MARK = (200, 80, 255)
-
-
-def image_dir(data_dir: Path, device: str) -> Path:
-    return data_dir / "images" / device
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target and rename over it (readers see the old or the new file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)

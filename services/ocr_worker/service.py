@@ -45,11 +45,11 @@ from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..core.topics import is_device_id
+from ..domain.recent_frames import FrameRecord, RecentFrames
 from .agreement import Runs
 from .lockout import Lockouts, LockoutStep
 from .pipeline import FramePipeline, Judgement, Outcome, Rois
 from .plausibility import Limits, Sample
-from .recent_frames import FrameRecord, RecentFrames
 
 log = logging.getLogger("meterhub.ocr")
 GROUP = "ocr"

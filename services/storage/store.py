@@ -19,12 +19,13 @@ from ..core.config.prices import PricesConfig
 from ..core.messages import Correction, Reading, Rejected
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
+from ..database import costs
+from ..database.reading_queries import ReadingQueries
+from ..database.schema import connect
 from ..domain import forecast
 from ..domain.timekeys import PERIOD_NAMES, BucketClock, from_key, iso, ts_key
-from . import corrections, costs, rollups
+from . import corrections, rollups
 from .outbox import Outbox
-from .queries import ReadingQueries
-from .schema import connect
 
 log = logging.getLogger("meterhub.storage.store")
 

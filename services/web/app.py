@@ -14,8 +14,8 @@ from ..core.config import MeterhubConfig
 from ..core.runtime import Bus
 from ..core.runtime.health import Health
 from ..core.topics import Topics
+from ..database.reading_queries import ReadingQueries
 from ..domain.tokens import keypads
-from ..storage.queries import ReadingQueries
 from . import pages
 from .api import protected_routers
 from .auth import Auth

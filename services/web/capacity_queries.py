@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from ..capture_gateway import capacity_store
 from ..core.config.capacity import CapacityConfig
+from ..database import capacity_store
 from ..domain.capacity import QUARTER, SAMPLE_S, MonthPeak, billed_average, month_of
 
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from ..core.config.token_entry import TokenKeypadConfig
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime import Bus
 from ..core.runtime.health import Health
-from ..storage.queries import ReadingQueries
+from ..database.reading_queries import ReadingQueries
 from .auth import Auth
 from .capacity_queries import CapacityQueries
 from .discovery import BoardBrowser

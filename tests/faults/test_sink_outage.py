@@ -19,9 +19,9 @@ import pytest
 
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
+from services.database.schema import connect
 from services.registry import service_spec
 from services.storage.outbox import Outbox
-from services.storage.schema import connect
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 from tests.faults.helpers import eventually, reading

@@ -9,8 +9,8 @@ import sqlite3
 import cv2
 import numpy as np
 
-from services.ocr_worker.examples import TrainingExamples
-from services.ocr_worker.recent_frames import FrameRecord, RecentFrames
+from services.domain.recent_frames import FrameRecord, RecentFrames
+from services.domain.training_examples import TrainingExamples
 from tests.notifier.conftest import OWNER, START
 
 

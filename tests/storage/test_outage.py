@@ -8,7 +8,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from services.core.messages import Reading
-from services.storage.outbox import sink_status
+from services.database.sink_status import sink_status
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
 from tests.storage.conftest import FAST_RETRY, eventually, publish_many, running_storage

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from services.core.config.storage import FirebaseConfig, InfluxV1Config
 from services.core.messages import CaptureRequest, Reading
+from services.database.schedules import ChatStore
+from services.database.sink_status import sink_status
 from services.domain.timekeys import ts_key
-from services.notifier.store import ChatStore
-from services.storage.outbox import QueuedReading, sink_status
+from services.storage.outbox import QueuedReading
 from services.storage.sinks.base import epoch_ns
 from services.storage.sinks.firebase import FirebaseSink, push_key
 from services.storage.sinks.influx import InfluxV1Sink

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.capture_gateway.capacity_store import (
+from services.capture_gateway.p1_path import Capacity, reading_of
+from services.core.config import MeterhubConfig
+from services.database.capacity_store import (
     SCHEMA,
     CapacityStore,
     connect,
@@ -18,8 +20,6 @@ from services.capture_gateway.capacity_store import (
     day_quarters,
     quarter_file,
 )
-from services.capture_gateway.p1_path import Capacity, reading_of
-from services.core.config import MeterhubConfig
 from services.domain.capacity import quarter_id
 from services.protocols.dsmr import parse_telegram, with_crc
 from services.simulator.p1 import P1MeterModel

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from services.core.capacity_prices import DEFAULT_CAPACITY_EUR_PER_KW_YEAR
 from services.core.config.prices import PricesConfig
 from services.core.messages import Reading
-from services.storage.costs import CapacityPrice, capacity_cost, capacity_price, costs, price_on
-from services.storage.queries import ReadingQueries
+from services.database.costs import CapacityPrice, capacity_cost, capacity_price, costs, price_on
+from services.database.reading_queries import ReadingQueries
 from services.storage.store import ReadingStore
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from services.core.messages import Reading
+from services.database.reading_queries import ReadingQueries
 from services.domain.forecast import forecast
-from services.storage.queries import ReadingQueries
 from services.storage.store import ReadingStore
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

@@ -10,7 +10,7 @@ import pytest
 
 from services.core.config.storage import StorageConfig
 from services.core.messages import Reading
-from services.storage.queries import ReadingQueries
+from services.database.reading_queries import ReadingQueries
 from services.storage.store import ReadingStore
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

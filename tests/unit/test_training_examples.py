@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from services.core.config.devices import OcrConfig
-from services.ocr_worker.examples import BadLabel, TrainingExamples, label_digits
-from services.ocr_worker.recent_frames import FrameRecord, RecentFrames
+from services.domain.recent_frames import FrameRecord, RecentFrames
+from services.domain.training_examples import BadLabel, TrainingExamples, label_digits
 
 LCD = OcrConfig(display="lcd7", digits=6, decimals=2)
 DRUM = OcrConfig(display="drum", digits=7, decimals=1, quantity="energy_import_kwh")

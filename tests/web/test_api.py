@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from services.capture_gateway.capacity_store import CapacityStore, connect
 from services.core.config.simulator import FrameEffects
 from services.core.messages import Reading
+from services.database.capacity_store import CapacityStore, connect
+from services.database.reading_queries import ReadingQueries
 from services.domain.capacity import SAMPLES, ClosedQuarter, MonthPeak
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
-from services.storage.queries import ReadingQueries
 from services.storage.store import ReadingStore
 from services.token_entry.attempts import AttemptStore
 from services.web.models import History

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from services.capture_gateway.capacity_store import CapacityStore, connect
 from services.core.config import MeterhubConfig
 from services.core.messages import OcrResult, OcrRois, Reading
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
+from services.database.capacity_store import CapacityStore, connect
 from services.domain.capacity import SAMPLES, ClosedQuarter
 from services.registry import specs_for
 from services.tools.broker_process import MosquittoProcess, free_port

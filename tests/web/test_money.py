@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.capture_gateway.capacity_store import CapacityStore, connect
 from services.core.capacity_prices import DEFAULT_CAPACITY_EUR_PER_KW_YEAR
 from services.core.messages import Reading
+from services.database.capacity_store import CapacityStore, connect
 from services.domain.capacity import SAMPLES, ClosedQuarter, quarter_start
 from services.storage.store import ReadingStore
 from tests.web.conftest import DEVICES, asgi_client, web_config

@@ -74,7 +74,7 @@ class LegacyBridge:
         await self._honour_trigger()
 
     async def _sync_jadwal(self) -> None:
-        from ...notifier.store import scheduled_times  # the bot owns its schedule table
+        from ...database.schedules import scheduled_times  # the bot owns its schedule table
 
         times = await asyncio.to_thread(scheduled_times, self.sqlite_path)
         if len(times) > SLOTS:

@@ -14,8 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response
 
 from ...core.messages import Correction
-from ...ocr_worker.examples import BadLabel, Example, TrainingExamples
-from ...ocr_worker.recent_frames import RecentFrames
+from ...domain.recent_frames import RecentFrames
+from ...domain.training_examples import BadLabel, Example, TrainingExamples
 from ..auth import Principal
 from ..models import CorrectionAccepted, CorrectionRequest
 from ..security import require_user

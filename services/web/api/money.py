@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException
 
 from ...core.currency import decimals
-from ...storage.costs import Money, meter_money
+from ...database.costs import Money, meter_money
 from ..models import CapacityMoney, MoneyOut, PriceOut, SpendOut
 from ..state import WebState, web_state
 

@@ -16,8 +16,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.config.devices import OcrConfig
+from ..core.data_files import write_atomically
 from ..core.messages import new_id, utc_now
-from .annotate import write_atomically
 from .recent_frames import FrameRecord, safe_frame_id
 
 Box = tuple[int, int, int, int]

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import httpx
 
-from ..core.broker_process import MosquittoProcess, free_port
 from ..core.config import MeterhubConfig
 from ..core.runtime import run_services
 from ..core.runtime.health import Health
 from ..registry import service_spec
+from ..tools.broker_process import MosquittoProcess, free_port
 
 TARGET_FPS = 1.0
 DEVICE = "pln"

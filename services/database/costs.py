@@ -18,7 +18,7 @@ from ..core.config.devices import DeviceConfig
 from ..core.config.prices import PriceEntry, PricesConfig, TariffPeriod
 from ..core.currency import decimals
 from ..core.quantities import COSTS, QUANTITIES, QuantityKind
-from .queries import ReadingQueries
+from .reading_queries import ReadingQueries
 
 # The counter whose rise is the use of each tariff period ("all": the total import).
 PERIOD_QUANTITY: dict[TariffPeriod, str] = {

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .annotate import image_dir, write_atomically
+from ..core.data_files import image_dir, write_atomically
 
 KEEP = 20  # frames per device
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

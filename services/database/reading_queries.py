@@ -16,8 +16,8 @@ from ..core.quantities import QUANTITIES, QuantityKind
 from ..domain.forecast import DaysLeft
 from ..domain.forecast import days_left as forecast_days_left
 from ..domain.timekeys import from_key, iso, key_of, period_name
-from .outbox import sink_status
 from .schema import connect
+from .sink_status import sink_status
 
 TimeArg = datetime | str | None
 DEFAULT_HISTORY_LIMIT = 10_000
