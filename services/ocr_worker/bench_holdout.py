@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 import cv2
@@ -153,14 +154,15 @@ def make_cases(renderer: str, per_style: int, seed: int, workdir: Path) -> list[
                 by_style[style].append(
                     Case(style, frame.jpeg, frame.value, ocr, frame.display, frame.cells)
                 )
-    return [case for row in zip(*by_style.values(), strict=False) for case in row]
+    rows = zip_longest(*by_style.values())
+    return [case for row in rows for case in row if case is not None]
 
 
 def _simulator_cases(per_style: int, seed: int, workdir: Path) -> dict[str, list[Case]]:
     settings = device_settings(workdir / "data")
     areas = {"lcd": _SIMULATOR_LCD_AREA, "led": settings["led"].display_roi}
     by_style: dict[str, list[Case]] = {style: [] for style in SIMULATOR_STYLES.values()}
-    frames = make_frames(per_style * 8, seed, settings)
+    frames = make_frames(per_style * 30, seed, settings)  # a tenth are LED modules
     for frame in frames:
         style = SIMULATOR_STYLES[frame.kind]
         if frame.implausible or len(by_style[style]) >= per_style:
@@ -182,7 +184,7 @@ def score(
     scores: dict[str, dict[str, Score]] = {}
     began = time.monotonic()
     for done, case in enumerate(cases):
-        if time.monotonic() - began > budget_s:
+        if done and time.monotonic() - began > budget_s:
             print(f"  budget of {budget_s:.0f} s spent: {done} of {len(cases)} frames read")
             break
         by_reader = scores.setdefault(case.style, {})

@@ -26,7 +26,7 @@ KINDS_READING: dict[str, tuple[DigitKind, ...]] = {
     "dseg": ("lcd",),
     "polygons": ("lcd",),
 }
-HOLDOUT_TRAINING = TrainConfig(members=1, epochs=6, synthetic=3000, real_copies=6)
+HOLDOUT_TRAINING = TrainConfig(members=1, epochs=8, synthetic=5000, real_copies=6)
 
 
 def default_cache() -> Path:
