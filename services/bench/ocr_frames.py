@@ -18,6 +18,9 @@ accepted, milliseconds per frame with OpenCV on one thread (wall and CPU time), 
 same frames' display areas read by tesseract as the baseline. Then frames per second
 through real Mosquitto with one and with two worker processes in ``$share/ocr``
 (``bench_workers``). Ends with one JSON line.
+
+With ``--holdout-renderer NAME`` it measures something else: whole readings on frames of
+a renderer the models were trained without, beside other OCRs (``ocr_holdout``).
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="folder with digits_lcd.onnx / digits_drum.onnx to read with (default: the shipped "
         "models; the broker runs always use those)",
     )
+    from .ocr_holdout import add_arguments as add_holdout_arguments
+
+    add_holdout_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -258,6 +264,10 @@ def tesseract_baseline(frames: list[BenchFrame], sample: int, seed: int) -> dict
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.holdout_renderer:
+        from .ocr_holdout import run as run_holdout
+
+        return run_holdout(args)
     cv2.setNumThreads(1)
     workdir = Path(tempfile.mkdtemp(prefix="meterhub-bench-ocr-"))
     try:

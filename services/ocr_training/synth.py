@@ -108,7 +108,7 @@ _STROKE_FONTS = (
     cv2.FONT_HERSHEY_COMPLEX,
     cv2.FONT_HERSHEY_TRIPLEX,
 )
-_DRUM_FONTS: tuple[str | int, ...] = (*_OUTLINE_FONTS, *_STROKE_FONTS)
+DRUM_FONTS: tuple[str | int, ...] = (*_OUTLINE_FONTS, *_STROKE_FONTS)
 _GLYPH_SIZE = 120  # px, glyphs are drawn this large once and cached
 
 
@@ -182,10 +182,13 @@ def render_lcd_digit(digit: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     return _cut(image, centre, (crop_w, crop_h), (out_w, out_h)), label
 
 
-def render_drum_digit(position: float, rng: np.random.Generator) -> np.ndarray:
+def render_drum_digit(
+    position: float, rng: np.random.Generator, fonts: tuple[str | int, ...] = DRUM_FONTS
+) -> np.ndarray:
     """A drum window at ``position`` in [0, 10): ``d + f`` shows d turned a fraction f of
-    the way to d + 1 (digits rise as the value grows; 9.5 is halfway from 9 to 0)."""
-    font = _DRUM_FONTS[int(rng.integers(len(_DRUM_FONTS)))]
+    the way to d + 1 (digits rise as the value grows; 9.5 is halfway from 9 to 0), in one
+    of ``fonts`` (a held-out renderer's faces left out)."""
+    font = fonts[int(rng.integers(len(fonts)))]
     weight = int(rng.integers(-3, 6)) if isinstance(font, str) else int(rng.integers(2, 9))
     squeeze = rng.uniform(0.75, 1.15)
     # Digits fill 70-85 % of the window, and the window shows about one digit's cell of

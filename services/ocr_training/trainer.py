@@ -87,6 +87,8 @@ def _fingerprint(kind: str, real: LabelledCrops, config: TrainConfig, arch: Arch
     options or crops starts afresh instead of resuming someone else's network. The number
     of networks does not shape any one of them: a run with more picks up those it has."""
     shaping = {**asdict(config), "members": None}
+    if config.without is None:  # checkpoints made before renderers could be held out
+        del shaping["without"]
     digest = hashlib.sha256(json.dumps([kind, shaping, asdict(arch)]).encode())
     for image in real.images:
         digest.update(hashlib.sha1(image.tobytes()).digest())
@@ -130,7 +132,7 @@ def _train_net(
         if state["epoch"] >= config.epochs:  # finished: no samples to render
             return net.eval().to(memory_format=torch.contiguous_format)
     progress(f"{name}: rendering {synthetic} synthetic digits")
-    pool = synthetic_pool(kind, synthetic, rng)
+    pool = synthetic_pool(kind, synthetic, rng, config.without)
     grey_real = grey_crops(real.images)
     per_epoch = synthetic + len(real) * copies * (1 + recipe.rolled_real_share)
     total_steps = math.ceil(per_epoch / config.batch) * config.epochs

@@ -26,6 +26,7 @@ import numpy as np
 from ..core.config.devices import OcrConfig, Polarity
 from .drum_geometry import combine, measure, name_pair, recentred
 from .engines import ENGINES, NO_DIGIT, EngineMissing
+from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import DigitReading, UnreadableDisplay, read_lcd7
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
@@ -124,6 +125,7 @@ def _classify(
     else:
         confidences = [round(float(p.confidence), 3) for p in predictions]
         _check_confidence(confidences, [p.digit for p in predictions], ocr)
+        _check_faint([c.image for c in crops], predictions)
         text = "".join(p.digit for p in predictions)
     display = setup.display
     if display is not None:
@@ -190,6 +192,15 @@ def _check_confidence(confidences: list[float], shown: list[str], ocr: OcrConfig
         if confidence < ocr.min_digit_confidence:
             raise UnreadableDisplay(
                 f"digit {index} is unclear (confidence {confidence:.2f}, looks like {digit})"
+            )
+
+
+def _check_faint(images: list[np.ndarray], predictions: list[Prediction]) -> None:
+    for index in faint_cells(images):
+        if predictions[index].digit != "0":
+            raise UnreadableDisplay(
+                f"digit {index + 1} is faint beside the others, yet reads "
+                f"{predictions[index].digit} (an unlit cell's ghost segments?)"
             )
 
 

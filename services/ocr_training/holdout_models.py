@@ -1,0 +1,63 @@
+"""Digit models trained without one renderer, for the held-out renderer benchmark.
+
+Smaller than the shipped models' run (one network, a few epochs: minutes on two cores
+under ``nice``), seeded, and cached: a finished model is kept in the cache folder under a
+name made of everything that shapes it, and an interrupted run resumes from its
+per-epoch checkpoints. Needs the ``train`` extra (PyTorch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from ..ocr_worker.annotate import write_atomically
+from ..ocr_worker.classifier import DigitKind, model_path
+from .training import TrainConfig, load_crops
+
+# The kinds whose models read a renderer's frames: the simulator's drums are the only
+# drums; the other renderers' frames are 7-segment displays read cell by cell.
+KINDS_READING: dict[str, tuple[DigitKind, ...]] = {
+    "simulator": ("drum",),
+    "dseg": ("lcd",),
+    "polygons": ("lcd",),
+}
+HOLDOUT_TRAINING = TrainConfig(members=1, epochs=8, synthetic=5000, real_copies=6)
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "meterhub" / "holdout-models"
+
+
+def models_without(
+    renderer: str,
+    dataset: Path,
+    cache: Path,
+    seed: int,
+    progress: Callable[[str], None],
+) -> Path:
+    """The folder holding models trained without ``renderer`` (trained now if not cached)."""
+    from .trainer import train_kind
+
+    config = replace(HOLDOUT_TRAINING, seed=seed, without=renderer)
+    shaping = json.dumps([asdict(config), str(dataset.resolve())], sort_keys=True)
+    folder = cache / f"without-{renderer}-{hashlib.sha256(shaping.encode()).hexdigest()[:12]}"
+    for kind in KINDS_READING[renderer]:
+        path = model_path(kind, folder)
+        if path.is_file():
+            progress(f"{kind}: cached model trained without {renderer}: {path}")
+            continue
+        crops = load_crops(dataset / kind)
+        progress(f"{kind}: training without {renderer} ({len(crops)} real crops, {config})")
+        model = train_kind(
+            kind, crops, config, progress, checkpoints=cache / "checkpoints",
+            meta={"without_renderer": renderer},
+        )  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, model)
+    return folder

@@ -1,0 +1,116 @@
+"""`meterhub bench ocr-frames --holdout-renderer NAME`: whole readings on frames of a
+renderer the models never saw, beside other OCRs. The quick runs here use the shipped
+models (``--models``) so they pass without the train extra; the training is the same
+``train_kind`` the training tests cover."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.bench.whole_readers import number_in
+from services.cli import main
+from services.core.config.devices import OcrConfig
+from services.ocr_training.display_frames import STYLES, display_frame
+from services.ocr_training.font_digits import dseg_fonts, render_font_digit
+from services.ocr_training.renderers import SIMULATOR_DRUM_FACES, drum_fonts, lcd_renderers
+from services.ocr_training.synth import render_lcd_digit
+from services.ocr_training import train_cli
+from services.ocr_worker.classifier import MODELS_DIR
+
+needs_fonts = pytest.mark.skipif(
+    not dseg_fonts(), reason="no DSEG fonts here (Debian's fonts-dseg, installed by make)"
+)
+
+
+def _last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@needs_fonts
+@pytest.mark.parametrize("renderer", ["dseg", "polygons"])
+def test_frames_say_where_the_display_and_each_digit_are(renderer: str) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    for style in STYLES:
+        for _ in range(8):
+            frame = display_frame(renderer, style, rng)
+            assert len(frame.cells) == frame.digits and frame.jpeg[:2] == b"\xff\xd8"
+            digits = frame.shown.replace(".", "").replace(" ", "0")
+            assert int(digits) / 10**frame.decimals == pytest.approx(frame.value)
+            x, y, w, h = frame.display
+            for cx, cy, cw, ch in frame.cells:  # inside the glass, allowing for the turn
+                assert x - 4 <= cx and cx + cw <= x + w + 4 and y - 4 <= cy <= cy + ch <= y + h + 4
+            # Usable as a device's digit ROIs: ordered, apart, big enough.
+            OcrConfig(display="lcd7", digits=frame.digits, decimals=frame.decimals,
+                      quantity="energy_import_kwh", digit_rois=frame.cells)  # fmt: skip
+
+
+@needs_fonts
+def test_bench_scores_every_style_and_reader_on_the_same_frames(capsys) -> None:
+    code = main(["bench", "ocr-frames", "--holdout-renderer", "dseg", "--models", str(MODELS_DIR),
+                 "--per-style", "2", "--readers", "tesseract,ssocr,general"])  # fmt: skip
+    out = capsys.readouterr().out
+    result = _last_json(out)
+    assert result["holdout_renderer"] == "dseg" and set(result["scores"]) == set(STYLES)
+    for by_reader in result["scores"].values():
+        for given in ("nothing", "area", "digits"):
+            assert sum(by_reader[f"meterhub/{given}"]) == 2
+        for reader in ("tesseract", "ssocr"):
+            assert sum(by_reader[f"{reader}/nothing"]) == sum(by_reader[f"{reader}/area"]) == 2
+        assert "general/area" in by_reader or "general: not installed" in out
+    # A wrong reading by Meterhub fails the run, whatever else it read.
+    assert code == (0 if result["meterhub_wrong"] == 0 else 1)
+
+
+def test_simulator_frames_include_drums_read_with_their_window(capsys) -> None:
+    main(["bench", "ocr-frames", "--holdout-renderer", "simulator", "--models", str(MODELS_DIR),
+          "--per-style", "1", "--readers", ""])  # fmt: skip
+    scores = _last_json(capsys.readouterr().out)["scores"]
+    assert set(scores) == {"lcd", "led", "drum"}
+    assert set(scores["drum"]) == {"meterhub/area"}  # a drum counter needs its window marked
+    assert set(scores["lcd"]) == {"meterhub/nothing", "meterhub/area"}
+
+
+def test_a_spent_budget_stops_reading_and_still_reports(capsys) -> None:
+    main(["bench", "ocr-frames", "--holdout-renderer", "simulator", "--models", str(MODELS_DIR),
+          "--per-style", "3", "--readers", "", "--budget-s", "0"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert "budget of 0 s spent: 1 of 9 frames read" in out
+    assert sum(sum(s) for s in _last_json(out)["scores"]["lcd"].values()) == 2
+
+
+def test_without_torch_or_models_it_says_what_to_install(capsys, monkeypatch) -> None:
+    monkeypatch.setattr(train_cli, "missing_train_packages", lambda: ["torch"])
+    assert main(["bench", "ocr-frames", "--holdout-renderer", "dseg", "--per-style", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install -e '.[train]'" in err and "--models" in err
+
+
+def test_held_out_renderers_are_left_out_of_training() -> None:
+    assert lcd_renderers("polygons") == [render_font_digit]
+    assert lcd_renderers("dseg") == [render_lcd_digit]
+    assert lcd_renderers(None) == [render_lcd_digit]  # the shipped models' recipe
+    assert not set(drum_fonts("simulator")) & set(SIMULATOR_DRUM_FACES)
+    assert set(SIMULATOR_DRUM_FACES) <= set(drum_fonts("dseg"))
+
+
+@pytest.mark.parametrize(
+    ("text", "decimals", "number"),
+    [
+        ("127.03\n", 2, 127.03),
+        ("12703", 2, 127.03),
+        ("kWh 0012,5", 3, 12.5),
+        ("TOKEN 47110 SISA 12.34", 2, 471.1),  # the longest run is the one taken
+        ("12 34", 1, None),  # two equally long runs: no single answer
+        ("1.2.3", 0, None),
+        ("kWh", 1, None),
+        ("", 0, None),
+    ],
+)
+def test_number_a_user_would_take_from_an_ocr_answer(
+    text: str, decimals: int, number: float | None
+) -> None:
+    assert number_in(text, decimals) == (pytest.approx(number) if number is not None else None)
