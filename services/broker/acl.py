@@ -19,17 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from ..core.contract import COMMAND_PREFIX, DEVICE, HOME_ASSISTANT, published_by, subscribed_by
 from ..core.topics import DEVICE_ID_PATTERN, DEVICE_TOPICS, Topics, is_device_id
 
 Access = Literal["read", "write", "readwrite"]
 ALL = "+"  # every device
 
-# Device topics a device writes, and the commands it reads (its own id only).
-DEVICE_WRITES = ("availability", "frame_raw", "telegram", "reading", "keypad_ack", "alarm")
-DEVICE_READS = ("keypad_cmd",)  # plus every cmd/... kind, granted as cmd/#
-COMMAND_PREFIX = "cmd/"
+# Device topics a device writes, and what it reads (its own id only; cmd/... as cmd/#).
+DEVICE_WRITES = tuple(str(c) for c in published_by(DEVICE))
+DEVICE_READS = tuple(str(c) for c in subscribed_by(DEVICE))
 # Only token_entry's user may make solenoids press a meter's keys.
 KEYS = "keypad_cmd"
 
@@ -49,51 +49,28 @@ class ServiceGrants:
     discovery: Access | None = None  # Home Assistant's discovery namespace
 
 
-# One row per service in services/registry.py; the user a service logs in as when it
-# has its own (METERHUB_MQTT_USERNAME). Kept to what each subscribes to and publishes.
+# The user each service logs in as when it has its own (METERHUB_MQTT_USERNAME), and what
+# it needs beyond the channels the contract says it publishes and subscribes to.
+_SERVICE_USERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "storage": ("meterhub-storage", {}),
+    "ocr_worker": ("meterhub-ocr", {}),
+    "capture_gateway": ("meterhub-gateway", {}),
+    "web": ("meterhub-web", {"reads_everything": True}),  # the page shows every topic
+    "token_entry": (TOKEN_USER, {"reads_everything": True}),
+    "notifier": ("meterhub-notifier", {}),
+    "discovery": ("meterhub-discovery", {"discovery": "readwrite"}),
+    "simulator": ("meterhub-simulator", {}),
+}
+
+# One row per service in services/registry.py, its topics from services/core/contract.py.
 SERVICE_GRANTS: dict[str, ServiceGrants] = {
-    "storage": ServiceGrants(
-        # capture: the Firebase legacy layout's trigger_otomatis asks for a picture
-        "meterhub-storage",
-        reads=("reading", "rejected", "correction"),
-        writes=("state", "rejected", "capture"),
-    ),
-    "ocr_worker": ServiceGrants(
-        "meterhub-ocr",
-        reads=("frame", "ocr_rois", "state", "reading", "correction"),
-        writes=("reading", "rejected", "ocr"),
-    ),
-    "capture_gateway": ServiceGrants(
-        "meterhub-gateway",
-        reads=("telegram", "frame_raw", "capture"),
-        writes=("frame", "reading", "rejected", "capacity", "availability", "capture"),
-    ),
-    "web": ServiceGrants(
-        "meterhub-web",
-        reads_everything=True,
-        writes=("capture", "token_set", "ocr_rois", "correction"),
-    ),
-    "token_entry": ServiceGrants(
-        TOKEN_USER,
-        reads_everything=True,
-        writes=("keypad_cmd", "token_state", "capture", "rejected"),
-    ),
-    "notifier": ServiceGrants(
-        "meterhub-notifier",
-        reads=("reading", "rejected", "availability", "alarm", "token_state", "capacity", "state"),
-        writes=("capture", "token_set", "correction"),
-    ),
-    "discovery": ServiceGrants(
-        "meterhub-discovery",
-        reads=("state", "rejected", "problem", "availability"),
-        writes=("problem",),
-        discovery="readwrite",
-    ),
-    "simulator": ServiceGrants(
-        "meterhub-simulator",
-        reads=("capture", "keypad_cmd"),
-        writes=("availability", "frame", "telegram", "reading", "keypad_ack", "alarm"),
-    ),
+    name: ServiceGrants(
+        user,
+        reads=tuple(str(c) for c in subscribed_by(name)),
+        writes=tuple(str(c) for c in published_by(name)),
+        **extra,
+    )
+    for name, (user, extra) in _SERVICE_USERS.items()
 }
 
 
@@ -144,7 +121,8 @@ def _service_rules(topics: Topics, discovery_prefix: str, grants: ServiceGrants)
     rules: list[Rule] = []
     if grants.reads_everything:
         rules.append(Rule("read", f"{topics.prefix}/#"))
-    rules += [Rule("read", f"{topics.prefix}/{ALL}/{s}") for s in _suffixes(grants.reads)]
+    else:
+        rules += [Rule("read", f"{topics.prefix}/{ALL}/{s}") for s in _suffixes(grants.reads)]
     rules += [Rule("write", f"{topics.prefix}/{ALL}/{s}") for s in _suffixes(grants.writes)]
     if grants.discovery:
         rules.append(Rule(grants.discovery, f"{discovery_prefix}/#"))
@@ -174,11 +152,14 @@ def service_user(
     return User(grants.user, f"service {service} alone", tuple(rules))
 
 
+_HA_WRITES = [str(c) for c in published_by(HOME_ASSISTANT)]
+
+
 def homeassistant_user(topics: Topics, discovery_prefix: str) -> User:
     rules = (
         Rule("read", f"{topics.prefix}/#"),
         Rule("read", f"{discovery_prefix}/#"),
-        *(Rule("write", f"{topics.prefix}/{ALL}/{s}") for s in _suffixes(["capture", "token_set"])),
+        *(Rule("write", f"{topics.prefix}/{ALL}/{s}") for s in _suffixes(_HA_WRITES)),
         Rule("write", f"{discovery_prefix}/status"),
     )
     return User(HOMEASSISTANT_USER, "Home Assistant: reads, presses capture, sends tokens", rules)

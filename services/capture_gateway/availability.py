@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from ..core.contract import Channel
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
 from .clock import Clock
@@ -63,4 +64,4 @@ class Availability:
         if self.status.state == state:
             return
         self.status.state = state
-        await self.bus.publish(self.bus.topics.availability(self.device), state, retain=True)
+        await self.bus.send(Channel.AVAILABILITY, self.device, state)

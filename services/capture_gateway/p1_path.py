@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..core.config import MeterhubConfig
+from ..core.contract import Channel
 from ..core.messages import CapacityState, Reading, Rejected
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
@@ -203,4 +204,4 @@ async def handle_telegram(
         state = None
     await bus.publish(topics.reading(device), reading_of(device, telegram, state).to_payload())
     if state is not None:
-        await bus.publish(topics.capacity(device), state.to_payload(), qos=0, retain=True)
+        await bus.send(Channel.CAPACITY, device, state)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 
 from ..core.config.devices import DeviceConfig
+from ..core.contract import Channel
 from ..core.runtime import Bus
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
@@ -75,7 +76,7 @@ class P1SerialReader:
         if online != self.online:
             self.online = online
             state = "online" if online else "offline"
-            await self.bus.publish(self.bus.topics.availability(self.device), state, retain=True)
+            await self.bus.send(Channel.AVAILABILITY, self.device, state)
 
     async def run(self) -> None:
         backoff = Backoff(0.5, 30.0)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.config.devices import DeviceConfig
+from ..core.contract import Channel
 from ..core.messages import Reading, Rejected, utc_now
 from ..core.runtime import Bus
 from ..core.runtime.backoff import Backoff
@@ -165,7 +166,7 @@ class MeterPoller:
         self.online = online
         state = "online" if online else "offline"
         log.info("meter " + state, extra=kv(device=self.device, reason=reason or None))
-        await self.bus.publish(self.bus.topics.availability(self.device), state, retain=True)
+        await self.bus.send(Channel.AVAILABILITY, self.device, state)
 
     async def run(self) -> None:
         backoff = Backoff(0.5, max(self.rs485.interval_s, 1.0))

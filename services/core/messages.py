@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from .ids import DEVICE_ID_PATTERN
 from .quantities import QUANTITIES
-from .topics import DEVICE_ID_PATTERN
 
 MAX_JSON_PAYLOAD_BYTES = 64 * 1024
 # Largest camera frame anyone on the bus accepts (gateway caps are configured below it).

@@ -1,45 +1,23 @@
 """The one place the bus prefix and topic shapes live.
 
 Services ask ``topics.reading("pln")`` or ``topics.all_devices("reading")``; nobody
-formats a topic string in place. The table below is the bus contract of
-ARCHITECTURE.md.
+formats a topic string in place. The suffixes come from the
+channel table in ``contract.py``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from .contract import CHANNELS
+from .ids import DEVICE_ID_PATTERN, is_device_id
+
+__all__ = ["DEVICE_ID_PATTERN", "DEVICE_TOPICS", "DiscoveryTopics", "Topics", "is_device_id"]
 
 DEFAULT_PREFIX = "meterhub"
 DEFAULT_DISCOVERY_PREFIX = "homeassistant"  # Home Assistant's own default
-DEVICE_ID_PATTERN = r"^[a-z0-9_-]+$"
-_DEVICE_ID = re.compile(DEVICE_ID_PATTERN)
-
-# kind -> suffix under <prefix>/<dev>/
-DEVICE_TOPICS: dict[str, str] = {
-    "availability": "availability",
-    "frame": "frame",
-    "frame_raw": "frame/raw",  # untrusted camera uploads; the gateway checks and forwards
-    "telegram": "telegram",
-    "reading": "reading",
-    "state": "state",
-    "rejected": "rejected",
-    "ocr": "ocr",
-    "ocr_rois": "ocr/rois",  # regions marked in the web page, retained; read by OCR workers
-    "capture": "cmd/capture",
-    "token_set": "token/set",
-    "token_state": "token/state",
-    "keypad_cmd": "keypad/cmd",
-    "keypad_ack": "keypad/ack",
-    "alarm": "alarm",
-    "capacity": "capacity",  # capacity-tariff state of a P1 meter, retained
-    "problem": "problem",
-    "correction": "correction",  # a value typed by a person for a frame; storage keeps it
-}
-
-
-def is_device_id(value: str) -> bool:
-    return bool(_DEVICE_ID.match(value))
+# kind -> suffix under <prefix>/<dev>/, from the one contract table
+DEVICE_TOPICS: dict[str, str] = {str(kind): spec.suffix for kind, spec in CHANNELS.items()}
 
 
 @dataclass(frozen=True)

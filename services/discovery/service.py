@@ -18,6 +18,7 @@ import json
 import logging
 from typing import Any
 
+from ..core.contract import Channel
 from ..core.messages import DeviceProblem, InvalidMessage, Rejected
 from ..core.quantities import QUANTITIES
 from ..core.runtime import IncomingMessage
@@ -134,7 +135,7 @@ async def main(ctx: ServiceContext) -> None:
 
     async def publish_problem(device: str, problem: DeviceProblem | None) -> None:
         if problem is not None:
-            await bus.publish(topics.device("problem", device), problem.to_payload(), retain=True)
+            await bus.send(Channel.PROBLEM, device, problem)
 
     bus.subscribe(catalogue.discovery.status(), on_ha_status)
     bus.subscribe(catalogue.discovery.own_configs(), on_own_config)

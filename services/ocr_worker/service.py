@@ -30,6 +30,7 @@ import cv2
 
 from ..core.config import MeterhubConfig
 from ..core.config.devices import OcrConfig
+from ..core.contract import Channel
 from ..core.messages import (
     Correction,
     InvalidMessage,
@@ -294,8 +295,9 @@ class OcrWorker:
             await asyncio.to_thread(self.recent.add, device, message.payload, record)
         if read is not None:
             about.update(digits=read.text, value=read.value, confidences=read.confidences)
-            await self.bus.publish(
-                self.topics.ocr(device),
+            await self.bus.send(
+                Channel.OCR,
+                device,
                 OcrResult(
                     frame_id=frame_id,
                     digits=read.text,
@@ -303,8 +305,7 @@ class OcrWorker:
                     boxes=read.boxes,
                     elapsed_ms=outcome.elapsed_ms,
                     rois_updated=rois.updated,
-                ).to_payload(),
-                qos=0,
+                ),
             )
         corrected_from = None
         if outcome.implausible and read is not None:

@@ -17,6 +17,7 @@ from ..core.config.simulator import (
     SimulatedP1Meter,
     SimulatedPrepaidMeter,
 )
+from ..core.contract import Channel
 from ..core.runtime import Bus
 from ..core.runtime.runner import ServiceContext
 from .camera import Scene, SimulatedCamera
@@ -98,11 +99,11 @@ async def main(ctx: ServiceContext) -> None:
         else:
             devices.append(P1Bridge(bus, device, settings, seed))
     for device in ctx.config.simulator.meters:
-        await bus.publish(bus.topics.availability(device), "online", retain=True)
+        await bus.send(Channel.AVAILABILITY, device, "online")
     try:
         async with asyncio.TaskGroup() as group:
             for simulated in devices:
                 group.create_task(simulated.run())
     finally:
         for device in ctx.config.simulator.meters:
-            await bus.publish(bus.topics.availability(device), "offline", retain=True)
+            await bus.send(Channel.AVAILABILITY, device, "offline")

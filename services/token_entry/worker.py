@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from ..core.config.token_entry import TokenEntryConfig, TokenKeypadConfig
+from ..core.contract import Channel
 from ..core.messages import KeypadAck, KeypadCommand, TokenStep, new_id
 from ..core.quantities import quantity
 from ..core.runtime import Bus
@@ -52,8 +53,7 @@ class Steps:
         await self.publish(attempt)
 
     async def publish(self, attempt: Attempt) -> None:
-        topic = self.bus.topics.device("token_state", attempt.device)
-        await self.bus.publish(topic, attempt.message().to_payload(), retain=True)
+        await self.bus.send(Channel.TOKEN_STATE, attempt.device, attempt.message())
         log.info(
             "token step",
             extra=kv(

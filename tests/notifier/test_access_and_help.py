@@ -78,6 +78,13 @@ async def test_malformed_commands_get_usage_never_a_stack_trace(start_bot):
 
 async def test_dutch_and_german_chats_get_their_own_words_and_menus(start_bot):
     rig = await start_bot()
+    for code in ("nl", "de"):  # the menus are set one language after another
+        await rig.api.wait_for(
+            lambda c, code=code: (
+                c.method == "setMyCommands" and c.params.get("language_code") == code
+            ),
+            timeout=30,
+        )
     menus = {c.params.get("language_code"): c for c in rig.api.calls if c.method == "setMyCommands"}
     assert {"nl", "de"} <= set(menus)
     assert "piekvermogen" in json.dumps(menus["nl"].params["commands"], ensure_ascii=False)

@@ -12,11 +12,11 @@ import pytest
 from services.bench.whole_readers import number_in
 from services.cli import main
 from services.core.config.devices import OcrConfig
+from services.ocr_training import train_cli
 from services.ocr_training.display_frames import STYLES, display_frame
 from services.ocr_training.font_digits import dseg_fonts, render_font_digit
 from services.ocr_training.renderers import SIMULATOR_DRUM_FACES, drum_fonts, lcd_renderers
 from services.ocr_training.synth import render_lcd_digit
-from services.ocr_training import train_cli
 from services.ocr_worker.classifier import MODELS_DIR
 
 needs_fonts = pytest.mark.skipif(

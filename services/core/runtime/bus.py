@@ -45,6 +45,8 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from ..config.mqtt import MqttConfig
+from ..contract import CHANNELS, Channel
+from ..messages import Message
 from ..topics import Topics
 from .backoff import Backoff
 from .logs import kv
@@ -153,7 +155,7 @@ class Bus:
         self._routes.clear()
         if self._client is not None and self.connected.is_set():
             task = asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos))
-            task.add_done_callback(lambda t: t.exception())
+            task.add_done_callback(self._subscribed(topic_filter))
 
     def subscribe_batch(
         self, topic_filter: str, handler: BatchHandler, *, max_batch: int = 1000, qos: int = 1
@@ -169,7 +171,20 @@ class Bus:
         self._routes.clear()
         if self._client is not None and self.connected.is_set():
             task = asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos))
-            task.add_done_callback(lambda t: t.exception())
+            task.add_done_callback(self._subscribed(topic_filter))
+
+    def _subscribed(self, topic_filter: str) -> Callable[[asyncio.Task[object]], None]:
+        """A late subscription that failed is said out loud; the next connect retries it."""
+
+        def done(task: asyncio.Task[object]) -> None:
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                log.error(
+                    "subscribe failed",
+                    extra=kv(service=self.service, filter=topic_filter, error=repr(error)),
+                )
+
+        return done
 
     async def publish(
         self,
@@ -191,6 +206,30 @@ class Bus:
             _Outgoing(
                 topic, _payload_bytes(payload), qos, retain, user_properties or {}, expires_at
             )
+        )
+
+    async def send(
+        self,
+        channel: Channel,
+        device: str,
+        message: Message | bytes | str,
+        *,
+        expiry_s: float | None = None,
+    ) -> None:
+        """Publish on a device channel with the QoS and retain its contract row says.
+
+        A channel with a payload model takes only that model: the wrong message on a
+        channel is a bug here, not a puzzle for its subscribers."""
+        spec = CHANNELS[channel]
+        if spec.payload is not None and not isinstance(message, spec.payload):
+            raise TypeError(f"{channel} carries {spec.payload.__name__}, not {type(message)}")
+        payload = message.to_payload() if isinstance(message, Message) else message
+        await self.publish(
+            self.topics.device(channel, device),
+            payload,
+            qos=spec.qos,
+            retain=spec.retain,
+            expiry_s=expiry_s,
         )
 
     async def publish_confirmed(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from ...core.contract import Channel
 from ...core.messages import OcrRois, utc_now
 from ...core.roi_rules import roi_problems
 from ..models import Rois, RoisOut
@@ -59,5 +60,5 @@ async def clear_rois(device_id: str, web: State) -> RoisOut:
 async def _store(web: WebState, device_id: str, rois: OcrRois) -> RoisOut:
     bus = web.bus_or_503()
     await asyncio.to_thread(save_rois, web.config.storage.data_dir, device_id, rois)
-    await bus.publish(bus.topics.device("ocr_rois", device_id), rois.to_payload(), retain=True)
+    await bus.send(Channel.OCR_ROIS, device_id, rois)
     return await _out(web, device_id, rois)
