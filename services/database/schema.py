@@ -11,11 +11,12 @@ not create any token table, so the two never conflict.
 import sqlite3
 from pathlib import Path
 
+from ..core.measurements import READING
 from ..core.sqlite_files import connect_private
 
 SCHEMA_VERSION = "2"
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS readings (
     device     TEXT NOT NULL,
     quantity   TEXT NOT NULL,
@@ -75,9 +76,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     seq    INTEGER PRIMARY KEY,
     device TEXT NOT NULL,
     ts     TEXT NOT NULL,
-    source TEXT NOT NULL,
-    vals   TEXT NOT NULL,     -- JSON object quantity -> value
-    size   INTEGER NOT NULL   -- bytes this row takes, for the per-sink disk cap
+    source TEXT NOT NULL,     -- the measurement's second tag: a reading's source, a cost's currency
+    vals   TEXT NOT NULL,     -- JSON object field -> value
+    size   INTEGER NOT NULL,  -- bytes this row takes, for the per-sink disk cap
+    measurement TEXT NOT NULL DEFAULT '{READING}'  -- which one: core/measurements.py
 );
 
 CREATE TABLE IF NOT EXISTS sink_state (
@@ -99,6 +101,21 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
+# Columns added after a table was first shipped: table -> (column, its definition).
+ADDED_COLUMNS = {
+    "outbox": [("measurement", f"TEXT NOT NULL DEFAULT '{READING}'")],
+}
+
+
+def _add_columns(connection: sqlite3.Connection) -> None:
+    """Bring a file made by an older version up to the schema (CREATE IF NOT EXISTS does not)."""
+    for table, columns in ADDED_COLUMNS.items():
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        for name, definition in columns:
+            if name not in present:
+                connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+
+
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection with explicit transactions (``BEGIN``/``COMMIT`` by the caller)."""
     if readonly:
@@ -112,6 +129,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         # loses nothing; batching keeps the fsyncs few (slower disks make batches bigger).
         connection.execute("PRAGMA synchronous=FULL")
         connection.executescript(SCHEMA)
+        _add_columns(connection)
         connection.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
             (SCHEMA_VERSION,),

@@ -23,8 +23,22 @@ from .recent_frames import FrameRecord, safe_frame_id
 Box = tuple[int, int, int, int]
 
 
+# Why a display cannot show a value: key -> the English reason (logs, the web API); the
+# bot says it in the chat's language from its ``correct_bad_<key>`` text, same placeholders.
+BAD_LABEL_REASONS: dict[str, str] = {
+    "negative": "a meter display shows no negative values",
+    "decimals": "the display shows {decimals} decimals, not more",
+    "digits": "the display has {digits} digits; {text} does not fit",
+}
+
+
 class BadLabel(ValueError):
-    """A value that the meter's display could not show; ``str()`` says why."""
+    """A value that the meter's display could not show; ``str()`` says why in English,
+    ``key`` and ``values`` let a reader say it in another language."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(BAD_LABEL_REASONS[key].format(**values))
+        self.key, self.values = key, values
 
 
 class Example(BaseModel):
@@ -57,12 +71,12 @@ def label_digits(value: float, ocr: OcrConfig, boxes: int = 0) -> str:
     display's digit count). Longer than the boxes: the boxes missed a digit, and the
     label keeps every digit (training leaves such an example's boxes out)."""
     if value < 0:
-        raise BadLabel("a meter display shows no negative values")
+        raise BadLabel("negative")
     text = f"{value:.{ocr.decimals}f}".replace(".", "")
     if abs(float(f"{value:.{ocr.decimals}f}") - value) > 1e-9:
-        raise BadLabel(f"the display shows {ocr.decimals} decimals, not more")
+        raise BadLabel("decimals", decimals=ocr.decimals)
     if len(text) > ocr.digits:
-        raise BadLabel(f"the display has {ocr.digits} digits; {text} does not fit")
+        raise BadLabel("digits", digits=ocr.digits, text=text)
     return text.rjust(boxes or ocr.digits, "0")
 
 

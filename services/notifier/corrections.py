@@ -76,7 +76,7 @@ class PhotoCorrections:
                 device, jpeg, record, value, ocr, f"chat {chat_id}", "telegram",
             )  # fmt: skip
         except BadLabel as error:
-            raise NotCorrectable("correct_bad", reason=str(error)) from None
+            raise NotCorrectable(f"correct_bad_{error.key}", **error.values) from None
         correction = Correction(
             device=device,
             ts=record.ts,

@@ -1,7 +1,8 @@
 """Durable per-sink queues in SQLite: one journal of accepted readings, one position per sink.
 
 Each accepted reading is written to the ``outbox`` journal once, in the same transaction
-as the reading itself; every sink reads the journal from its own position onwards, in
+as the reading itself (and each cost figure storage recomputes, right after that
+commit, as a ``meter_cost`` point); every sink reads the journal from its own position onwards, in
 order, and moves its position only after the sink confirmed the write. A sink that is
 down therefore holds readings back without slowing the others, and a reading leaves
 the journal once every configured sink has it.
@@ -22,6 +23,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from ..core.measurements import READING
 from ..core.runtime.logs import kv
 from ..database.sink_status import sink_status
 from ..domain.timekeys import iso, ts_key
@@ -36,8 +38,9 @@ class QueuedReading:
     seq: int
     device: str
     ts: str  # storage key
-    source: str
+    source: str  # the second tag: a reading's source, a cost's currency
     values: dict[str, float]
+    measurement: str = READING
 
     @property
     def ts_iso(self) -> str:
@@ -66,8 +69,10 @@ class Outbox:
         return bool(self.caps)
 
     # --- inside the ingest transaction ----------------------------------------------
-    def enqueue(self, rows: list[tuple[str, str, str, dict[str, float]]]) -> None:
-        """Queue accepted readings ``(device, ts key, source, values)`` for every sink."""
+    def enqueue(
+        self, rows: list[tuple[str, str, str, dict[str, float]]], measurement: str = READING
+    ) -> None:
+        """Queue points ``(device, ts key, second tag, fields)`` for every sink."""
         if not self.caps or not rows:
             return
         records = []
@@ -83,9 +88,10 @@ class Outbox:
             size = len(body) + len(device) + len(source) + len(ts) + ROW_OVERHEAD_BYTES
             total += size
             seq += 1
-            records.append((seq, device, ts, source, body, size))
+            records.append((seq, device, ts, source, body, size, measurement))
         self.db.executemany(
-            "INSERT INTO outbox (seq, device, ts, source, vals, size) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (seq, device, ts, source, vals, size, measurement) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             records,
         )
         for sink, cap in self.caps.items():
@@ -125,11 +131,11 @@ class Outbox:
     def peek(self, sink: str, limit: int) -> list[QueuedReading]:
         """The next ``limit`` readings ``sink`` has not confirmed, oldest first."""
         rows = self.db.execute(
-            "SELECT seq, device, ts, source, vals FROM outbox "
+            "SELECT seq, device, ts, source, vals, measurement FROM outbox "
             "WHERE seq > (SELECT position FROM sink_state WHERE sink = ?) ORDER BY seq LIMIT ?",
             (sink, limit),
         ).fetchall()
-        return [QueuedReading(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+        return [QueuedReading(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
 
     def confirm(self, sink: str, last_seq: int, *, sent: int, refused: int = 0) -> None:
         """``sink`` has everything up to ``last_seq`` (``refused`` of them it turned down)."""
@@ -179,5 +185,3 @@ class Outbox:
 
     def status(self) -> list[dict[str, object]]:
         return sink_status(self.db, list(self.caps))
-
-

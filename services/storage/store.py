@@ -16,14 +16,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..core.config.prices import PricesConfig
+from ..core.measurements import COST
 from ..core.messages import Correction, Reading, Rejected
-from ..core.quantities import QUANTITIES, QuantityKind
+from ..core.quantities import COSTS, QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
 from ..database import costs
 from ..database.reading_queries import ReadingQueries
 from ..database.schema import connect
 from ..domain import forecast
-from ..domain.timekeys import PERIOD_NAMES, BucketClock, from_key, iso, ts_key
+from ..domain.timekeys import PERIOD_NAMES, BucketClock, from_key, iso, key_of, ts_key
 from . import corrections, rollups
 from .outbox import Outbox
 
@@ -112,7 +113,30 @@ class ReadingStore:
             raise
         self._latest.update(changed)
         result.states = {device: self.state(device) for device in {d for d, _ in changed}}
+        self._queue_costs(result.states)
         return result
+
+    def _queue_costs(self, states: dict[str, dict[str, object]]) -> None:
+        """Queue the costs just recomputed for the sinks: one ``meter_cost`` point per priced
+        device, at its newest reading's time (a replay overwrites it, never adds one).
+
+        After the readings' commit, since the costs read committed roll-ups: a crash in
+        between loses only this snapshot, and the next batch queues a newer one."""
+        rows = [
+            (device, key_of(str(state["ts"])), self.prices[device].currency,
+             {period: float(state[key]) for key, period in COSTS.items()})  # type: ignore[arg-type]
+            for device, state in states.items()
+            if device in self.prices and COSTS.keys() <= state.keys()
+        ]  # fmt: skip
+        if not rows or not self.outbox.enabled:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self.outbox.enqueue(rows, COST)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def _derive(
         self, rows: list[RawRow], minutes: list[int], result: IngestResult
@@ -194,6 +218,7 @@ class ReadingStore:
             raise
         if not applied.duplicate:
             self._latest[(device, quantity)] = (ts, value)
+            self._queue_costs({device: self.state(device)})  # a corrected day costs anew
         return applied
 
     # --- rejections -------------------------------------------------------------------

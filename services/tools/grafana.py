@@ -3,7 +3,8 @@
 The JSON files under ``grafana/provisioning/dashboards/meterhub/`` are this module's
 output (``python -m services.tools.grafana`` rewrites them; a test checks they are in
 step). Every query is Flux against measurement ``meter_reading`` (tags ``device``,
-``source``; one field per quantity), on the provisioned datasource. Days and months
+``source``; one field per quantity) or ``meter_cost`` (tags ``device``, ``currency``;
+fields ``today``, ``this_month``, ``last_month``), on the provisioned datasource. Days and months
 follow the dashboard's ``timezone`` variable (an IANA name, default UTC).
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.measurements import COST
 from ..core.quantities import QUANTITIES
 from ..storage.sinks.base import MEASUREMENT
 
@@ -27,10 +29,12 @@ GRAFANA_UNITS = {"W": "watt", "kWh": "kwatth", "V": "volt", "A": "amp", "kvarh":
 ZONE = 'import "timezone"\noption location = timezone.location(name: "${timezone}")\n'
 
 
-def _source(start: str = "v.timeRangeStart", stop: str = "v.timeRangeStop") -> str:
+def _source(
+    start: str = "v.timeRangeStart", stop: str = "v.timeRangeStop", measurement: str = MEASUREMENT
+) -> str:
     return (
         f"from(bucket: v.defaultBucket)\n  |> range(start: {start}, stop: {stop})\n"
-        f'  |> filter(fn: (r) => r._measurement == "{MEASUREMENT}")'
+        f'  |> filter(fn: (r) => r._measurement == "{measurement}")'
     )
 
 
@@ -67,6 +71,15 @@ def _per_window(field: str, every: str, fn: str, start: str | None = None) -> st
         f'  |> aggregateWindow(every: {every}, fn: {fn}, createEmpty: false, timeSrc: "_start")'
     )
 
+
+# The meter's running cost totals, each point a snapshot: the last per window, never a sum.
+COST_SERIES = (
+    f"{_source(measurement=COST)}\n"
+    f'  |> filter(fn: (r) => r.device == "${{device}}")\n'
+    "  |> aggregateWindow(every: v.windowPeriod, fn: last, createEmpty: false)\n"
+    '  |> map(fn: (r) => ({r with _field: r._field + " (" + r.currency + ")"}))\n'
+    '  |> keep(columns: ["_time", "_value", "_field"])'
+)
 
 BALANCE = "token_balance_kwh"
 BALANCE_USE_PER_DAY = (
@@ -149,6 +162,8 @@ DASHBOARDS: tuple[Dashboard, ...] = (
         Panel("Electricity per month", _increase("energy_import_kwh", "1mo"), "bars", "kwatth"),
         Panel("Gas per day", _increase("gas_m3", "1d"), "bars", "m3", width=12),
         Panel("Water per day", _increase("water_m3", "1d"), "bars", "m3", width=12),
+        Panel("Cost today, this month, last month", COST_SERIES,
+              description="Meters with prices (devices.<id>.prices), in their currency."),
     ), time_from="now-31d"),
     Dashboard("meterhub-prepaid", "Meterhub · prepaid balance", (
         Panel("Days left at the last 7 days' use", DAYS_LEFT, "stat", "d", width=8,

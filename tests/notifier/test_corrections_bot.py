@@ -8,6 +8,7 @@ import sqlite3
 
 import cv2
 import numpy as np
+import pytest
 
 from services.domain.recent_frames import FrameRecord, RecentFrames
 from services.domain.training_examples import TrainingExamples
@@ -56,9 +57,30 @@ async def test_a_reply_to_a_photo_corrects_that_frame(start_bot):
         ]
 
 
-async def test_correct_in_english_refuses_what_the_display_cannot_show(start_bot):
-    rig = await start_bot(telegram={"language": "en"})
+@pytest.mark.parametrize(
+    ("language", "photo", "hint", "correct", "too_long", "negative"),
+    [
+        ("en", "/photo", "/correct <value shown>", "/correct",
+         "❌ Not taken: the display has 6 digits; 1234567 does not fit.",
+         "❌ Not taken: a meter display shows no negative values."),
+        ("id", "/foto", "/koreksi <angka di layar>", "/koreksi",
+         "❌ Tidak diterima: layar punya 6 digit; 1234567 tidak muat.",
+         "❌ Tidak diterima: layar meter tidak menampilkan angka negatif."),
+        ("nl", "/photo", "/correct <getoonde waarde>", "/correct",
+         "❌ Niet aanvaard: het display heeft 6 cijfers; 1234567 past niet.",
+         "❌ Niet aanvaard: een meterdisplay toont geen negatieve waarden."),
+        ("de", "/photo", "/correct <angezeigter Wert>", "/correct",
+         "❌ Nicht übernommen: die Anzeige hat 6 Stellen; 1234567 passt nicht.",
+         "❌ Nicht übernommen: eine Zähleranzeige zeigt keine negativen Werte."),
+    ],
+)  # fmt: skip
+async def test_correct_refuses_what_the_display_cannot_show_in_the_chats_language(
+    start_bot, language, photo, hint, correct, too_long, negative
+):
+    rig = await start_bot(telegram={"language": language})
     _frame(rig.config.storage.data_dir)
-    photo = await rig.reply("/photo", "/correct <value shown>")
-    await rig.api.user_says(OWNER, "/correct 1234567", reply_to=photo.params["message_id"])
-    await rig.api.wait_sent(OWNER, "❌ Not taken: the display has 6 digits")
+    sent = await rig.reply(photo, hint)
+    # 12345,67 on a display of 6 digits with 2 decimals takes 7 digits: 1234567.
+    for value, refusal in (("12345,67", too_long), ("-5", negative)):
+        await rig.api.user_says(OWNER, f"{correct} {value}", reply_to=sent.params["message_id"])
+        await rig.api.wait_sent(OWNER, refusal)

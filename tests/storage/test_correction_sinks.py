@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from services.storage.timekeys import ts_key
-
 from services.core.messages import Correction, Reading
+from services.domain.timekeys import ts_key
 from services.storage.sinks.base import epoch_ns
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.core.quantities import QUANTITIES
+from services.core.measurements import COST
+from services.core.quantities import COSTS, QUANTITIES
 from services.storage.sinks.base import MEASUREMENT
 from services.tools import grafana
 
@@ -74,9 +75,10 @@ def test_every_panel_queries_known_quantities_with_defined_variables(path: Path)
         assert panel["datasource"] == grafana.DATASOURCE
         (target,) = panel["targets"]
         flux = target["query"]
-        assert f'r._measurement == "{MEASUREMENT}"' in flux
+        (measurement,) = set(re.findall(r'r\._measurement == "(\w+)"', flux))
+        known = {MEASUREMENT: QUANTITIES.keys(), COST: set(COSTS.values())}[measurement]
         fields = set(re.findall(r'r\._field == "([a-z0-9_]+)"', flux))
-        assert fields <= QUANTITIES.keys(), fields - QUANTITIES.keys()
+        assert fields <= known, fields - known
         used = set(re.findall(r"\$\{(\w+)\}", flux))
         assert used <= defined, f"{panel['title']}: {used - defined} not defined"
         assert panel["gridPos"]["x"] + panel["gridPos"]["w"] <= grafana.GRID_WIDTH
@@ -87,6 +89,8 @@ def test_the_dashboards_cover_what_the_issue_asks_for():
         lambda p: json.loads(p.read_text()), DASHBOARD_FILES
     )}  # fmt: skip
     panels = " | ".join(t for ts in titles.values() for t in ts).lower()
-    for wanted in ("power", "per day", "per month", "balance", "days left", "quarter", "peak"):
+    wanted_words = ("power", "per day", "per month", "balance", "days left", "quarter", "peak",
+                    "cost")  # fmt: skip
+    for wanted in wanted_words:
         assert wanted in panels, wanted
     assert len(titles) == 5

@@ -195,3 +195,25 @@ def test_a_priced_meters_state_carries_its_costs_rounded_to_the_currency(tmp_pat
     unpriced = store.ingest([Reading(device="p1", ts=now, source="p1", values={"power_w": 5.0})])
     assert "cost_today" not in unpriced.states["p1"]
     store.close()
+
+
+def test_each_batch_queues_one_cost_point_per_priced_meter_for_the_sinks(tmp_path):
+    prices = PricesConfig.model_validate(
+        {"currency": "IDR", "history": [{"valid_from": "2020-01-01", "per_kwh": {"all": 1000.0}}]}
+    )
+    store = ReadingStore(tmp_path / "m.sqlite3", prices={"pln": prices}, sinks={"influx": 10**6})
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    batch = [
+        Reading(device="pln", ts=midnight + (now - midnight) * f, source="ocr",
+                values={"token_balance_kwh": v})
+        for f, v in ((0.2, 20.0), (0.5, 18.5), (0.8, 17.25))
+    ] + [Reading(device="p1", ts=now, source="p1", values={"power_w": 5.0})]  # fmt: skip
+    state = store.ingest(batch).states["pln"]
+    queued = store.outbox.peek("influx", 100)
+    assert [q.measurement for q in queued] == ["meter_reading"] * 4 + ["meter_cost"]
+    cost = queued[-1]
+    assert (cost.device, cost.source, cost.ts_iso) == ("pln", "IDR", state["ts"])
+    assert cost.values == {"today": 2750.0, "this_month": 2750.0, "last_month": 0.0}
+    assert cost.values["today"] == state["cost_today"]
+    store.close()

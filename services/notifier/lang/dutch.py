@@ -114,6 +114,29 @@ MESSAGES: dict[str, str] = {
     "alert_capacity": "⚡ {name}: dit kwartier gaat naar {projected}, boven de maandpiek van "
     "{peak}. Hou je in tot {end}.",
     "alert_beep": "🔊 Saldo bijna op — de meter piept!",
+    "photo_correct_hint": (
+        "Fout of niet gelezen? Antwoord op deze foto met /correct <getoonde waarde>."
+    ),
+    "help_correct": (
+        "als antwoord op een foto: de waarde die het display echt toont (leert de lezer bij)"
+    ),
+    "correct_usage": (
+        "✏️ Antwoord op een foto van /photo met /correct <waarde>, bv. /correct 126,95"
+    ),
+    "correct_reply": (
+        "✏️ Stuur /correct <waarde> als antwoord op een foto van /photo, zodat ik weet "
+        "welke foto je bedoelt."
+    ),
+    "correct_gone": "❌ Die foto wordt niet meer bewaard. Vraag een nieuwe met /photo.",
+    "correct_bad_negative": "❌ Niet aanvaard: een meterdisplay toont geen negatieve waarden.",
+    "correct_bad_decimals": "❌ Niet aanvaard: het display toont {decimals} decimalen, niet meer.",
+    "correct_bad_digits": "❌ Niet aanvaard: het display heeft {digits} cijfers; {text} past niet.",
+    "correct_done": (
+        "✅ {name}: {label} bewaard als manuele aflezing; de foto wordt bewaard om van te leren."
+    ),
+    "alert_reading_jumped": "↕️ {name}: de meterstand sprong van {old} naar {new}. Foto's die "
+    "met elkaar overeenkomen vervingen de bewaarde waarde; is {new} fout, stuur dan de juiste "
+    "waarde als correctie.",
     "online": "🟢",
     "offline": "🔴",
 }

@@ -78,7 +78,9 @@ MESSAGES: dict[str, str] = {
         "which picture you mean."
     ),
     "correct_gone": "❌ That picture is no longer kept. Ask for a new one with /photo.",
-    "correct_bad": "❌ Not taken: {reason}.",
+    "correct_bad_negative": "❌ Not taken: a meter display shows no negative values.",
+    "correct_bad_decimals": "❌ Not taken: the display shows {decimals} decimals, not more.",
+    "correct_bad_digits": "❌ Not taken: the display has {digits} digits; {text} does not fit.",
     "correct_done": "✅ {name}: stored {label} as read by hand; the picture is kept to learn from.",
     "help_photo": "latest picture from the camera",
     "help_history": "chart of the last 7 days",

@@ -117,6 +117,33 @@ MESSAGES: dict[str, str] = {
     "alert_capacity": "⚡ {name}: Diese Viertelstunde steuert auf {projected} zu, über der "
     "Monatsspitze von {peak}. Bitte bis {end} zurückhalten.",
     "alert_beep": "🔊 Guthaben fast aufgebraucht — der Zähler piept!",
+    "photo_correct_hint": (
+        "Falsch oder nicht gelesen? Antworte auf dieses Foto mit /correct <angezeigter Wert>."
+    ),
+    "help_correct": (
+        "als Antwort auf ein Foto: der Wert, den die Anzeige wirklich zeigt (lehrt den Leser)"
+    ),
+    "correct_usage": (
+        "✏️ Antworte auf ein Foto von /photo mit /correct <Wert>, z. B. /correct 126,95"
+    ),
+    "correct_reply": (
+        "✏️ Sende /correct <Wert> als Antwort auf ein Foto von /photo, damit ich weiß, "
+        "welches Bild du meinst."
+    ),
+    "correct_gone": "❌ Dieses Bild ist nicht mehr gespeichert. Fordere mit /photo ein neues an.",
+    "correct_bad_negative": "❌ Nicht übernommen: eine Zähleranzeige zeigt keine negativen Werte.",
+    "correct_bad_decimals": (
+        "❌ Nicht übernommen: die Anzeige zeigt {decimals} Nachkommastellen, nicht mehr."
+    ),
+    "correct_bad_digits": (
+        "❌ Nicht übernommen: die Anzeige hat {digits} Stellen; {text} passt nicht."
+    ),
+    "correct_done": (
+        "✅ {name}: {label} als Handablesung gespeichert; das Bild wird zum Lernen aufbewahrt."
+    ),
+    "alert_reading_jumped": "↕️ {name}: der Zählerstand sprang von {old} auf {new}. "
+    "Übereinstimmende Bilder haben den gespeicherten Wert ersetzt; ist {new} falsch, "
+    "sende den richtigen Wert als Korrektur.",
     "online": "🟢",
     "offline": "🔴",
 }

@@ -80,7 +80,9 @@ MESSAGES: dict[str, str] = {
         "saya tahu gambar yang dimaksud."
     ),
     "correct_gone": "❌ Gambar itu sudah tidak disimpan. Minta yang baru dengan /foto.",
-    "correct_bad": "❌ Tidak diterima: {reason}.",
+    "correct_bad_negative": "❌ Tidak diterima: layar meter tidak menampilkan angka negatif.",
+    "correct_bad_decimals": "❌ Tidak diterima: layar hanya menampilkan {decimals} angka desimal.",
+    "correct_bad_digits": "❌ Tidak diterima: layar punya {digits} digit; {text} tidak muat.",
     "correct_done": (
         "✅ {name}: {label} disimpan sebagai bacaan manual, dan gambarnya disimpan untuk belajar."
     ),

@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
+from ...core.measurements import READING, SECOND_TAG
 from ..outbox import QueuedReading
 
-MEASUREMENT = "meter_reading"
+MEASUREMENT = READING  # the dashboards' measurement
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Latest flat state of a device, read from the store (for "latest" style documents).
@@ -54,9 +55,10 @@ def _tag(value: str) -> str:
 
 
 def line_protocol(batch: list[QueuedReading]) -> str:
-    """``meter_reading,device=..,source=.. <quantity>=<value>,... <ns>``, one line each."""
+    """``<measurement>,device=..,<source|currency>=.. <field>=<value>,... <ns>``, one line
+    each (readings and costs alike)."""
     return "\n".join(
-        f"{MEASUREMENT},device={_tag(q.device)},source={_tag(q.source)} "
+        f"{q.measurement},device={_tag(q.device)},{SECOND_TAG[q.measurement]}={_tag(q.source)} "
         + ",".join(f"{key}={float(value)!r}" for key, value in q.values.items())
         + f" {epoch_ns(q.ts)}"
         for q in batch

@@ -30,6 +30,7 @@ from firebase_admin import credentials, db
 from firebase_admin import exceptions as firebase_errors
 
 from ...core.config.storage import FirebaseConfig
+from ...core.measurements import READING
 from ...core.quantities import QUANTITIES
 from ..outbox import QueuedReading
 from .base import SinkRefused, SinkUnavailable, StateLookup, epoch_ns
@@ -79,6 +80,8 @@ class FirebaseSink:
     async def write(self, batch: list[QueuedReading]) -> None:
         update: dict[str, Any] = {}
         devices = sorted({q.device for q in batch})
+        # Costs reach Firebase in each meter's ``latest`` (its state), not as history.
+        batch = [q for q in batch if q.measurement == READING]
         if self.config.meters:
             for q in batch:
                 update[f"meters/{q.device}/history/{push_key(q)}"] = {

@@ -1,9 +1,11 @@
 """InfluxDB sinks: v2 through ``influxdb-client`` (async), 1.x through line protocol ``/write``.
 
-Both write measurement ``meter_reading``, tags ``device`` and ``source``, one field per
-quantity, nanosecond timestamps from the reading. VictoriaMetrics accepts the v2 writes
-(bucket and org are ignored there); it keeps duplicate samples unless started with
-``-dedup.minScrapeInterval``, so set that when a replay after a crash must not double.
+Both write measurement ``meter_reading`` (tags ``device`` and ``source``, one field per
+quantity, nanosecond timestamps from the reading) and ``meter_cost`` (tags ``device`` and
+``currency``; fields ``today``, ``this_month``, ``last_month``, at the newest reading's time).
+VictoriaMetrics accepts the v2 writes (bucket and org are ignored there); it keeps
+duplicate samples unless started with ``-dedup.minScrapeInterval``, so set that when a
+replay after a crash must not double.
 """
 
 from __future__ import annotations
