@@ -1,30 +1,6 @@
 """Nederlands (as a Flemish P1 household reads it: afname, injectie, piekvermogen)."""
 
 MESSAGES: dict[str, str] = {
-    "photo_correct_hint": (
-        "Verkeerd of niet gelezen? Antwoord op deze foto met /correct <getoonde waarde>."
-    ),
-    "help_correct": (
-        "als antwoord op een foto: de waarde die het display echt toont (leert de lezer bij)"
-    ),
-    "correct_usage": (
-        "✏️ Antwoord op een foto van /photo met /correct <waarde>, bv. /correct 126,95"
-    ),
-    "correct_reply": (
-        "✏️ Stuur /correct <waarde> als antwoord op een foto van /photo, zodat ik weet "
-        "welke foto je bedoelt."
-    ),
-    "correct_gone": "❌ Die foto wordt niet meer bewaard. Vraag een nieuwe met /photo.",
-    "correct_bad": "❌ Niet overgenomen: {reason}.",
-    "correct_done": (
-        "✅ {name}: {label} opgeslagen als met de hand afgelezen; de foto wordt bewaard om"
-        " van te leren."
-    ),
-    "alert_reading_jumped": (
-        "↕️ {name}: meterstand sprong van {old} naar {new}. Foto's die onderling "
-        "overeenkomen hebben de opgeslagen waarde vervangen; is {new} fout, stuur dan de "
-        "juiste waarde als correctie."
-    ),
     "capturing": "📸 Foto nemen...",
     "balance": "✅ Je resterende saldo:\n{value}",
     "days_left": "≈ nog {days} dagen, ±{spread} (verbruik {use}/dag over de laatste {span} dagen)",

@@ -1,31 +1,6 @@
 """Deutsch (as a household with a Ferraris counter reads it: Zählerstand, Bezug, Einspeisung)."""
 
 MESSAGES: dict[str, str] = {
-    "photo_correct_hint": (
-        "Falsch oder nicht gelesen? Antworte auf dieses Foto mit /correct <angezeigter Wert>."
-    ),
-    "help_correct": (
-        "als Antwort auf ein Foto: der Wert, den das Display wirklich zeigt (bringt es "
-        "dem Leser bei)"
-    ),
-    "correct_usage": (
-        "✏️ Antworte auf ein Foto von /photo mit /correct <Wert>, z. B. /correct 126,95"
-    ),
-    "correct_reply": (
-        "✏️ Schick /correct <Wert> als Antwort auf ein Foto von /photo, damit ich weiß, "
-        "welches Bild du meinst."
-    ),
-    "correct_gone": "❌ Dieses Bild ist nicht mehr gespeichert. Fordere mit /photo ein neues an.",
-    "correct_bad": "❌ Nicht übernommen: {reason}.",
-    "correct_done": (
-        "✅ {name}: {label} als von Hand abgelesen gespeichert; das Bild wird zum Lernen "
-        "aufbewahrt."
-    ),
-    "alert_reading_jumped": (
-        "↕️ {name}: Zählerstand sprang von {old} auf {new}. Übereinstimmende Fotos haben "
-        "den gespeicherten Wert ersetzt; ist {new} falsch, schick den richtigen Wert als "
-        "Korrektur."
-    ),
     "capturing": "📸 Foto wird aufgenommen...",
     "balance": "✅ Ihr Restguthaben:\n{value}",
     "days_left": "≈ noch {days} Tage, ±{spread} (Verbrauch {use}/Tag über die letzten {span} Tage)",
