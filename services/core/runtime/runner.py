@@ -1,5 +1,9 @@
 """Runs one or more services in this process until SIGTERM/SIGINT, then stops them cleanly.
 
+Under ``run all`` a service that raises is restarted with backoff and reported
+``failed`` on its availability topic meanwhile; the others never stop for it (a
+service that crashes the process would take the meters' readings down with it).
+
 Shutdown order: stop taking messages (the one being handled finishes; the rest stay
 unacknowledged with the broker), cancel each service's own coroutine (its ``finally``
 blocks close resources), flush each bus's outbox, announce ``offline``, disconnect.
@@ -15,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..config import MeterhubConfig
+from .backoff import Backoff
 from .bus import Bus
 from .health import Health, serve_health
 from .logs import kv
@@ -38,6 +43,37 @@ class ServiceSpec:
     main: ServiceMain
     persistent: bool = False  # QoS 1 consumer: keeps a broker session across restarts
     description: str = ""
+
+
+FAILED = "failed"  # a service's availability while it waits to be restarted
+STEADY_S = 60.0  # a service that ran this long before failing starts its backoff afresh
+
+
+async def _supervised(spec: ServiceSpec, ctx: ServiceContext, stop: asyncio.Event) -> None:
+    """Run ``spec`` and, when it raises, run it again after a growing pause."""
+    loop = asyncio.get_running_loop()
+    backoff = Backoff(initial_s=1.0, max_s=60.0)
+    while True:
+        started = loop.time()
+        try:
+            await spec.main(ctx)
+            return  # a service with nothing (left) to do
+        except Exception as error:
+            if stop.is_set():
+                return
+            if loop.time() - started > STEADY_S:
+                backoff.reset()
+            delay = backoff.next_delay()
+            log.exception(
+                "service failed, restarting",
+                extra=kv(service=spec.name, error=repr(error), restart_in_s=round(delay, 1)),
+            )
+            await ctx.bus.publish(ctx.bus.availability_topic, FAILED, retain=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+            return
+        log.info("service restarting", extra=kv(service=spec.name))
+        await ctx.bus.publish(ctx.bus.availability_topic, "online", retain=True)
 
 
 async def run_services(
@@ -81,9 +117,14 @@ async def _run(
                 serve_health(health, config.health.host, config.health.port)
             )
         # Services first: their handlers are registered before any bus connects.
+        # One service alone fails as a process does (its container restarts it); under
+        # ``run all`` each is supervised, so one failing service stops no other.
         workers = [
             group.create_task(
-                spec.main(ServiceContext(config, buses[spec.name], health)), name=spec.name
+                _supervised(spec, ServiceContext(config, buses[spec.name], health), stop)
+                if len(specs) > 1
+                else spec.main(ServiceContext(config, buses[spec.name], health)),
+                name=spec.name,
             )
             for spec in specs
         ]
