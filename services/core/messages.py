@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from .ids import DEVICE_ID_PATTERN
-from .quantities import QUANTITIES
+from .quantities import QUANTITIES, QuantityKey
 
 MAX_JSON_PAYLOAD_BYTES = 64 * 1024
 # Largest camera frame anyone on the bus accepts (gateway caps are configured below it).
@@ -219,7 +219,7 @@ class Correction(Message):
 
     device: DeviceId
     ts: UtcTimestamp = Field(description="When the corrected frame (or reading) was taken.")
-    quantity: str = Field(description="Catalogue key of the value corrected.")
+    quantity: QuantityKey = Field(description="Catalogue key of the value corrected.")
     value: float = Field(description="What the display showed, in the quantity's unit.")
     frame_id: str | None = Field(
         default=None, max_length=64, description="The frame corrected; none: a reading only."
@@ -230,13 +230,6 @@ class Correction(Message):
         default=None, max_length=64, description="The training example kept from the frame."
     )
     at: UtcTimestamp = Field(default_factory=utc_now, description="When it was typed.")
-
-    @field_validator("quantity")
-    @classmethod
-    def _known_quantity(cls, key: str) -> str:
-        if key not in QUANTITIES:
-            raise ValueError(f"unknown quantity {key!r}")
-        return key
 
     @field_validator("value")
     @classmethod

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 
 class QuantityKind(StrEnum):
@@ -111,3 +114,13 @@ def quantity(key: str) -> Quantity:
         return QUANTITIES[key] if key in QUANTITIES else DERIVED[key]
     except KeyError:
         raise KeyError(f"unknown quantity {key!r}") from None
+
+
+def known_quantity(key: str) -> str:
+    """A key the catalogue has; a typo is a config error, not a refusal on every frame."""
+    if key not in QUANTITIES:
+        raise ValueError(f"unknown quantity {key!r}; the catalogue has: {', '.join(QUANTITIES)}")
+    return key
+
+
+QuantityKey = Annotated[str, AfterValidator(known_quantity)]

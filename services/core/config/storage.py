@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, model_validator
 
+from ..quantities import QuantityKey
 from ..topics import DEVICE_ID_PATTERN
 from .base import Section, TimeZoneName
 
@@ -65,7 +66,9 @@ class FirebaseLegacyConfig(Section):
     """The prepaid setup's original layout, for Firebase consumers that already read it."""
 
     device: str = Field(pattern=DEVICE_ID_PATTERN, description="Prepaid meter whose balance.")
-    quantity: str = Field(default="token_balance_kwh", description="Quantity written as angka.")
+    quantity: QuantityKey = Field(
+        default="token_balance_kwh", description="Quantity written as angka."
+    )
     root: str = Field(
         default="ncr_token",
         pattern=r"^[A-Za-z0-9_-]+$",
