@@ -26,7 +26,7 @@ from ..core.messages import CaptureRequest, InvalidMessage, Rejected, new_id
 from ..core.runtime import IncomingMessage
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
-from ..core.runtime.runner import ServiceContext
+from ..core.runtime.runner import ServiceContext, until_cancelled
 from ..core.topics import is_device_id
 from .availability import Availability
 from .clock import Clock, SystemClock
@@ -267,7 +267,7 @@ class CameraEdge:
 
     async def _announce_offline_on_stop(self) -> None:
         try:
-            await asyncio.Event().wait()
+            await until_cancelled()
         finally:
             for task in list(self._pending):
                 task.cancel()

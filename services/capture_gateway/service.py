@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ..core.runtime.runner import ServiceContext
+from ..core.runtime.runner import ServiceContext, until_cancelled
 from .cameras import CameraEdge
 from .p1_path import P1Path
 from .rs485 import rs485_tasks
@@ -26,4 +26,4 @@ async def main(ctx: ServiceContext) -> None:
     async with asyncio.TaskGroup() as group:
         for task in [*p1.tasks(), *rs485_tasks(ctx), *cameras.tasks()]:
             group.create_task(task)
-        await asyncio.Event().wait()
+        await until_cancelled()

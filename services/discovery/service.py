@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -23,7 +22,7 @@ from ..core.messages import DeviceProblem, InvalidMessage, Rejected
 from ..core.quantities import QUANTITIES
 from ..core.runtime import IncomingMessage
 from ..core.runtime.logs import kv
-from ..core.runtime.runner import ServiceContext
+from ..core.runtime.runner import ServiceContext, until_cancelled
 from .entities import CONTROLS_BY_ID, Catalogue, Entity
 from .problems import ProblemTracker
 
@@ -67,7 +66,7 @@ async def main(ctx: ServiceContext) -> None:
     settings = ctx.config.homeassistant
     if not settings.enabled:
         log.info("Home Assistant discovery is off; publishing nothing")
-        await asyncio.Event().wait()
+        await until_cancelled()
         return
     bus, topics, devices = ctx.bus, ctx.bus.topics, ctx.config.devices
     catalogue = Catalogue(ctx.config)
@@ -148,4 +147,4 @@ async def main(ctx: ServiceContext) -> None:
         "discovery published",
         extra=kv(configs=len(announcer.announced), prefix=settings.discovery_prefix),
     )
-    await asyncio.Event().wait()
+    await until_cancelled()

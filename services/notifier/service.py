@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from ..core.runtime.logs import kv
-from ..core.runtime.runner import ServiceContext
+from ..core.runtime.runner import ServiceContext, until_cancelled
 from .clock import Clock, SystemClock
 
 log = logging.getLogger("meterhub.notifier")
@@ -29,6 +28,6 @@ async def run_notifier(ctx: ServiceContext, clock: Clock) -> None:
             "Telegram bot off",
             extra=kv(reason=reason, token_variable=settings.bot_token_env),
         )
-        await asyncio.Event().wait()
+        await until_cancelled()
     notifier = Notifier(ctx, clock, token)
     await notifier.run()

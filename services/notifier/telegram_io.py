@@ -19,6 +19,7 @@ from telegram.ext import Application
 from ..core.config.telegram import TelegramConfig
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
+from ..core.runtime.runner import until_cancelled
 
 log = logging.getLogger("meterhub.notifier")
 
@@ -114,7 +115,7 @@ async def serve_updates(
             await _serve_once(application, config, menus, out)
         except InvalidToken:
             log.error("Telegram refused the bot token; the bot stays off until it is fixed")
-            await asyncio.Event().wait()
+            await until_cancelled()
         except NetworkError as error:  # TimedOut is a NetworkError
             delay = backoff.next_delay()
             log.warning(
@@ -152,7 +153,7 @@ async def _serve_once(
         log.info("Telegram bot up", extra=kv(bot=f"@{me}", mode="webhook" if hook else "polling"))
         out.ready.set()
         try:
-            await asyncio.Event().wait()
+            await until_cancelled()
         finally:
             # Handlers still running may send until the application has stopped: it waits
             # for them, so "not ready" must come after, or they would wait for each other.

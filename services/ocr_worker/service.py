@@ -44,7 +44,7 @@ from ..core.quantities import QUANTITIES
 from ..core.roi_rules import roi_problems
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
-from ..core.runtime.runner import ServiceContext
+from ..core.runtime.runner import ServiceContext, until_cancelled
 from ..core.topics import is_device_id
 from ..domain.recent_frames import FrameRecord, RecentFrames
 from .agreement import Runs
@@ -403,7 +403,7 @@ async def main(ctx: ServiceContext) -> None:
     watcher.subscribe(watcher.availability_topic, worker.followed.on_own_availability)
     following = asyncio.create_task(watcher.run(), name="ocr:follow")
     try:
-        await asyncio.Event().wait()
+        await until_cancelled()
     finally:
         await watcher.stop(flush_timeout=1.0)
         with contextlib.suppress(Exception):

@@ -21,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..core.config.simulator import SimulatedDlt645Meter
+from ..core.runtime.runner import until_cancelled
 from ..protocols.dlt645 import (
     BROADCAST,
     DATA_IDS,
@@ -176,7 +177,7 @@ class PtyMeter:
         loop.add_reader(master, self._readable, master)
         self.ready.set()
         try:
-            await asyncio.Event().wait()
+            await until_cancelled()
         finally:
             loop.remove_reader(master)
             with contextlib.suppress(FileNotFoundError):

@@ -22,7 +22,7 @@ from ..core.messages import (
 )
 from ..core.runtime import IncomingMessage
 from ..core.runtime.logs import kv
-from ..core.runtime.runner import ServiceContext
+from ..core.runtime.runner import ServiceContext, until_cancelled
 from ..core.topics import is_device_id
 from ..domain.tokens import TokenRefused, keypads, masked, normalise_token
 from .attempts import Attempt, AttemptStore
@@ -191,6 +191,6 @@ async def main(ctx: ServiceContext) -> None:
             for worker in entry.workers.values():
                 group.create_task(worker.run(), name=f"token_entry:{worker.device}")
             await entry.announce_resumed()
-            await asyncio.Event().wait()
+            await until_cancelled()
     finally:
         entry.store.close()

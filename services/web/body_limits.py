@@ -16,7 +16,6 @@ Every cap is small, so what is read is cheap to parse on the loop.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -25,6 +24,7 @@ from fastapi import HTTPException
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 
+from ..core.runtime.runner import until_cancelled
 from .auth import SESSION_COOKIE, Auth
 
 Scope = MutableMapping[str, Any]
@@ -73,7 +73,7 @@ def _no_body() -> Receive:
         if not given:
             given = True
             return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()  # until the response is done and this is cancelled
+        await until_cancelled()  # until the response is done and this is cancelled
         raise AssertionError("unreachable")
 
     return receive

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 
 from ..core.config.web import WebConfig
 from ..core.runtime.logs import kv
-from ..core.runtime.runner import ServiceContext
+from ..core.runtime.runner import ServiceContext, until_cancelled
 from .app import create_app
 from .auth import StartRefused, check_startable
 from .discovery import BoardBrowser
@@ -67,7 +67,7 @@ async def _browse_boards(web: WebConfig) -> BoardBrowser | None:
 async def main(ctx: ServiceContext) -> None:
     web = ctx.config.web
     if not web.enabled:
-        await asyncio.Event().wait()
+        await until_cancelled()
     try:
         check_startable(web)  # before anything listens: a page open to all is never served
     except StartRefused as refused:

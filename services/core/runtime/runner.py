@@ -45,6 +45,12 @@ class ServiceSpec:
     description: str = ""
 
 
+async def until_cancelled() -> None:
+    """Where a service waits once it is set up: its work runs in its handlers and tasks,
+    and the runner ends it by cancelling (its ``finally`` blocks then clean up)."""
+    await asyncio.Future()
+
+
 FAILED = "failed"  # a service's availability while it waits to be restarted
 STEADY_S = 60.0  # a service that ran this long before failing starts its backoff afresh
 
