@@ -22,11 +22,13 @@ import argparse
 import importlib.util
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from ..core.config import load_config
+from ..domain.device_models import DeviceModels
 from ..ocr_worker.annotate import write_atomically
 from ..ocr_worker.classifier import KINDS, MODELS_DIR, DigitClassifier, DigitKind, model_path
 from .training import (
@@ -56,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="labelled crops: a folder with lcd/ and drum/ (default: ../shared/datasets/digits "
         "beside the repository)",
+    )
+    parser.add_argument(
+        "--device",
+        help="train this camera meter's own model from its corrections (docs/ocr.md, "
+        "'Teach it your meter'); switched to only when no worse than the one in use",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--kind", choices=[*KINDS, "all"], default="all")
@@ -90,6 +97,8 @@ class Row:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.device:
+        return _train_device(args)
     if not 0 <= args.holdout < 1 or args.folds == 1 or args.folds < 0:
         print("error: --holdout takes 0 ≤ F < 1 and --folds K ≥ 2", file=sys.stderr)
         return 2
@@ -102,11 +111,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if missing := missing_train_packages():
-        print(
-            f"error: training needs {', '.join(missing)} (PyTorch on the CPU is enough); install "
-            f"the train extra: {INSTALL_HINT}. Reading meters needs none of it.",
-            file=sys.stderr,
-        )
+        print(f"error: {no_torch_message(missing)}", file=sys.stderr)
         return 2
     config = TrainConfig(
         seed=args.seed,
@@ -127,6 +132,35 @@ def run(args: argparse.Namespace) -> int:
             rows.append(_train_and_write(kind, crops, config, args, began))
     _print_table(rows, folds=args.folds)
     return 0
+
+
+def _train_device(args: argparse.Namespace) -> int:
+    config = load_config(args.config).config
+    device = config.devices.get(args.device)
+    if device is None or device.ocr is None:
+        print(f"error: {args.device} is not a camera device in the config", file=sys.stderr)
+        return 2
+    if missing := missing_train_packages():
+        print(f"error: {no_torch_message(missing)}", file=sys.stderr)
+        return 2
+    from .device_train import DEVICE_CONFIG, MODEL_KIND, train_device
+
+    data_dir = config.storage.data_dir
+    kind = MODEL_KIND[device.ocr.display]
+    current = (
+        DeviceModels(data_dir).active_path(args.device, kind) or model_path(kind)
+    ).read_bytes()
+    run_config = replace(DEVICE_CONFIG, seed=args.seed)
+    decision = train_device(data_dir, args.device, device.ocr.display, current, say, run_config)
+    say(decision.why)
+    return 0 if decision.switch else 1
+
+
+def no_torch_message(missing: list[str]) -> str:
+    return (
+        f"training needs {', '.join(missing)} (PyTorch on the CPU is enough); install the "
+        f"train extra: {INSTALL_HINT}. Reading meters needs none of it."
+    )
 
 
 def missing_train_packages() -> list[str]:
