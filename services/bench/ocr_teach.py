@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from ..core.config.devices import OcrConfig
+from ..core.train_extra import missing_train_packages, no_torch_message
 from ..domain.device_models import DeviceModels
 from ..domain.recent_frames import FrameRecord
 from ..domain.training_examples import TrainingExamples
 from ..ocr_training.display_frames import STYLES, DisplayFrame, display_frame
-from ..ocr_training.train_cli import missing_train_packages, no_torch_message
 from ..ocr_worker.classifier import model_path
 from ..ocr_worker.pipeline import FramePipeline, Rois
 

@@ -18,6 +18,8 @@ from ..core.data_files import write_atomically
 from ..core.messages import utc_now
 
 ACTIVE_NAME = "active.json"
+# Display kind (``OcrConfig.display``) → the digit model that reads it.
+MODEL_KIND: dict[str, str] = {"lcd7": "lcd", "drum": "drum"}
 MODEL_SUFFIX = ".onnx"
 _MODEL_NAME = re.compile(r"^(lcd|drum)-\d{8}T\d{6}Z(-\d+)?\.onnx$")
 _SAFE_DEVICE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -19,13 +19,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..domain.device_models import DeviceModels
+from ..domain.device_models import MODEL_KIND, DeviceModels
 from ..domain.training_examples import Example, TrainingExamples
-from ..ocr_worker.classifier import DigitClassifier, DigitKind
+from ..ocr_worker.classifier import DigitClassifier
 from .training import LabelledCrops, TrainConfig, accuracy, synthetic_test_set
 
-# Display kind (``OcrConfig.display``) → the digit model it trains.
-MODEL_KIND: dict[str, DigitKind] = {"lcd7": "lcd", "drum": "drum"}
 HELD_OUT_SHARE = 0.25  # of the photos, at least one when there are two or more
 # The synthetic benchmark may drop this much (about 5 of 1000 digits: its own noise
 # between two trainings of one recipe) and still count as "no worse".
