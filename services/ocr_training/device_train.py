@@ -22,7 +22,7 @@ import numpy as np
 from ..domain.device_models import MODEL_KIND, DeviceModels
 from ..domain.training_examples import Example, TrainingExamples
 from ..ocr_worker.classifier import DigitClassifier
-from .training import LabelledCrops, TrainConfig, accuracy, synthetic_test_set
+from .training import RECIPES, LabelledCrops, TrainConfig, accuracy, synthetic_test_set
 
 HELD_OUT_SHARE = 0.25  # of the photos, at least one when there are two or more
 # The synthetic benchmark may drop this much (about 5 of 1000 digits: its own noise
@@ -32,6 +32,9 @@ BENCHMARK_DIGITS = 1000
 # A meter's run fine-tunes every network of the model in use: a few epochs at a quarter
 # of the first training's rate (a minute or two on one core, not an hour).
 DEVICE_CONFIG = TrainConfig(epochs=3, synthetic=3000, learning_rate=5e-4)
+# The meter's crops are at most this share of an epoch's samples: with many examples,
+# each is shown fewer times, so the networks do not drift from the synthetic digits.
+MAX_REAL_SHARE = 0.3
 
 Progress = Callable[[str], None]
 
@@ -98,6 +101,15 @@ def decide(candidate: Scores, current: Scores) -> Decision:
     return Decision(True, scores)
 
 
+def real_copies(kind: str, crops: int, config: TrainConfig) -> int:
+    """Times each crop is shown per epoch: the recipe's, fewer when the crops would
+    outweigh MAX_REAL_SHARE of the epoch."""
+    recipe = RECIPES[kind]  # type: ignore[index]
+    synthetic = config.synthetic or recipe.synthetic
+    cap = MAX_REAL_SHARE / (1 - MAX_REAL_SHARE) * synthetic / max(crops, 1)
+    return max(1, min(recipe.real_copies, int(cap)))
+
+
 def score(classifier: DigitClassifier, held: LabelledCrops, benchmark: LabelledCrops) -> Scores:
     return Scores(
         accuracy(classifier, held) if len(held) else None, accuracy(classifier, benchmark)
@@ -137,7 +149,7 @@ def train_device(
         return Decision(False, f"{device}: no usable digit crops in its examples")
     meta = {"device": device, "examples": len(train_examples), "real_crops": len(train)}
     start = weights_from_onnx(current)
-    config = replace(config, members=len(start))
+    config = replace(config, members=len(start), real_copies=real_copies(kind, len(train), config))
     model = train_kind(kind, train, config, progress=progress, meta=meta, start=start)
     benchmark = synthetic_test_set(kind, BENCHMARK_DIGITS, config.seed)
     decision = decide(

@@ -17,8 +17,16 @@ from services.domain.device_models import DeviceModels
 from services.domain.recent_frames import FrameRecord
 from services.domain.training_examples import TrainingExamples
 from services.ocr_training import train_cli
-from services.ocr_training.device_train import Scores, decide, example_crops, split_by_photo
+from services.ocr_training.device_train import (
+    MAX_REAL_SHARE,
+    Scores,
+    decide,
+    example_crops,
+    real_copies,
+    split_by_photo,
+)
 from services.ocr_training.display_frames import display_frame
+from services.ocr_training.training import RECIPES, TrainConfig
 
 needs_torch = pytest.mark.skipif(
     importlib.util.find_spec("torch") is None,
@@ -74,6 +82,13 @@ def test_crops_are_the_boxes_with_their_digits_and_bad_examples_are_named(tmp_pa
 def test_a_model_is_switched_to_only_when_no_worse(candidate, switch, why):
     decision = decide(candidate, Scores(0.5, 0.95))
     assert decision.switch is switch and why in decision.why
+
+
+def test_many_corrections_are_shown_fewer_times_so_the_model_does_not_drift():
+    config = TrainConfig(synthetic=3000)
+    few, many = real_copies("lcd", 30, config), real_copies("lcd", 600, config)
+    assert few == RECIPES["lcd"].real_copies and 1 <= many < few
+    assert many * 600 <= 3000 * MAX_REAL_SHARE / (1 - MAX_REAL_SHARE)
 
 
 def _train(config, *argv: str) -> int:
