@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from ..core.config import load_config
-from ..domain.device_models import DeviceModels, NoModel
+from ..domain.device_models import MODEL_KIND, DeviceModels, NoModel
 from .classifier import KINDS
 
 SHIPPED = "(shipped)"
@@ -21,7 +21,9 @@ SHIPPED = "(shipped)"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=["list", "rollback"])
     parser.add_argument("--device", required=True, help="a configured camera device")
-    parser.add_argument("--kind", choices=KINDS, help="digit kind (rollback: default every kind)")
+    parser.add_argument(
+        "--kind", choices=KINDS, help="digit kind (default: the device's display's)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {args.device} is not a camera device in the config", file=sys.stderr)
         return 2
     store = DeviceModels(config.storage.data_dir)
-    kinds = (args.kind,) if args.kind else KINDS
+    kinds = (args.kind,) if args.kind else (MODEL_KIND[device.ocr.display],)
     if args.action == "list":
         return _list(store, args.device, kinds)
     rolled = 0
