@@ -31,6 +31,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.bench.ocr_frames",
         "whole-frame OCR accuracy, ms/frame and 1 vs 2 workers on Mosquitto, next to tesseract",
     ),
+    "ocr-teach": (
+        "services.bench.ocr_teach",
+        "corrections a meter needs before its own model reads a look the shipped one misreads",
+    ),
     "web": (
         "services.bench.web_history",
         "history p95 over HTTP for a year of minute data (1h, 1d); bus → SSE latency",

@@ -118,8 +118,9 @@ def _models(args: argparse.Namespace, renderer: str) -> ModelFor | None:
         print(f"models from {args.models}: whether they saw {renderer} is up to whoever "
               "trained them")  # fmt: skip
         return models_in(args.models)
+    from ..core.train_extra import INSTALL_HINT
     from ..ocr_training.holdout_models import default_cache, models_without
-    from ..ocr_training.train_cli import DEFAULT_DATASET, INSTALL_HINT, missing_train_packages
+    from ..ocr_training.train_cli import DEFAULT_DATASET, missing_train_packages
 
     if missing := missing_train_packages():
         print(

@@ -92,6 +92,23 @@ def probabilities(nets: Sequence[DigitNet], inputs: torch.Tensor) -> torch.Tenso
             net.train(training)
 
 
+def weights_from_onnx(model: bytes) -> list[dict[str, torch.Tensor]]:
+    """Each network's ``state_dict`` from an exported graph (its initialisers keep the
+    ``nets.<n>.`` names of ``Ensemble``): where fine-tuning starts from."""
+    from onnx import numpy_helper
+
+    found: dict[int, dict[str, torch.Tensor]] = {}
+    for tensor in onnx.load_from_string(model).graph.initializer:
+        prefix, _, rest = tensor.name.partition(".")
+        number, _, key = rest.partition(".")
+        if prefix == "nets" and number.isdigit():
+            array = numpy_helper.to_array(tensor).copy()
+            found.setdefault(int(number), {})[key] = torch.from_numpy(array)
+    if not found:
+        raise ValueError("no digit networks in this model")
+    return [found[n] for n in sorted(found)]
+
+
 def export_onnx(nets: Sequence[DigitNet], meta: dict[str, Any]) -> bytes:
     """The networks as one ONNX graph (float32 weights, any batch size), ``meta`` as JSON
     in its metadata."""

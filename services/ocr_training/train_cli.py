@@ -19,14 +19,16 @@ same model. Ends with an accuracy table:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from ..core.config import load_config
+from ..core.train_extra import missing_train_packages, no_torch_message
+from ..domain.device_models import MODEL_KIND, DeviceModels
 from ..ocr_worker.annotate import write_atomically
 from ..ocr_worker.classifier import KINDS, MODELS_DIR, DigitClassifier, DigitKind, model_path
 from .training import (
@@ -43,8 +45,6 @@ from .training import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATASET = REPO_ROOT.parent / "shared" / "datasets" / "digits"
 MODEL_FORMAT = 2  # 1: numpy networks in .npz; 2: one ONNX graph
-TRAIN_PACKAGES = ("torch", "onnx", "onnxscript")  # the `train` extra in pyproject.toml
-INSTALL_HINT = "pip install -e '.[train]'"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +56,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="labelled crops: a folder with lcd/ and drum/ (default: ../shared/datasets/digits "
         "beside the repository)",
+    )
+    parser.add_argument(
+        "--device",
+        help="train this camera meter's own model from its corrections (docs/ocr.md, "
+        "'Teach it your meter'); switched to only when no worse than the one in use",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="with --device: the data directory (default: the config's storage.data_dir)",
+    )
+    parser.add_argument(
+        "--display",
+        choices=sorted(MODEL_KIND),
+        help="with --device and --data-dir: its display kind, so no config is read",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--kind", choices=[*KINDS, "all"], default="all")
@@ -90,6 +105,8 @@ class Row:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.device:
+        return _train_device(args)
     if not 0 <= args.holdout < 1 or args.folds == 1 or args.folds < 0:
         print("error: --holdout takes 0 ≤ F < 1 and --folds K ≥ 2", file=sys.stderr)
         return 2
@@ -102,11 +119,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if missing := missing_train_packages():
-        print(
-            f"error: training needs {', '.join(missing)} (PyTorch on the CPU is enough); install "
-            f"the train extra: {INSTALL_HINT}. Reading meters needs none of it.",
-            file=sys.stderr,
-        )
+        print(f"error: {no_torch_message(missing)}", file=sys.stderr)
         return 2
     config = TrainConfig(
         seed=args.seed,
@@ -129,8 +142,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def missing_train_packages() -> list[str]:
-    return [name for name in TRAIN_PACKAGES if importlib.util.find_spec(name) is None]
+def _train_device(args: argparse.Namespace) -> int:
+    if args.data_dir and args.display:
+        data_dir, display = args.data_dir, args.display
+    else:
+        config = load_config(args.config).config
+        device = config.devices.get(args.device)
+        if device is None or device.ocr is None:
+            print(f"error: {args.device} is not a camera device in the config", file=sys.stderr)
+            return 2
+        data_dir, display = args.data_dir or config.storage.data_dir, device.ocr.display
+    if missing := missing_train_packages():
+        print(f"error: {no_torch_message(missing)}", file=sys.stderr)
+        return 2
+    from .device_train import DEVICE_CONFIG, train_device
+
+    kind = MODEL_KIND[display]
+    current = (
+        DeviceModels(data_dir).active_path(args.device, kind) or model_path(kind)
+    ).read_bytes()
+    run_config = replace(DEVICE_CONFIG, seed=args.seed)
+    decision = train_device(data_dir, args.device, display, current, say, run_config)
+    say(decision.why)
+    return 0 if decision.switch else 1
 
 
 def say(line: str) -> None:

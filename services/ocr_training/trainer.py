@@ -49,10 +49,12 @@ def train_kind(
     held_out: LabelledCrops | None = None,
     checkpoints: Path | None = None,
     meta: dict[str, Any] | None = None,
+    start: list[dict[str, torch.Tensor]] | None = None,
 ) -> bytes:
     """The ONNX model for ``kind`` (``DigitClassifier`` loads it), trained on ``real``
     crops plus synthetic ones; ``meta`` goes into it. ``checkpoints``: a folder to save
-    each network in after every epoch and to resume from."""
+    each network in after every epoch and to resume from. ``start``: each network's
+    weights to fine-tune from (``digit_net.weights_from_onnx``), one per member."""
     _make_reproducible()
     arch = Architecture()
     nets: list[DigitNet] = []
@@ -64,8 +66,11 @@ def train_kind(
                 checkpoints / f"{kind}-{_fingerprint(kind, real, config, arch)}-{member}.pt"
             )
         nets.append(
-            _train_net(kind, member, real, config, arch, name, progress, held_out, checkpoint)
-        )
+            _train_net(
+                kind, member, real, config, arch, name, progress, held_out, checkpoint,
+                start[member] if start else None,
+            )
+        )  # fmt: skip
     if held_out is not None and len(held_out) and len(nets) > 1:
         score = _torch_accuracy(nets, held_out)
         progress(f"{kind}: all {len(nets)} networks: held-out accuracy {score:.2%}")
@@ -106,6 +111,7 @@ def _train_net(
     progress: Progress,
     held_out: LabelledCrops | None,
     checkpoint: Path | None,
+    initial: dict[str, torch.Tensor] | None = None,
 ) -> DigitNet:
     recipe = RECIPES[kind]
     synthetic = recipe.synthetic if config.synthetic is None else config.synthetic
@@ -113,7 +119,10 @@ def _train_net(
     rng = np.random.default_rng([config.seed, KINDS.index(kind), member])
     torch.manual_seed(_seed(config.seed, KINDS.index(kind), member))
     # Channels-last runs these small convolutions about 1.5x faster on one CPU thread.
-    net = DigitNet(arch).to(memory_format=torch.channels_last)
+    net = DigitNet(arch)
+    if initial is not None:
+        net.load_state_dict(initial)
+    net = net.to(memory_format=torch.channels_last)
     weights = [p for n, p in net.named_parameters() if n.endswith("weight")]
     biases = [p for n, p in net.named_parameters() if n.endswith("bias")]
     optimiser = torch.optim.AdamW(

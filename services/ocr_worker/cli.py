@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "services.ocr_training.render_cli",
         "write labelled digit crops from one renderer, to bench models on a look they never saw",
     ),
+    "model": (
+        "services.ocr_worker.model_cli",
+        "a meter's own digit models: `model list --device ID`, `model rollback --device ID`",
+    ),
     "read": (
         "services.ocr_worker.read_cli",
         "read one photo as a device (or a display described here) and draw what was read",

@@ -26,6 +26,7 @@ from ..core.quantities import QuantityKind
 from ..core.roi_rules import roi_problems
 from ..core.runtime.logs import kv
 from .annotate import ANNOTATED_NAME, RAW_NAME, Overlay, annotate, image_dir, write_atomically
+from .device_classifiers import DeviceClassifiers
 from .geometry import AlignmentFailed, Box, ReferenceCache, align
 from .lcd7 import UnreadableDisplay, decode_image
 from .plausibility import Limits, Sample, Verdict, judge
@@ -102,6 +103,7 @@ class FramePipeline:
     ) -> None:
         self.data_dir = data_dir
         self.model_for = model_for or classifier_models()
+        self.device_models = DeviceClassifiers(data_dir, self.model_for)
         self.keep_images = keep_images
         self._references = ReferenceCache()
 
@@ -159,7 +161,7 @@ class FramePipeline:
         read: DigitsRead | None = None
         if reason is None and setup is not None:
             try:
-                read = read_digits(frame, setup, self.model_for)
+                read = read_digits(frame, setup, self.device_models.model_for(device))
             except UnreadableDisplay as error:
                 reason = error.reason
         mark = lap("read", mark)

@@ -29,6 +29,7 @@ from .images import FrameImages
 from .live import LiveHub
 from .state import WebState
 from .token_history import TokenHistory
+from .training_runs import TrainingRuns
 
 HERE = Path(__file__).parent
 API_DESCRIPTION = """Meterhub's readings, history, capacity-tariff peaks, camera frames and
@@ -69,6 +70,7 @@ def create_app(
         keypads=keypads(config),
         tokens=TokenHistory(config.storage.sqlite_path),
         history=HistoryReader(config.storage.sqlite_path),
+        training=TrainingRuns(data_dir),
         boards=boards,
     )
     app.state.auth = app.state.web.auth

@@ -91,6 +91,7 @@ async def main(ctx: ServiceContext) -> None:
         await serving
     finally:
         hub.close()  # ends open event streams, which would hold the server open
+        await app.state.web.training.stop()  # no training left running without its page
         if boards is not None:
             await boards.close()
         server.should_exit = True

@@ -21,6 +21,7 @@ from .history_read import HistoryReader
 from .images import FrameImages
 from .live import LiveHub
 from .token_history import TokenHistory
+from .training_runs import TrainingRuns
 
 # What each meter kind reports as its consumption by default (history page, API).
 DEFAULT_COUNTER = "energy_import_kwh"
@@ -39,6 +40,7 @@ class WebState:
     keypads: dict[str, TokenKeypadConfig]
     tokens: TokenHistory
     history: HistoryReader
+    training: TrainingRuns
     boards: BoardBrowser | None = None  # mDNS announcements; None: not browsing
 
     def device(self, device_id: str) -> DeviceConfig:

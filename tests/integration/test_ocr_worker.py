@@ -22,6 +22,7 @@ from services.core.config.simulator import FrameEffects
 from services.core.messages import OcrResult, OcrRois, Reading, Rejected, new_id
 from services.core.runtime import run_services
 from services.core.runtime.bus import Bus
+from services.domain.device_models import DeviceModels
 from services.ocr_worker.pipeline import FramePipeline
 from services.ocr_worker.service import OcrWorker
 from services.registry import service_spec
@@ -309,3 +310,16 @@ async def test_with_confirm_frames_a_value_is_published_once_frames_in_a_row_agr
     }
     assert not answered & {*waiting, *again}
     assert len(answered) == 2  # the empty frame's rejection and the confirmed reading
+
+
+async def test_a_broken_device_model_switched_to_mid_run_never_silences_the_meter(broker, tmp_path):
+    """active.json is checked per frame: a model file that cannot be loaded, switched to
+    while the worker runs, is logged and the shipped model reads on."""
+    config = pln_config(broker, tmp_path)
+    store = DeviceModels(config.storage.data_dir)
+    async with ocr_worker(config) as worker:
+        first = await worker.outcome(await worker.send(lcd("127.03")))
+        assert isinstance(first, Reading)
+        store.activate("pln", "lcd", store.add("pln", "lcd", b"not a model"), why="test")
+        after = await worker.outcome(await worker.send(lcd("126.95"), seconds=3600))
+        assert isinstance(after, Reading) and after.values["token_balance_kwh"] == 126.95

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from services.cli import main
+from services.core import train_extra
 from services.ocr_training import train_cli
 from services.ocr_training.synth import render_drum_digit, render_lcd_digit
 from services.ocr_training.train_cli import DEFAULT_DATASET
@@ -277,7 +278,7 @@ def test_ocr_train_without_torch_says_how_to_install_it(
     for kind in KINDS:
         (dataset / kind).mkdir(parents=True)
         (dataset / kind / "labels.csv").write_text("file,digit\n")
-    monkeypatch.setattr(train_cli, "TRAIN_PACKAGES", ("meterhub_no_such_package",))
+    monkeypatch.setattr(train_extra, "TRAIN_PACKAGES", ("meterhub_no_such_package",))
     argv = ["ocr", "train", "--dataset", str(dataset), "--out", str(tmp_path)]
     assert main(argv) == 2
     error = capsys.readouterr().err

@@ -26,6 +26,7 @@ from services.core.runtime import run_services
 from services.core.runtime.health import Health
 from services.database.capacity_store import CapacityStore, connect
 from services.domain.capacity import SAMPLES, ClosedQuarter
+from services.domain.device_models import DeviceModels
 from services.registry import specs_for
 from services.tools.broker_process import MosquittoProcess, free_port
 from tests.bus_helpers import Collector, running_bus
@@ -634,5 +635,26 @@ async def test_correct_the_frame_on_screen_in_indonesian_and_delete_its_example(
     assert not (
         site.config.storage.data_dir / "training" / "pln" / f"{sent['example']}.jpg"
     ).exists()
+    await context.close()
+    assert not errors, f"script errors or CSP refusals on the page: {errors}"
+
+
+async def test_roll_back_a_meters_own_model_from_its_page(browser, site: Site, session) -> None:
+    """The Roll back button (Indonesian page): active.json goes back to the shipped model,
+    and with nothing to roll back the page says so."""
+    store = DeviceModels(site.config.storage.data_dir)
+    store.activate("pln", "lcd", store.add("pln", "lcd", b"model"), why="test")
+    context = await browser.new_context(base_url=site.url, storage_state=session, locale="id-ID")
+    page = await context.new_page()
+    errors = watch_errors(page)
+    await page.goto("/meters/pln")
+    assert await page.inner_text("#train-start") == "Latih"
+    await page.click("#model-rollback")
+    await page.locator("#train-status.ok-text").wait_for(timeout=WAIT_MS)
+    assert "model bawaan" in await page.inner_text("#train-status")
+    assert store.active_path("pln", "lcd") is None
+    await page.click("#model-rollback")
+    await page.locator("#train-status.error").wait_for(timeout=WAIT_MS)
+    assert "nothing to roll back" in await page.inner_text("#train-status")
     await context.close()
     assert not errors, f"script errors or CSP refusals on the page: {errors}"

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from ..security import require_user
-from . import capacity, corrections, devices, history, live, money, prepaid, rois
+from . import capacity, corrections, device_models, devices, history, live, money, prepaid, rois
 
 PROTECTED: tuple[APIRouter, ...] = (
     devices.router,
@@ -15,6 +15,7 @@ PROTECTED: tuple[APIRouter, ...] = (
     money.router,
     live.router,
     corrections.router,
+    device_models.router,
 )
 
 

@@ -15,6 +15,13 @@
       failed: (reason) => `Not taken: ${reason}`,
       remove: "Delete",
       read_as: (text) => (text ? `read as ${text}` : "not read"),
+      train_start: "Train",
+      model_rollback: "Roll back",
+      train_state: {
+        running: "Training…", switched: "Done: the reader now uses this meter's own model.",
+        kept: "Done: the new model was not better, the old one stays.", failed: "Training failed.",
+      },
+      rolled: (name) => `Now using ${name || "the shipped model"}.`,
     },
     id: {
       correct_label: "Salah atau tidak terbaca? Angka di layar sebenarnya:",
@@ -26,6 +33,13 @@
       failed: (reason) => `Tidak diterima: ${reason}`,
       remove: "Hapus",
       read_as: (text) => (text ? `terbaca ${text}` : "tidak terbaca"),
+      train_start: "Latih",
+      model_rollback: "Kembalikan",
+      train_state: {
+        running: "Sedang melatih…", switched: "Selesai: pembaca kini memakai model khusus meter ini.",
+        kept: "Selesai: model baru tidak lebih baik, model lama tetap dipakai.", failed: "Pelatihan gagal.",
+      },
+      rolled: (name) => `Sekarang memakai ${name || "model bawaan"}.`,
     },
   };
   const t = (navigator.language || "en").toLowerCase().startsWith("id") ? TEXTS.id : TEXTS.en;
@@ -80,5 +94,40 @@
       status.className = "error";
     }
   });
+  // Train: a subprocess on the hub; its progress is polled while it runs.
+  async function showTraining() {
+    const status = await MH.api(`/api/devices/${device}/training/status`);
+    const bar = $("train-progress");
+    bar.hidden = status.state === "idle";
+    bar.value = status.progress;
+    $("train-start").disabled = status.state === "running";
+    if (status.state !== "idle") {
+      $("train-status").textContent = `${t.train_state[status.state]} ${status.message}`;
+    }
+    if (status.state === "running") setTimeout(showTraining, 2000);
+  }
+
+  $("train-start").addEventListener("click", async () => {
+    try {
+      await MH.api(`/api/devices/${device}/training/run`, { method: "POST" });
+      showTraining();
+    } catch (error) {
+      $("train-status").textContent = t.failed(error.message);
+      $("train-status").className = "error";
+    }
+  });
+
+  $("model-rollback").addEventListener("click", async () => {
+    try {
+      const entry = await MH.api(`/api/devices/${device}/models/rollback`, { method: "POST" });
+      $("train-status").textContent = t.rolled(entry.active);
+      $("train-status").className = "ok-text";
+    } catch (error) {
+      $("train-status").textContent = t.failed(error.message);
+      $("train-status").className = "error";
+    }
+  });
+
   listExamples();
+  showTraining();
 })();
