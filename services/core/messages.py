@@ -130,6 +130,11 @@ class Reading(Message):
         return values
 
 
+# The reason of a frame refused because a cycling display showed another of its registers
+# (a date, a tariff code): no failure of the camera or the reader, so nothing counts it.
+OTHER_REGISTER = "showing another register"
+
+
 class Rejected(Message):
     """Data that was refused, with the reason; ``reading`` is what was refused."""
 
@@ -138,6 +143,11 @@ class Rejected(Message):
     source: str
     reason: str
     reading: Any = None
+
+    @property
+    def is_failure(self) -> bool:
+        """Whether it counts toward alerts and problem sensors: another register is none."""
+        return self.reason != OTHER_REGISTER
 
 
 class CapacityState(Message):

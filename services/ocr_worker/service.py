@@ -31,6 +31,7 @@ import cv2
 from ..core.config import MeterhubConfig
 from ..core.config.devices import OcrConfig
 from ..core.messages import (
+    OTHER_REGISTER,
     Correction,
     InvalidMessage,
     OcrResult,
@@ -319,6 +320,11 @@ class OcrWorker:
                 extra=kv(device=device, value=read.value, corrected_from=corrected_from,
                          frames=step.agreeing, span_s=round(step.span_s)),
             )  # fmt: skip
+        elif outcome.other_register:
+            # No failure: runs of frames to confirm or to unlock go on across it.
+            about["layout"] = outcome.layout_seen
+            await self._reject(device, ts, OTHER_REGISTER, about, breaks_run=False)
+            return
         elif outcome.reason is not None or read is None:
             await self._reject(device, ts, outcome.reason or "nothing read", about)
             return
@@ -364,10 +370,17 @@ class OcrWorker:
         await self._reject(device, utc_now(), reason, about, what="ROIs rejected")
 
     async def _reject(
-        self, device: str, ts: datetime, reason: str, about: dict, what: str = "frame rejected"
+        self,
+        device: str,
+        ts: datetime,
+        reason: str,
+        about: dict,
+        what: str = "frame rejected",
+        breaks_run: bool = True,
     ) -> None:
         log.warning(what, extra=kv(device=device, frame_id=about.get("frame_id"), reason=reason))
-        self.confirming.clear(device)  # frames to confirm a value come in a row
+        if breaks_run:
+            self.confirming.clear(device)  # frames to confirm a value come in a row
         await self.bus.publish(
             self.topics.rejected(device),
             Rejected(device=device, ts=ts, source="ocr", reason=reason, reading=about).to_payload(),

@@ -309,3 +309,26 @@ async def test_with_confirm_frames_a_value_is_published_once_frames_in_a_row_agr
     }
     assert not answered & {*waiting, *again}
     assert len(answered) == 2  # the empty frame's rejection and the confirmed reading
+
+
+async def test_other_registers_of_a_cycling_display_neither_break_nor_extend_a_confirm_run(
+    broker, tmp_path
+):
+    config = pln_config(broker, tmp_path, confirm_frames=3, cycling=True)
+    async with ocr_worker(config) as worker:
+        frames = [lcd("127.03", 1), lcd("04.12.26", 2), lcd("127.03", 3), lcd("900", 4)]
+        sent = [await worker.send(frame, seconds=n) for n, frame in enumerate(frames)]
+        date, tariff = (await worker.outcome(sent[1])), (await worker.outcome(sent[3]))
+        last = await worker.send(lcd("127.03", 5), seconds=5)
+        reading = await worker.outcome(last)
+
+    for refused in (date, tariff):
+        assert isinstance(refused, Rejected) and refused.reason == "showing another register"
+        assert not refused.is_failure and refused.reading["layout"]
+    assert isinstance(reading, Reading) and reading.values["token_balance_kwh"] == 127.03
+    answered = {
+        (json.loads(m.payload).get("frame_id") or json.loads(m.payload)["reading"]["frame_id"])
+        for m in worker.seen.messages
+        if m.topic in ("meterhub/pln/reading", "meterhub/pln/rejected")
+    }
+    assert answered == {sent[1], sent[3], last}  # the first two balance frames waited
