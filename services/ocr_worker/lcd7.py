@@ -228,7 +228,7 @@ def _read_window(grey: np.ndarray, quad: np.ndarray, digits: int, decimals: int)
     if len(groups) > digits:
         raise OtherLayout(f"found {len(groups)} digits, the display has {digits}")
     if len(groups) < decimals + 1:
-        raise OtherLayout(
+        raise UnreadableDisplay(  # what a frame read in the wrong polarity looks like
             f"found {len(groups)} digits, a display with {decimals} decimals shows "
             f"at least {decimals + 1}"
         )
