@@ -175,7 +175,7 @@ class CameraEdge:
         except InvalidMessage as error:
             await camera.gate.reject(f"invalid cmd/capture: {error}", {"payload": _text(payload)})
             return
-        if not camera.worker.request(request.request_id):
+        if not camera.worker.request(request.request_id, shots=request.burst):
             await camera.gate.reject(
                 "throttled: too many capture requests waiting",
                 {"request_id": request.request_id, "origin": camera.kind},

@@ -26,6 +26,7 @@ from .gate import FrameGate
 from .sources import Shooter, SourceError
 
 log = logging.getLogger("meterhub.gateway.cameras")
+BURST_SPACING_S = 1.0  # between the photos of a burst (the throttle may space them more)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Job:
     requested: bool  # someone asked and waits for an answer
     trigger: str  # request, autocapture, interval, daily: for the logs
     asked_at: float  # monotonic
+    shots: int = 1  # a burst: photos about a second apart, all with the request id
 
 
 class CameraWorker:
@@ -57,11 +59,11 @@ class CameraWorker:
         self._backoff = Backoff(retry.initial_s, retry.max_s)
         self._not_before = 0.0
 
-    def request(self, request_id: str, trigger: str = "request") -> bool:
-        """Queue an asked-for shot; False when too many are already waiting."""
+    def request(self, request_id: str, trigger: str = "request", shots: int = 1) -> bool:
+        """Queue an asked-for shot (or burst); False when too many are already waiting."""
         if len(self._requests) >= self.max_requests:
             return False
-        self._requests.append(Job(request_id, True, trigger, self.clock.monotonic()))
+        self._requests.append(Job(request_id, True, trigger, self.clock.monotonic(), shots))
         self._wake.set()
         return True
 
@@ -92,6 +94,23 @@ class CameraWorker:
         return job
 
     async def _serve(self, job: Job) -> None:
+        """The job's first photo with retries, then the rest of a burst: one try each, as
+        the first already showed the camera works; a failure ends the burst, answered."""
+        if not await self._serve_first(job):
+            return
+        for shot in range(2, job.shots + 1):
+            await self.clock.sleep(BURST_SPACING_S)
+            try:
+                await self._shoot(job)
+            except (SourceError, FrameRejected) as error:
+                await self.gate.reject(
+                    f"capture failed: {error} (photo {shot} of a burst of {job.shots})",
+                    {"request_id": job.request_id, "origin": self.origin, "trigger": job.trigger},
+                )
+                return
+
+    async def _serve_first(self, job: Job) -> bool:
+        """True once a photo was taken; False when the job was given up."""
         first = True
         while True:
             if not (job.requested and first):
@@ -102,17 +121,17 @@ class CameraWorker:
                 await self._shoot(job)
             except (SourceError, FrameRejected) as error:
                 if not await self._failed(job, str(error)):
-                    return
+                    return False
                 continue
             except Exception as error:  # a bug in a source must not stop this camera
                 log.exception("shot crashed", extra=kv(device=self.device, error=error))
                 if not await self._failed(job, f"internal error: {type(error).__name__}"):
-                    return
+                    return False
                 continue
             self._backoff.reset()
             self._not_before = 0.0
             await self.availability.ok()
-            return
+            return True
 
     async def _shoot(self, job: Job) -> None:
         shot = await self.shooter.shoot()

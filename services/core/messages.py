@@ -256,8 +256,18 @@ class Correction(Message):
         return value
 
 
+MAX_BURST = 10  # photos one capture request may ask for
+
+
 class CaptureRequest(Message):
     request_id: str = Field(default_factory=new_id, max_length=64)
+    burst: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_BURST,
+        description="Photos to take about a second apart, all with this request_id: a "
+        "display cycling through registers shows the wanted one in one of them.",
+    )
 
 
 class TokenSet(Message):
