@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..core.config.capture import RetryConfig
-from ..core.messages import new_id
+from ..core.messages import BURST_SPACING_S, new_id
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
 from .availability import Availability
@@ -26,7 +26,6 @@ from .gate import FrameGate
 from .sources import Shooter, SourceError
 
 log = logging.getLogger("meterhub.gateway.cameras")
-BURST_SPACING_S = 1.0  # between the photos of a burst (the throttle may space them more)
 
 
 @dataclass(frozen=True)

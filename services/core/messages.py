@@ -257,6 +257,7 @@ class Correction(Message):
 
 
 MAX_BURST = 10  # photos one capture request may ask for
+BURST_SPACING_S = 1.0  # between the photos of a burst (a throttle may space them more)
 
 
 class CaptureRequest(Message):
