@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +57,7 @@ log = logging.getLogger("meterhub.ocr")
 GROUP = "ocr"
 SYNC_TIMEOUT_S = 10.0
 ROI_EXCERPT_BYTES = 500  # of a refused ROI message, kept in the rejection
+ANSWERED_KEPT = 256  # request ids remembered as answered (bursts last seconds)
 
 
 def frame_time(properties: dict[str, str]) -> datetime:
@@ -205,6 +207,8 @@ class OcrWorker:
         self.lockouts = Lockouts()
         self.confirming = Runs()  # plausible frames waiting for ocr.confirm_frames
         self.recent = RecentFrames(config.storage.data_dir)
+        # Requests already answered with a reading: the rest of their burst is not needed.
+        self.answered: deque[str] = deque(maxlen=ANSWERED_KEPT)
 
     async def on_reading(self, message: IncomingMessage) -> None:
         """A manual reading (a person typed what the display shows) ends any lock-out of
@@ -332,6 +336,11 @@ class OcrWorker:
             self.lockouts.release(device)
             if not self._confirmed(device, ocr, judgement, read.value):
                 return
+        if request_id and request_id in self.answered:
+            log.info("burst already answered", extra=kv(device=device, request_id=request_id))
+            return
+        if request_id:
+            self.answered.append(request_id)
         reading = Reading(
             device=device,
             ts=ts,

@@ -389,3 +389,22 @@ async def test_a_burst_on_a_cycling_simulated_meter_is_answered_with_the_balance
     assert len(readings) == 1 and 126.0 < readings[0].values["token_balance_kwh"] <= 127.0
     assert [r.reason for r in refused] == ["showing another register"] * 2
     assert not any(r.is_failure for r in refused)
+
+
+async def test_a_burst_is_answered_by_its_first_reading_only(broker, tmp_path):
+    async with ocr_worker(pln_config(broker, tmp_path)) as worker:
+        ts = T0.isoformat().replace("+00:00", "Z")
+        for n in range(3):
+            properties = {"ts": ts, "frame_id": f"b{n}", "request_id": "burst-1"}
+            await worker.observer.publish(
+                "meterhub/pln/frame", lcd("127.03", seed=n), user_properties=properties
+            )
+        after = await worker.outcome(await worker.send(lcd("127.03", seed=9), seconds=1))
+        assert isinstance(after, Reading)  # the burst's frames were all judged before it
+    answers = [
+        json.loads(m.payload)["frame_id"]
+        for m in worker.seen.messages
+        if m.topic == "meterhub/pln/reading"
+        and json.loads(m.payload).get("request_id") == "burst-1"
+    ]
+    assert answers == ["b0"]
