@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any
 
 from ..core.config.capture import GATEWAY_SHOOTS, DeviceCapture
-from ..core.messages import CaptureRequest, InvalidMessage, Rejected, new_id
+from ..core.messages import BURST_SPACING_S, CaptureRequest, InvalidMessage, Rejected, new_id
 from ..core.runtime import IncomingMessage
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
@@ -74,6 +74,13 @@ class CameraEdge:
         for camera in self.cameras.values():
             if camera.worker is not None:
                 self.bus.subscribe(topics.capture(camera.device), partial(self.on_capture, camera))
+            elif camera.kind == "mqtt" and not self._simulated(camera.device):
+                # Its firmware takes one photo per cmd/capture: a burst is spread out here,
+                # by one gateway of the group.
+                self.bus.subscribe(
+                    topics.shared(group, topics.capture(camera.device)),
+                    partial(self.on_mqtt_capture, camera),
+                )
 
     def _camera(self, device: str, capture: DeviceCapture) -> Camera:
         section = self.config.capture
@@ -175,11 +182,34 @@ class CameraEdge:
         except InvalidMessage as error:
             await camera.gate.reject(f"invalid cmd/capture: {error}", {"payload": _text(payload)})
             return
-        if not camera.worker.request(request.request_id):
+        if not camera.worker.request(request.request_id, shots=request.burst):
             await camera.gate.reject(
                 "throttled: too many capture requests waiting",
                 {"request_id": request.request_id, "origin": camera.kind},
             )
+
+    def _simulated(self, device: str) -> bool:
+        """The simulator's cameras take a burst themselves."""
+        return self.config.simulator.enabled and device in self.config.simulator.meters
+
+    async def on_mqtt_capture(self, camera: Camera, message: IncomingMessage) -> None:
+        """A burst asked of an MQTT camera: its firmware took the first photo; the rest are
+        asked for one by one, ``BURST_SPACING_S`` apart, with the same request id."""
+        try:
+            request = CaptureRequest.from_payload(message.payload.strip())
+        except InvalidMessage:
+            return  # the camera answers a bad request itself (or a HA button's "PRESS")
+        if request.burst == 1:
+            return
+        task = asyncio.create_task(self._spread_burst(camera, request))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _spread_burst(self, camera: Camera, request: CaptureRequest) -> None:
+        single = CaptureRequest(request_id=request.request_id).to_payload()
+        for _ in range(request.burst - 1):
+            await self.clock.sleep(BURST_SPACING_S)
+            await self.bus.publish(self.bus.topics.capture(camera.device), single)
 
     # --- frames pushed to the gateway ---------------------------------------------------
     async def on_raw_frame(self, message: IncomingMessage) -> None:

@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from ..core.config.capture import RetryConfig
-from ..core.messages import new_id
+from ..core.messages import BURST_SPACING_S, new_id
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.logs import kv
 from .availability import Availability
@@ -34,6 +34,7 @@ class Job:
     requested: bool  # someone asked and waits for an answer
     trigger: str  # request, autocapture, interval, daily: for the logs
     asked_at: float  # monotonic
+    shots: int = 1  # a burst: photos about a second apart, all with the request id
 
 
 class CameraWorker:
@@ -57,11 +58,11 @@ class CameraWorker:
         self._backoff = Backoff(retry.initial_s, retry.max_s)
         self._not_before = 0.0
 
-    def request(self, request_id: str, trigger: str = "request") -> bool:
-        """Queue an asked-for shot; False when too many are already waiting."""
+    def request(self, request_id: str, trigger: str = "request", shots: int = 1) -> bool:
+        """Queue an asked-for shot (or burst); False when too many are already waiting."""
         if len(self._requests) >= self.max_requests:
             return False
-        self._requests.append(Job(request_id, True, trigger, self.clock.monotonic()))
+        self._requests.append(Job(request_id, True, trigger, self.clock.monotonic(), shots))
         self._wake.set()
         return True
 
@@ -92,6 +93,23 @@ class CameraWorker:
         return job
 
     async def _serve(self, job: Job) -> None:
+        """The job's first photo with retries, then the rest of a burst: one try each, as
+        the first already showed the camera works; a failure ends the burst, answered."""
+        if not await self._serve_first(job):
+            return
+        for shot in range(2, job.shots + 1):
+            await self.clock.sleep(BURST_SPACING_S)
+            try:
+                await self._shoot(job)
+            except (SourceError, FrameRejected) as error:
+                await self.gate.reject(
+                    f"capture failed: {error} (photo {shot} of a burst of {job.shots})",
+                    {"request_id": job.request_id, "origin": self.origin, "trigger": job.trigger},
+                )
+                return
+
+    async def _serve_first(self, job: Job) -> bool:
+        """True once a photo was taken; False when the job was given up."""
         first = True
         while True:
             if not (job.requested and first):
@@ -102,17 +120,17 @@ class CameraWorker:
                 await self._shoot(job)
             except (SourceError, FrameRejected) as error:
                 if not await self._failed(job, str(error)):
-                    return
+                    return False
                 continue
             except Exception as error:  # a bug in a source must not stop this camera
                 log.exception("shot crashed", extra=kv(device=self.device, error=error))
                 if not await self._failed(job, f"internal error: {type(error).__name__}"):
-                    return
+                    return False
                 continue
             self._backoff.reset()
             self._not_before = 0.0
             await self.availability.ok()
-            return
+            return True
 
     async def _shoot(self, job: Job) -> None:
         shot = await self.shooter.shoot()

@@ -130,6 +130,11 @@ class Reading(Message):
         return values
 
 
+# The reason of a frame refused because a cycling display showed another of its registers
+# (a date, a tariff code): no failure of the camera or the reader, so nothing counts it.
+OTHER_REGISTER = "showing another register"
+
+
 class Rejected(Message):
     """Data that was refused, with the reason; ``reading`` is what was refused."""
 
@@ -138,6 +143,11 @@ class Rejected(Message):
     source: str
     reason: str
     reading: Any = None
+
+    @property
+    def is_failure(self) -> bool:
+        """Whether it counts toward alerts and problem sensors: another register is none."""
+        return self.reason != OTHER_REGISTER
 
 
 class CapacityState(Message):
@@ -239,8 +249,19 @@ class Correction(Message):
         return value
 
 
+MAX_BURST = 10  # photos one capture request may ask for
+BURST_SPACING_S = 1.0  # between the photos of a burst (a throttle may space them more)
+
+
 class CaptureRequest(Message):
     request_id: str = Field(default_factory=new_id, max_length=64)
+    burst: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_BURST,
+        description="Photos to take about a second apart, all with this request_id: a "
+        "display cycling through registers shows the wanted one in one of them.",
+    )
 
 
 class TokenSet(Message):

@@ -118,9 +118,13 @@ async def main(ctx: ServiceContext) -> None:
         if device not in watched:
             return
         try:
-            reason = Rejected.from_payload(message.payload).reason
+            rejected = Rejected.from_payload(message.payload)
         except InvalidMessage as error:
             reason = f"unreadable rejection: {error}"
+        else:
+            if not rejected.is_failure:
+                return  # a cycling display showing another register: nothing is wrong
+            reason = rejected.reason
         await publish_problem(device, problems.rejected(device, reason))
 
     async def on_problem(message: IncomingMessage) -> None:

@@ -122,7 +122,7 @@ class Alerts(MeterEvents):
             self._jumped(reading, reading.corrected_from)
 
     async def rejected(self, device: str, rejected: Rejected) -> None:
-        if not self.rules.ocr_rejects.enabled:
+        if not self.rules.ocr_rejects.enabled or not rejected.is_failure:
             return
         count = self.rejected_in_a_row.get(device, 0) + 1
         self.rejected_in_a_row[device] = count

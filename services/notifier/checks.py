@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..core.config import MeterhubConfig
-from ..core.messages import CaptureRequest, Reading, Rejected
+from ..core.messages import MAX_BURST, CaptureRequest, Reading, Rejected
 from ..core.quantities import QuantityKind, quantity
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
@@ -64,8 +64,8 @@ class BalanceChecker:
 
     async def check(self, device: str) -> Outcome:
         key = self.devices[device]
-        request = CaptureRequest()
-        answer = self.watch.expect_capture(device, request.request_id)
+        request = CaptureRequest(burst=self.burst(device))
+        answer = self.watch.expect_capture(device, request.request_id, request.burst)
         await self.bus.publish(self.bus.topics.capture(device), request.to_payload())
         timeout = self.config.telegram.capture_timeout_s
         fresh: Seen | None = None
@@ -94,6 +94,12 @@ class BalanceChecker:
             timeout_s=timeout,
             now=now,
         )
+
+    def burst(self, device: str) -> int:
+        """Photos to ask for: enough for ``ocr.confirm_frames`` to confirm a value."""
+        settings = self.config.devices.get(device)
+        confirm = settings.ocr.confirm_frames if settings and settings.ocr else 1
+        return min(max(self.config.telegram.cektoken_burst, confirm), MAX_BURST)
 
     async def last_known(self, device: str, key: str) -> Seen | None:
         return (await self.known_values(device)).get(key)

@@ -70,8 +70,7 @@ class MeterWatch:
         self.bus, self.clock = bus, clock
         self.events = events or MeterEvents()
         self.devices: dict[str, DeviceView] = {}
-        # request_id -> (the device asked, its answer)
-        self._captures: dict[str, tuple[str, asyncio.Future[Reading | Rejected]]] = {}
+        self._captures: dict[str, _Asked] = {}  # by request_id
         self._tokens: dict[str, TokenListener] = {}
 
     def subscribe(self) -> None:
@@ -91,11 +90,15 @@ class MeterWatch:
         return self.devices.setdefault(device, DeviceView())
 
     # --- waiting for answers --------------------------------------------------------
-    def expect_capture(self, device: str, request_id: str) -> asyncio.Future[Reading | Rejected]:
+    def expect_capture(
+        self, device: str, request_id: str, burst: int = 1
+    ) -> asyncio.Future[Reading | Rejected]:
         """Register before publishing ``cmd/capture``, so a fast answer is not missed; only
-        an answer on ``device``'s own topics counts."""
+        an answer on ``device``'s own topics counts. Of a burst, the first reading answers;
+        refusals only once every photo was refused (a failure's reason before a cycling
+        display's other register)."""
         future: asyncio.Future[Reading | Rejected] = asyncio.get_running_loop().create_future()
-        self._captures[request_id] = (device, future)
+        self._captures[request_id] = _Asked(device, future, burst)
         future.add_done_callback(lambda _: self._captures.pop(request_id, None))
         return future
 
@@ -173,12 +176,29 @@ class MeterWatch:
             await listener(state)
 
     def _resolve(self, device: str, request_id: str | None, answer: Reading | Rejected) -> None:
-        asked, future = self._captures.get(request_id or "", ("", None))
-        if future is not None and not future.done() and asked == device:
-            future.set_result(answer)
+        asked = self._captures.get(request_id or "")
+        if asked is None or asked.future.done() or asked.device != device:
+            return
+        if isinstance(answer, Reading):
+            asked.future.set_result(answer)
+            return
+        asked.refused.append(answer)
+        if len(asked.refused) >= asked.burst:
+            failures = [r for r in asked.refused if r.is_failure]
+            asked.future.set_result((failures or asked.refused)[-1])
 
     def _device(self, topic: str) -> str:
         return self.bus.topics.device_of(topic)
+
+
+@dataclass
+class _Asked:
+    """A capture asked for: its device, its answer, and the refusals of its burst so far."""
+
+    device: str
+    future: asyncio.Future[Reading | Rejected]
+    burst: int = 1
+    refused: list[Rejected] = field(default_factory=list)
 
 
 def _request_id_of(refused: Any) -> str | None:

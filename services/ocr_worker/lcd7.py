@@ -37,6 +37,11 @@ class UnreadableDisplay(ValueError):
         self.reason = reason
 
 
+class OtherLayout(UnreadableDisplay):
+    """The display shows a number laid out otherwise (the decimal point elsewhere, more
+    digits): on a display that cycles through registers, another register."""
+
+
 @dataclass(frozen=True)
 class DigitReading:
     text: str  # digits as read, left to right, without blanks or the decimal point
@@ -221,9 +226,9 @@ def _read_window(grey: np.ndarray, quad: np.ndarray, digits: int, decimals: int)
     if not groups:
         raise UnreadableDisplay("no digits found on the display")
     if len(groups) > digits:
-        raise UnreadableDisplay(f"found {len(groups)} digits, the display has {digits}")
+        raise OtherLayout(f"found {len(groups)} digits, the display has {digits}")
     if len(groups) < decimals + 1:
-        raise UnreadableDisplay(
+        raise UnreadableDisplay(  # what a frame read in the wrong polarity looks like
             f"found {len(groups)} digits, a display with {decimals} decimals shows "
             f"at least {decimals + 1}"
         )
@@ -483,13 +488,13 @@ def _check_point(boxes: list[_Blob], dots: list[_Blob], decimals: int) -> None:
     expected = len(boxes) - decimals
     if decimals == 0:
         if positions:
-            raise UnreadableDisplay("a decimal point is lit but none is expected")
+            raise OtherLayout("a decimal point is lit but none is expected")
         return
     if not positions:
-        raise UnreadableDisplay("no decimal point found")
+        raise OtherLayout("no decimal point found")
     if positions != {expected}:
         where = ", ".join(str(p) for p in sorted(positions))
-        raise UnreadableDisplay(f"decimal point after digit {where}, expected after {expected}")
+        raise OtherLayout(f"decimal point after digit {where}, expected after {expected}")
 
 
 # Where each segment lies in a digit cell: (x0, x1, y0, y1) as fractions of the cell, and

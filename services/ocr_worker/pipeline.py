@@ -21,14 +21,14 @@ import cv2
 import numpy as np
 
 from ..core.config.devices import OcrConfig
-from ..core.messages import MAX_FRAME_BYTES
+from ..core.messages import MAX_FRAME_BYTES, OTHER_REGISTER
 from ..core.quantities import QuantityKind
 from ..core.roi_rules import roi_problems
 from ..core.runtime.logs import kv
 from .annotate import ANNOTATED_NAME, RAW_NAME, Overlay, annotate, image_dir, write_atomically
 from .device_classifiers import DeviceClassifiers
 from .geometry import AlignmentFailed, Box, ReferenceCache, align
-from .lcd7 import UnreadableDisplay, decode_image
+from .lcd7 import OtherLayout, UnreadableDisplay, decode_image
 from .plausibility import Limits, Sample, Verdict, judge
 from .readers import DigitModel, DigitsRead, ModelFor, Setup, read_digits
 
@@ -68,6 +68,11 @@ class Outcome:
     elapsed_ms: float = 0.0
     timings_ms: dict[str, float] = field(default_factory=dict)
     implausible: bool = False  # read, but refused by the plausibility rules
+    layout_seen: str | None = None  # a cycling display showed another register: what of it
+
+    @property
+    def other_register(self) -> bool:
+        return self.layout_seen is not None
 
     @property
     def accepted(self) -> bool:
@@ -159,9 +164,13 @@ class FramePipeline:
 
         setup, marks, reason = self._setup(frame, ocr, rois)
         read: DigitsRead | None = None
+        layout_seen: str | None = None
         if reason is None and setup is not None:
             try:
                 read = read_digits(frame, setup, self.device_models.model_for(device))
+            except OtherLayout as error:
+                reason = OTHER_REGISTER if ocr.cycling else error.reason
+                layout_seen = error.reason if ocr.cycling else None
             except UnreadableDisplay as error:
                 reason = error.reason
         mark = lap("read", mark)
@@ -180,7 +189,9 @@ class FramePipeline:
             target = annotated_path or image_dir(self.data_dir, device) / ANNOTATED_NAME
             write_atomically(target, annotate(frame, overlay))
             lap("annotate", mark)
-        return Outcome(read, reason, verdict.top_up, elapsed, timings, not verdict.accepted)
+        return Outcome(
+            read, reason, verdict.top_up, elapsed, timings, not verdict.accepted, layout_seen
+        )
 
     def _setup(
         self, frame: np.ndarray, ocr: OcrConfig, rois: Rois

@@ -28,7 +28,7 @@ from .drum_geometry import combine, measure, name_pair, recentred
 from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
-from .lcd7 import DigitReading, UnreadableDisplay, read_lcd7
+from .lcd7 import DigitReading, OtherLayout, UnreadableDisplay, read_lcd7
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
@@ -257,6 +257,7 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
     view = crop(frame, box, ocr.rotation_deg, setup.alignment)
     polarities = _polarities(view.image, ocr.polarity)
     errors: list[str] = []
+    other_layout = False  # a number laid out otherwise seen in either polarity
     for polarity in polarities:
         grey = _grey(view.image) if polarity == "dark_on_light" else _lit_as_dark(view.image)
         pad_x, pad_y = (grey.shape[1] // 4, grey.shape[0] // 2) if marked else (0, 0)
@@ -265,6 +266,7 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
         try:
             read = read_lcd7(grey, ocr.digits, ocr.decimals)
         except UnreadableDisplay as error:
+            other_layout = other_layout or isinstance(error, OtherLayout)
             errors.append(
                 f"as {_AS[polarity]}: {error.reason}" if len(polarities) > 1 else error.reason
             )
@@ -284,7 +286,7 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
         return DigitsRead(
             text, read.value, read.confidences, boxes, display if marked else None, method
         )
-    raise UnreadableDisplay("; ".join(errors))
+    raise (OtherLayout if other_layout else UnreadableDisplay)("; ".join(errors))
 
 
 def _read_boxes_with_engine(grey: np.ndarray, read: DigitReading, ocr: OcrConfig) -> DigitReading:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,6 +33,7 @@ from ..core.config import MeterhubConfig
 from ..core.config.devices import OcrConfig
 from ..core.contract import Channel
 from ..core.messages import (
+    OTHER_REGISTER,
     Correction,
     InvalidMessage,
     OcrResult,
@@ -56,6 +58,7 @@ log = logging.getLogger("meterhub.ocr")
 GROUP = "ocr"
 SYNC_TIMEOUT_S = 10.0
 ROI_EXCERPT_BYTES = 500  # of a refused ROI message, kept in the rejection
+ANSWERED_KEPT = 256  # request ids remembered as answered (bursts last seconds)
 
 
 def frame_time(properties: dict[str, str]) -> datetime:
@@ -205,6 +208,8 @@ class OcrWorker:
         self.lockouts = Lockouts()
         self.confirming = Runs()  # plausible frames waiting for ocr.confirm_frames
         self.recent = RecentFrames(config.storage.data_dir)
+        # Requests already answered with a reading: the rest of their burst is not needed.
+        self.answered: deque[str] = deque(maxlen=ANSWERED_KEPT)
 
     async def on_reading(self, message: IncomingMessage) -> None:
         """A manual reading (a person typed what the display shows) ends any lock-out of
@@ -320,6 +325,11 @@ class OcrWorker:
                 extra=kv(device=device, value=read.value, corrected_from=corrected_from,
                          frames=step.agreeing, span_s=round(step.span_s)),
             )  # fmt: skip
+        elif outcome.other_register:
+            # No failure: runs of frames to confirm or to unlock go on across it.
+            about["layout"] = outcome.layout_seen
+            await self._reject(device, ts, OTHER_REGISTER, about, breaks_run=False)
+            return
         elif outcome.reason is not None or read is None:
             await self._reject(device, ts, outcome.reason or "nothing read", about)
             return
@@ -327,6 +337,11 @@ class OcrWorker:
             self.lockouts.release(device)
             if not self._confirmed(device, ocr, judgement, read.value):
                 return
+        if request_id and request_id in self.answered:
+            log.info("burst already answered", extra=kv(device=device, request_id=request_id))
+            return
+        if request_id:
+            self.answered.append(request_id)
         reading = Reading(
             device=device,
             ts=ts,
@@ -365,10 +380,17 @@ class OcrWorker:
         await self._reject(device, utc_now(), reason, about, what="ROIs rejected")
 
     async def _reject(
-        self, device: str, ts: datetime, reason: str, about: dict, what: str = "frame rejected"
+        self,
+        device: str,
+        ts: datetime,
+        reason: str,
+        about: dict,
+        what: str = "frame rejected",
+        breaks_run: bool = True,
     ) -> None:
         log.warning(what, extra=kv(device=device, frame_id=about.get("frame_id"), reason=reason))
-        self.confirming.clear(device)  # frames to confirm a value come in a row
+        if breaks_run:
+            self.confirming.clear(device)  # frames to confirm a value come in a row
         await self.bus.publish(
             self.topics.rejected(device),
             Rejected(device=device, ts=ts, source="ocr", reason=reason, reading=about).to_payload(),

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..core.config.simulator import SimulatedDrumMeter, SimulatedPrepaidMeter
-from ..core.messages import CaptureRequest, InvalidMessage, new_id, utc_now
+from ..core.messages import BURST_SPACING_S, CaptureRequest, InvalidMessage, new_id, utc_now
 from ..core.runtime import IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
@@ -51,6 +51,7 @@ class SimulatedCamera(ABC):
         self.rng = np.random.default_rng(seed)
         self._last_tick = time.monotonic()
         self._lock = asyncio.Lock()
+        self._bursts: set[asyncio.Task[None]] = set()
 
     @abstractmethod
     def advance(self, simulated_s: float) -> None:
@@ -91,7 +92,20 @@ class SimulatedCamera(ABC):
         except InvalidMessage as error:
             log.warning("bad capture request", extra=kv(device=self.device, reason=error))
             return
-        await self.capture(request.request_id)
+        if request.burst == 1:
+            await self.capture(request.request_id)
+            return
+        # A burst in a task of its own: its pauses must not hold up the bus.
+        task = asyncio.create_task(self._burst(request))
+        self._bursts.add(task)
+        task.add_done_callback(self._bursts.discard)
+
+    async def _burst(self, request: CaptureRequest) -> None:
+        """The request's photos, ``BURST_SPACING_S`` apart, as the gateway takes them."""
+        for shot in range(request.burst):
+            if shot:
+                await asyncio.sleep(BURST_SPACING_S)
+            await self.capture(request.request_id)
 
     async def run(self) -> None:
         while True:

@@ -35,6 +35,12 @@ def household_load_w(mean_w: float, local: datetime, rng: random.Random) -> floa
     return max(0.0, mean_w * shape * rng.uniform(0.8, 1.2))
 
 
+# A cycling prepaid LCD's registers, in the order it shows them; the balance is the one
+# Meterhub reads. The tariff code is the connected load in VA (R1 900 VA).
+REGISTERS = ("date", "balance", "tariff")
+TARIFF_CODE = "900"
+
+
 @dataclass
 class PrepaidMeterModel:
     balance_kwh: float
@@ -60,6 +66,14 @@ class PrepaidMeterModel:
         largest = (10**digits - 1) / scale
         shown = min(math.floor(self.balance_kwh * scale + 1e-9) / scale, largest)
         return f"{shown:.{decimals}f}"
+
+    def register(self, name: str, decimals: int, digits: int, local: datetime) -> str:
+        """What the LCD shows on one register of a display that cycles (``REGISTERS``)."""
+        if name == "date":
+            return local.strftime("%d.%m.%y")
+        if name == "tariff":
+            return TARIFF_CODE
+        return self.displayed(decimals, digits)
 
     def press(self, key: str) -> None:
         """One key: a digit, ``backspace`` or ``enter``; MeterRefused when Enter is refused."""

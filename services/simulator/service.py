@@ -26,7 +26,7 @@ from .drum_camera import DrumCamera
 from .keypad import PrepaidKeypad
 from .lcd import render_lcd_frame
 from .p1 import P1MeterModel
-from .prepaid import JAKARTA, PrepaidMeterModel
+from .prepaid import JAKARTA, REGISTERS, PrepaidMeterModel
 from .sound import PrepaidSound
 
 
@@ -40,16 +40,22 @@ class PrepaidCamera(SimulatedCamera):
     ) -> None:
         super().__init__(ctx, device, settings, seed)
         self.meter = PrepaidMeterModel(settings.balance_kwh, settings.load_w, random.Random(seed))
+        self.photos = 0  # a cycling display shows the next register on each photo
 
     def advance(self, simulated_s: float) -> None:
         self.meter.consume(simulated_s, datetime.now(JAKARTA))
 
     def scene(self) -> Scene:
-        text = self.meter.displayed(self.decimals, self.digits)
+        register = "balance"
+        if self.settings.cycling:
+            register = REGISTERS[self.photos % len(REGISTERS)]
+            self.photos += 1
+        text = self.meter.register(register, self.decimals, self.digits, datetime.now(JAKARTA))
         digits, effects, rng = self.digits, self.settings.effects, self.rng
+        value = float(text) if register == "balance" else None
         return Scene(
             render=lambda: render_lcd_frame(text, digits, effects, rng),
-            truth={"text": text, "value": float(text)},
+            truth={"text": text, "value": value, "register": register},
             shown=text,
         )
 

@@ -402,3 +402,22 @@ async def test_local_camera_through_opencv_drops_warmup_frames_and_reports_unplu
         assert "cannot open camera" in body["reason"] and "unplugged" in body["reason"]
         assert edge.cameras["usb"].status.state == "offline"
         assert edge.cameras["drum"].status.state == "online"
+
+
+async def test_a_burst_asked_of_an_mqtt_camera_is_spread_into_single_requests(broker, tmp_path):
+    seen, clock = Collector(), ManualClock(START)
+    config = make_config(broker, tmp_path / "data", devices={"esp": {"kind": "camera"}})
+    asks = "meterhub/esp/cmd/capture"
+    async with (
+        running_bus(config.mqtt, "observer", {asks: seen}) as bot,
+        running_edge(config, clock),
+    ):
+        request = CaptureRequest(burst=3)
+        await bot.publish(asks, request.to_payload())
+        for count in (2, 3):  # the firmware took the first; the rest a second apart
+            await clock.sleepers(1)
+            clock.advance(1)
+            await seen.wait_for(lambda m, n=count: len(seen.messages) == n)
+    sent = [CaptureRequest.from_payload(m.payload) for m in seen.messages]
+    assert {r.request_id for r in sent} == {request.request_id}
+    assert [r.burst for r in sent] == [3, 1, 1]

@@ -75,6 +75,25 @@ async def test_capture_request_is_answered_with_a_frame_carrying_its_request_id(
             assert "invalid cmd/capture" in json.loads(rejected.payload)["reason"]
 
 
+async def test_a_burst_request_is_answered_with_that_many_frames_carrying_its_request_id(
+    broker, tmp_path
+):
+    seen = Collector()
+    with FakeEsp32Cam() as cam:
+        config = snapshot_config(broker, tmp_path, {"pln": {"url": f"{cam.url}/capture"}})
+        async with (
+            running_bus(config.mqtt, "observer", {"meterhub/pln/frame": seen}) as observer,
+            running_edge(config),
+        ):
+            request = CaptureRequest(burst=3)
+            await observer.publish("meterhub/pln/cmd/capture", request.to_payload())
+            await seen.wait_for(lambda m: len(seen.messages) == 3)
+    props = [m.user_properties for m in seen.messages]
+    assert {p["request_id"] for p in props} == {request.request_id}
+    assert len({p["frame_id"] for p in props}) == 3 and cam.captures == 3
+    assert [m.payload for m in seen.messages] == [make_jpeg(n) for n in (1, 2, 3)]
+
+
 async def test_led_is_lit_for_the_shot_settings_sent_once_and_stale_frame_dropped(broker, tmp_path):
     seen = Collector()
     source = {

@@ -17,6 +17,7 @@ from typing import Any
 
 from services.core.config import MeterhubConfig
 from services.core.messages import (
+    OTHER_REGISTER,
     CaptureRequest,
     DeviceProblem,
     Reading,
@@ -339,6 +340,22 @@ async def test_problem_sensor_follows_rejected_and_accepted_readings(broker, tmp
     async with running_bus(config.mqtt, "ha-late", {"meterhub/pln/problem": late}):
         retained = await late.wait_for(lambda m: m.retain)
     assert json.loads(retained.payload)["problem"] is False
+
+
+async def test_another_register_of_a_cycling_display_is_no_problem(broker, tmp_path):
+    config = config_with(broker, tmp_path, problem_after_rejections=2)
+    seen = Collector()
+    async with (
+        running_bus(config.mqtt, "ha-observer", {"meterhub/pln/problem": seen}) as ha,
+        services(config, "discovery"),
+    ):
+        reasons = ["digit 0 unreadable", *[OTHER_REGISTER] * 3, "digit 1 unreadable"]
+        for reason in reasons:
+            rejected = Rejected(device="pln", source="ocr", reason=reason)
+            await ha.publish("meterhub/pln/rejected", rejected.to_payload())
+        on = await seen.wait_for(lambda m: json.loads(m.payload)["problem"])
+    problem = DeviceProblem.from_payload(on.payload)
+    assert (problem.reason, problem.rejected_in_a_row) == ("digit 1 unreadable", 2)
 
 
 async def test_discovery_off_publishes_nothing(broker, tmp_path):

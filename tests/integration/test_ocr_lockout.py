@@ -167,3 +167,19 @@ async def test_a_move_within_the_limits_is_a_normal_reading_never_a_jump(broker,
         moved = await frame(worker, "12350.6", 1200, seed=1)
         assert isinstance(moved, Reading) and moved.corrected_from is None
         assert not [m for m in worker.seen.messages if m.topic == "meterhub/pln/rejected"]
+
+
+async def test_another_register_of_a_cycling_display_neither_breaks_nor_extends_a_run(
+    broker, tmp_path
+):
+    ocr = {"digits": 6, "decimals": 1, "quantity": QUANTITY, "cycling": True}
+    config = make_config(broker, tmp_path / "data", devices={"pln": {"kind": "camera", "ocr": ocr}})
+    async with storage_and_worker(config, stored_before=(12345.6, 99999.9)) as worker:
+        assert isinstance(await frame(worker, "12345.7", 0, seed=1), Rejected)
+        date = await frame(worker, "04.12.26", 30, seed=2)  # between them: not counted
+        assert isinstance(date, Rejected) and date.reason == "showing another register"
+        second = await frame(worker, "12345.7", 60, seed=3)
+        assert isinstance(second, Rejected) and "2 frames in a row agree over 60 s" in second.reason
+        assert isinstance(await frame(worker, "900", 90, seed=4), Rejected)
+        jumped = await frame(worker, "12345.7", 120, seed=5)
+        assert isinstance(jumped, Reading) and jumped.corrected_from == 99999.9

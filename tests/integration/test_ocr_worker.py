@@ -19,7 +19,7 @@ import numpy as np
 
 from services.core.config import MeterhubConfig
 from services.core.config.simulator import FrameEffects
-from services.core.messages import OcrResult, OcrRois, Reading, Rejected, new_id
+from services.core.messages import CaptureRequest, OcrResult, OcrRois, Reading, Rejected, new_id
 from services.core.runtime import run_services
 from services.core.runtime.bus import Bus
 from services.domain.device_models import DeviceModels
@@ -323,3 +323,102 @@ async def test_a_broken_device_model_switched_to_mid_run_never_silences_the_mete
         store.activate("pln", "lcd", store.add("pln", "lcd", b"not a model"), why="test")
         after = await worker.outcome(await worker.send(lcd("126.95"), seconds=3600))
         assert isinstance(after, Reading) and after.values["token_balance_kwh"] == 126.95
+
+
+async def test_other_registers_of_a_cycling_display_neither_break_nor_extend_a_confirm_run(
+    broker, tmp_path
+):
+    config = pln_config(broker, tmp_path, confirm_frames=3, cycling=True)
+    async with ocr_worker(config) as worker:
+        frames = [lcd("127.03", 1), lcd("04.12.26", 2), lcd("127.03", 3), lcd("900", 4)]
+        sent = [await worker.send(frame, seconds=n) for n, frame in enumerate(frames)]
+        date, tariff = (await worker.outcome(sent[1])), (await worker.outcome(sent[3]))
+        last = await worker.send(lcd("127.03", 5), seconds=5)
+        reading = await worker.outcome(last)
+
+    for refused in (date, tariff):
+        assert isinstance(refused, Rejected) and refused.reason == "showing another register"
+        assert not refused.is_failure and refused.reading["layout"]
+    assert isinstance(reading, Reading) and reading.values["token_balance_kwh"] == 127.03
+    answered = {
+        (json.loads(m.payload).get("frame_id") or json.loads(m.payload)["reading"]["frame_id"])
+        for m in worker.seen.messages
+        if m.topic in ("meterhub/pln/reading", "meterhub/pln/rejected")
+    }
+    assert answered == {sent[1], sent[3], last}  # the first two balance frames waited
+
+
+async def test_a_burst_on_a_cycling_simulated_meter_is_answered_with_the_balance(broker, tmp_path):
+    config = make_config(
+        broker,
+        tmp_path / "data",
+        devices={"pln": {"kind": "camera", "ocr": {"digits": 6, "decimals": 2, "cycling": True}}},
+        simulator={
+            "enabled": True,
+            "meters": {
+                "pln": {
+                    "type": "prepaid_camera",
+                    "balance_kwh": 127.0,
+                    "frame_interval_s": 3600,
+                    "cycling": True,
+                }
+            },
+        },
+    )
+    seen = Collector()
+    async with running_bus(config.mqtt, "test-observer", {"meterhub/#": seen}) as observer:
+        stop = asyncio.Event()
+        specs = [service_spec("ocr_worker"), service_spec("simulator")]
+        services = asyncio.create_task(run_services(config, specs, stop=stop))
+        try:
+            for name in ("ocr_worker", "simulator"):
+                await seen.wait_for(
+                    lambda m, n=name: (
+                        m.topic == f"meterhub/service/{n}/availability" and m.payload == b"online"
+                    )
+                )
+            request = CaptureRequest(burst=3)
+            await observer.publish("meterhub/pln/cmd/capture", request.to_payload())
+
+            def answers(message) -> list[Reading | Rejected]:
+                found: list[Reading | Rejected] = []
+                for m in seen.messages:
+                    if m.topic == "meterhub/pln/reading":
+                        found.append(Reading.from_payload(m.payload))
+                    elif m.topic == "meterhub/pln/rejected":
+                        found.append(Rejected.from_payload(m.payload))
+                return [
+                    a
+                    for a in found
+                    if (a.request_id if isinstance(a, Reading) else a.reading.get("request_id"))
+                    == request.request_id
+                ]
+
+            await seen.wait_for(lambda m: len(answers(m)) == 3, timeout=30)
+        finally:
+            stop.set()
+            await asyncio.wait_for(services, 30)
+    readings = [a for a in answers(None) if isinstance(a, Reading)]
+    refused = [a for a in answers(None) if isinstance(a, Rejected)]
+    assert len(readings) == 1 and 126.0 < readings[0].values["token_balance_kwh"] <= 127.0
+    assert [r.reason for r in refused] == ["showing another register"] * 2
+    assert not any(r.is_failure for r in refused)
+
+
+async def test_a_burst_is_answered_by_its_first_reading_only(broker, tmp_path):
+    async with ocr_worker(pln_config(broker, tmp_path)) as worker:
+        ts = T0.isoformat().replace("+00:00", "Z")
+        for n in range(3):
+            properties = {"ts": ts, "frame_id": f"b{n}", "request_id": "burst-1"}
+            await worker.observer.publish(
+                "meterhub/pln/frame", lcd("127.03", seed=n), user_properties=properties
+            )
+        after = await worker.outcome(await worker.send(lcd("127.03", seed=9), seconds=1))
+        assert isinstance(after, Reading)  # the burst's frames were all judged before it
+    answers = [
+        json.loads(m.payload)["frame_id"]
+        for m in worker.seen.messages
+        if m.topic == "meterhub/pln/reading"
+        and json.loads(m.payload).get("request_id") == "burst-1"
+    ]
+    assert answers == ["b0"]

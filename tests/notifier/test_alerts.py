@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.core.messages import Alarm, Reading, Rejected
+from services.core.messages import OTHER_REGISTER, Alarm, Reading, Rejected
 from services.notifier.alerts import Latch, projected_quarter_w
 from tests.notifier.conftest import FAMILY, OWNER, FakeClock
 
@@ -43,10 +43,13 @@ async def test_every_alert_fires_once_while_its_condition_holds(start_bot):
     # Low balance: 25 is fine, 19 crosses 20 kWh, 18 and 17 are the same episode.
     for balance in (25.0, 19.0, 18.0, 17.0):
         await _reading(rig, "pln", token_balance_kwh=balance)
-    # OCR rejections: the third in a row alerts, the fourth and fifth do not.
+    # OCR rejections: the third in a row alerts, the fourth and fifth do not. A cycling
+    # display showing another register between them is no failure and counts for nothing.
     for n in range(5):
         rejected = Rejected(device="pln", source="ocr", reason=f"glare {n}", reading={})
         await rig.meters.publish("meterhub/pln/rejected", rejected.to_payload())
+        other = Rejected(device="pln", source="ocr", reason=OTHER_REGISTER, reading={})
+        await rig.meters.publish("meterhub/pln/rejected", other.to_payload())
     rejects = await api.wait_sent(OWNER, "3 gambar berturut-turut tidak terbaca")
     assert "glare 2" in rejects.text
     # Alerts go out in the order they happened: everything above has been sent by now.

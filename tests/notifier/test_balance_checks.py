@@ -29,13 +29,14 @@ def _camera_answers(rig, *, value: float | None = None, reason: str | None = Non
             )
             await rig.meters.publish("meterhub/pln/reading", reading.to_payload())
         elif reason is not None:
-            rejected = Rejected(
-                device="pln",
-                source="ocr",
-                reason=reason,
-                reading={"frame_id": "f1", "request_id": request.request_id},
-            )
-            await rig.meters.publish("meterhub/pln/rejected", rejected.to_payload())
+            for shot in range(request.burst):  # each photo of the burst, refused
+                rejected = Rejected(
+                    device="pln",
+                    source="ocr",
+                    reason=reason,
+                    reading={"frame_id": f"f{shot}", "request_id": request.request_id},
+                )
+                await rig.meters.publish("meterhub/pln/rejected", rejected.to_payload())
 
     rig.meters.subscribe("meterhub/pln/cmd/capture", answer)
 

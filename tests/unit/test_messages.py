@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from services.core.messages import InvalidMessage, Reading
+from services.core.messages import CaptureRequest, InvalidMessage, Reading
 from services.core.quantities import QUANTITIES, QuantityKind
 from services.core.topics import Topics
 
 
 def test_reading_round_trips_with_utc_z():
-    raw = (b'{"device": "pln", "ts": "2026-11-22T12:00:00+07:00", "source": "ocr",'
-           b' "values": {"token_balance_kwh": 127.0}, "confidence": 0.99}')
+    raw = (
+        b'{"device": "pln", "ts": "2026-11-22T12:00:00+07:00", "source": "ocr",'
+        b' "values": {"token_balance_kwh": 127.0}, "confidence": 0.99}'
+    )
     reading = Reading.from_payload(raw)
     assert reading.ts.isoformat() == "2026-11-22T05:00:00+00:00"
     assert b'"ts":"2026-11-22T05:00:00Z"' in reading.to_payload()
@@ -22,13 +24,22 @@ def test_reading_round_trips_with_utc_z():
     ("payload", "reason"),
     [
         (b"{not json", "Invalid JSON"),
-        (b'{"device": "pln", "ts": "2026-11-22T05:00:00Z", "source": "ocr", "values": {"furlongs": 1}}',
-         "unknown quantities ['furlongs']"),
-        (b'{"device": "pln", "ts": "2026-11-22T05:00:00", "source": "ocr", "values": {"power_w": 1}}',
-         "time zone"),
-        (b'{"device": "PLN!", "ts": "2026-11-22T05:00:00Z", "source": "ocr", "values": {"power_w": 1}}',
-         "device"),
-        (b'{"device": "pln", "ts": "2026-11-22T05:00:00Z", "source": "ocr", "values": {}}', "values"),
+        (
+            b'{"device": "pln", "ts": "2026-11-22T05:00:00Z", "source": "ocr", "values": {"furlongs": 1}}',
+            "unknown quantities ['furlongs']",
+        ),
+        (
+            b'{"device": "pln", "ts": "2026-11-22T05:00:00", "source": "ocr", "values": {"power_w": 1}}',
+            "time zone",
+        ),
+        (
+            b'{"device": "PLN!", "ts": "2026-11-22T05:00:00Z", "source": "ocr", "values": {"power_w": 1}}',
+            "device",
+        ),
+        (
+            b'{"device": "pln", "ts": "2026-11-22T05:00:00Z", "source": "ocr", "values": {}}',
+            "values",
+        ),
         (b"x" * 70_000, "exceeds"),
     ],
 )
@@ -58,3 +69,13 @@ def test_energy_counters_are_total_increasing_in_kwh():
     assert QUANTITIES["token_balance_kwh"].kind is QuantityKind.BALANCE
     assert QUANTITIES["power_w"].state_class == "measurement"
 
+
+@pytest.mark.parametrize("payload", [b'{"burst": 0}', b'{"burst": 11}', b'{"burst": "3x"}'])
+def test_a_burst_out_of_bounds_is_refused(payload):
+    with pytest.raises(InvalidMessage, match="burst"):
+        CaptureRequest.from_payload(payload)
+
+
+def test_a_capture_request_takes_one_photo_unless_it_asks_for_a_burst():
+    assert CaptureRequest.from_payload(b'{"request_id": "r1"}').burst == 1
+    assert CaptureRequest.from_payload(b'{"request_id": "r1", "burst": 3}').burst == 3

@@ -196,3 +196,32 @@ def test_any_failure_in_the_pipeline_is_a_reason_naming_the_exception(tmp_path):
     outcome = pipeline.process("pln", lcd_jpeg("127.03", 2), LCD, digits, None)
     assert outcome.read is None and not outcome.accepted
     assert outcome.reason == "OCR failed on this frame: RuntimeError: weights do not fit"
+
+
+CYCLING = LCD.model_copy(update={"cycling": True})
+OTHER_REGISTERS = {"date": "04.12.26", "tariff code": "900", "another layout": "1234.5"}
+
+
+@pytest.mark.parametrize("text", OTHER_REGISTERS.values(), ids=OTHER_REGISTERS.keys())
+def test_a_cycling_display_showing_another_register_is_refused_as_such(pipeline, text):
+    outcome = pipeline.process("pln", lcd_jpeg(text, 3), CYCLING, Rois(), None)
+    assert outcome.reason == "showing another register"
+    assert outcome.other_register and outcome.layout_seen
+    assert outcome.read is None
+
+
+@pytest.mark.parametrize("text", OTHER_REGISTERS.values(), ids=OTHER_REGISTERS.keys())
+def test_a_display_that_does_not_cycle_names_the_layout_fault(pipeline, text):
+    outcome = pipeline.process("pln", lcd_jpeg(text, 3), LCD, Rois(), None)
+    assert outcome.reason is not None and "register" not in outcome.reason
+    assert not outcome.other_register
+
+
+def test_a_cycling_display_showing_the_wanted_register_is_read(pipeline):
+    outcome = pipeline.process("pln", lcd_jpeg("127.03", 3), CYCLING, Rois(), None)
+    assert outcome.accepted and outcome.read is not None and outcome.read.value == 127.03
+
+
+def test_an_unreadable_frame_of_a_cycling_display_is_still_a_failure(pipeline):
+    outcome = pipeline.process("pln", b"not a jpeg", CYCLING, Rois(), None)
+    assert outcome.reason is not None and not outcome.other_register

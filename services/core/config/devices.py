@@ -142,6 +142,15 @@ class OcrConfig(Section):
         "plausibility rules allow) before a value is published; the frames waiting are no "
         "failures (logged, not rejected). 1: every plausible frame is published.",
     )
+    cycling: bool = Field(
+        default=False,
+        description="The display cycles through registers (a date, the balance, a tariff "
+        "code): the wanted one is the layout set by digits and decimals, and a frame whose "
+        "decimal point or digit count shows another layout is refused as 'showing another "
+        "register', which is no failure (no alert, no problem sensor, no break in "
+        "confirm_frames or lock-out runs). Needs the lcd7 reader without digit ROIs, the "
+        "one that sees the decimal point.",
+    )
     unlock_frames: int = Field(
         default=3,
         ge=2,

@@ -59,6 +59,11 @@ class SimulatedPrepaidMeter(Section):
         default=1.0, gt=0, description="Simulated seconds per real second (speeds up use)."
     )
     effects: FrameEffects = Field(default_factory=FrameEffects, description="Image degradations.")
+    cycling: bool = Field(
+        default=False,
+        description="The LCD shows its registers in turn, one per photo: the date "
+        "(DD.MM.YY), the kWh balance, the tariff code (900 VA).",
+    )
     keypad: SimulatedKeypad = Field(
         default_factory=SimulatedKeypad, description="Solenoids on the meter's keypad."
     )

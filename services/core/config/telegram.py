@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from ..messages import MAX_BURST
 from .base import Section, TimeZoneName
 from .web import is_loopback
 
@@ -150,6 +151,14 @@ class TelegramConfig(Section):
     )
     capture_timeout_s: float = Field(
         default=30.0, gt=0, le=600, description="How long /cektoken waits for the camera."
+    )
+    cektoken_burst: int = Field(
+        default=3,
+        ge=1,
+        le=MAX_BURST,
+        description="Photos /cektoken asks for, a second apart: a display cycling through "
+        "registers shows the balance in one of them (at least the device's "
+        "ocr.confirm_frames, at most 10). The first reading answers.",
     )
     token_timeout_s: float = Field(
         default=120.0,

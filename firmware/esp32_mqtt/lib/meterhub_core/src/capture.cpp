@@ -31,6 +31,20 @@ bool parse_capture_request(const char* payload, size_t length, std::string* requ
         return false;
     }
     for (const auto& field : object.fields()) {
+        if (field.name == "burst") {
+            // A burst's further photos are asked for one by one by the gateway: this
+            // camera takes one, after checking the field as the hub's model does.
+            if (field.kind != JsonField::Kind::Number || field.number != static_cast<int>(field.number)) {
+                *error = "burst: Input should be a valid integer";
+                return false;
+            }
+            if (field.number < 1 || field.number > kMaxBurst) {
+                *error = field.number < 1 ? "burst: Input should be greater than or equal to 1"
+                                          : "burst: Input should be less than or equal to 10";
+                return false;
+            }
+            continue;
+        }
         if (field.name != "request_id") {
             *error = field.name + ": Extra inputs are not permitted";
             return false;

@@ -16,6 +16,7 @@ namespace meterhub {
 // cmd/capture payload -> request id. {"request_id": "..."} and {} are requests; so is
 // anything that is not JSON at all (a Home Assistant MQTT button sends "PRESS"), without
 // an id. A JSON object with wrong fields is refused with the reason.
+constexpr int kMaxBurst = 10;  // CaptureRequest.burst's bound (services/core/messages.py)
 bool parse_capture_request(const char* payload, size_t length, std::string* request_id, std::string* error);
 
 // 16 lowercase hex digits, the shape of new_id() on the Python side.
