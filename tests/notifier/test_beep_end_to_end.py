@@ -32,7 +32,7 @@ async def test_beeping_meter_reaches_the_bot_and_home_assistant(start_bot) -> No
     discovered = Collector()
     rig = await start_bot(services=("simulator", "discovery"), simulator=SIMULATED)
     async with running_bus(rig.config.mqtt, "ha-test", {"homeassistant/#": discovered}):
-        alert = await rig.api.wait_sent(OWNER, "suara bip terdeteksi", timeout=20)
+        alert = await rig.api.wait_sent(OWNER, "suara bip terdeteksi", timeout=60)
         assert alert.text.startswith("🔊")
         message = await rig.bus_seen.wait_for(lambda m: m.topic == "meterhub/pln/alarm")
         assert Alarm.from_payload(message.payload).kind == "beep"
