@@ -35,12 +35,15 @@ def train_command(device: str, data_dir: Path, display: str) -> list[str]:
 class TrainingStatus(BaseModel):
     """What the meter page's progress bar shows."""
 
-    state: Literal["idle", "running", "switched", "kept", "failed"] = "idle"
+    state: Literal["idle", "running", "switched", "kept", "failed"] = Field(
+        default="idle",
+        description="`switched`: the new model is active; `kept`: it was worse, the old stays.",
+    )
     progress: float = Field(default=0.0, description="0–1, from the epochs done.")
     message: str = Field(default="", description="The last line training printed.")
     lines: list[str] = Field(default_factory=list, description="Its last lines.")
-    started: datetime | None = None
-    finished: datetime | None = None
+    started: datetime | None = Field(default=None, description="When this run began (UTC).")
+    finished: datetime | None = Field(default=None, description="When it ended (UTC).")
 
 
 class TrainingRuns:

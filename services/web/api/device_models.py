@@ -7,7 +7,7 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ...core.train_extra import missing_train_packages, no_torch_message
 from ...domain.device_models import MODEL_KIND, ActiveEntry, DeviceModels, NoModel
@@ -19,9 +19,9 @@ State = Annotated[WebState, Depends(web_state)]
 
 
 class DeviceModelList(BaseModel):
-    kind: str
-    active: ActiveEntry
-    files: list[str]
+    kind: str = Field(description="The model family this meter's display uses (e.g. `lcd7`).")
+    active: ActiveEntry = Field(description="Which model the worker reads this meter with.")
+    files: list[str] = Field(description="This meter's own fine-tuned models, oldest first.")
 
 
 def _kind(web: WebState, device_id: str) -> tuple[str, str]:
