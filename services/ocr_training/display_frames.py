@@ -114,19 +114,55 @@ def display_frame(renderer: str, style: str, rng: np.random.Generator) -> Displa
     units = int(rng.integers(10 ** (whole - 1) if whole > 1 else 0, 10**whole))
     number = f"{units}" + "".join(str(int(d)) for d in rng.integers(0, 10, decimals))
     blank = " " if rng.random() < 0.7 else "0"  # most displays suppress leading zeros
-    shown = number.rjust(digits, blank)
+    return _frame(renderer, style, number.rjust(digits, blank), decimals, rng, rng)
+
+
+@dataclass(frozen=True)
+class FixedMeter:
+    """One meter on one wall under one fixed camera, as a user's camera sees it: the
+    font, colours, bezel, background and pose stay from photo to photo; the number, the
+    light, glare, blur, noise and JPEG quality change. What ``ocr train --device`` learns."""
+
+    renderer: str
+    style: str
+    digits: int
+    decimals: int
+    seed: int  # draws everything that stays
+
+    def photo(self, value: float, rng: np.random.Generator) -> DisplayFrame:
+        """``value`` on this meter (leading zeros blank), seen once more."""
+        number = f"{round(value * 10**self.decimals):d}"
+        if len(number) > self.digits:
+            raise ValueError(f"{value} does not fit {self.digits} digits")
+        shown = number.rjust(self.decimals + 1, "0").rjust(self.digits)
+        stays = np.random.default_rng(self.seed)
+        return _frame(self.renderer, self.style, shown, self.decimals, stays, rng)
+
+
+def _frame(
+    renderer: str,
+    style: str,
+    shown: str,
+    decimals: int,
+    stays: np.random.Generator,
+    changes: np.random.Generator,
+) -> DisplayFrame:
+    """``shown`` (blank cells as spaces) drawn and photographed: ``stays`` draws the
+    display and the camera's pose, ``changes`` the light and the optics."""
+    digits = len(shown)
     chars = ["" if c == " " else c for c in shown]
     point_after = digits - decimals - 1 if decimals else None
-    lit, ghost, cells = CELL_DRAWERS[renderer](chars, point_after, rng)
-    glass = _colour(lit, ghost, style, rng)
-    image, display, boxes = _photograph(glass, cells, rng)
+    lit, ghost, cells = CELL_DRAWERS[renderer](chars, point_after, stays)
+    glass = _colour(lit, ghost, style, stays)
+    image, display, boxes = _photograph(glass, cells, stays)
+    image = _optics(image, changes)
     text = shown[: digits - decimals] + ("." + shown[digits - decimals :] if decimals else "")
     return DisplayFrame(
         renderer=renderer,
         style=style,
-        jpeg=encode_jpeg(image, int(rng.integers(30, 96))),
+        jpeg=encode_jpeg(image, int(changes.integers(30, 96))),
         shown=text,
-        value=int(number) / 10**decimals,
+        value=int(shown.replace(" ", "0")) / 10**decimals,
         digits=digits,
         decimals=decimals,
         display=display,
@@ -148,7 +184,7 @@ def _colour(lit: np.ndarray, ghost: np.ndarray, style: str, rng: np.random.Gener
 def _photograph(
     glass: np.ndarray, cells: list[tuple[float, float, float, float]], rng: np.random.Generator
 ) -> tuple[np.ndarray, Box, list[Box]]:
-    """The glass set in a meter on a cluttered wall, seen by a camera."""
+    """The glass set in a meter on a cluttered wall, seen by a camera (optics apart)."""
     scale = FRAME_WIDTH * rng.uniform(0.3, 0.75) / glass.shape[1]
     h, w = round(glass.shape[0] * scale), round(glass.shape[1] * scale)
     h = min(h, FRAME_HEIGHT // 2)
@@ -177,7 +213,7 @@ def _photograph(
     display = _mapped(matrix, (x, y, x + w, y + h))
     boxes = [_mapped(matrix, (x + x0 * scale, y + y0 * scale, x + x1 * scale, y + y1 * scale))
              for x0, y0, x1, y1 in cells]  # fmt: skip
-    return _optics(image, rng), display, boxes
+    return image, display, boxes
 
 
 def _background(rng: np.random.Generator) -> np.ndarray:
