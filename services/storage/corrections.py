@@ -3,10 +3,12 @@
 A correction becomes a reading with ``source: "manual"`` at the corrected frame's time.
 Any other reading of that quantity at that time (or of that frame) is taken out of the
 history, and one row of ``corrections`` keeps who changed what, when, from which value
-to which, so nothing is rewritten unseen. The roll-ups touched are folded again: the
-minute buckets from the raw readings kept, every coarser bucket from the finer buckets
-it is made of (finer roll-ups outlive the raw readings), so a month whose early days are
-past raw retention still comes out right. The manual reading goes to the sinks' queue
+to which, so nothing is rewritten unseen. The sinks are told to take the replaced
+point out too (a ``RETRACTION`` row in their queue, see ``core.measurements``).
+The roll-ups touched are folded again: the minute buckets from the raw readings
+kept, every coarser bucket from the finer buckets it is made of (finer roll-ups outlive
+the raw readings), so a month whose early days are past raw retention still comes out
+right. The manual reading goes to the sinks' queue
 like any other, so InfluxDB and Firebase get the corrected value.
 
 Everything here runs on the store's database thread, inside its transaction.
@@ -116,6 +118,17 @@ def newest(
         (device, quantity),
     ).fetchone()
     return str(row[0]), str(row[1]), float(row[2]), row[3]
+
+
+def point_fields(db: sqlite3.Connection, device: str, ts: str, source: str) -> dict[str, float]:
+    """What is still stored of one sink point (device, time, source): the quantities a
+    correction did not touch, written again after the point is taken out."""
+    return dict(
+        db.execute(
+            "SELECT quantity, value FROM readings WHERE device = ? AND ts = ? AND source = ?",
+            (device, ts, source),
+        ).fetchall()
+    )
 
 
 def refold(

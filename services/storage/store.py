@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..core.config.prices import PricesConfig
-from ..core.measurements import COST
+from ..core.measurements import COST, RETRACTION
 from ..core.messages import Correction, Reading, Rejected
 from ..core.quantities import COSTS, QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
@@ -208,6 +208,10 @@ class ReadingStore:
                     "frame_id) VALUES (?, ?, ?, ?, ?, ?)",
                     (device, quantity, ts, source, value, frame_id),
                 )
+                for source, old in applied.replaced:  # the sinks take the wrong point out
+                    self.outbox.enqueue([(device, applied.ts, source, {quantity: old})], RETRACTION)
+                    kept = corrections.point_fields(db, device, applied.ts, source)
+                    self.outbox.enqueue([(device, applied.ts, source, kept)] if kept else [])
                 self.outbox.enqueue(
                     [(device, applied.ts, corrections.MANUAL, {quantity: correction.value})]
                 )

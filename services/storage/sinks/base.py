@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Protocol
 
-from ...core.measurements import READING, SECOND_TAG
+from ...core.measurements import READING, RETRACTION, SECOND_TAG
 from ..outbox import QueuedReading
 
 MEASUREMENT = READING  # the dashboards' measurement
@@ -52,6 +53,15 @@ def epoch_ns(ts_key: str) -> int:
 
 def _tag(value: str) -> str:
     return value.replace("\\", "\\\\").replace(",", r"\,").replace("=", r"\=").replace(" ", r"\ ")
+
+
+def in_order(batch: list[QueuedReading]) -> list[tuple[bool, list[QueuedReading]]]:
+    """The batch as runs of points to write and of retractions (``True``), in queue order:
+    a point written again after its retraction must come after it."""
+    return [
+        (retract, list(rows))
+        for retract, rows in groupby(batch, key=lambda q: q.measurement == RETRACTION)
+    ]
 
 
 def line_protocol(batch: list[QueuedReading]) -> str:

@@ -3,6 +3,7 @@
 Layout ``meters`` (on by default):
     /meters/<dev>/latest             flat state, as on the MQTT state topic
     /meters/<dev>/history/<push key> {"ts", "source", "<quantity>": value, ...}
+                                     (an entry a correction replaced is removed)
 Layout ``legacy`` (the prepaid setup's original consumers):
     /<root>/terakhir                 {"angka": "127"}  (latest balance, as text)
     /<root>/terakhir_cek             "<ISO time>" of that balance's reading
@@ -30,7 +31,7 @@ from firebase_admin import credentials, db
 from firebase_admin import exceptions as firebase_errors
 
 from ...core.config.storage import FirebaseConfig
-from ...core.measurements import READING
+from ...core.measurements import READING, RETRACTION
 from ...core.quantities import QUANTITIES
 from ..outbox import QueuedReading
 from .base import SinkRefused, SinkUnavailable, StateLookup, epoch_ns
@@ -80,31 +81,31 @@ class FirebaseSink:
     async def write(self, batch: list[QueuedReading]) -> None:
         update: dict[str, Any] = {}
         devices = sorted({q.device for q in batch})
-        # Costs reach Firebase in each meter's ``latest`` (its state), not as history.
-        batch = [q for q in batch if q.measurement == READING]
-        if self.config.meters:
-            for q in batch:
-                update[f"meters/{q.device}/history/{push_key(q)}"] = {
-                    "ts": q.ts_iso,
-                    "source": q.source,
-                    **q.values,
+        # Costs reach Firebase in each meter's ``latest`` (its state), not as history. A
+        # retraction empties the history entry of the point a correction replaced (its
+        # key is the point's identity); what of it stays follows as a normal row, in order.
+        batch = [q for q in batch if q.measurement in (READING, RETRACTION)]
+        legacy = self.config.legacy
+        for q in batch:
+            gone = q.measurement == RETRACTION
+            if self.config.meters:
+                entry = {"ts": q.ts_iso, "source": q.source, **q.values}
+                update[f"meters/{q.device}/history/{push_key(q)}"] = None if gone else entry
+            if legacy is not None and q.device == legacy.device and legacy.quantity in q.values:
+                entry = {
+                    "angka": angka(q.values[legacy.quantity], legacy.quantity),
+                    "waktu": q.ts_iso,
                 }
+                update[f"{legacy.root}/riwayat/{push_key(q)}"] = None if gone else entry
+        if self.config.meters:
             for device in devices:
                 update[f"meters/{device}/latest"] = await self.states(device)
-        legacy = self.config.legacy
-        if legacy is not None:
-            for q in batch:
-                if q.device == legacy.device and legacy.quantity in q.values:
-                    update[f"{legacy.root}/riwayat/{push_key(q)}"] = {
-                        "angka": angka(q.values[legacy.quantity], legacy.quantity),
-                        "waktu": q.ts_iso,
-                    }
-            if legacy.device in devices:
-                state = await self.states(legacy.device)
-                if isinstance(state.get(legacy.quantity), float | int):
-                    value = float(state[legacy.quantity])  # type: ignore[arg-type]
-                    update[f"{legacy.root}/terakhir"] = {"angka": angka(value, legacy.quantity)}
-                    update[f"{legacy.root}/terakhir_cek"] = state["ts"]
+        if legacy is not None and legacy.device in devices:
+            state = await self.states(legacy.device)
+            if isinstance(state.get(legacy.quantity), float | int):
+                value = float(state[legacy.quantity])  # type: ignore[arg-type]
+                update[f"{legacy.root}/terakhir"] = {"angka": angka(value, legacy.quantity)}
+                update[f"{legacy.root}/terakhir_cek"] = state["ts"]
         if update:
             await asyncio.to_thread(self._update, update)
 

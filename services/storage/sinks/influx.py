@@ -6,9 +6,17 @@ quantity, nanosecond timestamps from the reading) and ``meter_cost`` (tags ``dev
 VictoriaMetrics accepts the v2 writes (bucket and org are ignored there); it keeps
 duplicate samples unless started with ``-dedup.minScrapeInterval``, so set that when a
 replay after a crash must not double.
+
+A retraction (a point a correction replaced) is an InfluxQL ``DELETE`` of that one point
+on 1.x and a ``/api/v2/delete`` of it on 2.x. VictoriaMetrics deletes whole series only:
+it answers the v2 delete with an error, the point stays there (logged once per sink), and
+the corrected value sits beside it under ``source=manual``.
 """
 
 from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
 
 import aiohttp
 from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
@@ -16,11 +24,30 @@ from influxdb_client.domain.write_precision import WritePrecision
 from influxdb_client.rest import ApiException
 
 from ...core.config.storage import InfluxV1Config, InfluxV2Config
+from ...core.measurements import READING
+from ...core.runtime.logs import kv
 from ..outbox import QueuedReading
-from .base import SinkRefused, SinkUnavailable, line_protocol
+from .base import SinkRefused, SinkUnavailable, epoch_ns, in_order, line_protocol
 
+log = logging.getLogger("meterhub.storage.influx")
 # The whole batch is bad and stays bad (line protocol or type conflict).
 REFUSED_STATUSES = frozenset({400, 422})
+# Answers of a server without point deletion (VictoriaMetrics to /api/v2/delete).
+NO_DELETE_STATUSES = frozenset({400, 404, 405, 501})
+
+
+def _influxql_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _rfc3339_ns(ns: int) -> str:
+    """A nanosecond instant as the delete API takes it (datetime stops at microseconds)."""
+    seconds, rest = divmod(ns, 1_000_000_000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{rest:09d}Z"
+
+
+def _predicate_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _describe(status: int, text: str) -> str:
@@ -32,6 +59,7 @@ class InfluxV2Sink:
         self.name = name
         self.config = config
         self._client: InfluxDBClientAsync | None = None
+        self._told_no_delete = False
 
     async def start(self) -> None:
         self._client = InfluxDBClientAsync(
@@ -42,12 +70,16 @@ class InfluxV2Sink:
         )
 
     async def write(self, batch: list[QueuedReading]) -> None:
+        for retract, rows in in_order(batch):
+            await (self._retract(rows) if retract else self._write(rows))
+
+    async def _write(self, rows: list[QueuedReading]) -> None:
         assert self._client is not None, "start() first"
         try:
             await self._client.write_api().write(
                 bucket=self.config.bucket,
                 org=self.config.org,
-                record=line_protocol(batch),
+                record=line_protocol(rows),
                 write_precision=WritePrecision.NS,
             )
         except ApiException as error:
@@ -57,6 +89,33 @@ class InfluxV2Sink:
             raise SinkUnavailable(message) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise SinkUnavailable(f"{type(error).__name__}: {error}") from None
+
+    async def _retract(self, rows: list[QueuedReading]) -> None:
+        assert self._client is not None, "start() first"
+        for q in rows:
+            moment = epoch_ns(q.ts)
+            predicate = (
+                f'_measurement="{READING}" AND device={_predicate_string(q.device)} '
+                f"AND source={_predicate_string(q.source)}"
+            )
+            try:
+                await self._client.delete_api().delete(
+                    start=_rfc3339_ns(moment), stop=_rfc3339_ns(moment + 1), predicate=predicate,
+                    bucket=self.config.bucket, org=self.config.org,
+                )  # fmt: skip
+            except ApiException as error:
+                if error.status not in NO_DELETE_STATUSES:
+                    raise SinkUnavailable(_describe(error.status or 0, str(error.body))) from None
+                if not self._told_no_delete:
+                    self._told_no_delete = True
+                    log.warning(
+                        "this server cannot delete a point: a corrected reading's wrong "
+                        "point stays beside the manual one",
+                        extra=kv(sink=self.name, device=q.device, ts=q.ts_iso, source=q.source,
+                                 answer=_describe(error.status or 0, str(error.body))),
+                    )  # fmt: skip
+            except (aiohttp.ClientError, TimeoutError, OSError) as error:
+                raise SinkUnavailable(f"{type(error).__name__}: {error}") from None
 
     async def close(self) -> None:
         if self._client is not None:
@@ -82,6 +141,27 @@ class InfluxV1Sink:
         )
 
     async def write(self, batch: list[QueuedReading]) -> None:
+        for retract, rows in in_order(batch):
+            await (self._retract(rows) if retract else self._write(rows))
+
+    async def _retract(self, rows: list[QueuedReading]) -> None:
+        """One InfluxQL ``DELETE`` per point (a point is its tags and its time)."""
+        statement = ";".join(
+            f"DELETE FROM {READING} WHERE device = {_influxql_string(q.device)} "
+            f"AND source = {_influxql_string(q.source)} AND time = {epoch_ns(q.ts)}"
+            for q in rows
+        )
+        params = {"db": self.config.database, "q": statement}
+        status, text = await self._post("query", params, "")
+        if status == 200 and '"error"' not in text:
+            return
+        if status == 404 or "database not found" in text:
+            return  # nothing was ever written there: nothing to take out
+        if status in REFUSED_STATUSES or '"error"' in text:
+            raise SinkRefused(_describe(status, text))
+        raise SinkUnavailable(_describe(status, text))
+
+    async def _write(self, batch: list[QueuedReading]) -> None:
         params = {"db": self.config.database, "precision": "ns"}
         if self.config.retention_policy:
             params["rp"] = self.config.retention_policy
