@@ -31,6 +31,7 @@ from .geometry import AlignmentFailed, Box, ReferenceCache, align
 from .lcd7 import OtherLayout, UnreadableDisplay, decode_image
 from .plausibility import Limits, Sample, Verdict, judge
 from .readers import DigitModel, DigitsRead, ModelFor, Setup, read_digits
+from .register_mark import mark_seen
 
 log = logging.getLogger("meterhub.ocr")
 MAX_DETAIL_CHARS = 200  # of an unforeseen error's message in a rejection
@@ -173,6 +174,10 @@ class FramePipeline:
                 layout_seen = error.reason if ocr.cycling else None
             except UnreadableDisplay as error:
                 reason = error.reason
+        if read is not None and setup is not None and ocr.register_mark is not None:
+            register = _register_mark(frame, ocr.register_mark, setup, read)
+            if register is not None:
+                read, (reason, layout_seen) = None, register
         mark = lap("read", mark)
         verdict = Verdict()
         if read is not None and judgement is not None:
@@ -224,6 +229,22 @@ class FramePipeline:
             marks = [_moved(box, transform) for box in ocr.alignment.marks]
         setup = Setup(ocr, rois.display, list(rois.digits), transform)
         return setup, marks, None
+
+
+def _register_mark(
+    frame: np.ndarray, mark: Box, setup: Setup, read: DigitsRead
+) -> tuple[str, str | None] | None:
+    """None when the mark is lit (the wanted register), else the refusal and, for a dark
+    mark, what was seen (another register: no failure)."""
+    if setup.alignment is not None:
+        mark = _moved(mark, setup.alignment)
+    grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    seen = mark_seen(grey, mark, list(read.boxes))
+    if seen.state == "lit":
+        return None
+    if seen.state == "dark":
+        return OTHER_REGISTER, f"register mark dark ({seen.share:.0%} of the digits' contrast)"
+    return f"register mark unclear: {seen.share:.0%} of the digits' contrast", None
 
 
 def _moved(box: Box, transform: np.ndarray) -> Box:

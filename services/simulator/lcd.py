@@ -34,11 +34,18 @@ class _Cell:
 
 
 def render_lcd_frame(
-    text: str, digits: int, effects: FrameEffects, rng: np.random.Generator
+    text: str,
+    digits: int,
+    effects: FrameEffects,
+    rng: np.random.Generator,
+    *,
+    credit_lit: bool = True,
 ) -> np.ndarray:
-    """A BGR camera frame of the meter showing ``text`` (e.g. "127.03"), right-aligned."""
+    """A BGR camera frame of the meter showing ``text`` (e.g. "127.03"), right-aligned;
+    ``credit_lit``: the "CREDIT" indicator on the glass, which a cycling meter lights on
+    its balance register only (``CREDIT_MARK``)."""
     cells = _layout(text, digits)
-    front = _draw_front(cells, rng)
+    front = _draw_front(cells, rng, credit_lit)
     frame = _camera(front, effects.perspective, rng)
     if effects.glare > 0:
         frame = _glare(frame, effects.glare, rng)
@@ -81,7 +88,7 @@ def _jitter_color(rng: np.random.Generator, base: Color, spread: int) -> Color:
     return (b, g, r)
 
 
-def _draw_front(cells: list[_Cell], rng: np.random.Generator) -> np.ndarray:
+def _draw_front(cells: list[_Cell], rng: np.random.Generator, credit_lit: bool) -> np.ndarray:
     """The meter seen square-on, before the camera's own geometry and optics."""
     wall = _jitter_color(rng, (120, 135, 150), 40)
     shade = np.linspace(0.85, 1.1, FRAME_WIDTH, dtype=np.float32)[:, None]
@@ -95,7 +102,7 @@ def _draw_front(cells: list[_Cell], rng: np.random.Generator) -> np.ndarray:
     bezel = _jitter_color(rng, (55, 55, 60), 12)
     _rounded_rect(img, (125, 62), (515, 222), 10, bezel)
     lcd_box = (136, 73, 504, 211)
-    _draw_lcd(img, lcd_box, cells, rng)
+    _draw_lcd(img, lcd_box, cells, rng, credit_lit)
     _draw_keypad(img, rng)
     return img
 
@@ -151,6 +158,7 @@ def _draw_lcd(
     box: tuple[int, int, int, int],
     cells: list[_Cell],
     rng: np.random.Generator,
+    credit_lit: bool,
 ) -> None:
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
@@ -183,7 +191,7 @@ def _draw_lcd(
 
     _text(img, "kWh", (int(left + len(cells) * pitch + 2), int(top + digit_h)), 0.45, ink, 1)
     _text(img, "TOKEN", (x0 + 12, y0 + 20), 0.35, ghost, 1)
-    _text(img, "CREDIT", (x0 + 70, y0 + 20), 0.35, ink, 1)
+    _text(img, "CREDIT", (x0 + 70, y0 + 20), 0.35, ink if credit_lit else ghost, 1)
     for k in range(4):  # signal-strength bars, a typical LCD indicator
         bx = x1 - 40 + k * 7
         cv2.rectangle(img, (bx, y0 + 22 - 3 * k), (bx + 4, y0 + 22), ink, -1)

@@ -36,7 +36,8 @@ def household_load_w(mean_w: float, local: datetime, rng: random.Random) -> floa
 
 
 # A cycling prepaid LCD's registers, in the order it shows them; the balance is the one
-# Meterhub reads. The tariff code is the connected load in VA (R1 900 VA).
+# Meterhub reads, and the only one that lights "CREDIT" on the glass. The tariff code is
+# the connected load in VA (R1 900 VA).
 REGISTERS = ("date", "balance", "tariff")
 TARIFF_CODE = "900"
 

@@ -54,7 +54,9 @@ class PrepaidCamera(SimulatedCamera):
         digits, effects, rng = self.digits, self.settings.effects, self.rng
         value = float(text) if register == "balance" else None
         return Scene(
-            render=lambda: render_lcd_frame(text, digits, effects, rng),
+            render=lambda: render_lcd_frame(
+                text, digits, effects, rng, credit_lit=register == "balance"
+            ),
             truth={"text": text, "value": value, "register": register},
             shown=text,
         )

@@ -15,6 +15,7 @@ from services.core.quantities import QUANTITIES
 from services.ocr_worker.annotate import ANNOTATED_NAME, RAW_NAME, image_dir
 from services.ocr_worker.pipeline import FramePipeline, Judgement, Rois
 from services.ocr_worker.plausibility import Limits, Sample
+from services.ocr_worker.register_mark import mark_seen
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
 from services.simulator.led import render_led_frame
 from tests.image_helpers import bomb_jpeg
@@ -225,3 +226,60 @@ def test_a_cycling_display_showing_the_wanted_register_is_read(pipeline):
 def test_an_unreadable_frame_of_a_cycling_display_is_still_a_failure(pipeline):
     outcome = pipeline.process("pln", b"not a jpeg", CYCLING, Rois(), None)
     assert outcome.reason is not None and not outcome.other_register
+
+
+def _credit_mark() -> tuple[bytes, tuple[int, int, int, int]]:
+    """A reference photo and the box of its "CREDIT" indicator: where the same photo with
+    the indicator dark differs."""
+    lit, dark = (
+        render_lcd_frame("127.03", 6, FrameEffects(), np.random.default_rng(5), credit_lit=on)
+        for on in (True, False)
+    )
+    ys, xs = np.nonzero(np.abs(lit.astype(int) - dark.astype(int)).max(axis=2) > 10)
+    x, y = int(xs.min()) - 4, int(ys.min()) - 4
+    return encode_jpeg(lit), (x, y, int(xs.max()) + 5 - x, int(ys.max()) + 5 - y)
+
+
+def test_a_register_mark_tells_registers_of_one_layout_apart(pipeline, tmp_path):
+    """The balance and a month's use look alike (6 digits, 2 decimals); only the balance
+    lights "CREDIT". Camera jitter and a bumped camera are followed by the alignment."""
+    reference, mark = _credit_mark()
+    (tmp_path / "reference.jpg").write_bytes(reference)
+    marks = [(165, 240, 160, 60), (400, 280, 110, 60)]  # keys, a label
+    config = LCD.model_copy(
+        update={
+            "display_roi": LCD_WINDOW,
+            "alignment": OcrAlignment(reference="reference.jpg", marks=marks, search_px=64),
+            "register_mark": mark,
+        }
+    )
+    effects = FrameEffects(blur=0.6, noise=5, glare=0.2)
+    for seed in range(6):
+        rng = np.random.default_rng(100 + seed)
+        balance = encode_jpeg(render_lcd_frame("127.03", 6, effects, rng))
+        used = encode_jpeg(render_lcd_frame("45.60", 6, effects, rng, credit_lit=False))
+        read = pipeline.process("pln", shifted(balance, 12, -8), config, Rois(), None)
+        assert read.accepted and read.read.value == 127.03, read.reason
+        other = pipeline.process("pln", shifted(used, 12, -8), config, Rois(), None)
+        assert other.reason == "showing another register" and other.read is None
+        assert other.layout_seen.startswith("register mark dark"), other.layout_seen
+
+
+@pytest.mark.parametrize(
+    ("glass", "ink", "mark_ink", "state"),
+    [
+        (200, 20, 30, "lit"),
+        (200, 20, 130, "unclear"),
+        (200, 20, 185, "dark"),  # a ghost: slightly darker than the glass
+        (40, 230, 200, "lit"),  # light on dark (inverse LCD, LED)
+        (40, 230, 55, "dark"),
+    ],
+)
+def test_a_mark_is_judged_against_the_digits_contrast_in_either_polarity(
+    glass, ink, mark_ink, state
+):
+    grey = np.full((60, 200), glass, np.uint8)
+    grey[10:50, 10:20] = ink  # a lit digit's stroke
+    grey[10:50, 110:115] = mark_ink  # the mark's stroke
+    seen = mark_seen(grey, (100, 5, 30, 50), [(5, 5, 30, 50)])
+    assert seen.state == state, seen

@@ -151,6 +151,15 @@ class OcrConfig(Section):
         "confirm_frames or lock-out runs). Needs the lcd7 reader without digit ROIs, the "
         "one that sees the decimal point.",
     )
+    register_mark: RoiBox | None = Field(
+        default=None,
+        description="A box [x, y, w, h] in frame pixels (on the alignment reference when "
+        "alignment is set, and moved with it) around an indicator the display lights only "
+        "on the wanted register: the 'kWh' or 'CREDIT' segment, an arrow. A frame whose "
+        "mark is dark is refused as 'showing another register' (no failure, as with "
+        "cycling); one whose mark is neither clearly lit nor dark is refused with its "
+        "contrast. Works with every reader, digit ROIs included.",
+    )
     unlock_frames: int = Field(
         default=3,
         ge=2,
