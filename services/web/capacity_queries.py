@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from ..core.config.capacity import CapacityConfig
 from ..database import capacity_store
+from ..database.connection import connect_read
 from ..domain.capacity import QUARTER, SAMPLE_S, MonthPeak, billed_average, month_of
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ class CapacityQueries:
         if self._db is None:
             if not self.path.exists():
                 return empty
-            self._db = capacity_store.connect(self.path, readonly=True)
+            self._db = connect_read(self.path)
         try:
             return query(self._db)
         except sqlite3.OperationalError as error:
