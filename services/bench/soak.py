@@ -18,7 +18,6 @@ import contextlib
 import json
 import random
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from paho.mqtt.properties import Properties
 
 from ..core.config.simulator import FrameEffects
 from ..core.messages import Reading
+from ..database.connection import connect_read
 from ..simulator.lcd import render_lcd_frame
 from ..simulator.p1 import P1MeterModel
 from ..tools.broker_process import MosquittoProcess, free_port, wait_for_port
@@ -231,7 +231,8 @@ def answered(sqlite_path: Path) -> tuple[Counter[str], Counter[str]]:
     refused: Counter[str] = Counter()
     if not sqlite_path.exists():
         return stored, refused
-    with sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True, timeout=30) as db:
+    db = connect_read(sqlite_path)
+    try:
         for device, count in db.execute(
             "SELECT device, count(DISTINCT coalesce(frame_id, ts)) FROM readings GROUP BY device"
         ):
@@ -241,6 +242,8 @@ def answered(sqlite_path: Path) -> tuple[Counter[str], Counter[str]]:
             "WHERE source IN ('ocr', 'capture') GROUP BY device"
         ):
             refused[device] = count
+    finally:
+        db.close()
     return stored, refused
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sqlite3
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from typing import Any
 
 from ..core.config.storage import StorageConfig
 from ..core.messages import Reading
+from ..database.connection import connect
 from ..protocols.dsmr import parse_telegram
 from ..simulator.p1 import P1MeterModel
 from ..storage.store import ReadingStore
@@ -81,7 +81,7 @@ def build(path: Path, days: range, values: dict[str, float]) -> float:
 
 def measure(path: Path) -> dict[str, Any]:
     """Bytes per row of ``readings`` and ``rollups`` (pages of the table and its indexes)."""
-    db = sqlite3.connect(path)
+    db = connect(path, "storage", autocommit=True)
     try:
         db.execute("VACUUM")
         pages = dict(db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))

@@ -22,7 +22,8 @@ from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..core.topics import is_device_id
-from ..database.capacity_store import CapacityStore, connect
+from ..database.capacity_store import CapacityStore
+from ..database.connection import connect
 from ..domain.capacity import (
     EPSILON,
     BilledAverage,
@@ -60,7 +61,7 @@ class Capacity:
     @property
     def store(self) -> CapacityStore:
         if self._store is None:
-            self._store = CapacityStore(connect(self._path), self.tz)
+            self._store = CapacityStore(connect(self._path, "capture_gateway"), self.tz)
         return self._store
 
     def _meter(self, device: str, ts: datetime) -> _Meter:

@@ -1,5 +1,7 @@
-"""The SQLite layer: one connect(), the schema, and the read-models more than one service uses.
+"""The SQLite layer: the only code that opens the hub's file.
 
-Storage is the one writer of readings; the web page and the bot read these tables
-through the read-models here (see docs/ARCHITECTURE.md, "Reads through SQLite").
+``connection`` (one connect() with the pragmas), ``owners`` (the one writer of each
+table), ``schema`` and ``migrations`` (the layout, numbered in ``PRAGMA user_version``),
+and the read-models through which every other service reads an owner's tables (see
+docs/ARCHITECTURE.md, "Reads through SQLite").
 """

@@ -1,6 +1,7 @@
 """Quarter history and month peaks in the gateway's own SQLite tables, and the web page's queries.
 
-Same file as storage (``config.storage.sqlite_path``), tables of our own, WAL. The query
+Same file as storage (``config.storage.sqlite_path``), the gateway's own tables (layout in
+``schema.CAPACITY``), written through ``connect(path, "capture_gateway")``. The query
 functions return exactly the JSON shapes of the original P1 monitor's web page:
 
 - ``current_quarter`` → ``GET /current/quarter``
@@ -15,11 +16,9 @@ import json
 import re
 import sqlite3
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..core.sqlite_files import connect_private
 from ..domain.capacity import (
     SAMPLE_S,
     ClosedQuarter,
@@ -27,43 +26,6 @@ from ..domain.capacity import (
     Quarter,
     month_of,
     quarter_id,
-)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS capacity_quarters (
-    device    TEXT NOT NULL,
-    start     TEXT NOT NULL,      -- quarter start, ISO 8601 UTC
-    local_day TEXT NOT NULL,      -- YYYY-MM-DD in the capacity time zone
-    hhmm      TEXT NOT NULL,      -- local start, HHMM
-    dst       TEXT NOT NULL,      -- S (summer time) or W (winter time)
-    quarter_id INTEGER NOT NULL,  -- the web page's id (see capacity.quarter_id)
-    average_w REAL NOT NULL,
-    energy_wh REAL NOT NULL,
-    complete  INTEGER NOT NULL,   -- seen from start to end
-    running   INTEGER NOT NULL,   -- 1 while the quarter is still going
-    source    TEXT NOT NULL,      -- meter (1-0:1.4.0) or counter
-    consumed  TEXT NOT NULL,      -- JSON: 5-second import averages (W, null where none)
-    produced  TEXT NOT NULL,      -- JSON: 5-second export averages (W, ≤ 0)
-    begin_consumed_wh REAL,       -- import counter at the start (Wh); null: not known
-    begin_produced_wh REAL,       -- export counter at the start (Wh); null: not known
-    PRIMARY KEY (device, start)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS capacity_quarters_by_day ON capacity_quarters (device, local_day);
-
-CREATE TABLE IF NOT EXISTS capacity_months (
-    device   TEXT NOT NULL,
-    month    TEXT NOT NULL,       -- YYYY-MM, local
-    source   TEXT NOT NULL,       -- meter or computed
-    peak_w   REAL NOT NULL,
-    occurred TEXT,                -- end of the peak quarter, ISO 8601 UTC
-    PRIMARY KEY (device, month, source)
-) WITHOUT ROWID;
-"""
-
-# Columns added after the first release: (table, column, type), added to older files.
-ADDED_COLUMNS = (
-    ("capacity_quarters", "begin_consumed_wh", "REAL"),
-    ("capacity_quarters", "begin_produced_wh", "REAL"),
 )
 
 _FILE = re.compile(r"^(\d{4})/(\d{2})/(\d{2})/(\d{2})(\d{2})([SW])\.json$")
@@ -75,27 +37,6 @@ def _iso(ts: datetime) -> str:
 
 def _parse(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
-
-
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    if readonly:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
-        db = connect_private(path, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(SCHEMA)
-        _add_columns(db)
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA busy_timeout=5000")
-    return db
-
-
-def _add_columns(db: sqlite3.Connection) -> None:
-    for table, column, kind in ADDED_COLUMNS:
-        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        if column not in present:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 class CapacityStore:

@@ -16,7 +16,7 @@ from ..core.quantities import QUANTITIES, QuantityKind
 from ..domain.forecast import DaysLeft
 from ..domain.forecast import days_left as forecast_days_left
 from ..domain.timekeys import from_key, iso, key_of, period_name
-from .schema import connect
+from .connection import connect_read
 from .sink_status import sink_status
 
 TimeArg = datetime | str | None
@@ -34,7 +34,7 @@ class ReadingQueries:
 
     def _connection(self) -> sqlite3.Connection | None:
         if self._db is None and self.path.exists():
-            self._db = connect(self.path, readonly=True)
+            self._db = connect_read(self.path)
         return self._db
 
     def _rows(self, sql: str, args: tuple[object, ...]) -> list[sqlite3.Row]:

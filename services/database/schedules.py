@@ -1,6 +1,6 @@
 """The bot's own memory in the hub's SQLite file: each chat's language and check times.
 
-Its tables live beside storage's (same file, own names, created if missing), so a
+Its tables live beside storage's (same file, own names, layout in ``schema.NOTIFIER``), so a
 restart or a second container keeps the schedules a user set. Calls run in a thread:
 the event loop never waits on the disk.
 """
@@ -14,19 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from ..core.sqlite_files import connect_private
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS notifier_chats (
-    chat_id  INTEGER PRIMARY KEY,
-    language TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS notifier_schedules (
-    chat_id INTEGER NOT NULL,
-    at      TEXT NOT NULL,            -- HH:MM in the configured time zone
-    PRIMARY KEY (chat_id, at)
-) WITHOUT ROWID;
-"""
+from .connection import connect, connect_read
 
 T = TypeVar("T")
 
@@ -36,9 +24,8 @@ def scheduled_times(path: Path) -> list[str]:
     for other services (the Firebase legacy layout's ``/jadwal``). None yet: empty."""
     if not path.exists():
         return []
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = connect_read(path)
     try:
-        db.execute("PRAGMA busy_timeout=5000")
         rows = db.execute("SELECT DISTINCT at FROM notifier_schedules ORDER BY at").fetchall()
     except sqlite3.OperationalError:  # the bot has not made its tables yet
         return []
@@ -49,10 +36,7 @@ def scheduled_times(path: Path) -> list[str]:
 
 class ChatStore:
     def __init__(self, path: Path) -> None:
-        self._db = connect_private(path, check_same_thread=False)
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self._db = connect(path, "notifier")
         self._lock = threading.Lock()
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:

@@ -1,22 +1,18 @@
-"""SQLite schema; one place, applied idempotently at start.
+"""Every table's layout as numbered migration 1 found it: one place for each CREATE TABLE.
+
+These scripts are migration 1's (see ``migrations.py``) and are never edited once
+shipped: a change to a table is a new migration. Which service writes each table is
+``owners.OWNERS``.
 
 Times are stored as fixed-width UTC text, ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (see
 ``timekeys``), so that text order is time order: pydantic's shorter form for whole
 seconds (``...:00Z``) would sort after ``...:00.5Z`` of the same second.
-
-Tokens: the token-entry service keeps its own tables in this same file; storage does
-not create any token table, so the two never conflict.
 """
 
-import sqlite3
-from pathlib import Path
-
 from ..core.measurements import READING
-from ..core.sqlite_files import connect_private
 
-SCHEMA_VERSION = "2"
-
-SCHEMA = f"""
+# --- storage ----------------------------------------------------------------------------
+STORAGE = f"""
 CREATE TABLE IF NOT EXISTS readings (
     device     TEXT NOT NULL,
     quantity   TEXT NOT NULL,
@@ -94,46 +90,101 @@ CREATE TABLE IF NOT EXISTS sink_state (
     last_error_at TEXT
 );
 
+-- Storage's settings that outlive a restart: the time zone the roll-ups were made in.
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 """
 
+CORRECTIONS = """
+CREATE TABLE IF NOT EXISTS corrections (
+    id         INTEGER PRIMARY KEY,
+    device     TEXT NOT NULL,
+    quantity   TEXT NOT NULL,
+    ts         TEXT NOT NULL,   -- the reading corrected
+    frame_id   TEXT,
+    old_value  REAL,            -- NULL: nothing had been stored (a refused frame)
+    old_source TEXT,
+    new_value  REAL NOT NULL,
+    who        TEXT NOT NULL,
+    via        TEXT NOT NULL,
+    at         TEXT NOT NULL,   -- when it was typed
+    example    TEXT             -- the training example kept from the frame
+);
+CREATE INDEX IF NOT EXISTS corrections_by_device ON corrections (device, at);
+"""
 
-# Columns added after a table was first shipped: table -> (column, its definition).
+# --- capture_gateway: quarter history and month peaks of P1 meters --------------------
+CAPACITY = """
+CREATE TABLE IF NOT EXISTS capacity_quarters (
+    device    TEXT NOT NULL,
+    start     TEXT NOT NULL,      -- quarter start, ISO 8601 UTC
+    local_day TEXT NOT NULL,      -- YYYY-MM-DD in the capacity time zone
+    hhmm      TEXT NOT NULL,      -- local start, HHMM
+    dst       TEXT NOT NULL,      -- S (summer time) or W (winter time)
+    quarter_id INTEGER NOT NULL,  -- the web page's id (see capacity.quarter_id)
+    average_w REAL NOT NULL,
+    energy_wh REAL NOT NULL,
+    complete  INTEGER NOT NULL,   -- seen from start to end
+    running   INTEGER NOT NULL,   -- 1 while the quarter is still going
+    source    TEXT NOT NULL,      -- meter (1-0:1.4.0) or counter
+    consumed  TEXT NOT NULL,      -- JSON: 5-second import averages (W, null where none)
+    produced  TEXT NOT NULL,      -- JSON: 5-second export averages (W, ≤ 0)
+    begin_consumed_wh REAL,       -- import counter at the start (Wh); null: not known
+    begin_produced_wh REAL,       -- export counter at the start (Wh); null: not known
+    PRIMARY KEY (device, start)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS capacity_quarters_by_day ON capacity_quarters (device, local_day);
+
+CREATE TABLE IF NOT EXISTS capacity_months (
+    device   TEXT NOT NULL,
+    month    TEXT NOT NULL,       -- YYYY-MM, local
+    source   TEXT NOT NULL,       -- meter or computed
+    peak_w   REAL NOT NULL,
+    occurred TEXT,                -- end of the peak quarter, ISO 8601 UTC
+    PRIMARY KEY (device, month, source)
+) WITHOUT ROWID;
+"""
+
+# --- token_entry: every attempt, which is also its queue ------------------------------
+TOKEN_ENTRY = """
+CREATE TABLE IF NOT EXISTS token_attempts (
+    id                 INTEGER PRIMARY KEY,
+    device             TEXT NOT NULL,
+    request_id         TEXT NOT NULL,
+    source             TEXT NOT NULL,          -- who asked: telegram, web, homeassistant, ...
+    token              TEXT NOT NULL,          -- the 20 digits; as sent when refused
+    requested_at       TEXT NOT NULL,          -- ISO 8601 UTC
+    state              TEXT NOT NULL,          -- queued, typing, typed, verified, failed
+    detail             TEXT NOT NULL DEFAULT '',
+    balance_before_kwh REAL,
+    balance_after_kwh  REAL,
+    updated_at         TEXT NOT NULL,
+    UNIQUE (device, request_id)                -- a redelivered request is one attempt
+);
+CREATE INDEX IF NOT EXISTS token_attempts_by_token ON token_attempts (device, token);
+"""
+
+# --- notifier: each chat's language and check times ----------------------------------
+NOTIFIER = """
+CREATE TABLE IF NOT EXISTS notifier_chats (
+    chat_id  INTEGER PRIMARY KEY,
+    language TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notifier_schedules (
+    chat_id INTEGER NOT NULL,
+    at      TEXT NOT NULL,            -- HH:MM in the configured time zone
+    PRIMARY KEY (chat_id, at)
+) WITHOUT ROWID;
+"""
+
+# Every script of migration 1, in order.
+LAYOUT = (STORAGE, CORRECTIONS, CAPACITY, TOKEN_ENTRY, NOTIFIER)
+
+# Columns files from before numbered migrations may lack (CREATE IF NOT EXISTS does not
+# add them): table -> (column, its definition). Migration 1 adds the missing ones.
 ADDED_COLUMNS = {
     "outbox": [("measurement", f"TEXT NOT NULL DEFAULT '{READING}'")],
+    "capacity_quarters": [("begin_consumed_wh", "REAL"), ("begin_produced_wh", "REAL")],
 }
-
-
-def _add_columns(connection: sqlite3.Connection) -> None:
-    """Bring a file made by an older version up to the schema (CREATE IF NOT EXISTS does not)."""
-    for table, columns in ADDED_COLUMNS.items():
-        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
-        for name, definition in columns:
-            if name not in present:
-                connection.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
-
-
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with explicit transactions (``BEGIN``/``COMMIT`` by the caller)."""
-    if readonly:
-        connection = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, check_same_thread=False, isolation_level=None
-        )
-    else:
-        connection = connect_private(path, check_same_thread=False, isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        # FULL: a commit is on disk before the broker gets its ack, so even a power cut
-        # loses nothing; batching keeps the fsyncs few (slower disks make batches bigger).
-        connection.execute("PRAGMA synchronous=FULL")
-        connection.executescript(SCHEMA)
-        _add_columns(connection)
-        connection.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (SCHEMA_VERSION,),
-        )
-    connection.row_factory = sqlite3.Row
-    connection.execute("PRAGMA busy_timeout=5000")
-    return connection

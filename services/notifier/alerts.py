@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from ..core.config import MeterhubConfig
 from ..core.messages import Alarm, CapacityState, Reading, Rejected
 from ..core.runtime.logs import kv
+from ..database.usage import UsageQueries
 from .checks import stored_forecast
 from .clock import Clock
 from .lang import Texts
 from .meters import MeterEvents, MeterWatch
-from .usage import UsageQueries
 
 log = logging.getLogger("meterhub.notifier")
 

@@ -26,6 +26,7 @@ from ..core.config.telegram import TelegramConfig
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..database.schedules import ChatStore
+from ..database.usage import UsageQueries
 from .alerts import Alerts
 from .checks import BalanceChecker
 from .clock import Clock
@@ -36,7 +37,6 @@ from .meters import MeterWatch
 from .schedule import Scheduler
 from .telegram_io import TelegramOut, build_application, serve_updates
 from .token_flow import CALLBACK_PREFIX, TokenFlow
-from .usage import UsageQueries
 
 log = logging.getLogger("meterhub.notifier")
 Context = ContextTypes.DEFAULT_TYPE

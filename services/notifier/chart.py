@@ -6,7 +6,7 @@ import asyncio
 import io
 from datetime import date, tzinfo
 
-from .usage import Point
+from ..database.usage import Point
 
 SIZE_IN = (8.0, 4.0)
 DPI = 100

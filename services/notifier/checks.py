@@ -19,11 +19,11 @@ from ..core.quantities import QuantityKind, quantity
 from ..core.runtime import Bus
 from ..core.runtime.logs import kv
 from ..database.reading_queries import ReadingQueries
+from ..database.usage import UsageQueries
 from ..domain.forecast import DaysLeft
 from .clock import Clock
 from .lang import Texts
 from .meters import MeterWatch, Seen
-from .usage import UsageQueries
 
 log = logging.getLogger("meterhub.notifier")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..core.config import MeterhubConfig
 from ..core.quantities import QuantityKind, quantity
 from ..database.schedules import ChatStore
+from ..database.usage import UsageQueries
 from .alerts import projected_quarter_w
 from .chart import bar_chart, line_chart
 from .checks import BalanceChecker, days_left_text, stored_forecast
@@ -24,7 +25,6 @@ from .money import money_lines, stored_money
 from .schedule import Scheduler, parse_time
 from .telegram_io import TelegramOut
 from .token_flow import TokenFlow, normalise_token
-from .usage import UsageQueries
 
 HISTORY_SPAN = timedelta(days=7)
 STATUS_QUANTITIES = (

@@ -25,23 +25,6 @@ from ..core.messages import Correction
 from ..domain.timekeys import PERIOD_NAMES, BucketClock, from_key, ts_key
 from . import rollups
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS corrections (
-    id         INTEGER PRIMARY KEY,
-    device     TEXT NOT NULL,
-    quantity   TEXT NOT NULL,
-    ts         TEXT NOT NULL,   -- the reading corrected
-    frame_id   TEXT,
-    old_value  REAL,            -- NULL: nothing had been stored (a refused frame)
-    old_source TEXT,
-    new_value  REAL NOT NULL,
-    who        TEXT NOT NULL,
-    via        TEXT NOT NULL,
-    at         TEXT NOT NULL,   -- when it was typed
-    example    TEXT             -- the training example kept from the frame
-);
-CREATE INDEX IF NOT EXISTS corrections_by_device ON corrections (device, at);
-"""
 MANUAL = "manual"
 MINUTE = timedelta(minutes=1)
 MAX_FINER = 64  # finer buckets in one coarser one: at most 31 days in a month

@@ -21,8 +21,8 @@ from ..core.messages import Correction, Reading, Rejected
 from ..core.quantities import COSTS, QUANTITIES, QuantityKind
 from ..core.runtime.logs import kv
 from ..database import costs
+from ..database.connection import connect
 from ..database.reading_queries import ReadingQueries
-from ..database.schema import connect
 from ..domain import forecast
 from ..domain.timekeys import PERIOD_NAMES, BucketClock, from_key, iso, key_of, ts_key
 from . import corrections, rollups
@@ -66,8 +66,7 @@ class ReadingStore:
         self.prices = prices or {}
         self._reader = ReadingQueries(path)  # committed day roll-ups, for the costs
         self.zone = zone or ZoneInfo("UTC")
-        self._db = connect(path)
-        self._db.executescript(corrections.SCHEMA)
+        self._db = connect(path, "storage", autocommit=True)
         self.clock = BucketClock(self.zone)
         self.outbox = Outbox(self._db, sinks or {})
         # (device, quantity) -> (ts key, value) of the newest reading

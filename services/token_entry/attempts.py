@@ -1,6 +1,7 @@
 """Every token attempt in SQLite: who asked, when, each step's outcome.
 
-It lives in storage's SQLite file (WAL, so both services write) in a table of its own.
+It lives in storage's SQLite file (WAL, so both services write) in a table of its own,
+``token_attempts`` (layout in ``database/schema.py``).
 The table is also the queue: an attempt still ``queued`` when the service stops is
 typed after the restart, since not one of its keys was pressed.
 """
@@ -12,25 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.messages import TokenState, TokenStep, utc_now
-from ..core.sqlite_files import connect_private
+from ..database.connection import connect
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS token_attempts (
-    id                 INTEGER PRIMARY KEY,
-    device             TEXT NOT NULL,
-    request_id         TEXT NOT NULL,
-    source             TEXT NOT NULL,          -- who asked: telegram, web, homeassistant, ...
-    token              TEXT NOT NULL,          -- the 20 digits; as sent when refused
-    requested_at       TEXT NOT NULL,          -- ISO 8601 UTC
-    state              TEXT NOT NULL,          -- queued, typing, typed, verified, failed
-    detail             TEXT NOT NULL DEFAULT '',
-    balance_before_kwh REAL,
-    balance_after_kwh  REAL,
-    updated_at         TEXT NOT NULL,
-    UNIQUE (device, request_id)                -- a redelivered request is one attempt
-);
-CREATE INDEX IF NOT EXISTS token_attempts_by_token ON token_attempts (device, token);
-"""
 # A token in these states is on its way into the meter, or in it: sending it again is
 # refused. After ``failed`` the user decides, so it may be sent again.
 TAKEN_STATES: tuple[TokenStep, ...] = ("queued", "typing", "typed", "verified")
@@ -65,11 +49,7 @@ class Attempt:
 
 class AttemptStore:
     def __init__(self, path: Path) -> None:
-        self._db = connect_private(path, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        self._db = connect(path, "token_entry")
 
     def add(
         self, device: str, request_id: str, source: str, token: str, state: TokenStep, detail: str

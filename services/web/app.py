@@ -14,21 +14,21 @@ from ..core.config import MeterhubConfig
 from ..core.runtime import Bus
 from ..core.runtime.health import Health
 from ..core.topics import Topics
+from ..database.capacity_queries import CapacityQueries
+from ..database.history_read import HistoryReader
 from ..database.reading_queries import ReadingQueries
+from ..database.token_history import TokenHistory
 from ..domain.tokens import keypads
 from . import pages
 from .api import protected_routers
 from .auth import Auth
 from .body_limits import BodyLimit
-from .capacity_queries import CapacityQueries
 from .discovery import BoardBrowser
 from .echo import excerpt
 from .headers import SecurityHeaders
-from .history_read import HistoryReader
 from .images import FrameImages
 from .live import LiveHub
 from .state import WebState
-from .token_history import TokenHistory
 from .training_runs import TrainingRuns
 
 HERE = Path(__file__).parent

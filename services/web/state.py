@@ -13,14 +13,14 @@ from ..core.config.token_entry import TokenKeypadConfig
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime import Bus
 from ..core.runtime.health import Health
+from ..database.capacity_queries import CapacityQueries
+from ..database.history_read import HistoryReader
 from ..database.reading_queries import ReadingQueries
+from ..database.token_history import TokenHistory
 from .auth import Auth
-from .capacity_queries import CapacityQueries
 from .discovery import BoardBrowser
-from .history_read import HistoryReader
 from .images import FrameImages
 from .live import LiveHub
-from .token_history import TokenHistory
 from .training_runs import TrainingRuns
 
 # What each meter kind reports as its consumption by default (history page, API).

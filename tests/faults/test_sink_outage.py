@@ -19,7 +19,7 @@ import pytest
 
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
-from services.database.schema import connect
+from services.database.connection import connect
 from services.registry import service_spec
 from services.storage.outbox import Outbox
 from tests.bus_helpers import Collector, running_bus
@@ -103,7 +103,7 @@ async def test_a_sink_down_for_minutes_holds_nothing_else_up_and_catches_up(
 
 def test_a_sink_that_caught_up_gets_every_later_reading(tmp_path) -> None:
     """Once a sink has everything, the journal is empty; what comes next must still go."""
-    db = connect(tmp_path / "store.sqlite3")
+    db = connect(tmp_path / "store.sqlite3", "storage", autocommit=True)
     outbox = Outbox(db, {"influxdb": 10**9})
 
     def enqueue(first: int, count: int) -> None:

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from services.core.messages import Reading
-from services.database.schema import connect
+from services.database.connection import connect
 from services.domain.timekeys import ts_key
 from services.storage.sinks.base import epoch_ns
 from tests.bus_helpers import Collector, running_bus
@@ -153,6 +153,6 @@ def test_an_outbox_from_before_costs_gets_its_measurement_column(tmp_path):
             "ts TEXT NOT NULL, source TEXT NOT NULL, vals TEXT NOT NULL, size INTEGER NOT NULL)"
         )
         old.execute("INSERT INTO outbox VALUES (1, 'm1', 'x', 'p1', '{}', 10)")
-    db = connect(path)
+    db = connect(path, "storage", autocommit=True)
     assert db.execute("SELECT measurement FROM outbox").fetchone()[0] == "meter_reading"
     db.close()

@@ -12,14 +12,14 @@ import pytest
 from services.capture_gateway.p1_path import Capacity, reading_of
 from services.core.config import MeterhubConfig
 from services.database.capacity_store import (
-    SCHEMA,
     CapacityStore,
-    connect,
     current_month_peak,
     current_quarter,
     day_quarters,
     quarter_file,
 )
+from services.database.connection import connect
+from services.database.schema import CAPACITY
 from services.domain.capacity import quarter_id
 from services.protocols.dsmr import parse_telegram, with_crc
 from services.simulator.p1 import P1MeterModel
@@ -142,7 +142,7 @@ def test_prediction_flags_a_coming_peak(tmp_path) -> None:
 
 def test_restart_keeps_the_computed_month_peak(tmp_path) -> None:
     path = tmp_path / "meterhub.sqlite3"
-    store = CapacityStore(connect(path), BRUSSELS)
+    store = CapacityStore(connect(path, "capture_gateway"), BRUSSELS)
     from services.domain.capacity import MonthPeak
 
     store.offer_peak("x", MonthPeak("2026-01", 3000.0, None, "computed"))
@@ -160,7 +160,7 @@ def test_a_file_from_before_the_begin_counters_gets_them_added(tmp_path) -> None
     path = tmp_path / "meterhub.sqlite3"
     old = sqlite3.connect(path)
     old.executescript(
-        SCHEMA.replace("    begin_consumed_wh REAL,       -- import counter at the start (Wh); "
+        CAPACITY.replace("    begin_consumed_wh REAL,       -- import counter at the start (Wh); "
                        "null: not known\n", "")
         .replace("    begin_produced_wh REAL,       -- export counter at the start (Wh); "
                  "null: not known\n", "")

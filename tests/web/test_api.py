@@ -13,7 +13,8 @@ import pytest
 
 from services.core.config.simulator import FrameEffects
 from services.core.messages import Reading
-from services.database.capacity_store import CapacityStore, connect
+from services.database.capacity_store import CapacityStore
+from services.database.connection import connect
 from services.database.reading_queries import ReadingQueries
 from services.domain.capacity import SAMPLES, ClosedQuarter, MonthPeak
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
@@ -42,7 +43,7 @@ def seed_counter(data_dir: Path, start: datetime, minutes: int) -> None:
 
 def seed_quarters(data_dir: Path) -> list[datetime]:
     """Quarters 18:00-19:45 local of DAY, one far above the rest (the month peak)."""
-    store = CapacityStore(connect(data_dir / "meterhub.sqlite3"), BRUSSELS)
+    store = CapacityStore(connect(data_dir / "meterhub.sqlite3", "capture_gateway"), BRUSSELS)
     starts = [DAY.replace(hour=18) + timedelta(minutes=15 * i) for i in range(8)]
     for index, start in enumerate(starts):
         average = PEAK_W if index == 3 else 1000.0 + 10 * index

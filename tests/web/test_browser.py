@@ -24,7 +24,8 @@ from services.core.config import MeterhubConfig
 from services.core.messages import OcrResult, OcrRois, Reading
 from services.core.runtime import run_services
 from services.core.runtime.health import Health
-from services.database.capacity_store import CapacityStore, connect
+from services.database.capacity_store import CapacityStore
+from services.database.connection import connect
 from services.domain.capacity import SAMPLES, ClosedQuarter
 from services.domain.device_models import DeviceModels
 from services.registry import specs_for
@@ -66,7 +67,7 @@ class Site:
 
 def _seed_capacity_history(sqlite: Path) -> None:
     """A measured January day of a second P1 meter, its 18:45 quarter the month's peak."""
-    store = CapacityStore(connect(sqlite), BRUSSELS)
+    store = CapacityStore(connect(sqlite, "capture_gateway"), BRUSSELS)
     for index in range(16):
         start = PEAK_DAY.replace(hour=17) + timedelta(minutes=15 * index)
         average = PEAK_W if index == 7 else 900.0 + 40 * (index % 5)

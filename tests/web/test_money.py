@@ -10,7 +10,8 @@ import pytest
 
 from services.core.capacity_prices import DEFAULT_CAPACITY_EUR_PER_KW_YEAR
 from services.core.messages import Reading
-from services.database.capacity_store import CapacityStore, connect
+from services.database.capacity_store import CapacityStore
+from services.database.connection import connect
 from services.domain.capacity import SAMPLES, ClosedQuarter, quarter_start
 from services.storage.store import ReadingStore
 from tests.web.conftest import DEVICES, asgi_client, web_config
@@ -61,7 +62,7 @@ async def test_cost_of_a_p1_meter_today_and_what_its_month_peak_adds(data_dir) -
     store.close()
     # This month's peak quarter: 6 kW (the gateway's store).
     start = quarter_start(now, BRUSSELS)
-    quarters = CapacityStore(connect(data_dir / "meterhub.sqlite3"), BRUSSELS)
+    quarters = CapacityStore(connect(data_dir / "meterhub.sqlite3", "capture_gateway"), BRUSSELS)
     quarters.save_closed(
         "p1", ClosedQuarter(start, 6000.0, 1500.0, True, "counter", [6000] * SAMPLES, [0] * SAMPLES)
     )

@@ -17,8 +17,9 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..core.config.capacity import CapacityConfig
-from ..database import capacity_store
 from ..domain.capacity import QUARTER, SAMPLE_S, MonthPeak, billed_average, month_of
+from . import capacity_store
+from .lazy_reader import LazyReader
 
 T = TypeVar("T")
 
@@ -40,19 +41,10 @@ class CapacityQueries:
     def __init__(self, path: Path, settings: CapacityConfig) -> None:
         self.path, self.settings = path, settings
         self.tz = ZoneInfo(settings.timezone)
-        self._db: sqlite3.Connection | None = None
+        self._reader = LazyReader(path)
 
     def _run(self, query: Callable[[sqlite3.Connection], T], empty: T) -> T:
-        if self._db is None:
-            if not self.path.exists():
-                return empty
-            self._db = capacity_store.connect(self.path, readonly=True)
-        try:
-            return query(self._db)
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):
-                return empty
-            raise
+        return self._reader.run(query, empty)
 
     # --- the P1 monitor's shapes ------------------------------------------------------
     def current_quarter(self, device: str) -> dict[str, Any]:
@@ -180,6 +172,4 @@ class CapacityQueries:
         return start, datetime.combine(day + timedelta(days=1), datetime.min.time(), self.tz)
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self._reader.close()

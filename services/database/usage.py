@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from ..core.quantities import QuantityKind, quantity
+from .connection import connect_read
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,10 @@ class UsageQueries:
         if not self.path.exists():
             return []
         try:
-            db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            db = connect_read(self.path)  # one per call: calls run in threads side by side
         except sqlite3.Error:
             return []
         try:
-            db.execute("PRAGMA busy_timeout=5000")
             # SQLite returns the bare column `value` from the row holding max(ts).
             rows = db.execute(
                 "SELECT substr(ts, 1, 13) AS hour, max(ts), value FROM readings "

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.timekeys import iso
+from .lazy_reader import LazyReader
 
 BUCKETS_SQL = (
     "SELECT bucket, n, total, min, max, first, last, rise, fall FROM rollups "
@@ -24,19 +25,21 @@ USED_COLUMN = {"counter": 7, "balance": 8}
 class HistoryReader:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db: sqlite3.Connection | None = None
+        self._reader = LazyReader(path)
 
     def buckets(
         self, device: str, quantity: str, period: str, low: str, high: str, limit: int, kind: str
     ) -> list[dict[str, Any]]:
         """Buckets of ``period`` with start in ``[low, high)`` (storage keys), oldest first."""
-        if self._db is None:
-            if not self.path.exists():
-                return []
-            self._db = sqlite3.connect(
-                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False
-            )
-        rows = self._db.execute(BUCKETS_SQL, (device, quantity, period, low, high, limit))
+
+        def query(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            cursor = db.cursor()
+            cursor.row_factory = None  # plain tuples: the hot path
+            return cursor.execute(
+                BUCKETS_SQL, (device, quantity, period, low, high, limit)
+            ).fetchall()
+
+        rows = self._reader.run(query, [])
         used = USED_COLUMN.get(kind)
         return [
             {

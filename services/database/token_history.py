@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.tokens import masked
+from .lazy_reader import LazyReader
 
 COLUMNS = (
     "request_id, source, token, requested_at, state, detail, balance_before_kwh, "
@@ -17,24 +18,16 @@ COLUMNS = (
 class TokenHistory:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db: sqlite3.Connection | None = None
+        self._reader = LazyReader(path)
 
     def recent(self, device: str, limit: int) -> list[dict[str, Any]]:
         """Newest first; tokens masked but for their last four digits (a token is money)."""
-        if self._db is None:
-            if not self.path.exists():
-                return []
-            self._db = sqlite3.connect(
-                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-        try:
-            rows = self._db.execute(
+
+        def query(db: sqlite3.Connection) -> list[sqlite3.Row]:
+            return db.execute(
                 f"SELECT {COLUMNS} FROM token_attempts WHERE device = ? ORDER BY id DESC LIMIT ?",
                 (device, limit),
             ).fetchall()
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):  # token_entry has not started yet
-                return []
-            raise
+
+        rows = self._reader.run(query, [])  # none before token_entry's first start
         return [{**dict(row), "token": masked(row["token"])} for row in rows]
