@@ -25,6 +25,7 @@ from pydantic import (
 
 from .ids import DEVICE_ID_PATTERN
 from .quantities import QUANTITIES, QuantityKey
+from .timestamps import iso_z
 
 MAX_JSON_PAYLOAD_BYTES = 64 * 1024
 # Largest camera frame anyone on the bus accepts (gateway caps are configured below it).
@@ -41,12 +42,8 @@ def _aware_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _iso_z(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 UtcTimestamp = Annotated[
-    datetime, AfterValidator(_aware_utc), PlainSerializer(_iso_z, return_type=str)
+    datetime, AfterValidator(_aware_utc), PlainSerializer(iso_z, return_type=str)
 ]
 DeviceId = Annotated[str, Field(pattern=DEVICE_ID_PATTERN, max_length=64)]
 
