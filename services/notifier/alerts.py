@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 
 from ..core.config import MeterhubConfig
 from ..core.messages import Alarm, CapacityState, Reading, Rejected
+from ..core.runtime.clock import Clock, sleep_until
 from ..core.runtime.logs import kv
 from .checks import stored_forecast
-from .clock import Clock
 from .lang import Texts
 from .meters import MeterEvents, MeterWatch
 from .usage import UsageQueries
@@ -261,5 +261,5 @@ class Alerts(MeterEvents):
     async def watch_silence(self) -> None:
         """Looks for silent devices every ``TICK`` of the bot's clock."""
         while True:
-            await self.clock.sleep_until(self.clock.now() + TICK)
+            await sleep_until(self.clock, self.clock.now() + TICK)
             self.check_silence()

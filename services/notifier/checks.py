@@ -17,11 +17,11 @@ from ..core.config import MeterhubConfig
 from ..core.messages import MAX_BURST, CaptureRequest, Reading, Rejected
 from ..core.quantities import QuantityKind, quantity
 from ..core.runtime import Bus
+from ..core.runtime.clock import Clock
 from ..core.runtime.logs import kv
 from ..core.timestamps import parse_aware
 from ..database.reading_queries import ReadingQueries
 from ..domain.forecast import DaysLeft
-from .clock import Clock
 from .lang import Texts
 from .meters import MeterWatch, Seen
 from .usage import UsageQueries

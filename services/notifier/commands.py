@@ -13,11 +13,11 @@ from pathlib import Path
 
 from ..core.config import MeterhubConfig
 from ..core.quantities import QuantityKind, quantity
+from ..core.runtime.clock import Clock
 from ..database.schedules import ChatStore
 from .alerts import projected_quarter_w
 from .chart import bar_chart, line_chart
 from .checks import BalanceChecker, days_left_text, stored_forecast
-from .clock import Clock
 from .corrections import NotCorrectable, PhotoCorrections
 from .lang import LANGUAGES, Texts
 from .money import money_lines, stored_money
