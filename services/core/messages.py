@@ -307,6 +307,12 @@ class KeypadAck(Message):
     error: str | None = None
 
 
+# A sound board sends at most one alarm per this by default (the firmware's
+# MH_SOUND_COOLDOWN_S, the simulator's sound.cooldown_s); Home Assistant's Beeping shows one
+# that long.
+ALARM_COOLDOWN_S = 900
+
+
 class Alarm(Message):
     """The prepaid meter's own low-credit beeping, heard by a sound board (QoS 1, not
     retained: a moment, not a state; at most one per the board's cooldown)."""

@@ -17,7 +17,7 @@ from typing import Any, get_args
 from ..core.config import MeterhubConfig
 from ..core.config.devices import DeviceConfig, DeviceKind, Rs485Config
 from ..core.currency import decimals
-from ..core.messages import TokenStep
+from ..core.messages import ALARM_COOLDOWN_S, TokenStep
 from ..core.quantities import (
     COSTS,
     DAYS_LEFT,
@@ -28,6 +28,7 @@ from ..core.quantities import (
     QuantityKind,
 )
 from ..core.topics import DiscoveryTopics, Topics
+from ..domain.tokens import TOKEN_DIGITS
 from ..protocols import dlt645, dsmr, iec62056_21
 
 ORIGIN_NAME = "Meterhub"
@@ -42,12 +43,11 @@ DAYS_LEFT_INFO = DERIVED[DAYS_LEFT]
 DAYS_LEFT_ATTRIBUTES = (
     "{{ {'uncertainty_days': value_json." + DAYS_LEFT_UNCERTAINTY + " | default(None)} | tojson }}"
 )
-TOKEN_DIGITS = 20
 TOKEN_PATTERN = rf"^[0-9]{{{TOKEN_DIGITS}}}$"
 TOKEN_SOURCE = "homeassistant"
 # An alarm is a moment, not a state: Beeping turns itself off after this long (the sound
 # boards' default cooldown between two alarms).
-BEEPING_SHOWN_S = 900
+BEEPING_SHOWN_S = ALARM_COOLDOWN_S
 # Home Assistant renders this with the typed text as ``value``; tojson keeps it valid JSON.
 TOKEN_COMMAND_TEMPLATE = '{"token": {{ value | tojson }}, "source": "' + TOKEN_SOURCE + '"}'
 

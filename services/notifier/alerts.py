@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from ..core.config import MeterhubConfig
 from ..core.messages import Alarm, CapacityState, Reading, Rejected
+from ..core.quantities import TOKEN_BALANCE
 from ..core.runtime.clock import Clock, sleep_until
 from ..core.runtime.logs import kv
 from .checks import stored_forecast
@@ -27,7 +28,7 @@ log = logging.getLogger("meterhub.notifier")
 
 QUARTER = timedelta(minutes=15)
 TICK = timedelta(seconds=30)  # how often silent devices are looked for
-BALANCE = "token_balance_kwh"
+BALANCE = TOKEN_BALANCE  # the balance the low-balance alert watches
 
 # Sends one alert to every allowed chat, worded per chat: (key builder per language).
 Broadcast = Callable[[str, Callable[[Texts], str]], Awaitable[None]]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..core.config import MeterhubConfig
-from ..core.quantities import QuantityKind, quantity
+from ..core.quantities import TOKEN_BALANCE, QuantityKind, quantity
 from ..core.runtime.clock import Clock
 from ..database.schedules import ChatStore
 from .alerts import projected_quarter_w
@@ -28,7 +28,7 @@ from .usage import UsageQueries
 
 HISTORY_SPAN = timedelta(days=7)
 STATUS_QUANTITIES = (
-    "token_balance_kwh",
+    TOKEN_BALANCE,
     "power_w",
     "energy_import_kwh",
     "energy_export_kwh",
