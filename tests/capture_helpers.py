@@ -1,16 +1,14 @@
-"""Test-side parts for the capture gateway: a clock the test moves, a fake ESP32-CAM
-(a real HTTP server on loopback), JPEGs that differ, and the gateway on a real broker."""
+"""Test-side parts for the capture gateway: a fake ESP32-CAM (a real HTTP server on
+loopback), JPEGs that differ, and the gateway on a real broker. The clock the test moves
+is ``tests.fake_clock.ManualClock``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
-import itertools
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -40,58 +38,6 @@ def make_jpeg(value: int, size: tuple[int, int] = (160, 96)) -> bytes:
 def brightness(jpeg: bytes) -> float:
     image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE)
     return float(image[:10, :10].mean())
-
-
-class ManualClock:
-    """Wall and monotonic time that move only when the test says ``advance``.
-
-    ``sleepers`` lets a test wait until the code under test is parked on the clock
-    before moving it, so nothing depends on how fast the event loop runs.
-    """
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._mono = 1000.0
-        self._sleeping: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
-        self._changed = asyncio.Condition()
-
-    def now(self) -> datetime:
-        return self._now
-
-    def monotonic(self) -> float:
-        return self._mono
-
-    async def sleep(self, seconds: float) -> None:
-        future = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleeping, (self._mono + max(0.0, seconds), next(self._order), future))
-        async with self._changed:
-            self._changed.notify_all()
-        await future
-
-    async def sleepers(self, count: int, timeout: float = 5.0) -> None:
-        async def enough() -> None:
-            async with self._changed:
-                await self._changed.wait_for(
-                    lambda: sum(not f.done() for *_, f in self._sleeping) >= count
-                )
-
-        await asyncio.wait_for(enough(), timeout)
-
-    def next_wake_in(self) -> float:
-        pending = [deadline for deadline, _, f in self._sleeping if not f.done()]
-        return min(pending) - self._mono if pending else float("inf")
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
-        self._mono += seconds
-        while self._sleeping and self._sleeping[0][0] <= self._mono:
-            _, _, future = heapq.heappop(self._sleeping)
-            if not future.done():
-                future.set_result(None)
-
-    def set(self, when: datetime) -> None:
-        self.advance((when - self._now).total_seconds())
 
 
 @dataclass

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from ..core.contract import Channel
 from ..core.runtime import Bus
+from ..core.runtime.clock import Clock
 from ..core.runtime.logs import kv
-from .clock import Clock
 from .gate import DeviceStatus
 
 log = logging.getLogger("meterhub.gateway.cameras")

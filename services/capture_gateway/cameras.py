@@ -25,11 +25,11 @@ from ..core.config.capture import GATEWAY_SHOOTS, DeviceCapture
 from ..core.messages import BURST_SPACING_S, CaptureRequest, InvalidMessage, Rejected, new_id
 from ..core.runtime import IncomingMessage
 from ..core.runtime.backoff import Backoff
+from ..core.runtime.clock import Clock, SystemClock
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext, until_cancelled
 from ..core.topics import is_device_id
 from .availability import Availability
-from .clock import Clock, SystemClock
 from .frames import Frame, FrameRejected, checked_id, frame_time
 from .gate import REJECTED_SOURCE, DeviceStatus, FrameGate, GateSettings
 from .sources import SourceError, shooters

@@ -21,6 +21,7 @@ import numpy as np
 from ..core import images
 from ..core.images import JPEG_QUALITY, ImageRefused, Refusal, decode, kind_of
 from ..core.messages import new_id
+from ..core.timestamps import iso_z, parse_aware
 from ..core.trust import MAX_FUTURE
 
 JPEG_START = b"\xff\xd8\xff"
@@ -86,10 +87,6 @@ class Frame:
             "bytes": len(self.jpeg),
             "origin": self.origin,
         }
-
-
-def iso_z(ts: datetime) -> str:
-    return ts.isoformat().replace("+00:00", "Z")
 
 
 def check_bytes(data: bytes, max_bytes: int) -> None:
@@ -159,9 +156,9 @@ def frame_time(claimed: str | None, now: datetime, oldest: timedelta) -> datetim
     if not claimed:
         return now
     try:
-        ts = datetime.fromisoformat(claimed.replace("Z", "+00:00"))
-    except ValueError:
+        ts = parse_aware(claimed)
+    except ValueError:  # not a time, or one without a zone
         return now
-    if ts.tzinfo is None or ts > now + MAX_FUTURE or ts < now - oldest:
+    if ts > now + MAX_FUTURE or ts < now - oldest:
         return now
     return ts

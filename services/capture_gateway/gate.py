@@ -16,9 +16,10 @@ from typing import Any
 
 from ..core.messages import Rejected
 from ..core.runtime import Bus
+from ..core.runtime.clock import Clock
 from ..core.runtime.logs import kv
-from .clock import Clock
-from .frames import Frame, FrameRejected, Problem, check_bytes, check_decodes, iso_z
+from ..core.timestamps import iso_z
+from .frames import Frame, FrameRejected, Problem, check_bytes, check_decodes
 from .throttle import MinInterval, TooManyWaiting
 
 log = logging.getLogger("meterhub.gateway.frames")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .clock import Clock
+from ..core.runtime.clock import Clock
 
 
 class TooManyWaiting(Exception):

@@ -21,8 +21,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from ..core.config.capture import DailyTrigger, IntervalTrigger
+from ..core.runtime.clock import Clock, sleep_until
 from ..core.runtime.logs import kv
-from .clock import Clock, sleep_until
 
 log = logging.getLogger("meterhub.gateway.triggers")
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from ..core.config.capture import RetryConfig
 from ..core.messages import BURST_SPACING_S, new_id
 from ..core.runtime.backoff import Backoff
+from ..core.runtime.clock import Clock, sleep_until_monotonic
 from ..core.runtime.logs import kv
 from .availability import Availability
-from .clock import Clock, sleep_until_monotonic
 from .frames import Frame, FrameRejected
 from .gate import FrameGate
 from .sources import Shooter, SourceError

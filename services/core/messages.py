@@ -25,6 +25,7 @@ from pydantic import (
 
 from .ids import DEVICE_ID_PATTERN
 from .quantities import QUANTITIES, QuantityKey
+from .timestamps import iso_z
 
 MAX_JSON_PAYLOAD_BYTES = 64 * 1024
 # Largest camera frame anyone on the bus accepts (gateway caps are configured below it).
@@ -41,12 +42,8 @@ def _aware_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _iso_z(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 UtcTimestamp = Annotated[
-    datetime, AfterValidator(_aware_utc), PlainSerializer(_iso_z, return_type=str)
+    datetime, AfterValidator(_aware_utc), PlainSerializer(iso_z, return_type=str)
 ]
 DeviceId = Annotated[str, Field(pattern=DEVICE_ID_PATTERN, max_length=64)]
 
@@ -308,6 +305,12 @@ class KeypadAck(Message):
     state: Literal["accepted", "pressing", "done", "error"]
     pressed: int = 0
     error: str | None = None
+
+
+# A sound board sends at most one alarm per this by default (the firmware's
+# MH_SOUND_COOLDOWN_S, the simulator's sound.cooldown_s); Home Assistant's Beeping shows one
+# that long.
+ALARM_COOLDOWN_S = 900
 
 
 class Alarm(Message):

@@ -43,6 +43,9 @@ def _gauge(
     return Quantity(key, label, unit, QuantityKind.GAUGE, device_class, "measurement", precision)
 
 
+# The prepaid meter's balance: the default of every config field naming a balance.
+TOKEN_BALANCE = "token_balance_kwh"
+
 _ROWS: list[Quantity] = [
     _counter("energy_import_kwh", "Energy import", "kWh", "energy"),
     *(
@@ -68,7 +71,7 @@ _ROWS: list[Quantity] = [
     _gauge("quarter_avg_power_w", "Quarter-hour average demand", "W", "power", 0),
     _gauge("month_peak_power_w", "Month peak demand", "W", "power", 0),
     Quantity(
-        "token_balance_kwh",
+        TOKEN_BALANCE,
         "Prepaid balance",
         "kWh",
         QuantityKind.BALANCE,

@@ -17,19 +17,12 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from ..core.config.capacity import CapacityConfig
+from ..core.timestamps import iso_z, parse_aware
 from ..domain.capacity import QUARTER, SAMPLE_S, MonthPeak, billed_average, month_of
 from . import capacity_store
 from .lazy_reader import LazyReader
 
 T = TypeVar("T")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _iso(ts: datetime) -> str:
-    return ts.isoformat().replace("+00:00", "Z")
 
 
 def file_name(local: datetime) -> str:
@@ -58,11 +51,11 @@ class CapacityQueries:
 
     # --- the page's views -------------------------------------------------------------
     def _quarter(self, row: sqlite3.Row, *, samples: bool = False) -> dict[str, Any]:
-        start = _parse(row["start"])
+        start = parse_aware(row["start"])
         local = start.astimezone(self.tz)
         item: dict[str, Any] = {
             "start": row["start"],
-            "end": _iso(start + QUARTER),
+            "end": iso_z(start + QUARTER),
             "local_time": local.strftime("%H:%M"),
             "dst": row["dst"],
             "quarter_id": row["quarter_id"],
@@ -97,7 +90,7 @@ class CapacityQueries:
         def query(db: sqlite3.Connection) -> dict[str, Any] | None:
             row = db.execute(
                 "SELECT * FROM capacity_quarters WHERE device = ? AND start = ?",
-                (device, _iso(start)),
+                (device, iso_z(start)),
             ).fetchone()
             return self._quarter(row, samples=True) if row else None
 
@@ -152,8 +145,8 @@ class CapacityQueries:
             "power_w": round(peak.peak_w, 1),
             "source": peak.source,
             "quarter": {
-                "start": _iso(start),
-                "end": _iso(peak.occurred),
+                "start": iso_z(start),
+                "end": iso_z(peak.occurred),
                 "day": local.date().isoformat(),
                 "local_time": local.strftime("%H:%M"),
                 "file": file_name(local),

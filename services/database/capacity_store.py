@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..core.timestamps import parse_aware
 from ..domain.capacity import (
     SAMPLE_S,
     ClosedQuarter,
@@ -36,7 +37,7 @@ def _iso(ts: datetime) -> str:
 
 
 def _parse(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    return parse_aware(text) if text else None
 
 
 class CapacityStore:

@@ -18,6 +18,7 @@ from ..core.config.devices import DeviceConfig
 from ..core.config.prices import PriceEntry, PricesConfig, TariffPeriod
 from ..core.currency import decimals
 from ..core.quantities import COSTS, QUANTITIES, QuantityKind
+from ..core.timestamps import parse_aware
 from .reading_queries import ReadingQueries
 
 # The counter whose rise is the use of each tariff period ("all": the total import).
@@ -90,7 +91,7 @@ def use_by_day(
             device, quantity or PERIOD_QUANTITY[period], start=start, every="day"
         )
         for row in rows:
-            day = datetime.fromisoformat(row["ts"].replace("Z", "+00:00")).astimezone(zone)
+            day = parse_aware(row["ts"]).astimezone(zone)
             use.setdefault(day.date(), {})[period] = row[field] or 0.0
     return use
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from ..core.quantities import QuantityKind, quantity
+from ..core.timestamps import parse_aware
 from .connection import connect_read
 
 
@@ -27,10 +28,6 @@ class Point:
 def _iso(moment: datetime) -> str:
     """Storage's fixed-width UTC text, so text order is time order."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _parse(ts: str) -> datetime:
-    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
 
 
 class UsageQueries:
@@ -55,7 +52,7 @@ class UsageQueries:
             return []
         finally:
             db.close()
-        return [Point(_parse(ts), value) for _, ts, value in rows]
+        return [Point(parse_aware(ts), value) for _, ts, value in rows]
 
     async def hourly(self, device: str, key: str, since: datetime) -> list[Point]:
         return await asyncio.to_thread(self._hourly, device, key, since)

@@ -1,8 +1,9 @@
 """What Meterhub shows in Home Assistant, as tables: the one place discovery payloads are built.
 
-A device's sensors follow from its kind (``KINDS``) and the quantity catalogue; its
-controls from ``CONTROLS``. Every payload names its device (identifiers, via the hub), an
-``origin``, and the topics whose ``online`` makes it available.
+A device's sensors follow from its kind (``KINDS``: the codec's own tables, a camera's
+``ocr.quantity``) and the quantity catalogue; its controls from ``CONTROLS``. Every
+payload names its device (identifiers, via the hub), an ``origin``, and the topics whose
+``online`` makes it available.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from importlib import metadata
 from typing import Any, get_args
 
 from ..core.config import MeterhubConfig
-from ..core.config.devices import DeviceConfig, DeviceKind
+from ..core.config.devices import DeviceConfig, DeviceKind, Rs485Config
 from ..core.currency import decimals
-from ..core.messages import TokenStep
+from ..core.messages import ALARM_COOLDOWN_S, TokenStep
 from ..core.quantities import (
     COSTS,
     DAYS_LEFT,
@@ -27,6 +28,8 @@ from ..core.quantities import (
     QuantityKind,
 )
 from ..core.topics import DiscoveryTopics, Topics
+from ..domain.tokens import TOKEN_DIGITS
+from ..protocols import dlt645, dsmr, iec62056_21
 
 ORIGIN_NAME = "Meterhub"
 MANUFACTURER = "Meterhub"
@@ -40,12 +43,11 @@ DAYS_LEFT_INFO = DERIVED[DAYS_LEFT]
 DAYS_LEFT_ATTRIBUTES = (
     "{{ {'uncertainty_days': value_json." + DAYS_LEFT_UNCERTAINTY + " | default(None)} | tojson }}"
 )
-TOKEN_DIGITS = 20
 TOKEN_PATTERN = rf"^[0-9]{{{TOKEN_DIGITS}}}$"
 TOKEN_SOURCE = "homeassistant"
 # An alarm is a moment, not a state: Beeping turns itself off after this long (the sound
 # boards' default cooldown between two alarms).
-BEEPING_SHOWN_S = 900
+BEEPING_SHOWN_S = ALARM_COOLDOWN_S
 # Home Assistant renders this with the typed text as ``value``; tojson keeps it valid JSON.
 TOKEN_COMMAND_TEMPLATE = '{"token": {{ value | tojson }}, "source": "' + TOKEN_SOURCE + '"}'
 
@@ -53,66 +55,38 @@ TOKEN_COMMAND_TEMPLATE = '{"token": {{ value | tojson }}, "source": "' + TOKEN_S
 @dataclass(frozen=True)
 class KindInfo:
     model: str  # shown as the device's model when the config gives none
-    quantities: tuple[str, ...]  # announced from the start; others when the state shows them
+    # Announced from the start, read from the codec's own table (a row added there is a
+    # sensor here); others (a P1 meter's gas and water) when the state shows them.
+    quantities: Callable[[DeviceConfig], tuple[str, ...]]
 
 
-# Per kind, the quantities a meter of that kind is known to report (p1: what the DSMR
-# mapping produces; dlt645: the codec's single-phase poll; tests keep both in step). A
-# camera reports the one quantity its display shows (``ocr.quantity``). Gas and water from
-# a P1 meter's M-Bus, and the phases of a three-phase meter, are announced once the state
-# shows them.
+def _shown(device: DeviceConfig) -> tuple[str, ...]:
+    """A camera reports the one quantity its display shows."""
+    return (device.ocr.quantity,) if device.ocr else ()
+
+
+def _polled(device: DeviceConfig) -> tuple[str, ...]:
+    """What a poll of a DL/T 645 meter reads, for its edition and phases (``rs485``; a
+    meter an ESP32 polls, without one, is taken as the defaults: 1997, one phase)."""
+    rs485 = device.rs485 or Rs485Config()
+    return dlt645.poll_quantities(rs485.edition, rs485.phases)
+
+
+def _sent(device: DeviceConfig) -> tuple[str, ...]:
+    """What an IEC 62056-21 meter's data message may carry, for its phases."""
+    return iec62056_21.quantities_read((device.rs485 or Rs485Config()).phases)
+
+
 KINDS: dict[DeviceKind, KindInfo] = {
-    "camera": KindInfo("ESP32-CAM meter reader", ()),
-    "p1": KindInfo(
-        "DSMR P1 smart meter",
-        (
-            "energy_import_kwh",
-            "energy_import_t1_kwh",
-            "energy_import_t2_kwh",
-            "energy_export_kwh",
-            "energy_export_t1_kwh",
-            "energy_export_t2_kwh",
-            "power_w",
-            "power_import_w",
-            "power_export_w",
-            "quarter_avg_power_w",
-            "month_peak_power_w",
-            *(f"voltage_l{p}_v" for p in (1, 2, 3)),
-            *(f"current_l{p}_a" for p in (1, 2, 3)),
-            *(f"power_l{p}_w" for p in (1, 2, 3)),
-        ),
-    ),
-    "dlt645": KindInfo(
-        "DL/T 645 RS-485 meter",
-        (
-            "energy_import_kwh",
-            *(f"energy_import_t{t}_kwh" for t in (1, 2, 3, 4)),
-            "energy_export_kwh",
-            *(f"energy_export_t{t}_kwh" for t in (1, 2, 3, 4)),
-            "reactive_energy_kvarh",
-            "reactive_energy_export_kvarh",
-            "voltage_l1_v",
-            "current_l1_a",
-            "power_w",
-            "reactive_power_var",
-            "power_factor",
-        ),
-    ),
-    "iec62056": KindInfo(
-        "IEC 62056-21 meter",
-        (
-            "energy_import_kwh",
-            "energy_import_t1_kwh",
-            "energy_import_t2_kwh",
-            "energy_export_kwh",
-        ),
-    ),
+    "camera": KindInfo("ESP32-CAM meter reader", _shown),
+    "p1": KindInfo("DSMR P1 smart meter", lambda _: dsmr.ELECTRICITY_QUANTITIES),
+    "dlt645": KindInfo("DL/T 645 RS-485 meter", _polled),
+    "iec62056": KindInfo("IEC 62056-21 meter", _sent),
 }
 
 
 def device_quantities(device: DeviceConfig) -> tuple[str, ...]:
-    extra = (device.ocr.quantity,) if device.kind == "camera" and device.ocr else ()
-    return (*KINDS[device.kind].quantities, *extra)
+    return KINDS[device.kind].quantities(device)
 
 
 def is_prepaid(device: DeviceConfig) -> bool:

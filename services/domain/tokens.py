@@ -14,6 +14,8 @@ from ..core.config import MeterhubConfig
 from ..core.config.token_entry import TOKEN_DIGITS, TokenKeypadConfig
 from ..core.quantities import QUANTITIES, QuantityKind
 
+# TOKEN_DIGITS is defined beside the keypad's config (a layer below, which clears that
+# many digits); services take both from here.
 TOKEN_BITS = 66
 _SEPARATORS = re.compile(r"[\s-]+")
 _TOKEN = re.compile(rf"[0-9]{{{TOKEN_DIGITS}}}")

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 
 from ..core.config import MeterhubConfig
 from ..core.messages import Alarm, CapacityState, Reading, Rejected
+from ..core.quantities import TOKEN_BALANCE
+from ..core.runtime.clock import Clock, sleep_until
 from ..core.runtime.logs import kv
 from ..database.usage import UsageQueries
 from .checks import stored_forecast
-from .clock import Clock
 from .lang import Texts
 from .meters import MeterEvents, MeterWatch
 
@@ -27,7 +28,7 @@ log = logging.getLogger("meterhub.notifier")
 
 QUARTER = timedelta(minutes=15)
 TICK = timedelta(seconds=30)  # how often silent devices are looked for
-BALANCE = "token_balance_kwh"
+BALANCE = TOKEN_BALANCE  # the balance the low-balance alert watches
 
 # Sends one alert to every allowed chat, worded per chat: (key builder per language).
 Broadcast = Callable[[str, Callable[[Texts], str]], Awaitable[None]]
@@ -261,5 +262,5 @@ class Alerts(MeterEvents):
     async def watch_silence(self) -> None:
         """Looks for silent devices every ``TICK`` of the bot's clock."""
         while True:
-            await self.clock.sleep_until(self.clock.now() + TICK)
+            await sleep_until(self.clock, self.clock.now() + TICK)
             self.check_silence()

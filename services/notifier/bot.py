@@ -23,13 +23,13 @@ from telegram.ext import (
 )
 
 from ..core.config.telegram import TelegramConfig
+from ..core.runtime.clock import Clock
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
 from ..database.schedules import ChatStore
 from ..database.usage import UsageQueries
 from .alerts import Alerts
 from .checks import BalanceChecker
-from .clock import Clock
 from .commands import COMMANDS, Chat, Command, Commands, Usage, help_text
 from .corrections import PhotoCorrections
 from .lang import LANGUAGES, Texts, texts

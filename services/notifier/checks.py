@@ -17,11 +17,12 @@ from ..core.config import MeterhubConfig
 from ..core.messages import MAX_BURST, CaptureRequest, Reading, Rejected
 from ..core.quantities import QuantityKind, quantity
 from ..core.runtime import Bus
+from ..core.runtime.clock import Clock
 from ..core.runtime.logs import kv
+from ..core.timestamps import parse_aware
 from ..database.reading_queries import ReadingQueries
 from ..database.usage import UsageQueries
 from ..domain.forecast import DaysLeft
-from .clock import Clock
 from .lang import Texts
 from .meters import MeterWatch, Seen
 
@@ -173,7 +174,7 @@ def _stored_latest(config: MeterhubConfig, device: str) -> dict[str, Seen]:
     try:
         latest = queries.latest(device) or {}
         return {
-            key: Seen(value["value"], datetime.fromisoformat(value["ts"].replace("Z", "+00:00")))
+            key: Seen(value["value"], parse_aware(value["ts"]))
             for key, value in latest.get("values", {}).items()
         }
     except (sqlite3.Error, KeyError, TypeError, ValueError) as error:

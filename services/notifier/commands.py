@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..core.config import MeterhubConfig
-from ..core.quantities import QuantityKind, quantity
+from ..core.quantities import TOKEN_BALANCE, QuantityKind, quantity
+from ..core.runtime.clock import Clock
 from ..database.schedules import ChatStore
 from ..database.usage import UsageQueries
 from .alerts import projected_quarter_w
 from .chart import bar_chart, line_chart
 from .checks import BalanceChecker, days_left_text, stored_forecast
-from .clock import Clock
 from .corrections import NotCorrectable, PhotoCorrections
 from .lang import LANGUAGES, Texts
 from .money import money_lines, stored_money
@@ -28,7 +28,7 @@ from .token_flow import TokenFlow, normalise_token
 
 HISTORY_SPAN = timedelta(days=7)
 STATUS_QUANTITIES = (
-    "token_balance_kwh",
+    TOKEN_BALANCE,
     "power_w",
     "energy_import_kwh",
     "energy_export_kwh",

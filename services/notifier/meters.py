@@ -27,9 +27,9 @@ from ..core.messages import (
     utc_now,
 )
 from ..core.runtime import Bus, IncomingMessage
+from ..core.runtime.clock import Clock
 from ..core.runtime.logs import kv
 from ..core.trust import reading_problem
-from .clock import Clock
 
 log = logging.getLogger("meterhub.notifier")
 

@@ -13,9 +13,9 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta, tzinfo
 
+from ..core.runtime.clock import Clock, sleep_until
 from ..core.runtime.logs import kv
 from ..database.schedules import ChatStore
-from .clock import Clock
 
 log = logging.getLogger("meterhub.notifier")
 
@@ -80,7 +80,7 @@ class Scheduler:
             self.changed.clear()
             plan = await self.store.all_times()
             wake_at = next_due(plan, looked, self.zone) or looked + IDLE
-            await self.clock.sleep_until(wake_at, self.changed)
+            await sleep_until(self.clock, wake_at, self.changed)
             now = self.clock.now()
             plan = await self.store.all_times()  # a change made while asleep counts
             for at, chats in due_between(plan, looked, now, self.zone):

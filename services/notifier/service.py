@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from ..core.runtime.clock import Clock, SystemClock
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext, until_cancelled
-from .clock import Clock, SystemClock
 
 log = logging.getLogger("meterhub.notifier")
 

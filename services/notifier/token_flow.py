@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from ..core.config import MeterhubConfig
 from ..core.messages import TokenSet, TokenState, new_id
 from ..core.runtime import Bus
+from ..core.runtime.clock import Clock
 from ..core.runtime.logs import kv
 from ..domain.tokens import TokenRefused, grouped
 from ..domain.tokens import normalise_token as checked_token
-from .clock import Clock
 from .lang import Texts, texts
 from .meters import MeterWatch
 from .telegram_io import TelegramOut

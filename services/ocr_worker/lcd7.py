@@ -16,10 +16,10 @@ import cv2
 import numpy as np
 
 from ..core.images import ImageRefused, decode
+from ..core.messages import MAX_FRAME_BYTES
 from ..core.sevenseg import SEGMENT_NAMES
 from ..core.sevenseg import decode as decode_segments
 
-MAX_PAYLOAD_BYTES = 8 * 1024 * 1024
 MIN_IMAGE_SIDE = 64
 MIN_DIGIT_CONFIDENCE = 0.5
 
@@ -54,8 +54,8 @@ def decode_image(payload: bytes) -> np.ndarray:
     """The BGR image in a JPEG frame payload, or the reason it has none."""
     if not payload:
         raise UnreadableDisplay("empty frame payload")
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise UnreadableDisplay(f"frame payload too large ({len(payload)} bytes)")
+    if len(payload) > MAX_FRAME_BYTES:  # the bus's cap: no gateway passes on more
+        raise UnreadableDisplay(f"frame of {len(payload)} bytes exceeds {MAX_FRAME_BYTES}")
     if not payload.startswith(b"\xff\xd8"):
         kind = "PNG" if payload.startswith(b"\x89PNG") else f"starts with {payload[:4].hex()}"
         raise UnreadableDisplay(f"frame is not a JPEG image ({kind})")

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ..core.config.devices import OcrConfig
-from ..core.messages import MAX_FRAME_BYTES, OTHER_REGISTER
+from ..core.messages import OTHER_REGISTER
 from ..core.quantities import QuantityKind
 from ..core.roi_rules import roi_problems
 from ..core.runtime.logs import kv
@@ -152,9 +152,6 @@ class FramePipeline:
             timings[name] = round((now - since) * 1000, 2)
             return now
 
-        if len(payload) > MAX_FRAME_BYTES:
-            reason = f"frame of {len(payload)} bytes exceeds {MAX_FRAME_BYTES}"
-            return Outcome(None, reason, elapsed_ms=_ms(started))
         try:
             frame = decode_image(payload)
         except UnreadableDisplay as error:

@@ -47,6 +47,7 @@ from ..core.roi_rules import roi_problems
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext, until_cancelled
+from ..core.timestamps import parse_aware
 from ..core.topics import is_device_id
 from ..domain.recent_frames import FrameRecord, RecentFrames
 from .agreement import Runs
@@ -64,9 +65,8 @@ ANSWERED_KEPT = 256  # request ids remembered as answered (bursts last seconds)
 def frame_time(properties: dict[str, str]) -> datetime:
     """The ``ts`` user property, or now if it is missing or not a time."""
     try:
-        ts = datetime.fromisoformat(properties["ts"].replace("Z", "+00:00"))
-        return ts if ts.tzinfo else utc_now()
-    except (KeyError, ValueError):
+        return parse_aware(properties["ts"])
+    except (KeyError, ValueError):  # missing, not a time, or one without a zone
         return utc_now()
 
 
@@ -112,7 +112,7 @@ class Followed:
         device = message.topic.split("/")[1]
         try:
             state = json.loads(message.payload) if message.payload else {}
-            ts = datetime.fromisoformat(str(state["ts"]).replace("Z", "+00:00"))
+            ts = parse_aware(str(state["ts"]))
         except (ValueError, KeyError, TypeError):
             log.warning("unreadable state ignored", extra=kv(device=device))
             return

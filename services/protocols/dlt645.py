@@ -173,6 +173,11 @@ def poll_ids(edition: Edition, phases: int = 1) -> list[DataId]:
     ]
 
 
+def poll_quantities(edition: Edition, phases: int = 1) -> tuple[str, ...]:
+    """The quantities a poll's readings carry, in table order."""
+    return tuple(dict.fromkeys(d.quantity for d in poll_ids(edition, phases) if d.quantity))
+
+
 def data_id(edition: Edition, code: int) -> DataId:
     try:
         return DATA_IDS[(edition, code)]

@@ -103,6 +103,12 @@ _CONTRIBUTIONS: dict[str, tuple[tuple[str, Decimal], ...]] = {
     **{f"INSTANTANEOUS_ACTIVE_POWER_L{p}_NEGATIVE": ((f"power_l{p}_w", -_KW),) for p in (1, 2, 3)},
 }
 
+# What a P1 meter's own objects give, in table order: Home Assistant learns these sensors
+# from here. Gas and water come from M-Bus devices that may or may not be attached.
+ELECTRICITY_QUANTITIES: tuple[str, ...] = tuple(
+    dict.fromkeys(key for parts in _CONTRIBUTIONS.values() for key, _ in parts)
+)
+
 # M-Bus devices (EN 13757-3 device type) → quantity of their meter reading.
 _MBUS_QUANTITIES = {3: "gas_m3", 7: "water_m3"}
 _MBUS_DEFAULT_TYPE = 3  # a device that does not state its type is the gas meter

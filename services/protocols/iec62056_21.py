@@ -36,6 +36,7 @@ OBIS_QUANTITIES: dict[str, str] = {
     **{f"{c}.7.0": f"current_l{p}_a" for p, c in ((1, 31), (2, 51), (3, 71))},
     **{f"{c}.7.0": f"power_l{p}_w" for p, c in ((1, 21), (2, 41), (3, 61))},
 }
+_PHASE = re.compile(r"_l([1-3])_")  # a per-phase quantity key names its phase
 METER_ID_CODES = ("0.0.0", "C.1.0", "96.1.0")
 UNIT_SCALE = {  # unit as sent → factor to the catalogue unit of that quantity
     "kwh": Decimal(1), "wh": Decimal("0.001"), "mwh": Decimal(1000),
@@ -68,6 +69,16 @@ class Readout:
     lines: dict[str, str]  # OBIS code → raw value, as sent
     values: dict[str, float]
     meter_id: str | None
+
+
+def quantities_read(phases: int = 3) -> tuple[str, ...]:
+    """The quantities the OBIS table maps, in table order; per-phase ones only for the
+    first ``phases`` phases."""
+    return tuple(
+        key
+        for key in dict.fromkeys(OBIS_QUANTITIES.values())
+        if (phase := _PHASE.search(key)) is None or int(phase.group(1)) <= phases
+    )
 
 
 def sign_on(address: str = "") -> bytes:

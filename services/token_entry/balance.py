@@ -19,6 +19,7 @@ from datetime import datetime
 from ..core.messages import CaptureRequest, InvalidMessage, Reading, Rejected, utc_now
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
+from ..core.timestamps import parse_aware
 from ..core.trust import MAX_FUTURE, reading_problem
 
 log = logging.getLogger("meterhub.token_entry")
@@ -106,11 +107,10 @@ class BalanceWatch:
         try:
             state = json.loads(message.payload)
             kwh = float(state[quantity])
-            ts = datetime.fromisoformat(str(state["ts"]).replace("Z", "+00:00"))
-        except (ValueError, KeyError, TypeError):
+            ts = parse_aware(str(state["ts"]))
+        except (ValueError, KeyError, TypeError):  # a time without a zone too
             return
-        if ts.tzinfo is not None:
-            self._seen(device, kwh, ts)
+        self._seen(device, kwh, ts)
 
     async def on_rejected(self, message: IncomingMessage) -> None:
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.measurements import COST
-from ..core.quantities import QUANTITIES
+from ..core.quantities import QUANTITIES, TOKEN_BALANCE
 from ..storage.sinks.base import MEASUREMENT
 
 DATASOURCE = {"type": "influxdb", "uid": "meterhub-influxdb"}
@@ -81,7 +81,7 @@ COST_SERIES = (
     '  |> keep(columns: ["_time", "_value", "_field"])'
 )
 
-BALANCE = "token_balance_kwh"
+BALANCE = TOKEN_BALANCE
 BALANCE_USE_PER_DAY = (
     f"{ZONE}{_source()}{_of_device(BALANCE)}\n"
     "  |> difference()\n  |> filter(fn: (r) => r._value < 0.0)\n"

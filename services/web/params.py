@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import HTTPException
 
+from ..core.timestamps import NoTimeZone, parse_aware
 from ..domain.timekeys import period_name
 from .echo import quoted
 
@@ -59,13 +60,15 @@ def moment(text: str, name: str, zone: ZoneInfo) -> datetime:
         if len(text) == 10:
             value = datetime.combine(date.fromisoformat(text), time(), zone)
         else:
-            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            value = parse_aware(text)
+    except NoTimeZone:
+        raise HTTPException(
+            400, f"{name}: {quoted(text)} needs a time zone (e.g. Z or +01:00)"
+        ) from None
     except ValueError:
         raise HTTPException(
             400, f"{name}: {quoted(text)} is not a date (YYYY-MM-DD) or an ISO 8601 time"
         ) from None
-    if value.tzinfo is None:
-        raise HTTPException(400, f"{name}: {quoted(text)} needs a time zone (e.g. Z or +01:00)")
     return _bounded(value, name, text)
 
 

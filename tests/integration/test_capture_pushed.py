@@ -16,8 +16,9 @@ import pytest
 
 from services.core.messages import CaptureRequest
 from tests.bus_helpers import Collector, running_bus
-from tests.capture_helpers import ManualClock, brightness, make_jpeg, running_edge
+from tests.capture_helpers import brightness, make_jpeg, running_edge
 from tests.conftest import make_config
+from tests.fake_clock import ManualClock
 from tests.image_helpers import FORMATS, bomb_png, encoded
 
 START = datetime(2026, 11, 22, 4, 59, 30, tzinfo=UTC)

@@ -20,8 +20,9 @@ from services.core.runtime.health import Health
 from services.registry import service_spec
 from services.simulator.lcd import encode_jpeg, render_lcd_frame
 from tests.bus_helpers import Collector, running_bus
-from tests.capture_helpers import FakeEsp32Cam, ManualClock, make_jpeg, running_edge
+from tests.capture_helpers import FakeEsp32Cam, make_jpeg, running_edge
 from tests.conftest import make_config
+from tests.fake_clock import ManualClock
 
 START = datetime(2026, 11, 22, 4, 59, 30, tzinfo=UTC)  # 11:59:30 in Jakarta
 
@@ -57,7 +58,7 @@ async def test_capture_request_is_answered_with_a_frame_carrying_its_request_id(
             frame = await seen.wait_for(on("meterhub/pln/frame"))
             assert frame.user_properties["request_id"] == request.request_id
             assert frame.payload == make_jpeg(1) and cam.captures == 1
-            ts = datetime.fromisoformat(frame.user_properties["ts"].replace("Z", "+00:00"))
+            ts = datetime.fromisoformat(frame.user_properties["ts"])
             assert abs((datetime.now(UTC) - ts).total_seconds()) < 30
             await seen.wait_for(on("meterhub/pln/availability"))
             late = Collector()  # a subscriber that comes later still learns the state

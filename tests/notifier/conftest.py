@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from services.notifier.service import run_notifier
 from services.registry import service_spec
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
+from tests.fake_clock import ManualClock
 from tests.fake_telegram import TOKEN, FakeBotApi
 
 OWNER = 1001  # the allowlisted chat
@@ -32,37 +33,8 @@ PLN_CAMERA = {
 }
 
 
-class FakeClock:
-    """Time moves only when the test says so; sleepers whose time has come wake up."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._sleepers: list[tuple[datetime, asyncio.Future[None]]] = []
-
-    def now(self) -> datetime:
-        return self._now
-
-    async def sleep_until(self, when: datetime, wake: asyncio.Event | None = None) -> None:
-        if self._now >= when:
-            return
-        due: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (when, due)
-        self._sleepers.append(entry)
-        waits: list[asyncio.Future[Any]] = [due]
-        if wake is not None:
-            waits.append(asyncio.ensure_future(wake.wait()))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for waiting in waits:
-                waiting.cancel()
-            self._sleepers.remove(entry)
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
-        for when, due in self._sleepers:
-            if when <= self._now and not due.done():
-                due.set_result(None)
+# The bot's clock in tests: time moves only when the test says so.
+FakeClock = ManualClock
 
 
 @dataclass

@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 from services.core.messages import OTHER_REGISTER, CaptureRequest, Rejected
 from services.core.runtime.bus import Bus
+from services.core.runtime.clock import SystemClock
 from services.notifier.checks import BalanceChecker
-from services.notifier.clock import SystemClock
 from services.notifier.meters import MeterWatch
 from tests.bus_helpers import running_bus
 from tests.conftest import make_config

@@ -10,7 +10,7 @@ import pytest
 
 from services.capture_gateway.triggers import DailySchedule, IntervalSchedule, run_schedule
 from services.core.config import ConfigError, load_config_text
-from tests.capture_helpers import ManualClock
+from tests.fake_clock import ManualClock
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 BRUSSELS = ZoneInfo("Europe/Brussels")

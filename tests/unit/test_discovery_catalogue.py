@@ -4,6 +4,8 @@ the rule checker itself catches bad payloads, the problem tracker counts as docu
 from __future__ import annotations
 
 import copy
+import random
+from datetime import UTC, datetime
 from typing import Any, get_args
 
 import pytest
@@ -14,7 +16,8 @@ from services.core.messages import DeviceProblem, Reading
 from services.core.quantities import QUANTITIES
 from services.discovery.entities import CONTROLS, KINDS, Catalogue, device_quantities
 from services.discovery.problems import ProblemTracker
-from services.protocols import dlt645, dsmr
+from services.protocols import dlt645, dsmr, iec62056_21
+from services.simulator.p1 import P1MeterModel
 from tests.homeassistant_rules import render, violations
 
 ALL_KINDS = MeterhubConfig.model_validate(
@@ -30,22 +33,61 @@ ALL_KINDS = MeterhubConfig.model_validate(
 )
 
 
+def _sensors(devices: dict[str, Any], device: str) -> set[str]:
+    """The quantities Home Assistant is told of for ``device`` before any state arrives."""
+    config = MeterhubConfig.model_validate({"devices": devices})
+    entities = Catalogue(config, version="test").device_entities(device)
+    return {e.object_id.removeprefix(f"{device}_") for e in entities} & QUANTITIES.keys()
+
+
 def test_every_kind_has_a_row_naming_only_catalogue_quantities() -> None:
     assert set(KINDS) == set(get_args(DeviceKind))
-    for info in KINDS.values():
-        assert set(info.quantities) <= QUANTITIES.keys()
-        assert len(set(info.quantities)) == len(info.quantities)
+    for device in ALL_KINDS.devices.values():
+        keys = device_quantities(device)
+        assert set(keys) <= QUANTITIES.keys()
+        assert len(set(keys)) == len(keys)
 
 
-def test_p1_row_is_what_the_dsmr_mapping_produces_for_electricity() -> None:
-    produced = {key for parts in dsmr._CONTRIBUTIONS.values() for key, _ in parts}
-    assert set(KINDS["p1"].quantities) == produced
+def test_what_a_p1_telegram_gives_is_announced_before_the_first_one() -> None:
+    telegram = P1MeterModel(rng=random.Random(5)).telegram(datetime(2026, 11, 22, 5, tzinfo=UTC))
+    values = dsmr.parse_telegram(telegram).values
+    assert {"power_w", "energy_import_t1_kwh", "quarter_avg_power_w"} <= values.keys()
+    assert values.keys() - {"gas_m3", "water_m3"} <= _sensors({"p1": {"kind": "p1"}}, "p1")
 
 
 @pytest.mark.parametrize("edition", ["1997", "2007"])
-def test_dlt645_row_is_what_the_codec_polls_on_a_single_phase_meter(edition) -> None:
-    polled = {d.quantity for d in dlt645.poll_ids(edition, phases=1)}
-    assert set(KINDS["dlt645"].quantities) == polled
+@pytest.mark.parametrize("phases", [1, 3])
+def test_every_register_a_dlt645_poll_reads_is_a_sensor(edition: str, phases: int) -> None:
+    rs = {"kind": "dlt645", "rs485": {"edition": edition, "phases": phases}}
+    polled = {d.quantity for d in dlt645.poll_ids(edition, phases)}
+    assert ("voltage_l3_v" in polled) == (phases == 3)
+    assert _sensors({"rs": rs}, "rs") == polled
+
+
+def test_a_row_added_to_a_codec_table_is_a_sensor(monkeypatch: pytest.MonkeyPatch) -> None:
+    rs = {"rs": {"kind": "dlt645"}}
+    assert "power_import_w" not in _sensors(rs, "rs")
+    row = dlt645.DataId("1997", 0xB6F0, "active power import", 3, 4, "kW", "power_import_w", 1000)
+    monkeypatch.setitem(dlt645.DATA_IDS, (row.edition, row.code), row)
+    assert "power_import_w" in _sensors(rs, "rs")
+
+
+@pytest.mark.parametrize("phases", [1, 3])
+def test_every_quantity_the_iec_codec_maps_is_a_sensor_for_the_meters_phases(phases: int) -> None:
+    iec = {"kind": "iec62056", "rs485": {"phases": phases}}
+    mapped = set(iec62056_21.OBIS_QUANTITIES.values())
+    if phases == 1:
+        mapped -= {
+            f"{k}_l{p}_{u}"
+            for p in (2, 3)
+            for k, u in (("voltage", "v"), ("current", "a"), ("power", "w"))
+        }
+    assert _sensors({"iec": iec}, "iec") == mapped
+
+
+def test_a_camera_announces_the_quantity_its_display_shows() -> None:
+    assert device_quantities(ALL_KINDS.devices["drum"]) == ("energy_import_kwh",)
+    assert device_quantities(ALL_KINDS.devices["pln"]) == ("token_balance_kwh",)
 
 
 @pytest.mark.parametrize("key", sorted(QUANTITIES))

@@ -18,8 +18,10 @@ TYPO = "token_balanse_kwh"
         f"devices:\n  pln:\n    kind: camera\n    ocr:\n      quantity: {TYPO}\n",
         "devices:\n  pln:\n    kind: camera\n    ocr: {}\n"
         f"storage:\n  firebase:\n    legacy:\n      device: pln\n      quantity: {TYPO}\n",
+        "devices:\n  pln:\n    kind: camera\n    ocr: {}\n"
+        f"token_entry:\n  devices:\n    pln:\n      balance_quantity: {TYPO}\n",
     ],
-    ids=["ocr", "firebase-legacy"],
+    ids=["ocr", "firebase-legacy", "token-balance"],
 )
 def test_a_misspelt_quantity_is_a_config_error_naming_the_key(text: str) -> None:
     with pytest.raises(ConfigError, match=f"unknown quantity '{TYPO}'"):
@@ -33,3 +35,9 @@ def test_a_correction_of_an_unknown_quantity_is_refused() -> None:
     )
     with pytest.raises(InvalidMessage, match="unknown quantity"):
         Correction.from_payload(payload)
+
+
+def test_a_keypad_balance_must_be_a_balance_quantity() -> None:
+    text = "token_entry:\n  devices:\n    pln:\n      balance_quantity: power_w\n"
+    with pytest.raises(ConfigError, match="'power_w' is not a balance quantity"):
+        load_config_text(text)

@@ -4,9 +4,11 @@ most one per cooldown, none once a token lifted the balance."""
 from __future__ import annotations
 
 import random
+import re
+from pathlib import Path
 
 from services.core.config.simulator import SimulatedSound
-from services.core.messages import Alarm
+from services.core.messages import ALARM_COOLDOWN_S, Alarm
 from services.simulator.prepaid import PrepaidMeterModel
 from services.simulator.sound import PrepaidSound
 from tests.bus_helpers import Collector, running_bus
@@ -38,3 +40,14 @@ async def test_alarm_while_under_the_level_once_per_cooldown(broker, tmp_path) -
         assert not await no_cooldown.listen()  # topped up: the beeping stops
         meter.balance_kwh = 1.0
         assert await no_cooldown.listen() and await no_cooldown.listen()
+
+
+FIRMWARE = Path(__file__).resolve().parents[2] / "firmware" / "esp32_mqtt"
+
+
+def test_the_boards_simulator_and_home_assistant_share_one_default_cooldown() -> None:
+    for header in ("src/glue/sound.h", "include/config.example.h"):
+        text = (FIRMWARE / header).read_text()
+        found = re.search(r"#define MH_SOUND_COOLDOWN_S (\d+)", text)
+        assert found and int(found.group(1)) == ALARM_COOLDOWN_S, header
+    assert SimulatedSound().cooldown_s == ALARM_COOLDOWN_S

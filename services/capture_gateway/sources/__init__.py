@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..clock import Clock
+from ...core.runtime.clock import Clock
 
 
 class SourceError(Exception):

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from ...core.config.capture import DirWatchSource
+from ...core.runtime.clock import Clock
 from ...core.runtime.logs import kv
-from ..clock import Clock
 from ..frames import FrameRejected, Problem, to_jpeg
 from . import Shot, SourceError
 

@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 
 from ...core.config.capture import LocalCameraSource
+from ...core.runtime.clock import Clock
 from ...core.runtime.logs import kv
-from ..clock import Clock
 from ..frames import FrameRejected, encode_jpeg
 from . import Shot, SourceError
 

@@ -13,8 +13,8 @@ import logging
 import httpx
 
 from ...core.config.capture import SnapshotSource
+from ...core.runtime.clock import Clock
 from ...core.runtime.logs import kv
-from ..clock import Clock
 from . import Shot, SourceError
 
 log = logging.getLogger("meterhub.gateway.snapshot")

@@ -15,6 +15,9 @@ from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_valida
 from ..messages import MAX_FRAME_BYTES
 from .base import Section, TimeZoneName
 
+# A camera's frame is a fraction of the bus's cap; the default leaves room below it for
+# a camera set to a larger resolution than needed (an override may go up to the cap).
+DEFAULT_MAX_FRAME_BYTES = MAX_FRAME_BYTES // 2
 CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MIN_TOKEN_CHARS = 16
 
@@ -298,7 +301,7 @@ class CaptureConfig(Section):
         "unrequested extra frames are dropped, requested ones wait their turn.",
     )
     max_frame_bytes: int = Field(
-        default=2 * 1024 * 1024,
+        default=DEFAULT_MAX_FRAME_BYTES,
         ge=1024,
         le=MAX_FRAME_BYTES,
         description="Larger frames are rejected with the reason.",

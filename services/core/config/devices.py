@@ -3,7 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ..quantities import QuantityKey
+from ..quantities import TOKEN_BALANCE, QuantityKey
 from ..roi_rules import roi_problems
 from .base import Section, TimeZoneName
 from .capture import DeviceCapture
@@ -86,7 +86,7 @@ class OcrConfig(Section):
     digits: int = Field(default=6, ge=1, le=12, description="Digit positions on the display.")
     decimals: int = Field(default=2, ge=0, le=6, description="Digits after the decimal point.")
     quantity: QuantityKey = Field(
-        default="token_balance_kwh", description="Quantity the displayed number is."
+        default=TOKEN_BALANCE, description="Quantity the displayed number is."
     )
     engine: DigitEngine = Field(
         default="builtin",

@@ -2,6 +2,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from ..messages import ALARM_COOLDOWN_S
 from .base import Section
 from .token_entry import KeypadLayout
 
@@ -43,7 +44,9 @@ class SimulatedSound(Section):
         default=5.0, ge=0, description="The meter beeps while its balance is below this."
     )
     cooldown_s: float = Field(
-        default=900.0, ge=0, description="At most one alarm per this (the firmware's default)."
+        default=float(ALARM_COOLDOWN_S),
+        ge=0,
+        description="At most one alarm per this (the firmware's default).",
     )
     listen_interval_s: float = Field(
         default=5.0, gt=0, description="Real seconds between two looks at the meter."

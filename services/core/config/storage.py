@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, model_validator
 
-from ..quantities import QuantityKey
+from ..quantities import TOKEN_BALANCE, QuantityKey
 from ..topics import DEVICE_ID_PATTERN
 from .base import Section, TimeZoneName
 
@@ -66,9 +66,7 @@ class FirebaseLegacyConfig(Section):
     """The prepaid setup's original layout, for Firebase consumers that already read it."""
 
     device: str = Field(pattern=DEVICE_ID_PATTERN, description="Prepaid meter whose balance.")
-    quantity: QuantityKey = Field(
-        default="token_balance_kwh", description="Quantity written as angka."
-    )
+    quantity: QuantityKey = Field(default=TOKEN_BALANCE, description="Quantity written as angka.")
     root: str = Field(
         default="ncr_token",
         pattern=r"^[A-Za-z0-9_-]+$",

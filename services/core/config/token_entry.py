@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from ..messages import KeypadCommand
-from ..quantities import QUANTITIES, QuantityKind
+from ..quantities import QUANTITIES, TOKEN_BALANCE, QuantityKey, QuantityKind
 from .base import Section
 
 _PRESS = KeypadCommand.model_fields["press_ms"]
@@ -75,15 +75,14 @@ class TokenKeypadConfig(Section):
         "repeated wrong entries. The default erases a whole token; Backspace on an empty "
         "entry does nothing.",
     )
-    balance_quantity: str = Field(
-        default="token_balance_kwh", description="Quantity of the meter's prepaid balance."
+    balance_quantity: QuantityKey = Field(
+        default=TOKEN_BALANCE, description="Quantity of the meter's prepaid balance."
     )
 
     @field_validator("balance_quantity")
     @classmethod
     def _is_a_balance(cls, key: str) -> str:
-        found = QUANTITIES.get(key)
-        if found is None or found.kind is not QuantityKind.BALANCE:
+        if QUANTITIES[key].kind is not QuantityKind.BALANCE:
             balances = sorted(k for k, q in QUANTITIES.items() if q.kind is QuantityKind.BALANCE)
             raise ValueError(f"{key!r} is not a balance quantity (one of {balances})")
         return key

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic_core import to_json
 
 from ...core.quantities import QUANTITIES
+from ...core.timestamps import parse_aware
 from ...domain.timekeys import iso, ts_key
 from ..models import History
 from ..params import MAX_POINTS, every_name, time_range
@@ -120,7 +121,7 @@ def history_csv(
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in result["points"]:
-        local = datetime.fromisoformat(row["ts"].replace("Z", "+00:00")).astimezone(zone)
+        local = parse_aware(row["ts"]).astimezone(zone)
         row = {**row, "local": local.isoformat(timespec="seconds")}
         writer.writerow(["" if row[c] is None else row[c] for c in columns])
     name = f"meterhub-{device_id}-{result['quantity']}-{result['every']}.csv"
