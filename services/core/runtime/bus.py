@@ -48,6 +48,7 @@ from ..config.mqtt import MqttConfig
 from ..contract import CHANNELS, Channel
 from ..messages import Message
 from ..topics import Topics
+from . import mqtt_internals as internals
 from .backoff import Backoff
 from .logs import kv
 
@@ -358,8 +359,8 @@ class Bus:
 
     async def _connected_session(self, backoff: Backoff) -> None:
         client = self._client_for_session()
-        client._client.manual_ack_set(True)
-        self._watch_pubacks(client)
+        internals.enable_manual_acks(client)
+        internals.listen_to_pubacks(client, self._on_puback)
         async with client:
             self._client = client
             self.stats.connects += 1
@@ -389,7 +390,7 @@ class Bus:
     async def _receive(self, client: aiomqtt.Client) -> None:
         # Messages already queued by aiomqtt are taken directly: its iterator costs a
         # task per message, which halves what one consumer can take per second.
-        queue: asyncio.Queue[aiomqtt.Message] = client._queue
+        queue = internals.received_queue(client)
         async for message in client.messages:
             await self._take(client, message)
             while not queue.empty():
@@ -489,39 +490,28 @@ class Bus:
     def _ack_after_outputs(self, client: aiomqtt.Client, mid: int, qos: int) -> None:
         """Acknowledge once the broker answered everything queued so far (in order)."""
         if not self._held_acks and self._answered_count >= self._queued_count:
-            # aiomqtt has no public manual-ack API yet; paho's is stable.
-            client._client.ack(mid, qos)
+            internals.ack(client, mid, qos)
         else:
             self._held_acks.append((self._queued_count, mid, qos))
 
     def _release_acks(self, client: aiomqtt.Client) -> None:
         while self._held_acks and self._held_acks[0][0] <= self._answered_count:
             _, mid, qos = self._held_acks.popleft()
-            client._client.ack(mid, qos)
+            internals.ack(client, mid, qos)
 
-    def _watch_pubacks(self, client: aiomqtt.Client) -> None:
-        """Pass each PUBACK's reason code on (aiomqtt drops it), then let aiomqtt see it."""
-        aiomqtt_on_publish = client._client.on_publish
-
-        def on_publish(
-            paho_client: paho.Client,
-            userdata: object,
-            mid: int,
-            reason: ReasonCode,
-            properties: Properties | None,
-        ) -> None:
-            waiter = self._puback_waiters.pop(mid, None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(reason)
-            aiomqtt_on_publish(paho_client, userdata, mid, reason, properties)
-
-        client._client.on_publish = on_publish
+    def _on_puback(self, mid: int, reason: ReasonCode) -> None:
+        """Pass each PUBACK's reason code to its waiter (aiomqtt drops it)."""
+        waiter = self._puback_waiters.pop(mid, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(reason)
 
     async def _publish_now(
         self, client: aiomqtt.Client, item: _Outgoing, properties: Properties | None
     ) -> ReasonCode | None:
         """Hand one message to the broker; its PUBACK reason code (None: QoS 0)."""
-        info = client._client.publish(item.topic, item.payload, item.qos, item.retain, properties)
+        info = internals.publish_nowait(
+            client, item.topic, item.payload, item.qos, item.retain, properties
+        )
         if info.rc != paho.MQTT_ERR_SUCCESS:
             raise aiomqtt.MqttCodeError(info.rc, "Could not publish message")
         if info.is_published():
