@@ -37,6 +37,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiomqtt
 import paho.mqtt.client as paho
@@ -46,11 +47,14 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from ..config.mqtt import MqttConfig
 from ..contract import CHANNELS, Channel
+from ..ids import is_device_id
 from ..messages import Message
 from ..topics import Topics
 from . import mqtt_internals as internals
+from . import typed as typed_channels
 from .backoff import Backoff
 from .logs import kv
+from .typed import ChannelHandler, ClearedHandler, InvalidHandler
 
 log = logging.getLogger("meterhub.bus")
 PUBLISH_TIMEOUT_S = 10.0
@@ -101,6 +105,7 @@ class BusStats:
     refused: int = 0  # publishes the broker answered with a failure reason code
     received: int = 0
     handler_errors: int = 0
+    invalid: int = 0  # messages of a typed subscription that failed the channel's model
     expired: int = 0  # dropped from the outbox unsent: their expiry passed first
     last_error: str = ""
 
@@ -157,6 +162,85 @@ class Bus:
         if self._client is not None and self.connected.is_set():
             task = asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos))
             task.add_done_callback(self._subscribed(topic_filter))
+
+    def on(
+        self,
+        channel: Channel,
+        handler: ChannelHandler,
+        *,
+        device: str = "+",
+        shared_group: str | None = None,
+        qos: int | None = None,
+        on_invalid: InvalidHandler | None = None,
+        on_cleared: ClearedHandler | None = None,
+    ) -> None:
+        """Hand ``handler(device, message)`` every message of a device channel, parsed by
+        its contract row's model (see ``typed.py``); invalid payloads never reach it.
+
+        ``device``: one device, or ``+`` for all; ``shared_group``: a ``$share`` group that
+        splits the messages among its members; ``qos``: below the row's, to take less."""
+
+        async def typed(message: IncomingMessage) -> None:
+            parsed = await self._parsed(channel, message, on_invalid, on_cleared)
+            if parsed is not None:
+                await handler(*parsed)
+
+        topic_filter = typed_channels.channel_filter(self.topics, channel, device, shared_group)
+        self.subscribe(topic_filter, typed, CHANNELS[channel].qos if qos is None else qos)
+
+    def on_batch(
+        self,
+        channel: Channel,
+        handler: Callable[[list[tuple[str, Any]]], Awaitable[None]],
+        *,
+        max_batch: int = 1000,
+        shared_group: str | None = None,
+        on_invalid: InvalidHandler | None = None,
+    ) -> None:
+        """``subscribe_batch`` for a device channel: ``handler`` gets ``(device, model)``
+        pairs of the valid messages; the invalid are refused as ``on`` refuses them."""
+
+        async def typed(messages: list[IncomingMessage]) -> None:
+            items = []
+            for message in messages:
+                parsed = await self._parsed(channel, message, on_invalid, None)
+                if parsed is not None:
+                    items.append(parsed)
+            if items:
+                await handler(items)
+
+        topic_filter = typed_channels.channel_filter(self.topics, channel, "+", shared_group)
+        self.subscribe_batch(topic_filter, typed, max_batch=max_batch, qos=CHANNELS[channel].qos)
+
+    async def _parsed(
+        self,
+        channel: Channel,
+        message: IncomingMessage,
+        on_invalid: InvalidHandler | None,
+        on_cleared: ClearedHandler | None,
+    ) -> tuple[str, Any] | None:
+        """The handler's arguments, or None once an invalid message has been refused."""
+        parsed = typed_channels.parse(self.topics, channel, message)
+        if parsed is None:
+            if on_cleared is not None:
+                await on_cleared(self.topics.device_of(message.topic))
+            return None
+        if not isinstance(parsed, typed_channels.Invalid):
+            return parsed
+        self.stats.invalid += 1
+        device, reason = parsed.device, parsed.reason
+        if on_invalid is not None:
+            await on_invalid(device, message, reason)
+        elif CHANNELS[channel].judge == self.service and is_device_id(device):
+            log.warning(
+                "message refused",
+                extra=kv(service=self.service, topic=message.topic, reason=reason),
+            )
+            refusal = typed_channels.refusal(self.service, channel, device, message, reason)
+            await self.send(Channel.REJECTED, device, refusal)
+        else:
+            typed_channels.log_ignored(self.service, channel, message, reason)
+        return None
 
     def subscribe_batch(
         self, topic_filter: str, handler: BatchHandler, *, max_batch: int = 1000, qos: int = 1
