@@ -19,6 +19,7 @@ import numpy as np
 
 from services.core.config import MeterhubConfig
 from services.core.config.simulator import FrameEffects
+from services.core.contract import Channel
 from services.core.messages import CaptureRequest, OcrResult, OcrRois, Reading, Rejected, new_id
 from services.core.runtime import run_services
 from services.core.runtime.bus import Bus
@@ -273,7 +274,7 @@ async def test_an_unforeseen_failure_is_a_rejection_naming_it_not_a_silent_meter
         config, bus, FramePipeline(config.storage.data_dir, lambda kind: BrokenModel())
     )
     worker.followed.synced.set()  # no retained state to wait for
-    bus.subscribe("meterhub/+/frame", worker.on_frame)
+    bus.on(Channel.FRAME, worker.on_frame)
     running = asyncio.create_task(bus.run())
     try:
         async with running_bus(config.mqtt, "test-observer", {"meterhub/pln/#": seen}) as camera:
