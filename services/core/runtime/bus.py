@@ -10,8 +10,12 @@
   idempotently. A publish the broker refuses (PUBACK reason >= 0x80, e.g. 135 when the
   ACL denies it) is not counted as sent: it is logged with topic and reason, counted in
   ``stats.refused``, and ``publish_confirmed`` raises ``PublishRefused``.
-- Handlers are registered by topic filter (``$share/...`` included) and dispatched by
-  table; a handler that raises is logged and counted, never fatal.
+- Services subscribe to device channels with ``on(channel, handler)``: the handler gets
+  the device id and the payload parsed by the channel's contract model, and junk is
+  refused by the channel's judge or logged and counted (``typed.py``). Underneath,
+  handlers are registered by topic filter (``$share/...`` included; ``subscribe`` for
+  what is no device channel) and dispatched by table; a handler that raises is logged
+  and counted, never fatal.
 - A QoS 1 message is acknowledged to the broker only after its handler finished and
   the broker has answered every message published until then (its outputs), so a crash,
   shutdown or lost connection mid-way means redelivery, not loss.
