@@ -240,7 +240,7 @@ class Bus:
                 "message refused",
                 extra=kv(service=self.service, topic=message.topic, reason=reason),
             )
-            refusal = typed_channels.refusal(self.service, channel, device, message, reason)
+            refusal = typed_channels.refusal(self.service, device, message, reason)
             await self.send(Channel.REJECTED, device, refusal)
         else:
             typed_channels.log_ignored(self.service, channel, message, reason)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..contract import CHANNELS, Channel
 from ..ids import is_device_id
@@ -28,12 +28,15 @@ from ..messages import InvalidMessage, Rejected
 from ..topics import Topics
 from .logs import kv
 
+if TYPE_CHECKING:
+    from .bus import IncomingMessage
+
 log = logging.getLogger("meterhub.bus")
 
 # (device id, model of the channel's row, or the IncomingMessage of a channel without one)
 ChannelHandler = Callable[[str, Any], Awaitable[None]]
 # (device id, or the topic's device segment when it is not one; the message; the reason)
-InvalidHandler = Callable[[str, Any, str], Awaitable[None]]
+InvalidHandler = Callable[[str, "IncomingMessage", str], Awaitable[None]]
 ClearedHandler = Callable[[str], Awaitable[None]]
 EXCERPT_CHARS = 2000  # of a refused payload, kept in the rejection
 
@@ -66,7 +69,9 @@ class Invalid:
     reason: str
 
 
-def parse(topics: Topics, channel: Channel, message: Any) -> tuple[str, Any] | Invalid | None:
+def parse(
+    topics: Topics, channel: Channel, message: IncomingMessage
+) -> tuple[str, Any] | Invalid | None:
     """``(device, model)``, ``Invalid`` with the reason, or None for a cleared retained topic."""
     spec = CHANNELS[channel]
     try:
@@ -85,12 +90,12 @@ def parse(topics: Topics, channel: Channel, message: Any) -> tuple[str, Any] | I
         return Invalid(device, f"invalid {label(channel)}: {error}")
 
 
-def refusal(service: str, channel: Channel, device: str, message: Any, reason: str) -> Rejected:
+def refusal(service: str, device: str, message: IncomingMessage, reason: str) -> Rejected:
     """The rejection a channel's judge publishes for a payload it cannot take."""
     return Rejected(device=device, source=service, reason=reason, reading=excerpt(message.payload))
 
 
-def log_ignored(service: str, channel: Channel, message: Any, reason: str) -> None:
+def log_ignored(service: str, channel: Channel, message: IncomingMessage, reason: str) -> None:
     log.warning(
         "invalid message ignored",
         extra=kv(service=service, channel=str(channel), topic=message.topic, reason=reason),
