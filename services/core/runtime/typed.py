@@ -45,10 +45,7 @@ def channel_filter(
     topics: Topics, channel: Channel, device: str = "+", shared_group: str | None = None
 ) -> str:
     """The channel's topic for one device, or for all (``+``), optionally ``$share``d."""
-    suffix = CHANNELS[channel].suffix
-    if device != "+" and not is_device_id(device):
-        raise ValueError(f"not a device id: {device!r}")
-    topic_filter = f"{topics.prefix}/{device}/{suffix}"
+    topic_filter = topics.all_devices(channel) if device == "+" else topics.device(channel, device)
     return topics.shared(shared_group, topic_filter) if shared_group else topic_filter
 
 
