@@ -37,6 +37,7 @@ from ..core.config import MeterhubConfig
 from ..core.messages import Reading
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import setup_logging
+from ..core.runtime.mqtt_internals import received_queue
 from ..storage.pipeline import StoragePipeline
 from ..storage.store import IngestResult
 from ..tools.broker_process import MosquittoProcess
@@ -110,7 +111,7 @@ async def _raw(
     ) as client:
         await client.subscribe("meterhub/+/reading", qos=1)
         publishing = asyncio.create_task(_publish(broker, args))
-        queue = client._queue  # drained directly: the fastest way aiomqtt hands messages over
+        queue = received_queue(client)  # drained directly, as the bus drains it
         async for message in client.messages:
             seen.append((time.time(), message.payload))  # type: ignore[arg-type]
             while not queue.empty():

@@ -22,13 +22,13 @@ from functools import partial
 from typing import Any
 
 from ..core.config.capture import GATEWAY_SHOOTS, DeviceCapture
+from ..core.contract import Channel
 from ..core.messages import BURST_SPACING_S, CaptureRequest, InvalidMessage, Rejected, new_id
 from ..core.runtime import IncomingMessage
 from ..core.runtime.backoff import Backoff
 from ..core.runtime.clock import Clock, SystemClock
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext, until_cancelled
-from ..core.topics import is_device_id
 from .availability import Availability
 from .frames import Frame, FrameRejected, checked_id, frame_time
 from .gate import REJECTED_SOURCE, DeviceStatus, FrameGate, GateSettings
@@ -70,7 +70,8 @@ class CameraEdge:
         self.http_ready = asyncio.Event()
         self._pending: set[asyncio.Task[None]] = set()
         topics = self.bus.topics
-        self.bus.subscribe(topics.shared(group, topics.all_devices("frame_raw")), self.on_raw_frame)
+        self.bus.on(Channel.FRAME_RAW, self.on_raw_frame, shared_group=group)
+        # cmd/capture by topic: a Home Assistant button sends "PRESS", not a request.
         for camera in self.cameras.values():
             if camera.worker is not None:
                 self.bus.subscribe(topics.capture(camera.device), partial(self.on_capture, camera))
@@ -212,11 +213,7 @@ class CameraEdge:
             await self.bus.publish(self.bus.topics.capture(camera.device), single)
 
     # --- frames pushed to the gateway ---------------------------------------------------
-    async def on_raw_frame(self, message: IncomingMessage) -> None:
-        device = message.topic.split("/")[1]
-        if not is_device_id(device):
-            log.warning("raw frame on a topic without a device id", extra=kv(topic=message.topic))
-            return
+    async def on_raw_frame(self, device: str, message: IncomingMessage) -> None:
         camera = self.cameras.get(device)
         about = {"bytes": len(message.payload), "origin": "mqtt"}
         if camera is None or camera.kind != "mqtt":

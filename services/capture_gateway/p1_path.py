@@ -21,7 +21,6 @@ from ..core.messages import CapacityState, Reading, Rejected
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.runtime.runner import ServiceContext
-from ..core.topics import is_device_id
 from ..database.capacity_store import CapacityStore
 from ..database.connection import connect
 from ..domain.capacity import (
@@ -153,8 +152,8 @@ class P1Path:
         self.ctx, self.bus, self.config = ctx, ctx.bus, ctx.config
         self.capacity = Capacity(ctx.config)
 
-    async def on_telegram(self, message: IncomingMessage) -> None:
-        await handle_telegram(self.bus, self.config, self.capacity, message)
+    async def on_telegram(self, device: str, message: IncomingMessage) -> None:
+        await handle_telegram(self.bus, self.config, self.capacity, device, message)
 
     def tasks(self) -> list[Coroutine[Any, Any, None]]:
         """A serial reader per P1 device that has a port in the config."""
@@ -177,13 +176,9 @@ def reading_of(device: str, telegram: ParsedTelegram, state: CapacityState | Non
 
 
 async def handle_telegram(
-    bus: Bus, config: MeterhubConfig, capacity: Capacity, message: IncomingMessage
+    bus: Bus, config: MeterhubConfig, capacity: Capacity, device: str, message: IncomingMessage
 ) -> None:
     topics = bus.topics
-    device = message.topic.split("/")[1]
-    if not is_device_id(device):  # no rejected topic to answer on
-        log.warning("telegram on a topic without a device id", extra=kv(topic=message.topic))
-        return
     text = message.payload.decode("latin-1")
     try:
         if device not in config.devices:

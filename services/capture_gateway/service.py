@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ..core.contract import Channel
 from ..core.runtime.runner import ServiceContext, until_cancelled
 from .cameras import CameraEdge
 from .p1_path import P1Path
@@ -19,9 +20,8 @@ GROUP = "gateway"
 
 
 async def main(ctx: ServiceContext) -> None:
-    bus, topics = ctx.bus, ctx.bus.topics
     p1 = P1Path(ctx)
-    bus.subscribe(topics.shared(GROUP, topics.all_devices("telegram")), p1.on_telegram)
+    ctx.bus.on(Channel.TELEGRAM, p1.on_telegram, shared_group=GROUP)
     cameras = CameraEdge(ctx, GROUP)  # subscribes now, before the first await
     async with asyncio.TaskGroup() as group:
         for task in [*p1.tasks(), *rs485_tasks(ctx), *cameras.tasks()]:

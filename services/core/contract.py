@@ -2,8 +2,9 @@
 
 Each row says what travels on ``<prefix>/<device>/<suffix>``: the payload model (``None``
 for bytes a model cannot hold: JPEG frames, P1 telegram text, ``online``/``offline``),
-QoS and retain, which services publish and subscribe to it, and whether devices may
-write or read it. Topic shapes (``topics.py``), the broker ACL (``broker/acl.py``, hence
+QoS and retain, which services publish and subscribe to it, whether devices may write or
+read it, and which subscriber (the judge) answers a payload its model refuses on
+``rejected``. Topic shapes (``topics.py``), the broker ACL (``broker/acl.py``, hence
 ``mosquitto/acl``), the typed bus calls (``Bus.send``/``Bus.on``) and the ARCHITECTURE.md
 table are derived from or checked against this table, so a channel is added by one row.
 """
@@ -65,6 +66,9 @@ class ChannelSpec:
     retain: bool
     publishers: frozenset[str]
     subscribers: frozenset[str]
+    # The service that answers a payload failing ``payload`` on ``<dev>/rejected`` (one,
+    # so a bad message is refused once); other subscribers log and count it. "": nobody.
+    judge: str = ""
 
     @property
     def is_command(self) -> bool:
@@ -78,9 +82,16 @@ def _row(
     retain: bool,
     publishers: str,
     subscribers: str,
+    judge: str = "",
 ) -> ChannelSpec:
     return ChannelSpec(
-        suffix, payload, qos, retain, frozenset(publishers.split()), frozenset(subscribers.split())
+        suffix,
+        payload,
+        qos,
+        retain,
+        frozenset(publishers.split()),
+        frozenset(subscribers.split()),
+        judge,
     )
 
 
@@ -99,7 +110,7 @@ CHANNELS: dict[Channel, ChannelSpec] = {
     Channel.READING: _row(
         "reading", Reading, 1, False,
         "device ocr_worker capture_gateway simulator",
-        "storage notifier token_entry ocr_worker",
+        "storage notifier token_entry ocr_worker", judge="storage",
     ),
     Channel.STATE: _row(
         "state", DeviceState, 1, True, "storage", "ocr_worker notifier discovery web"
@@ -109,14 +120,15 @@ CHANNELS: dict[Channel, ChannelSpec] = {
         "ocr_worker capture_gateway storage token_entry", "storage notifier discovery",
     ),
     Channel.OCR: _row("ocr", OcrResult, 0, False, "ocr_worker", "web"),
-    Channel.OCR_ROIS: _row("ocr/rois", OcrRois, 1, True, "web", "ocr_worker"),
+    Channel.OCR_ROIS: _row("ocr/rois", OcrRois, 1, True, "web", "ocr_worker", judge="ocr_worker"),
     Channel.CAPTURE: _row(
         "cmd/capture", CaptureRequest, 1, False,
         "web token_entry notifier storage capture_gateway homeassistant",
-        "device capture_gateway simulator",
+        "device capture_gateway simulator", judge="capture_gateway",
     ),
     Channel.TOKEN_SET: _row(
-        "token/set", TokenSet, 1, False, "web notifier homeassistant", "token_entry"
+        "token/set", TokenSet, 1, False, "web notifier homeassistant", "token_entry",
+        judge="token_entry",
     ),
     Channel.TOKEN_STATE: _row(
         "token/state", TokenState, 1, True, "token_entry", "notifier web"
@@ -125,7 +137,8 @@ CHANNELS: dict[Channel, ChannelSpec] = {
         "keypad/cmd", KeypadCommand, 1, False, "token_entry", "device simulator"
     ),
     Channel.KEYPAD_ACK: _row(
-        "keypad/ack", KeypadAck, 1, False, "device simulator", "token_entry"
+        "keypad/ack", KeypadAck, 1, False, "device simulator", "token_entry",
+        judge="token_entry",
     ),
     Channel.ALARM: _row("alarm", Alarm, 1, False, "device simulator", "notifier"),
     Channel.CAPACITY: _row(
@@ -133,7 +146,8 @@ CHANNELS: dict[Channel, ChannelSpec] = {
     ),
     Channel.PROBLEM: _row("problem", DeviceProblem, 1, True, "discovery", "discovery"),
     Channel.CORRECTION: _row(
-        "correction", Correction, 1, False, "web notifier", "storage ocr_worker"
+        "correction", Correction, 1, False, "web notifier", "storage ocr_worker",
+        judge="storage",
     ),
 }  # fmt: skip
 

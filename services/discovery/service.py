@@ -113,19 +113,13 @@ async def main(ctx: ServiceContext) -> None:
         if device in watched and not message.retain:
             await publish_problem(device, problems.accepted(device))
 
-    async def on_rejected(message: IncomingMessage) -> None:
-        device = topics.device_of(message.topic)
-        if device not in watched:
-            return
-        try:
-            rejected = Rejected.from_payload(message.payload)
-        except InvalidMessage as error:
-            reason = f"unreadable rejection: {error}"
-        else:
-            if not rejected.is_failure:
-                return  # a cycling display showing another register: nothing is wrong
-            reason = rejected.reason
-        await publish_problem(device, problems.rejected(device, reason))
+    async def on_rejected(device: str, rejected: Rejected) -> None:
+        if device in watched and rejected.is_failure:  # another register: nothing is wrong
+            await publish_problem(device, problems.rejected(device, rejected.reason))
+
+    async def on_unreadable_rejection(device: str, message: IncomingMessage, reason: str) -> None:
+        if device in watched:  # something went wrong, even if what is unknown
+            await publish_problem(device, problems.rejected(device, reason))
 
     async def on_problem(message: IncomingMessage) -> None:
         device = topics.device_of(message.topic)
@@ -142,8 +136,9 @@ async def main(ctx: ServiceContext) -> None:
 
     bus.subscribe(catalogue.discovery.status(), on_ha_status)
     bus.subscribe(catalogue.discovery.own_configs(), on_own_config)
+    # State and problem by topic: whether a message was retained (old news) matters here.
     bus.subscribe(topics.all_devices("state"), on_state)
-    bus.subscribe(topics.all_devices("rejected"), on_rejected)
+    bus.on(Channel.REJECTED, on_rejected, on_invalid=on_unreadable_rejection)
     bus.subscribe(topics.all_devices("problem"), on_problem)
     for entity in catalogue.all_entities():
         await announcer.announce(entity)

@@ -17,16 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..core.messages import (
-    Alarm,
-    CapacityState,
-    InvalidMessage,
-    Reading,
-    Rejected,
-    TokenState,
-    utc_now,
-)
-from ..core.runtime import Bus, IncomingMessage
+from ..core.contract import Channel
+from ..core.messages import Alarm, CapacityState, Reading, Rejected, TokenState, utc_now
+from ..core.runtime import Bus, ChannelHandler, IncomingMessage
 from ..core.runtime.clock import Clock
 from ..core.runtime.logs import kv
 from ..core.trust import reading_problem
@@ -74,17 +67,16 @@ class MeterWatch:
         self._tokens: dict[str, TokenListener] = {}
 
     def subscribe(self) -> None:
-        topics = self.bus.topics
-        table: dict[str, Callable[[IncomingMessage], Awaitable[None]]] = {
-            topics.all_devices("reading"): self._on_reading,
-            topics.all_devices("rejected"): self._on_rejected,
-            topics.all_devices("availability"): self._on_availability,
-            topics.all_devices("alarm"): self._on_alarm,
-            topics.all_devices("token_state"): self._on_token_state,
-            topics.all_devices("capacity"): self._on_capacity,
+        table: dict[Channel, ChannelHandler] = {
+            Channel.READING: self._on_reading,
+            Channel.REJECTED: self._on_rejected,
+            Channel.AVAILABILITY: self._on_availability,
+            Channel.ALARM: self._on_alarm,
+            Channel.TOKEN_STATE: self._on_token_state,
+            Channel.CAPACITY: self._on_capacity,
         }
-        for topic_filter, handler in table.items():
-            self.bus.subscribe(topic_filter, handler)
+        for channel, handler in table.items():
+            self.bus.on(channel, handler)
 
     def view(self, device: str) -> DeviceView:
         return self.devices.setdefault(device, DeviceView())
@@ -109,13 +101,7 @@ class MeterWatch:
         self._tokens.pop(request_id, None)
 
     # --- bus handlers ---------------------------------------------------------------
-    async def _on_reading(self, message: IncomingMessage) -> None:
-        try:
-            reading = Reading.from_payload(message.payload)
-        except InvalidMessage as error:
-            log.debug("unreadable reading", extra=kv(topic=message.topic, reason=error))
-            return
-        device = self._device(message.topic)
+    async def _on_reading(self, device: str, reading: Reading) -> None:
         # A device clock is judged by the wall clock, as storage judges it.
         problem = reading_problem(reading, device, utc_now())
         if problem is not None:
@@ -130,47 +116,27 @@ class MeterWatch:
         self._resolve(device, reading.request_id, reading)
         await self.events.reading(reading)
 
-    async def _on_rejected(self, message: IncomingMessage) -> None:
-        device = self._device(message.topic)
-        try:
-            rejected = Rejected.from_payload(message.payload)
-        except InvalidMessage:
-            return
+    async def _on_rejected(self, device: str, rejected: Rejected) -> None:
         self.view(device).heard_at = self.clock.now()
         self._resolve(device, _request_id_of(rejected.reading), rejected)
         await self.events.rejected(device, rejected)
 
-    async def _on_availability(self, message: IncomingMessage) -> None:
+    async def _on_availability(self, device: str, message: IncomingMessage) -> None:
         state = message.payload.decode(errors="replace").strip()
         if state in ("online", "offline"):
-            self.view(self._device(message.topic)).available = state == "online"
+            self.view(device).available = state == "online"
 
-    async def _on_alarm(self, message: IncomingMessage) -> None:
-        try:
-            alarm = Alarm.from_payload(message.payload)
-        except InvalidMessage as error:
-            log.debug("unreadable alarm", extra=kv(topic=message.topic, reason=error))
-            return
-        await self.events.alarm(self._device(message.topic), alarm)
+    async def _on_alarm(self, device: str, alarm: Alarm) -> None:
+        await self.events.alarm(device, alarm)
 
-    async def _on_capacity(self, message: IncomingMessage) -> None:
-        try:
-            state = CapacityState.from_payload(message.payload)
-        except InvalidMessage as error:
-            log.debug("unreadable capacity state", extra=kv(topic=message.topic, reason=error))
-            return
-        device = self._device(message.topic)
+    async def _on_capacity(self, device: str, state: CapacityState) -> None:
         if state.device != device:
             log.warning("capacity state of another device ignored", extra=kv(device=device))
             return
         self.view(device).capacity = state
         await self.events.capacity(state)
 
-    async def _on_token_state(self, message: IncomingMessage) -> None:
-        try:
-            state = TokenState.from_payload(message.payload)
-        except InvalidMessage:
-            return
+    async def _on_token_state(self, device: str, state: TokenState) -> None:
         listener = self._tokens.get(state.request_id)
         if listener is not None:
             await listener(state)
@@ -186,9 +152,6 @@ class MeterWatch:
         if len(asked.refused) >= asked.burst:
             failures = [r for r in asked.refused if r.is_failure]
             asked.future.set_result((failures or asked.refused)[-1])
-
-    def _device(self, topic: str) -> str:
-        return self.bus.topics.device_of(topic)
 
 
 @dataclass

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -35,7 +34,7 @@ from ..core.contract import Channel
 from ..core.messages import (
     OTHER_REGISTER,
     Correction,
-    InvalidMessage,
+    DeviceState,
     OcrResult,
     OcrRois,
     Reading,
@@ -108,36 +107,29 @@ class Followed:
     def view(self, device: str) -> DeviceView:
         return self.devices.setdefault(device, DeviceView())
 
-    async def on_state(self, message: IncomingMessage) -> None:
-        device = message.topic.split("/")[1]
-        try:
-            state = json.loads(message.payload) if message.payload else {}
-            ts = parse_aware(str(state["ts"]))
-        except (ValueError, KeyError, TypeError):
-            log.warning("unreadable state ignored", extra=kv(device=device))
-            return
+    async def on_state(self, device: str, state: DeviceState) -> None:
         view = self.view(device)
-        view.state_ts, view.state = ts, state
+        view.state_ts, view.state = state.ts, dict(state.model_extra or {})
 
-    async def on_rois(self, message: IncomingMessage) -> None:
+    async def on_rois(self, device: str, rois: OcrRois) -> None:
         """ROIs that break the rules are never applied; the reason goes to
         ``<dev>/rejected`` once per payload (it is retained, and heard on two connections)."""
-        device = message.topic.split("/")[1]
-        if not message.payload:
-            return
-        try:
-            rois = OcrRois.from_payload(message.payload)
-            problem = self.problem(device, rois)
-        except ValueError as error:
-            rois, problem = None, str(error)
-        if problem is None and rois is not None:
+        problem = self.problem(device, rois)
+        if problem is None:
             self._refused.pop(device, None)
             self._take_rois(device, rois)
+        else:
+            await self._refuse_once(device, rois.to_payload(), problem)
+
+    async def on_invalid_rois(self, device: str, message: IncomingMessage, reason: str) -> None:
+        if is_device_id(device):  # else there is no rejected topic to answer on
+            await self._refuse_once(device, message.payload, reason)
+
+    async def _refuse_once(self, device: str, payload: bytes, problem: str) -> None:
+        if self._refused.get(device) == payload:
             return
-        if self._refused.get(device) == message.payload or not is_device_id(device):
-            return
-        self._refused[device] = message.payload
-        about = {"rois": message.payload[:ROI_EXCERPT_BYTES].decode(errors="replace")}
+        self._refused[device] = payload
+        about = {"rois": payload[:ROI_EXCERPT_BYTES].decode(errors="replace")}
         await self.refuse(device, f"ROIs ignored: {problem}", about)
 
     def problem(self, device: str, rois: OcrRois) -> str | None:
@@ -211,16 +203,9 @@ class OcrWorker:
         # Requests already answered with a reading: the rest of their burst is not needed.
         self.answered: deque[str] = deque(maxlen=ANSWERED_KEPT)
 
-    async def on_reading(self, message: IncomingMessage) -> None:
+    async def on_reading(self, device: str, reading: Reading) -> None:
         """A manual reading (a person typed what the display shows) ends any lock-out of
         its device at once, and is the value the next frame is judged against."""
-        if b'"manual"' not in message.payload:
-            return  # the common case, without parsing every meter's readings
-        try:
-            reading = Reading.from_payload(message.payload)
-        except InvalidMessage:
-            return  # storage refuses it, with the reason
-        device = message.topic.split("/")[1]
         if reading.source == "manual" and reading.device == device:
             self.lockouts.release(device)
             settings = self.config.devices.get(device)
@@ -229,14 +214,9 @@ class OcrWorker:
                 self.followed.view(device).taken = Sample(reading.ts, reading.values[quantity])
             log.info("lock-out released by a manual reading", extra=kv(device=device))
 
-    async def on_correction(self, message: IncomingMessage) -> None:
+    async def on_correction(self, device: str, correction: Correction) -> None:
         """A value a person typed for a frame ends the device's lock-out at once; it is the
         reference for the next frame unless a newer value is already known."""
-        try:
-            correction = Correction.from_payload(message.payload)
-        except InvalidMessage:
-            return  # storage refuses it, with the reason
-        device = self.topics.device_of(message.topic)
         if correction.device != device:
             return  # storage refuses it on the device's rejected topic
         self.lockouts.release(device)
@@ -254,11 +234,7 @@ class OcrWorker:
         )
         return Judgement(quantity.kind, limits, self.followed.previous(device, ocr.quantity), ts)
 
-    async def on_frame(self, message: IncomingMessage) -> None:
-        device = message.topic.split("/")[1]
-        if not is_device_id(device):  # no rejected topic to answer on
-            log.warning("frame on a topic without a device id", extra=kv(topic=message.topic))
-            return
+    async def on_frame(self, device: str, message: IncomingMessage) -> None:
         props = message.user_properties
         frame_id = props.get("frame_id", "")
         request_id = props.get("request_id")
@@ -411,22 +387,27 @@ async def main(ctx: ServiceContext) -> None:
     # One frame at a time per worker, and more workers for more frames: OpenCV's own
     # thread pool would only compete with them for the same cores.
     cv2.setNumThreads(1)
-    bus, topics, config = ctx.bus, ctx.bus.topics, ctx.config
+    bus, config = ctx.bus, ctx.config
     worker = OcrWorker(config, bus, FramePipeline(config.storage.data_dir))
-    bus.subscribe(topics.shared(GROUP, topics.all_devices("frame")), worker.on_frame)
+    followed = worker.followed
+    bus.on(Channel.FRAME, worker.on_frame, shared_group=GROUP)
     # ROIs on this connection too: saved before a frame is taken, they arrive before it.
-    bus.subscribe(topics.all_devices("ocr_rois"), worker.followed.on_rois)
+    bus.on(Channel.OCR_ROIS, followed.on_rois, on_invalid=followed.on_invalid_rois)
 
+    # The second, clean session (see the module's docstring): one connection cannot do
+    # it, as a frame handler waiting there for the retained state would hold up the very
+    # messages it waits for. It is part of this service: if it fails, the service fails.
     watcher = Bus(config.mqtt, bus.service)
-    watcher.subscribe(topics.all_devices("state"), worker.followed.on_state)
-    watcher.subscribe(topics.all_devices("ocr_rois"), worker.followed.on_rois)
-    watcher.subscribe(topics.all_devices("reading"), worker.on_reading)
-    watcher.subscribe(topics.all_devices("correction"), worker.on_correction)
-    watcher.subscribe(watcher.availability_topic, worker.followed.on_own_availability)
-    following = asyncio.create_task(watcher.run(), name="ocr:follow")
-    try:
-        await until_cancelled()
-    finally:
-        await watcher.stop(flush_timeout=1.0)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(following, 5)
+    watcher.on(Channel.STATE, followed.on_state)
+    watcher.on(Channel.OCR_ROIS, followed.on_rois, on_invalid=followed.on_invalid_rois)
+    watcher.on(Channel.READING, worker.on_reading)
+    watcher.on(Channel.CORRECTION, worker.on_correction)
+    watcher.subscribe(watcher.availability_topic, followed.on_own_availability)
+    async with asyncio.TaskGroup() as group:
+        following = group.create_task(watcher.run(), name="ocr:follow")
+        try:
+            await until_cancelled()
+        finally:
+            await watcher.stop(flush_timeout=1.0)
+            with contextlib.suppress(TimeoutError):  # past it, the group cancels it
+                await asyncio.wait_for(asyncio.shield(following), 5)

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.config.simulator import SimulatedKeypad
-from ..core.messages import InvalidMessage, KeypadAck, KeypadCommand, utc_now
-from ..core.runtime import Bus, IncomingMessage
+from ..core.messages import KeypadAck, KeypadCommand, utc_now
+from ..core.runtime import Bus
 from ..core.runtime.logs import kv
 from .prepaid import MeterRefused, PrepaidMeterModel
 
@@ -72,12 +72,9 @@ class PrepaidKeypad:
         self._commands: asyncio.Queue[KeypadCommand] = asyncio.Queue()
         self._last_seq: int | None = None  # of the last command taken, as the firmware keeps
 
-    async def on_command(self, message: IncomingMessage) -> None:
+    async def on_command(self, device: str, command: KeypadCommand) -> None:
         # Typing takes seconds: queue it, so this handler never holds up the bus.
-        try:
-            self._commands.put_nowait(KeypadCommand.from_payload(message.payload))
-        except InvalidMessage as error:
-            log.warning("bad keypad command", extra=kv(device=self.device, reason=error))
+        self._commands.put_nowait(command)
 
     async def run(self) -> None:
         while True:

@@ -87,13 +87,14 @@ async def main(ctx: ServiceContext) -> None:
     for seed, (device, settings) in enumerate(ctx.config.simulator.meters.items()):
         if isinstance(settings, SimulatedPrepaidMeter):
             camera = PrepaidCamera(ctx, device, settings, seed)
+            # cmd/capture by topic: a Home Assistant button sends "PRESS", not a request.
             bus.subscribe(bus.topics.capture(device), camera.on_capture)
             devices.append(camera)
             if settings.keypad.enabled:
                 keypad = PrepaidKeypad(
                     bus, device, settings.keypad, camera.meter, ctx.config.storage.data_dir
                 )
-                bus.subscribe(bus.topics.device("keypad_cmd", device), keypad.on_command)
+                bus.on(Channel.KEYPAD_CMD, keypad.on_command, device=device)
                 devices.append(keypad)
             if settings.sound.enabled:
                 sound = PrepaidSound(bus, device, settings.sound, camera.meter, camera.catch_up)

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ..core.config import MeterhubConfig
-from ..core.messages import Correction, InvalidMessage, Reading, Rejected
+from ..core.contract import Channel
+from ..core.messages import Correction, Reading, Rejected
 from ..core.quantities import QUANTITIES, QuantityKind
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.backoff import Backoff
@@ -75,18 +76,26 @@ class StoragePipeline:
         ]  # fmt: skip
 
     def subscribe(self) -> None:
-        """Register the handlers (before the first await of the service)."""
-        self.bus.subscribe_batch(
-            self._filter("reading"), self.on_readings, max_batch=self.config.storage.batch_size
+        """Register the handlers (before the first await of the service). Storage judges
+        readings and corrections: one it cannot parse is refused on ``rejected`` (or kept
+        here when its topic names no device, having no rejected topic)."""
+        group = GROUP if self.config.storage.shared_subscription else None
+        self.bus.on_batch(
+            Channel.READING,
+            self.on_readings,
+            max_batch=self.config.storage.batch_size,
+            shared_group=group,
+            on_invalid=self.on_invalid,
         )
-        self.bus.subscribe(self._filter("rejected"), self.on_rejected)
-        self.bus.subscribe(self._filter("correction"), self.on_correction)
-
-    def _filter(self, kind: str) -> str:
-        topic_filter = self.topics.all_devices(kind)
-        if self.config.storage.shared_subscription:
-            return self.topics.shared(GROUP, topic_filter)
-        return topic_filter
+        self.bus.on(
+            Channel.REJECTED,
+            self.on_rejected,
+            shared_group=group,
+            on_invalid=self.on_unreadable_rejection,
+        )
+        self.bus.on(
+            Channel.CORRECTION, self.on_correction, shared_group=group, on_invalid=self.on_invalid
+        )
 
     async def run(self) -> None:
         """Feed the sinks and apply retention until cancelled; then close everything."""
@@ -109,15 +118,15 @@ class StoragePipeline:
             self.db.close()
 
     # --- handlers -------------------------------------------------------------------
-    async def on_readings(self, messages: list[IncomingMessage]) -> None:
+    async def on_readings(self, readings: list[tuple[str, Reading]]) -> None:
         accepted: list[Reading] = []
         now = datetime.now(UTC)
-        for message in messages:
-            outcome = self._accept(message, now)
-            if isinstance(outcome, Reading):
-                accepted.append(outcome)
+        for device, reading in readings:
+            problem = self._problem(device, reading, now)
+            if problem is None:
+                accepted.append(reading)
             else:
-                await self._reject(*outcome)
+                await self._reject(device, problem, reading.model_dump(mode="json"))
         if not accepted:
             return
         result = await self._commit(accepted)
@@ -153,23 +162,20 @@ class StoragePipeline:
                 log.warning("readings stored again", extra=kv(failures=failures))
             return result
 
-    def _accept(self, message: IncomingMessage, now: datetime) -> Reading | tuple[str, str, object]:
-        """The reading in ``message``, or (device, reason, payload) to reject it with."""
-        device = message.topic.split("/")[1]
-        try:
-            reading = Reading.from_payload(message.payload)
-        except InvalidMessage as error:
-            return device, f"invalid reading: {error}", _loggable(message.payload)
+    def _problem(self, device: str, reading: Reading, now: datetime) -> str | None:
+        """Why a reading that parsed is refused; None to store it."""
         problem = reading_problem(reading, device, now)
         if problem is not None:
-            reason = problem
-        elif device not in self.config.devices:
-            reason = "unknown device (not in config)"
-        elif reading.ts < EARLIEST:
-            reason = "timestamp before 2001: the device clock is not set"
-        else:
-            return reading
-        return device, reason, reading.model_dump(mode="json")
+            return problem
+        if device not in self.config.devices:
+            return "unknown device (not in config)"
+        if reading.ts < EARLIEST:
+            return "timestamp before 2001: the device clock is not set"
+        return None
+
+    async def on_invalid(self, device: str, message: IncomingMessage, reason: str) -> None:
+        """A reading or correction its model refuses (or on a topic naming no device)."""
+        await self._reject(device, reason, _loggable(message.payload))
 
     async def _reject(self, device: str, reason: str, payload: object) -> None:
         rejected = Rejected(device=device, source="storage", reason=reason, reading=payload)
@@ -179,28 +185,24 @@ class StoragePipeline:
         else:
             await self.db(self.store.add_rejected, [rejected])
 
-    async def on_rejected(self, message: IncomingMessage) -> None:
-        device = message.topic.split("/")[1]
-        try:
-            rejected = Rejected.from_payload(message.payload)
-        except InvalidMessage as error:
-            rejected = Rejected(
-                device=device,
-                source="unknown",
-                reason=f"unreadable rejection: {error}",
-                reading=_loggable(message.payload),
-            )
+    async def on_rejected(self, device: str, rejected: Rejected) -> None:
         await self.db(self.store.add_rejected, [rejected.model_copy(update={"device": device})])
 
-    async def on_correction(self, message: IncomingMessage) -> None:
+    async def on_unreadable_rejection(
+        self, device: str, message: IncomingMessage, reason: str
+    ) -> None:
+        """Kept as it came: a rejection is never answered with another one."""
+        rejected = Rejected(
+            device=device,
+            source="unknown",
+            reason=reason,
+            reading=_loggable(message.payload),
+        )
+        await self.db(self.store.add_rejected, [rejected])
+
+    async def on_correction(self, device: str, correction: Correction) -> None:
         """A person's value for a frame: stored as ``manual``, replacing what it corrects
         (refused on ``rejected`` with the reason when it cannot be)."""
-        device = message.topic.split("/")[1]
-        try:
-            correction = Correction.from_payload(message.payload)
-        except InvalidMessage as error:
-            await self._reject(device, f"invalid correction: {error}", _loggable(message.payload))
-            return
         problem = self._correction_problem(device, correction)
         if problem is not None:
             await self._reject(device, problem, correction.model_dump(mode="json"))

@@ -11,15 +11,14 @@ from the frame) and passes the same check, or a rejection that names it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..core.messages import CaptureRequest, InvalidMessage, Reading, Rejected, utc_now
-from ..core.runtime import Bus, IncomingMessage
+from ..core.contract import Channel
+from ..core.messages import CaptureRequest, DeviceState, Reading, Rejected, utc_now
+from ..core.runtime import Bus
 from ..core.runtime.logs import kv
-from ..core.timestamps import parse_aware
 from ..core.trust import MAX_FUTURE, reading_problem
 
 log = logging.getLogger("meterhub.token_entry")
@@ -57,6 +56,12 @@ class BalanceWatch:
         # request_id -> (the meter asked, its answer)
         self._answers: dict[str, tuple[str, asyncio.Future[float]]] = {}
 
+    def subscribe(self) -> None:
+        """Follow readings, storage's states and rejections (before the bus connects)."""
+        self.bus.on(Channel.READING, self.on_reading)
+        self.bus.on(Channel.STATE, self.on_state)
+        self.bus.on(Channel.REJECTED, self.on_rejected)
+
     def latest(self, device: str) -> Balance | None:
         return self._latest.get(device)
 
@@ -77,13 +82,8 @@ class BalanceWatch:
             return None
         return answer
 
-    async def on_reading(self, message: IncomingMessage) -> None:
+    async def on_reading(self, device: str, reading: Reading) -> None:
         """Only answers to our own captures: the latest balance is storage's (``on_state``)."""
-        device = self.bus.topics.device_of(message.topic)
-        try:
-            reading = Reading.from_payload(message.payload)
-        except InvalidMessage:
-            return  # storage rejects it, with the reason
         answer = self._waiting(device, reading.request_id)
         if answer is None:
             return
@@ -98,27 +98,16 @@ class BalanceWatch:
         else:
             answer.set_result(kwh)
 
-    async def on_state(self, message: IncomingMessage) -> None:
+    async def on_state(self, device: str, state: DeviceState) -> None:
         """Storage's retained latest values: what was accepted, before and after this started."""
-        device = self.bus.topics.device_of(message.topic)
         quantity = self.quantities.get(device)
-        if quantity is None:
-            return
-        try:
-            state = json.loads(message.payload)
-            kwh = float(state[quantity])
-            ts = parse_aware(str(state["ts"]))
-        except (ValueError, KeyError, TypeError):  # a time without a zone too
-            return
-        self._seen(device, kwh, ts)
+        kwh = (state.model_extra or {}).get(quantity) if quantity else None
+        if isinstance(kwh, int | float):
+            self._seen(device, float(kwh), state.ts)
 
-    async def on_rejected(self, message: IncomingMessage) -> None:
-        try:
-            rejected = Rejected.from_payload(message.payload)
-        except InvalidMessage:
-            return
+    async def on_rejected(self, device: str, rejected: Rejected) -> None:
         about = rejected.reading if isinstance(rejected.reading, dict) else {}
-        answer = self._waiting(self.bus.topics.device_of(message.topic), about.get("request_id"))
+        answer = self._waiting(device, about.get("request_id"))
         if answer is not None:
             answer.set_exception(PhotoRefused(f"the photo was not read: {rejected.reason}"))
 

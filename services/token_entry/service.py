@@ -11,9 +11,9 @@ import asyncio
 import json
 import logging
 
+from ..core.contract import Channel
 from ..core.messages import (
     MAX_JSON_PAYLOAD_BYTES,
-    InvalidMessage,
     KeypadAck,
     Rejected,
     TokenSet,
@@ -67,16 +67,10 @@ class TokenEntry:
         self._to_announce: list[Attempt] = []
 
     def subscribe(self) -> None:
-        bus, topics = self.bus, self.bus.topics
-        handlers = {
-            "token_set": self.on_token_set,
-            "keypad_ack": self.on_keypad_ack,
-            "reading": self.balances.on_reading,
-            "state": self.balances.on_state,
-            "rejected": self.balances.on_rejected,
-        }
-        for kind, handler in handlers.items():
-            bus.subscribe(topics.all_devices(kind), handler)
+        # An unreadable keypad ack is refused on rejected by the bus (this is its judge).
+        self.bus.on(Channel.TOKEN_SET, self.on_token_set, on_invalid=self.on_invalid_token)
+        self.bus.on(Channel.KEYPAD_ACK, self.on_keypad_ack)
+        self.balances.subscribe()
 
     def resume(self) -> None:
         """Queue what the last run left. Untouched tokens are typed; a half-typed one is only
@@ -98,17 +92,16 @@ class TokenEntry:
         for attempt in self._to_announce:
             await self.steps.publish(attempt)
 
-    async def on_token_set(self, message: IncomingMessage) -> None:
-        device = message.topic.split("/")[1]
+    async def on_invalid_token(self, device: str, message: IncomingMessage, reason: str) -> None:
+        """A request too broken to parse is answered like a refused token, so its sender
+        hears why (on token/state, when its request id can be made out)."""
         if not is_device_id(device):
             log.warning("token for a topic that names no device", extra=kv(topic=message.topic))
             return
-        try:
-            request = TokenSet.from_payload(message.payload)
-        except InvalidMessage as error:
-            raw = message.payload[:200].decode("utf-8", errors="replace")
-            await self._refuse(device, _request_id_in(message.payload), "unknown", raw, str(error))
-            return
+        raw = message.payload[:200].decode("utf-8", errors="replace")
+        await self._refuse(device, _request_id_in(message.payload), "unknown", raw, reason)
+
+    async def on_token_set(self, device: str, request: TokenSet) -> None:
         earlier = self.store.get(device, request.request_id)
         if earlier is not None:  # a redelivery (QoS 1), or a sender reusing its ids
             log.info("request seen before", extra=kv(device=device, request_id=earlier.request_id))
@@ -162,22 +155,7 @@ class TokenEntry:
         )
         await self.bus.publish(self.bus.topics.rejected(device), rejected.to_payload())
 
-    async def on_keypad_ack(self, message: IncomingMessage) -> None:
-        device = message.topic.split("/")[1]
-        try:
-            ack = KeypadAck.from_payload(message.payload)
-        except InvalidMessage as error:
-            if is_device_id(device):
-                await self.bus.publish(
-                    self.bus.topics.rejected(device),
-                    Rejected(
-                        device=device,
-                        source=SOURCE,
-                        reason=f"invalid keypad ack: {error}",
-                        reading=message.payload[:200].decode("utf-8", errors="replace"),
-                    ).to_payload(),
-                )
-            return
+    async def on_keypad_ack(self, device: str, ack: KeypadAck) -> None:
         if not self.acks.deliver(device, ack):
             log.info("keypad ack for no command being typed", extra=kv(device=device, id=ack.id))
 

@@ -5,10 +5,12 @@ per-device picture and goes to every listener's queue. A listener that falls beh
 loses its oldest events rather than slowing the bus (the page resyncs from the next
 snapshot when it reconnects).
 
-Every payload is validated by its model before it is kept or passed on: junk on a
-retained topic (``{"foo": 1}`` as a token step) is ignored, as if it had never come, so
-the page and the API answer from the last valid message (or as if none came yet). It is
-logged once per topic until a valid message follows, not once per request.
+Every payload is validated by its contract model before it is kept or passed on: junk
+on a retained topic (``{"foo": 1}`` as a token step) is ignored, as if it had never come,
+so the page and the API answer from the last valid message (or as if none came yet). It
+is logged once per topic until a valid message follows, not once per request. These
+topics keep one raw subscription each (not ``Bus.on``): one router serves them and the
+services' availability alike, and remembers junk per topic.
 """
 
 from __future__ import annotations
@@ -22,16 +24,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.messages import (
-    CapacityState,
-    DeviceState,
-    InvalidMessage,
-    Message,
-    OcrResult,
-    OcrRois,
-    Rejected,
-    TokenState,
-)
+from ..core.contract import CHANNELS, Channel
+from ..core.messages import InvalidMessage, Message
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
 from ..core.topics import Topics
@@ -50,14 +44,10 @@ LIVE_KINDS: dict[str, int] = {
     "capacity": 0,
     "ocr_rois": 1,
 }
-# The model each JSON topic's payload must match (availability is one of AVAILABILITY).
+# The model each JSON topic's payload must match, from the contract (availability, which
+# has none, is one of AVAILABILITY).
 PAYLOAD_MODELS: dict[str, type[Message]] = {
-    "state": DeviceState,
-    "ocr": OcrResult,
-    "token_state": TokenState,
-    "rejected": Rejected,
-    "capacity": CapacityState,
-    "ocr_rois": OcrRois,
+    kind: model for kind in LIVE_KINDS if (model := CHANNELS[Channel(kind)].payload) is not None
 }
 AVAILABILITY = frozenset({"online", "offline"})
 MAX_JUNK_TOPICS = 1000  # topics remembered as logged; past it, they may be logged again

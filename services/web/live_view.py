@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.config.web import WebConfig
+from ..core.contract import Channel
 from ..core.messages import CaptureRequest
 from ..core.runtime import Bus, IncomingMessage
 from ..core.runtime.logs import kv
@@ -48,7 +49,7 @@ class LiveFrames:
     def attach(self, bus: Bus) -> None:
         """Hear every checked frame (call before the bus connects)."""
         self.bus = bus
-        bus.subscribe(self.topics.all_devices("frame"), self.on_frame, qos=0)
+        bus.on(Channel.FRAME, self.on_frame, qos=0)
 
     @property
     def watchers(self) -> int:
@@ -58,11 +59,7 @@ class LiveFrames:
         """Watchers per meter being watched now."""
         return {device: len(m.watchers) for device, m in self.meters.items() if m.watchers}
 
-    async def on_frame(self, message: IncomingMessage) -> None:
-        try:
-            device = self.topics.device_of(message.topic)
-        except ValueError:
-            return
+    async def on_frame(self, device: str, message: IncomingMessage) -> None:
         meter = self.meters.get(device)
         if meter is None or not meter.watchers:
             return

@@ -16,13 +16,18 @@ from datetime import UTC, datetime, timedelta
 
 import cv2
 import numpy as np
+import pytest
 
 from services.core.config import MeterhubConfig
 from services.core.config.simulator import FrameEffects
+from services.core.contract import Channel
 from services.core.messages import CaptureRequest, OcrResult, OcrRois, Reading, Rejected, new_id
 from services.core.runtime import run_services
 from services.core.runtime.bus import Bus
+from services.core.runtime.health import Health
+from services.core.runtime.runner import ServiceContext
 from services.domain.device_models import DeviceModels
+from services.ocr_worker import service as ocr_service
 from services.ocr_worker.pipeline import FramePipeline
 from services.ocr_worker.service import OcrWorker
 from services.registry import service_spec
@@ -273,7 +278,7 @@ async def test_an_unforeseen_failure_is_a_rejection_naming_it_not_a_silent_meter
         config, bus, FramePipeline(config.storage.data_dir, lambda kind: BrokenModel())
     )
     worker.followed.synced.set()  # no retained state to wait for
-    bus.subscribe("meterhub/+/frame", worker.on_frame)
+    bus.on(Channel.FRAME, worker.on_frame)
     running = asyncio.create_task(bus.run())
     try:
         async with running_bus(config.mqtt, "test-observer", {"meterhub/pln/#": seen}) as camera:
@@ -422,3 +427,20 @@ async def test_a_burst_is_answered_by_its_first_reading_only(broker, tmp_path):
         and json.loads(m.payload).get("request_id") == "burst-1"
     ]
     assert answers == ["b0"]
+
+
+async def test_the_follow_session_failing_fails_the_worker_so_it_is_restarted(
+    broker, tmp_path, monkeypatch
+):
+    """The second connection is part of the service, not a loose task dying unseen."""
+    config = pln_config(broker, tmp_path)
+
+    class BrokenFollowBus(Bus):
+        async def run(self) -> None:
+            raise RuntimeError("follow session broke")
+
+    monkeypatch.setattr(ocr_service, "Bus", BrokenFollowBus)
+    ctx = ServiceContext(config, Bus(config.mqtt, "ocr_worker"), Health())
+    with pytest.raises(ExceptionGroup) as raised:
+        await asyncio.wait_for(ocr_service.main(ctx), 30)
+    assert raised.group_contains(RuntimeError, match="follow session broke")

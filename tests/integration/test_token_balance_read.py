@@ -75,10 +75,8 @@ async def _read(broker, tmp_path, answers: list[float | None], timeout_s: float 
 
     def token_side(bus: Bus) -> dict[str, Callable[..., Awaitable]]:
         watches.append(BalanceWatch(bus, {"pln": "token_balance_kwh"}))
-        return {
-            "meterhub/pln/reading": watches[0].on_reading,
-            "meterhub/pln/rejected": watches[0].on_rejected,
-        }
+        watches[0].subscribe()  # as token_entry follows them
+        return {}
 
     async with _bus(
         mqtt, "camera", lambda _: {"meterhub/pln/cmd/capture": camera.on_capture}

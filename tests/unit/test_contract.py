@@ -45,3 +45,16 @@ def test_every_user_of_a_channel_is_a_service_a_device_or_home_assistant() -> No
         assert spec.publishers, channel
         assert spec.publishers | spec.subscribers <= known, channel
         assert spec.payload is None or issubclass(spec.payload, Message), channel
+
+
+@pytest.mark.parametrize("channel", [c for c, spec in CHANNELS.items() if spec.judge])
+def test_a_judge_subscribes_to_its_channel_and_may_publish_the_refusal(channel: Channel) -> None:
+    """The typed bus answers junk on ``rejected`` for the judge: the ACL must let it."""
+    spec = CHANNELS[channel]
+    assert spec.payload is not None, "only a model can refuse a payload"
+    assert spec.judge in spec.subscribers
+    assert spec.judge in CHANNELS[Channel.REJECTED].publishers
+
+
+def test_a_rejection_is_never_answered_with_another() -> None:
+    assert not CHANNELS[Channel.REJECTED].judge

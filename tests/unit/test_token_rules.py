@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from services.core.config import ConfigError, MeterhubConfig, load_config, load_config_text
 from services.core.config.mqtt import MqttConfig
 from services.core.config.token_entry import KeypadLayout, TokenKeypadConfig
-from services.core.messages import Reading
-from services.core.runtime import Bus, IncomingMessage
+from services.core.messages import DeviceState, Reading
+from services.core.runtime import Bus
 from services.domain.tokens import (
     TokenRefused,
     key_sequence,
@@ -153,22 +153,21 @@ def test_the_token_entry_container_logs_in_as_the_user_the_acl_names(monkeypatch
 async def test_the_balance_known_before_typing_is_storages_newest_state():
     watch = BalanceWatch(Bus(MqttConfig(), "test"), {"pln": "token_balance_kwh"})
 
-    def message(kind: str, payload: str) -> IncomingMessage:
-        return IncomingMessage(f"meterhub/pln/{kind}", payload.encode(), 1, kind == "state")
+    def state(ts: str, kwh: float) -> DeviceState:
+        return DeviceState(ts=ts, token_balance_kwh=kwh)
 
-    await watch.on_state(
-        message("state", '{"ts": "2026-11-22T05:00:00Z", "token_balance_kwh": 90}')
-    )
+    await watch.on_state("pln", state("2026-11-22T05:00:00Z", 90))
     assert watch.latest("pln").kwh == 90
-    await watch.on_state(message("state", '{"ts": "2026-11-22T06:00:00Z", "token_balance_kwh": 88.5}'))
+    await watch.on_state("pln", state("2026-11-22T06:00:00Z", 88.5))
     assert watch.latest("pln").kwh == 88.5
     # A raw reading is not storage's verdict, even on the meter's own topic; an older
-    # state, a broken one, or one stamped far ahead changes nothing either.
+    # state, one without the balance, or one stamped far ahead changes nothing either.
     reading = Reading(
         device="pln", ts="2026-11-22T07:00:00Z", source="ocr", values={"token_balance_kwh": 5}
     )
-    await watch.on_reading(message("reading", reading.model_dump_json()))
-    await watch.on_state(message("state", '{"ts": "2026-11-22T04:00:00Z", "token_balance_kwh": 1}'))
-    await watch.on_state(message("state", '{"ts": "not a time", "token_balance_kwh": 1}'))
-    await watch.on_state(message("state", '{"ts": "2099-01-01T00:00:00Z", "token_balance_kwh": 888}'))
+    await watch.on_reading("pln", reading)
+    await watch.on_state("pln", state("2026-11-22T04:00:00Z", 1))
+    await watch.on_state("pln", DeviceState(ts="2026-11-22T08:00:00Z", energy_import_kwh=3))
+    await watch.on_state("pln", state("2099-01-01T00:00:00Z", 888))
+    await watch.on_state("p1", state("2026-11-22T09:00:00Z", 77))  # no keypad meter
     assert watch.latest("pln").kwh == 88.5 and watch.latest("p1") is None

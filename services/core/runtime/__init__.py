@@ -2,5 +2,14 @@
 
 from .bus import Bus, Handler, IncomingMessage, PublishRefused
 from .runner import ServiceSpec, run_services
+from .typed import ChannelHandler
 
-__all__ = ["Bus", "Handler", "IncomingMessage", "PublishRefused", "ServiceSpec", "run_services"]
+__all__ = [
+    "Bus",
+    "ChannelHandler",
+    "Handler",
+    "IncomingMessage",
+    "PublishRefused",
+    "ServiceSpec",
+    "run_services",
+]

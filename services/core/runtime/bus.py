@@ -10,8 +10,12 @@
   idempotently. A publish the broker refuses (PUBACK reason >= 0x80, e.g. 135 when the
   ACL denies it) is not counted as sent: it is logged with topic and reason, counted in
   ``stats.refused``, and ``publish_confirmed`` raises ``PublishRefused``.
-- Handlers are registered by topic filter (``$share/...`` included) and dispatched by
-  table; a handler that raises is logged and counted, never fatal.
+- Services subscribe to device channels with ``on(channel, handler)``: the handler gets
+  the device id and the payload parsed by the channel's contract model, and junk is
+  refused by the channel's judge or logged and counted (``typed.py``). Underneath,
+  handlers are registered by topic filter (``$share/...`` included; ``subscribe`` for
+  what is no device channel) and dispatched by table; a handler that raises is logged
+  and counted, never fatal.
 - A QoS 1 message is acknowledged to the broker only after its handler finished and
   the broker has answered every message published until then (its outputs), so a crash,
   shutdown or lost connection mid-way means redelivery, not loss.
@@ -37,6 +41,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiomqtt
 import paho.mqtt.client as paho
@@ -46,10 +51,14 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from ..config.mqtt import MqttConfig
 from ..contract import CHANNELS, Channel
+from ..ids import is_device_id
 from ..messages import Message
 from ..topics import Topics
+from . import mqtt_internals as internals
+from . import typed as typed_channels
 from .backoff import Backoff
 from .logs import kv
+from .typed import ChannelHandler, ClearedHandler, InvalidHandler
 
 log = logging.getLogger("meterhub.bus")
 PUBLISH_TIMEOUT_S = 10.0
@@ -100,6 +109,7 @@ class BusStats:
     refused: int = 0  # publishes the broker answered with a failure reason code
     received: int = 0
     handler_errors: int = 0
+    invalid: int = 0  # messages of a typed subscription that failed the channel's model
     expired: int = 0  # dropped from the outbox unsent: their expiry passed first
     last_error: str = ""
 
@@ -156,6 +166,85 @@ class Bus:
         if self._client is not None and self.connected.is_set():
             task = asyncio.get_running_loop().create_task(self._client.subscribe(topic_filter, qos))
             task.add_done_callback(self._subscribed(topic_filter))
+
+    def on(
+        self,
+        channel: Channel,
+        handler: ChannelHandler,
+        *,
+        device: str = "+",
+        shared_group: str | None = None,
+        qos: int | None = None,
+        on_invalid: InvalidHandler | None = None,
+        on_cleared: ClearedHandler | None = None,
+    ) -> None:
+        """Hand ``handler(device, message)`` every message of a device channel, parsed by
+        its contract row's model (see ``typed.py``); invalid payloads never reach it.
+
+        ``device``: one device, or ``+`` for all; ``shared_group``: a ``$share`` group that
+        splits the messages among its members; ``qos``: below the row's, to take less."""
+
+        async def typed(message: IncomingMessage) -> None:
+            parsed = await self._parsed(channel, message, on_invalid, on_cleared)
+            if parsed is not None:
+                await handler(*parsed)
+
+        topic_filter = typed_channels.channel_filter(self.topics, channel, device, shared_group)
+        self.subscribe(topic_filter, typed, CHANNELS[channel].qos if qos is None else qos)
+
+    def on_batch(
+        self,
+        channel: Channel,
+        handler: Callable[[list[tuple[str, Any]]], Awaitable[None]],
+        *,
+        max_batch: int = 1000,
+        shared_group: str | None = None,
+        on_invalid: InvalidHandler | None = None,
+    ) -> None:
+        """``subscribe_batch`` for a device channel: ``handler`` gets ``(device, model)``
+        pairs of the valid messages; the invalid are refused as ``on`` refuses them."""
+
+        async def typed(messages: list[IncomingMessage]) -> None:
+            items = []
+            for message in messages:
+                parsed = await self._parsed(channel, message, on_invalid, None)
+                if parsed is not None:
+                    items.append(parsed)
+            if items:
+                await handler(items)
+
+        topic_filter = typed_channels.channel_filter(self.topics, channel, "+", shared_group)
+        self.subscribe_batch(topic_filter, typed, max_batch=max_batch, qos=CHANNELS[channel].qos)
+
+    async def _parsed(
+        self,
+        channel: Channel,
+        message: IncomingMessage,
+        on_invalid: InvalidHandler | None,
+        on_cleared: ClearedHandler | None,
+    ) -> tuple[str, Any] | None:
+        """The handler's arguments, or None once an invalid message has been refused."""
+        parsed = typed_channels.parse(self.topics, channel, message)
+        if parsed is None:
+            if on_cleared is not None:
+                await on_cleared(self.topics.device_of(message.topic))
+            return None
+        if not isinstance(parsed, typed_channels.Invalid):
+            return parsed
+        self.stats.invalid += 1
+        device, reason = parsed.device, parsed.reason
+        if on_invalid is not None:
+            await on_invalid(device, message, reason)
+        elif CHANNELS[channel].judge == self.service and is_device_id(device):
+            log.warning(
+                "message refused",
+                extra=kv(service=self.service, topic=message.topic, reason=reason),
+            )
+            refusal = typed_channels.refusal(self.service, device, message, reason)
+            await self.send(Channel.REJECTED, device, refusal)
+        else:
+            typed_channels.log_ignored(self.service, channel, message, reason)
+        return None
 
     def subscribe_batch(
         self, topic_filter: str, handler: BatchHandler, *, max_batch: int = 1000, qos: int = 1
@@ -358,8 +447,8 @@ class Bus:
 
     async def _connected_session(self, backoff: Backoff) -> None:
         client = self._client_for_session()
-        client._client.manual_ack_set(True)
-        self._watch_pubacks(client)
+        internals.enable_manual_acks(client)
+        internals.listen_to_pubacks(client, self._on_puback)
         async with client:
             self._client = client
             self.stats.connects += 1
@@ -389,7 +478,7 @@ class Bus:
     async def _receive(self, client: aiomqtt.Client) -> None:
         # Messages already queued by aiomqtt are taken directly: its iterator costs a
         # task per message, which halves what one consumer can take per second.
-        queue: asyncio.Queue[aiomqtt.Message] = client._queue
+        queue = internals.received_queue(client)
         async for message in client.messages:
             await self._take(client, message)
             while not queue.empty():
@@ -489,39 +578,28 @@ class Bus:
     def _ack_after_outputs(self, client: aiomqtt.Client, mid: int, qos: int) -> None:
         """Acknowledge once the broker answered everything queued so far (in order)."""
         if not self._held_acks and self._answered_count >= self._queued_count:
-            # aiomqtt has no public manual-ack API yet; paho's is stable.
-            client._client.ack(mid, qos)
+            internals.ack(client, mid, qos)
         else:
             self._held_acks.append((self._queued_count, mid, qos))
 
     def _release_acks(self, client: aiomqtt.Client) -> None:
         while self._held_acks and self._held_acks[0][0] <= self._answered_count:
             _, mid, qos = self._held_acks.popleft()
-            client._client.ack(mid, qos)
+            internals.ack(client, mid, qos)
 
-    def _watch_pubacks(self, client: aiomqtt.Client) -> None:
-        """Pass each PUBACK's reason code on (aiomqtt drops it), then let aiomqtt see it."""
-        aiomqtt_on_publish = client._client.on_publish
-
-        def on_publish(
-            paho_client: paho.Client,
-            userdata: object,
-            mid: int,
-            reason: ReasonCode,
-            properties: Properties | None,
-        ) -> None:
-            waiter = self._puback_waiters.pop(mid, None)
-            if waiter is not None and not waiter.done():
-                waiter.set_result(reason)
-            aiomqtt_on_publish(paho_client, userdata, mid, reason, properties)
-
-        client._client.on_publish = on_publish
+    def _on_puback(self, mid: int, reason: ReasonCode) -> None:
+        """Pass each PUBACK's reason code to its waiter (aiomqtt drops it)."""
+        waiter = self._puback_waiters.pop(mid, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(reason)
 
     async def _publish_now(
         self, client: aiomqtt.Client, item: _Outgoing, properties: Properties | None
     ) -> ReasonCode | None:
         """Hand one message to the broker; its PUBACK reason code (None: QoS 0)."""
-        info = client._client.publish(item.topic, item.payload, item.qos, item.retain, properties)
+        info = internals.publish_nowait(
+            client, item.topic, item.payload, item.qos, item.retain, properties
+        )
         if info.rc != paho.MQTT_ERR_SUCCESS:
             raise aiomqtt.MqttCodeError(info.rc, "Could not publish message")
         if info.is_published():
