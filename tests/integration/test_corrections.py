@@ -14,8 +14,8 @@ from services.core.runtime.health import Health
 from services.registry import service_spec
 from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
+from tests.integration.page_and_services import worker_storage_and_page
 from tests.integration.test_ocr_worker import lcd
-from tests.web.conftest import asgi_client
 
 START = datetime(2026, 11, 22, 5, 0, 10, tzinfo=UTC)
 KWH = "energy_import_kwh"
@@ -147,64 +147,48 @@ async def test_a_refused_frame_corrected_on_the_web_page_is_stored_and_kept_for_
         tmp_path / "data",
         devices={"pln": {"kind": "camera", "ocr": {"digits": 6, "decimals": 2}}},
     )
-    seen = Collector()
-    stop = asyncio.Event()
-    services = asyncio.create_task(
-        run_services(config, [service_spec("ocr_worker"), service_spec("storage")], stop=stop)
-    )
-    try:
-        async with (
-            running_bus(config.mqtt, "test-observer", {"meterhub/#": seen}) as camera,
-            running_bus(config.mqtt, "test-web") as web_bus,
-            asgi_client(config, bus=web_bus) as page,
-        ):
-            for name in ("ocr_worker", "storage"):
-                topic = f"meterhub/service/{name}/availability"
-                await seen.wait_for(lambda m, t=topic: m.topic == t and m.payload == b"online")
+    async with worker_storage_and_page(config) as (seen, camera, page):
 
-            async def send(seconds: int, text: str, frame_id: str) -> None:
-                ts = (START + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
-                props = {"ts": ts, "frame_id": frame_id}
-                await camera.publish("meterhub/pln/frame", lcd(text), user_properties=props)
+        async def send(seconds: int, text: str, frame_id: str) -> None:
+            ts = (START + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+            props = {"ts": ts, "frame_id": frame_id}
+            await camera.publish("meterhub/pln/frame", lcd(text), user_properties=props)
 
-            await send(0, "127.00", "good")
-            await seen.wait_for(
-                lambda m: (
-                    m.topic == "meterhub/pln/state"
-                    and json.loads(m.payload).get("token_balance_kwh") == 127.0
-                )
+        await send(0, "127.00", "good")
+        await seen.wait_for(
+            lambda m: (
+                m.topic == "meterhub/pln/state"
+                and json.loads(m.payload).get("token_balance_kwh") == 127.0
             )
-            await send(60, "6789.00", "wrong")  # judged against the state: refused
-            await seen.wait_for(
-                lambda m: m.topic == "meterhub/pln/rejected" and b'"wrong"' in m.payload
+        )
+        await send(60, "6789.00", "wrong")  # judged against the state: refused
+        await seen.wait_for(
+            lambda m: m.topic == "meterhub/pln/rejected" and b'"wrong"' in m.payload
+        )
+        too_long = await page.post("/api/devices/pln/corrections", json={"value": 1e9})
+        assert too_long.status_code == 422 and "6 digits" in too_long.text
+        answer = await page.post(
+            "/api/devices/pln/corrections", json={"value": 126.95, "frame_id": "wrong"}
+        )
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["example"] == "wrong"
+        await seen.wait_for(
+            lambda m: (
+                m.topic == "meterhub/pln/state"
+                and json.loads(m.payload).get("token_balance_kwh") == 126.95
             )
-            too_long = await page.post("/api/devices/pln/corrections", json={"value": 1e9})
-            assert too_long.status_code == 422 and "6 digits" in too_long.text
-            answer = await page.post(
-                "/api/devices/pln/corrections", json={"value": 126.95, "frame_id": "wrong"}
-            )
-            assert answer.status_code == 202, answer.text
-            assert answer.json()["example"] == "wrong"
-            await seen.wait_for(
-                lambda m: (
-                    m.topic == "meterhub/pln/state"
-                    and json.loads(m.payload).get("token_balance_kwh") == 126.95
-                )
-            )
-            [example] = (await page.get("/api/devices/pln/training")).json()
-            image = await page.get("/api/devices/pln/training/wrong/image")
-            assert image.headers["content-type"] == "image/jpeg"
-            on_disk = config.storage.data_dir / "training" / "pln"
-            assert (on_disk / "wrong.jpg").read_bytes() == image.content == lcd("6789.00")
-            assert example["read_as"] == "678900" and example["kind"] == "lcd7"
-            assert len(example["boxes"]) == 6 and example["label"] == "012695"
-            assert "more than a top-up" in example["reason"] and example["via"] == "web"
-            assert (await page.delete("/api/devices/pln/training/wrong")).status_code == 204
-            assert (await page.get("/api/devices/pln/training")).json() == []
-            assert not (on_disk / "wrong.jpg").exists()
-    finally:
-        stop.set()
-        await asyncio.wait_for(services, 30)
+        )
+        [example] = (await page.get("/api/devices/pln/training")).json()
+        image = await page.get("/api/devices/pln/training/wrong/image")
+        assert image.headers["content-type"] == "image/jpeg"
+        on_disk = config.storage.data_dir / "training" / "pln"
+        assert (on_disk / "wrong.jpg").read_bytes() == image.content == lcd("6789.00")
+        assert example["read_as"] == "678900" and example["kind"] == "lcd7"
+        assert len(example["boxes"]) == 6 and example["label"] == "012695"
+        assert "more than a top-up" in example["reason"] and example["via"] == "web"
+        assert (await page.delete("/api/devices/pln/training/wrong")).status_code == 204
+        assert (await page.get("/api/devices/pln/training")).json() == []
+        assert not (on_disk / "wrong.jpg").exists()
     assert _rows(config, "SELECT source, value, frame_id FROM readings ORDER BY ts") == [
         ("ocr", 127.0, "good"),
         ("manual", 126.95, "wrong"),

@@ -18,13 +18,10 @@ import numpy as np
 import pytest
 
 from services.core.messages import Reading, Rejected, new_id
-from services.core.runtime import run_services
 from services.ocr_training.display_frames import DisplayFrame, FixedMeter
 from services.ocr_worker.pipeline import FramePipeline, Rois
-from services.registry import service_spec
-from tests.bus_helpers import Collector, running_bus
 from tests.conftest import make_config
-from tests.web.conftest import asgi_client
+from tests.integration.page_and_services import worker_storage_and_page
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("torch") is None,
@@ -49,70 +46,54 @@ async def test_a_meter_the_shipped_model_refuses_is_read_after_its_corrections(b
     cells = [list(box) for box in taught[0].cells]
     ocr = {"digits": METER.digits, "decimals": METER.decimals, "digit_rois": cells}
     config = make_config(broker, tmp_path / "data", devices={"pln": {"kind": "camera", "ocr": ocr}})
-    seen = Collector()
-    stop = asyncio.Event()
-    services = asyncio.create_task(
-        run_services(config, [service_spec("ocr_worker"), service_spec("storage")], stop=stop)
-    )
-    try:
-        async with (
-            running_bus(config.mqtt, "test-observer", {"meterhub/#": seen}) as camera,
-            running_bus(config.mqtt, "test-web") as web_bus,
-            asgi_client(config, bus=web_bus) as page,
-        ):
-            for name in ("ocr_worker", "storage"):
-                topic = f"meterhub/service/{name}/availability"
-                await seen.wait_for(lambda m, t=topic: m.topic == t and m.payload == b"online")
-            minute = iter(range(10_000))
+    async with worker_storage_and_page(config) as (seen, camera, page):
+        minute = iter(range(10_000))
 
-            async def outcome(photo: DisplayFrame) -> tuple[str, Reading | Rejected]:
-                frame_id, at = new_id(), START + timedelta(minutes=next(minute))
-                props = {"ts": at.isoformat().replace("+00:00", "Z"), "frame_id": frame_id}
-                await camera.publish("meterhub/pln/frame", photo.jpeg, user_properties=props)
+        async def outcome(photo: DisplayFrame) -> tuple[str, Reading | Rejected]:
+            frame_id, at = new_id(), START + timedelta(minutes=next(minute))
+            props = {"ts": at.isoformat().replace("+00:00", "Z"), "frame_id": frame_id}
+            await camera.publish("meterhub/pln/frame", photo.jpeg, user_properties=props)
 
-                def about(message) -> bool:
-                    if not message.topic.endswith(("/pln/reading", "/pln/rejected")):
-                        return False
-                    body = json.loads(message.payload)
-                    return (body.get("reading") or body).get("frame_id") == frame_id
+            def about(message) -> bool:
+                if not message.topic.endswith(("/pln/reading", "/pln/rejected")):
+                    return False
+                body = json.loads(message.payload)
+                return (body.get("reading") or body).get("frame_id") == frame_id
 
-                message = await seen.wait_for(about, timeout=60)
-                model = Reading if message.topic.endswith("/reading") else Rejected
-                return frame_id, model.from_payload(message.payload)
+            message = await seen.wait_for(about, timeout=60)
+            model = Reading if message.topic.endswith("/reading") else Rejected
+            return frame_id, model.from_payload(message.payload)
 
-            before = [await outcome(photo) for photo in taught]
-            assert all(isinstance(result, Rejected) for _, result in before), before
+        before = [await outcome(photo) for photo in taught]
+        assert all(isinstance(result, Rejected) for _, result in before), before
 
-            for (frame_id, _), photo in zip(before, taught, strict=True):
-                answer = await page.post(
-                    "/api/devices/pln/corrections",
-                    json={"value": photo.value, "frame_id": frame_id},
-                )
-                assert answer.status_code == 202, answer.text
-            await seen.wait_for(
-                lambda m: (
-                    m.topic == "meterhub/pln/state"
-                    and json.loads(m.payload).get(BALANCE) == taught[-1].value
-                )
+        for (frame_id, _), photo in zip(before, taught, strict=True):
+            answer = await page.post(
+                "/api/devices/pln/corrections",
+                json={"value": photo.value, "frame_id": frame_id},
             )
-            assert len((await page.get("/api/devices/pln/training")).json()) == TAUGHT
+            assert answer.status_code == 202, answer.text
+        await seen.wait_for(
+            lambda m: (
+                m.topic == "meterhub/pln/state"
+                and json.loads(m.payload).get(BALANCE) == taught[-1].value
+            )
+        )
+        assert len((await page.get("/api/devices/pln/training")).json()) == TAUGHT
 
-            started = await page.post("/api/devices/pln/training/run")
-            assert started.status_code == 202, started.text
-            runs = page._transport.app.state.web.training  # the app behind the test client
-            await asyncio.wait_for(runs.wait("pln"), 1800)
-            status = (await page.get("/api/devices/pln/training/status")).json()
-            assert status["state"] == "switched", status["lines"]
-            models = (await page.get("/api/devices/pln/models")).json()
-            assert models["active"]["active"] in models["files"]
+        started = await page.post("/api/devices/pln/training/run")
+        assert started.status_code == 202, started.text
+        runs = page._transport.app.state.web.training  # the app behind the test client
+        await asyncio.wait_for(runs.wait("pln"), 1800)
+        status = (await page.get("/api/devices/pln/training/status")).json()
+        assert status["state"] == "switched", status["lines"]
+        models = (await page.get("/api/devices/pln/models")).json()
+        assert models["active"]["active"] in models["files"]
 
-            after = [(photo, (await outcome(photo))[1]) for photo in fresh]
-            read = [(p, r) for p, r in after if isinstance(r, Reading)]
-            assert all(r.values[BALANCE] == p.value for p, r in read), read  # never wrong
-            assert len(read) >= FRESH // 2, [r for _, r in after]
-    finally:
-        stop.set()
-        await asyncio.wait_for(services, 30)
+        after = [(photo, (await outcome(photo))[1]) for photo in fresh]
+        read = [(p, r) for p, r in after if isinstance(r, Reading)]
+        assert all(r.values[BALANCE] == p.value for p, r in read), read  # never wrong
+        assert len(read) >= FRESH // 2, [r for _, r in after]
 
     # The photos refused at first, read again as the worker reads (its data directory,
     # so the meter's own model, and the digit boxes marked).
