@@ -35,7 +35,7 @@ from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
 _MAX_CELL_SHIFT = 0.25
 # The rightmost drum's turn is measured to about a pixel, some 0.02 of a step: that close
 # to ticking over, its last digit could be either.
-TICK_MARGIN = 0.02
+TICK_MARGIN = 0.05
 _DRUM_CELL_ASPECT = 0.7  # width / height of one drum's window on most counters
 # How much of the dimmest channel is taken off a light-on-dark display's brightest one.
 _GLARE_SUPPRESSION = 0.75
@@ -223,18 +223,20 @@ def _read_drum_window(
     crops = []
     for index in range(ocr.digits):
         left = index * pitch
-        left += (pitch - cell) / 2 + _ink_offset(grey[:, round(left) : round(left + pitch)], pitch)
+        left += (pitch - cell) / 2 + ink_offset(grey[:, round(left) : round(left + pitch)], pitch)
         x0 = round(min(max(left, 0.0), width - cell))
         to_frame = window.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
         crops.append(Crop(window.image[:, x0 : x0 + round(cell)], to_frame))
     return _classify(frame, setup, crops, model_for, "display ROI")
 
 
-def _ink_offset(cell: np.ndarray, pitch: float) -> float:
-    """How far the digit's centre of ink lies right of the cell's centre (either polarity)."""
-    if cell.size == 0:
+def ink_offset(cell: np.ndarray, pitch: float) -> float:
+    """How far the digit's centre of ink lies right of the cell's centre (either polarity).
+    Ink is taken as change from row to row: the frames between drums run straight down
+    the cell and would pull a plain darkness centre onto them."""
+    if cell.shape[0] < 2 or cell.shape[1] == 0:
         return 0.0
-    column = np.abs(cell.astype(np.float32) - float(np.median(cell))).sum(axis=0)
+    column = np.abs(np.diff(cell.astype(np.float32), axis=0)).sum(axis=0)
     column -= float(np.percentile(column, 20))
     np.clip(column, 0, None, out=column)
     total = float(column.sum())

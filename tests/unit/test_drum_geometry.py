@@ -1,10 +1,13 @@
-"""Naming a drum caught between two digits from three looks (``drum_geometry.name_pair``)."""
+"""Drum cells: centred on their digit, and a drum caught between two digits named from
+three looks (``drum_geometry.name_pair``)."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from services.ocr_worker.drum_geometry import Measured, name_pair
+from services.ocr_worker.readers import ink_offset
 
 
 def probabilities(**by_digit: float) -> np.ndarray:
@@ -34,3 +37,15 @@ def test_looks_that_agree_name_the_pair_surely() -> None:
     coming = probabilities(d5=0.9, d6=0.1)
     named = name_pair(turn, first, leaving, coming)
     assert named.lower == 4 and named.confidence > 0.95
+
+
+def test_a_drum_cell_is_centred_on_its_digit_not_on_the_frame_beside_it() -> None:
+    # The red tenths drum: a white digit on red, the counter's black frame down the cell's
+    # left edge. Darkness alone put the cell's centre on the frame and cut the digit in
+    # half, and a 5 turning into a 6 was read as 3 turning into 4 (52 frames in 600).
+    cell = np.full((56, 48), 90, np.uint8)  # the red face, in grey
+    cell[:, :7] = 15  # the frame between drums
+    cv2.putText(cell, "6", (14, 44), cv2.FONT_HERSHEY_SIMPLEX, 1.4, 235, 3)
+    drawn = np.flatnonzero((cell > 200).any(axis=0))
+    digit_offset = (drawn.min() + drawn.max()) / 2 - (cell.shape[1] - 1) / 2
+    assert abs(ink_offset(cell, pitch=48.0) - digit_offset) < 2.0
