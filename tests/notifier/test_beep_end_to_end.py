@@ -23,6 +23,9 @@ SIMULATED = {
             "balance_kwh": 3.0,  # under the 5 kWh low-credit level: beeping from the start
             "frame_interval_s": 3600,
             "keypad": {"enabled": False},
+            # The first beep may go out before the bot has subscribed (an alarm is not
+            # retained); the sensor hears the meter again every two seconds until it has.
+            "sound": {"cooldown_s": 2, "listen_interval_s": 0.5},
         },
     },
 }
