@@ -37,6 +37,7 @@ from ..ocr_training.renderers import RENDERERS
 from ..ocr_worker.geometry import Box
 from ..ocr_worker.pipeline import FramePipeline, Rois
 from ..ocr_worker.readers import ModelFor
+from ..ocr_worker.sequence_reader import SequenceReader, shipped_reader
 from .ocr_frames import device_settings, make_frames, models_in
 from .whole_readers import READERS, number_in
 
@@ -107,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="meterhub-bench-holdout-"))
     try:
         cases = make_cases(renderer, args.per_style, args.seed, workdir)
-        scores = score(cases, readers, model_for, workdir / "data", args.budget_s)
+        sequence = sequence_reader_without(renderer)
+        scores = score(cases, readers, model_for, workdir / "data", args.budget_s, sequence)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return report(renderer, scores, readers, args.show)
@@ -137,6 +139,21 @@ def _models(args: argparse.Namespace, renderer: str) -> ModelFor | None:
         lambda line: print(f"  {line}", flush=True),
     )
     return models_in(folder)
+
+
+def sequence_reader_without(renderer: str) -> SequenceReader | None:
+    """The shipped sequence reader where it never saw ``renderer``; else none (the marked
+    display is then read by its segments alone, and the run says so)."""
+    reader = shipped_reader()
+    if reader is None:
+        print("  sequence reader: not built; marked displays read by their segments alone")
+        return None
+    sources = reader.meta.get("sources", {})
+    if not isinstance(sources, dict) or renderer in sources:
+        print(f"  sequence reader: the shipped one saw {renderer}; not used in this run")
+        return None
+    print(f"  sequence reader: the shipped one, trained on {', '.join(sources)} (not {renderer})")
+    return reader
 
 
 def make_cases(renderer: str, per_style: int, seed: int, workdir: Path) -> list[Case]:
@@ -174,10 +191,15 @@ def _simulator_cases(per_style: int, seed: int, workdir: Path) -> dict[str, list
 
 
 def score(
-    cases: list[Case], readers: list[str], model_for: ModelFor, data_dir: Path, budget_s: float
+    cases: list[Case],
+    readers: list[str],
+    model_for: ModelFor,
+    data_dir: Path,
+    budget_s: float,
+    sequence: SequenceReader | None = None,
 ) -> dict[str, dict[str, Score]]:
     """Scores by style, then by ``reader/given``."""
-    pipeline = FramePipeline(data_dir, model_for=model_for)
+    pipeline = FramePipeline(data_dir, model_for=model_for, sequence=sequence)
     available = {name: READERS[name] for name in readers if READERS[name][1]()}
     for name in readers:
         if name not in available:

@@ -15,6 +15,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "services.ocr_training.train_cli",
         "build the digit classifier models from synthetic digits and labelled crops",
     ),
+    "train-sequence": (
+        "services.ocr_training.sequence_cli",
+        "build the sequence reader that reads a marked display whole (digits and point)",
+    ),
     "render-digits": (
         "services.ocr_training.render_cli",
         "write labelled digit crops from one renderer, to bench models on a look they never saw",

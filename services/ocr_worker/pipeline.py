@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -32,6 +33,7 @@ from .lcd7 import OtherLayout, UnreadableDisplay, decode_image
 from .plausibility import Limits, Sample, Verdict, judge
 from .readers import DigitModel, DigitsRead, ModelFor, Setup, read_digits
 from .register_mark import mark_seen
+from .sequence_reader import SequenceReader, shipped_reader
 
 log = logging.getLogger("meterhub.ocr")
 MAX_DETAIL_CHARS = 200  # of an unforeseen error's message in a rejection
@@ -105,10 +107,16 @@ class FramePipeline:
     per instance (the service runs one frame at a time)."""
 
     def __init__(
-        self, data_dir: Path, model_for: ModelFor | None = None, keep_images: bool = True
+        self,
+        data_dir: Path,
+        model_for: ModelFor | None = None,
+        keep_images: bool = True,
+        sequence: SequenceReader | Literal["shipped"] | None = "shipped",
     ) -> None:
+        """``sequence``: the learned reader of marked displays (None: the segments alone)."""
         self.data_dir = data_dir
         self.model_for = model_for or classifier_models()
+        self.sequence = shipped_reader() if sequence == "shipped" else sequence
         self.device_models = DeviceClassifiers(data_dir, self.model_for)
         self.keep_images = keep_images
         self._references = ReferenceCache()
@@ -224,7 +232,7 @@ class FramePipeline:
             except AlignmentFailed as error:
                 return None, list(ocr.alignment.marks), str(error)
             marks = [_moved(box, transform) for box in ocr.alignment.marks]
-        setup = Setup(ocr, rois.display, list(rois.digits), transform)
+        setup = Setup(ocr, rois.display, list(rois.digits), transform, self.sequence)
         return setup, marks, None
 
 

@@ -30,6 +30,7 @@ from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import DigitReading, OtherLayout, UnreadableDisplay, read_lcd7
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
+from .sequence_reader import STEPS, SequenceReader, fitted
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
 _MAX_CELL_SHIFT = 0.25
@@ -75,6 +76,7 @@ class Setup:
     display: Box | None
     digits: list[Box]
     alignment: np.ndarray | None  # reference → frame, when alignment marks are set
+    sequence: SequenceReader | None = None  # reads a marked display whole, as a cross-check
 
 
 def read_digits(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsRead:
@@ -251,6 +253,58 @@ def ink_offset(cell: np.ndarray, pitch: float) -> float:
 
 
 def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
+    """A marked display is read twice where the sequence reader is there: by its
+    segments' geometry and whole, by the learned sequence reader. Either may read it
+    alone; when both read, they must agree."""
+    try:
+        read = _read_segments(frame, setup)
+    except OtherLayout:
+        raise
+    except UnreadableDisplay as error:
+        if setup.display is None or setup.sequence is None:
+            raise
+        try:
+            return _read_sequence(frame, setup, setup.display, setup.sequence)
+        except UnreadableDisplay as second:
+            raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
+    if setup.display is None or setup.sequence is None:
+        return read
+    try:
+        whole = _read_sequence(frame, setup, setup.display, setup.sequence)
+    except UnreadableDisplay:
+        return read  # unsure is no objection
+    if abs(whole.value - read.value) > 1e-9:
+        raise UnreadableDisplay(
+            f"the segments read {read.value:.{setup.ocr.decimals}f}, the sequence reader "
+            f"{whole.value:.{setup.ocr.decimals}f}"
+        )
+    return read
+
+
+def _read_sequence(
+    frame: np.ndarray, setup: Setup, display: Box, reader: SequenceReader
+) -> DigitsRead:
+    ocr = setup.ocr
+    view = crop(frame, display, ocr.rotation_deg, setup.alignment)
+    read = reader.read(view.image)
+    number = fitted(read, ocr.digits, ocr.decimals)
+    digits = [(c, p, x) for c, p, x in zip(read.text, read.confidences, read.columns, strict=True)
+              if c != "."]  # fmt: skip
+    confidences = [p for _, p, _ in digits]
+    _check_confidence(confidences, [c for c, _, _ in digits], ocr)
+    height, width = view.image.shape[:2]
+    step, cell = width / STEPS, width / ocr.digits
+    boxes = [
+        view.box_in_frame((round((x + 0.5) * step - cell / 2), 0, round(cell), height), frame.shape)
+        for _, _, x in digits
+    ]
+    window = view.box_in_frame((0, 0, width, height), frame.shape)
+    text = "".join(c for c, _, _ in digits)
+    value = int(number) / 10**ocr.decimals
+    return DigitsRead(text, value, confidences, boxes, window, "display ROI, sequence reader")
+
+
+def _read_segments(frame: np.ndarray, setup: Setup) -> DigitsRead:
     """The 7-segment reader on the marked display, or on the whole frame; an LED module
     (and, with ``auto``, anything the LCD reading refuses) is tried inverted."""
     ocr = setup.ocr

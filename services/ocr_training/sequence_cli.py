@@ -1,0 +1,122 @@
+"""Build the sequence reader (`models/sequence_display.onnx`): whole display windows
+from every renderer but the held-out one, plus rows of real LCD digit crops; trained with
+CTC; then scored on fresh windows of the held-out renderer, which it never saw.
+
+The shipped model holds out ``dseg`` (the DSEG fonts), so `bench ocr-frames
+--holdout-renderer dseg` measures it honestly. Seeded; an interrupted run resumes from
+its checkpoint. Needs the ``train`` extra (PyTorch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ..core.train_extra import missing_train_packages, no_torch_message
+from ..ocr_worker.annotate import write_atomically
+from ..ocr_worker.classifier import MODELS_DIR
+from ..ocr_worker.sequence_reader import (
+    INPUT_NAME,
+    MIN_CHAR_CONFIDENCE,
+    SequenceReader,
+    decode,
+    model_file,
+)
+from .display_strips import SOURCES, make_strips
+from .train_cli import DEFAULT_DATASET
+from .training import load_crops
+
+# Windows per source in the shipped model's run (the held-out source gets none).
+WINDOWS = {"polygons": 5000, "dseg": 5000, "simulator": 4000, "real": 3000}
+HELD_OUT_WINDOWS = 600
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .sequence_net import SequenceTraining
+
+    defaults = SequenceTraining()
+    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where the model is written")
+    parser.add_argument(
+        "--without",
+        choices=[s for s in SOURCES if s != "real"],
+        default="dseg",
+        help="the renderer held out of training and scored afterwards",
+    )
+    parser.add_argument("--dataset", type=Path, default=None, help="real crops (lcd/)")
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="windows per source, times the recipe's"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="processes drawing windows")
+    parser.add_argument(
+        "--checkpoints", type=Path, default=None, help="folder to resume an interrupted run from"
+    )
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    if missing := missing_train_packages():
+        print(f"error: {no_torch_message(missing)}", file=sys.stderr)
+        return 2
+    dataset = (args.dataset or DEFAULT_DATASET) / "lcd"
+    if not (dataset / "labels.csv").is_file():
+        print(f"error: no labelled LCD crops in {dataset} (pass --dataset DIR)", file=sys.stderr)
+        return 2
+    import torch
+
+    from .sequence_net import SequenceTraining, to_onnx, train, training_meta
+
+    torch.set_num_threads(max(1, args.jobs))
+    began = time.perf_counter()
+    crops = load_crops(dataset)
+    sources = {
+        name: round(count * args.scale) for name, count in WINDOWS.items() if name != args.without
+    }
+    say(f"drawing {sum(sources.values())} windows ({sources}), seed {args.seed}")
+    strips, texts = make_strips(sources, args.seed, crops, args.jobs, say)
+    config = replace(SequenceTraining(), epochs=args.epochs, seed=args.seed)
+    checkpoint = None
+    if args.checkpoints is not None:
+        checkpoint = args.checkpoints / f"sequence-without-{args.without}-{args.seed}.pt"
+    net = train(strips.astype(np.float32), texts, config, say, checkpoint)
+    say(f"scoring on {HELD_OUT_WINDOWS} windows of {args.without}, never trained on")
+    held, truth = make_strips({args.without: HELD_OUT_WINDOWS}, args.seed + 1, crops, args.jobs)
+    meta = training_meta(config, sources)
+    model = to_onnx(net, meta)
+    right, wrong, refused = score(SequenceReader(model), held, truth)
+    meta["held_out"] = {"renderer": args.without, "right": right, "wrong": wrong,
+                        "refused": refused}  # fmt: skip
+    model = to_onnx(net, meta)
+    path = model_file(args.out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, model)
+    say(
+        f"{args.without} (held out): {right} right, {wrong} wrong, {refused} refused of "
+        f"{len(truth)} windows; wrote {path} ({len(model) / 1024:.0f} kB) in "
+        f"{time.perf_counter() - began:.0f} s"
+    )
+    return 0
+
+
+def score(reader: SequenceReader, strips: np.ndarray, texts: list[str]) -> tuple[int, int, int]:
+    """Right, wrong and refused windows, refusing as the worker does on confidence."""
+    (log_probs,) = reader.session.run(None, {INPUT_NAME: strips.astype(np.float32)[:, None]})
+    right = wrong = refused = 0
+    for scores, text in zip(log_probs, texts, strict=True):
+        read = decode(scores)
+        if not read.text or min(read.confidences) < MIN_CHAR_CONFIDENCE:
+            refused += 1
+        elif read.text == text:
+            right += 1
+        else:
+            wrong += 1
+    return right, wrong, refused

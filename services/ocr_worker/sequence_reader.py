@@ -1,0 +1,133 @@
+"""A learned reader of a whole display window: the digits and the decimal point as one
+sequence, without cutting the window into cells first.
+
+The hand-tuned geometry (``lcd7``) splits a display into digit cells from its ink; on a
+look it was not tuned to it refuses ("blank gap between digits", "digit cell outside the
+display window"). This reader takes the window as a strip and a small convolutional
+network scores, for each of ``STEPS`` columns, a blank or one of ``ALPHABET``; the best
+path with repeats and blanks removed (CTC) is the text. Blank leading cells and unlit
+(ghost) segments read as nothing. Each character carries the probability of its best
+column, and the reading is refused below ``MIN_CHAR_CONFIDENCE``, or when the text does
+not fit the display's layout (digit count, decimals).
+
+Trained with ``meterhub ocr train-sequence`` (the ``train`` extra); the worker runs the
+shipped ONNX graph (``models/sequence_display.onnx``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .classifier import MODELS_DIR
+from .lcd7 import UnreadableDisplay
+
+ALPHABET = "0123456789."  # class i + 1; class 0 is CTC's blank
+STRIP_HEIGHT, STRIP_WIDTH = 32, 128
+STEPS = STRIP_WIDTH // 4  # output columns
+INPUT_NAME, OUTPUT_NAME, META_KEY = "window", "log_probs", "meterhub"
+MODEL_FILE = "sequence_display.onnx"
+MIN_CHAR_CONFIDENCE = 0.9
+
+
+def strip(window: np.ndarray) -> np.ndarray:
+    """The window as the network sees it: grey, dark digits on light (a light-on-dark
+    window is inverted by its median), contrast stretched, ``STRIP_HEIGHT`` ×
+    ``STRIP_WIDTH``, float32 in about [-1, 1]."""
+    grey = window if window.ndim == 2 else window.max(axis=2)  # a red LED counts as bright
+    small = cv2.resize(grey, (STRIP_WIDTH, STRIP_HEIGHT), interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32)
+    low, middle, high = np.percentile(small, (2, 50, 98))
+    if middle - low < high - middle:  # the glass is nearer the dark end: light digits
+        small = 255.0 - small
+        low, high = 255.0 - high, 255.0 - low
+    stretched = np.clip((small - low) / max(high - low, 8.0), 0.0, 1.0) * 2.0 - 1.0
+    return stretched.astype(np.float32)
+
+
+@dataclass(frozen=True)
+class SequenceRead:
+    text: str  # e.g. "127.03"
+    confidences: list[float]  # per character of ``text``
+    columns: list[int]  # per character: its likeliest output column (of ``STEPS``)
+
+
+def decode(log_probs: np.ndarray) -> SequenceRead:
+    """The best path of one window's (STEPS, classes) log-probabilities: repeats merged,
+    blanks dropped; a character's confidence is its best column's probability."""
+    best = log_probs.argmax(axis=1)
+    probs = np.exp(log_probs.max(axis=1))
+    text: list[str] = []
+    confidences: list[float] = []
+    columns: list[int] = []
+    previous = 0
+    for column, (cls, p) in enumerate(zip(best.tolist(), probs.tolist(), strict=True)):
+        if cls != 0 and cls != previous:
+            text.append(ALPHABET[cls - 1])
+            confidences.append(p)
+            columns.append(column)
+        elif cls != 0 and p > confidences[-1]:
+            confidences[-1], columns[-1] = p, column
+        previous = cls
+    return SequenceRead("".join(text), [round(c, 3) for c in confidences], columns)
+
+
+def fitted(read: SequenceRead, digits: int, decimals: int) -> str:
+    """The read text as ``digits`` digit characters (blank leading cells as zeros), or
+    ``UnreadableDisplay`` naming why it does not fit the display."""
+    text = read.text
+    if not text:
+        raise UnreadableDisplay("sequence reader: no digits in the window")
+    whole, point, fraction = text.partition(".")
+    if "." in fraction or (point and not whole):
+        raise UnreadableDisplay(f"sequence reader: {text!r} is not one number")
+    if len(fraction) != decimals or (decimals and not point):
+        raise UnreadableDisplay(
+            f"sequence reader: {text!r} has {len(fraction)} decimals, the display {decimals}"
+        )
+    number = whole + fraction
+    if len(number) > digits:
+        raise UnreadableDisplay(
+            f"sequence reader: {text!r} has {len(number)} digits, the display {digits}"
+        )
+    worst = min(range(len(text)), key=lambda i: read.confidences[i])
+    if read.confidences[worst] < MIN_CHAR_CONFIDENCE:
+        raise UnreadableDisplay(
+            f"sequence reader: character {worst + 1} of {text!r} is unclear "
+            f"(confidence {read.confidences[worst]:.2f})"
+        )
+    return number.rjust(digits, "0")
+
+
+class SequenceReader:
+    def __init__(self, model: bytes | Path) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        source = str(model) if isinstance(model, Path) else model
+        self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        meta = self.session.get_modelmeta().custom_metadata_map.get(META_KEY, "{}")
+        self.meta: dict[str, object] = json.loads(meta)
+
+    def read(self, window: np.ndarray) -> SequenceRead:
+        batch = strip(window)[None, None]
+        (log_probs,) = self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})
+        return decode(log_probs[0])
+
+
+def model_file(directory: Path = MODELS_DIR) -> Path:
+    return directory / MODEL_FILE
+
+
+@cache
+def shipped_reader() -> SequenceReader | None:
+    """The shipped model, loaded once per process; None where it is not built."""
+    path = model_file()
+    return SequenceReader(path) if path.is_file() else None

@@ -1,0 +1,120 @@
+"""The sequence reader's decoding and its refusals: a text that does not fit the display,
+or one unclear character, is no reading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.ocr_worker.lcd7 import UnreadableDisplay
+from services.ocr_worker.readers import Setup, read_digits
+from services.ocr_worker.sequence_reader import (
+    ALPHABET,
+    STEPS,
+    SequenceRead,
+    decode,
+    fitted,
+    strip,
+)
+
+
+def columns(*chars: str, sure: float = 0.98) -> np.ndarray:
+    """Log-probabilities for STEPS columns: each of ``chars`` ("" = blank) on one column."""
+    classes = len(ALPHABET) + 1
+    probs = np.full((STEPS, classes), (1 - sure) / (classes - 1))
+    for column in range(STEPS):
+        char = chars[column] if column < len(chars) else ""
+        probs[column, ALPHABET.index(char) + 1 if char else 0] = sure
+    return np.log(probs)
+
+
+def test_repeats_merge_and_blanks_separate_twin_digits() -> None:
+    read = decode(columns("", "1", "1", "", "1", "2", ".", "0", "3"))
+    assert read.text == "112.03"
+    assert read.columns == [1, 4, 5, 6, 7, 8]
+    assert all(c == pytest.approx(0.98) for c in read.confidences)
+
+
+@pytest.mark.parametrize(
+    ("text", "digits", "decimals", "number"),
+    [("127.03", 6, 2, "012703"), ("5", 4, 0, "0005"), ("0.5", 4, 1, "0005")],
+)
+def test_a_fitting_text_pads_blank_leading_cells(text, digits, decimals, number) -> None:
+    read = SequenceRead(text, [0.99] * len(text), list(range(len(text))))
+    assert fitted(read, digits, decimals) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "digits", "decimals", "why"),
+    [
+        ("", 6, 2, "no digits"),
+        ("12.7.03", 6, 2, "not one number"),
+        ("127.3", 6, 2, "1 decimals, the display 2"),
+        ("12703", 6, 2, "0 decimals, the display 2"),
+        ("1234567", 6, 0, "7 digits, the display 6"),
+    ],
+)
+def test_a_text_that_does_not_fit_the_display_is_refused(text, digits, decimals, why) -> None:
+    read = SequenceRead(text, [0.99] * len(text), list(range(len(text))))
+    with pytest.raises(UnreadableDisplay, match=why):
+        fitted(read, digits, decimals)
+
+
+def test_one_unclear_character_refuses_the_reading() -> None:
+    read = SequenceRead("127.03", [0.99, 0.99, 0.62, 0.99, 0.99, 0.99], [1, 2, 3, 4, 5, 6])
+    with pytest.raises(UnreadableDisplay, match=r"character 3 .* unclear"):
+        fitted(read, 6, 2)
+
+
+def test_light_digits_on_dark_glass_look_like_dark_on_light() -> None:
+    window = np.full((40, 160), 30, np.uint8)
+    window[10:30, 60:70] = 220  # one lit stroke
+    dark_glass = strip(window)
+    light_glass = strip(255 - window)
+    assert np.allclose(dark_glass, light_glass, atol=0.05)
+    assert dark_glass.mean() > 0  # mostly glass, and glass is the light end
+
+
+class Reads:
+    """A sequence reader that reads what it is told (the network is not under test)."""
+
+    def __init__(self, text: str, confidence: float = 0.99) -> None:
+        self.text, self.confidence = text, confidence
+
+    def read(self, window: np.ndarray) -> SequenceRead:
+        n = len(self.text)
+        return SequenceRead(self.text, [self.confidence] * n, list(range(2, 2 + 3 * n, 3)))
+
+
+def marked_display(reader: Reads | None) -> tuple[np.ndarray, Setup]:
+    from services.core.config.devices import OcrConfig
+    from services.core.config.simulator import FrameEffects
+    from services.simulator.lcd import render_lcd_frame
+
+    frame = render_lcd_frame("127.03", 6, FrameEffects(), np.random.default_rng(3))
+    ocr = OcrConfig(display="lcd7", digits=6, decimals=2, quantity="token_balance_kwh")
+    return frame, Setup(ocr, (110, 47, 420, 190), [], None, reader)  # type: ignore[arg-type]
+
+
+def test_both_readers_agreeing_is_a_reading() -> None:
+    frame, setup = marked_display(Reads("127.03"))
+    assert read_digits(frame, setup, lambda _: None).value == 127.03
+
+
+def test_a_sure_sequence_reader_that_disagrees_refuses_the_frame() -> None:
+    frame, setup = marked_display(Reads("121.03"))
+    with pytest.raises(UnreadableDisplay, match=r"the segments read 127\.03, the sequence reader"):
+        read_digits(frame, setup, lambda _: None)
+
+
+def test_an_unsure_sequence_reader_leaves_the_segments_reading() -> None:
+    frame, setup = marked_display(Reads("121.03", confidence=0.5))
+    assert read_digits(frame, setup, lambda _: None).value == 127.03
+
+
+def test_the_sequence_reader_reads_alone_where_the_segments_refuse() -> None:
+    frame, setup = marked_display(Reads("5.20"))
+    frame[:] = 200  # nothing the segment reader could find
+    read = read_digits(frame, setup, lambda _: None)
+    assert (read.value, read.method) == (5.2, "display ROI, sequence reader")
+    assert len(read.boxes) == 3
