@@ -121,8 +121,12 @@ def export_onnx(nets: Sequence[DigitNet], meta: dict[str, Any]) -> bytes:
         warnings.simplefilter("ignore")
         program = _export(ensemble, example)
     assert program is not None
-    model = program.model_proto
-    model.producer_name = "meterhub ocr train"
+    return finished(program.model_proto, "meterhub ocr train", meta)
+
+
+def finished(model: onnx.ModelProto, producer: str, meta: dict[str, Any]) -> bytes:
+    """An exported graph as shipped: provenance stripped, ``meta`` as JSON inside, checked."""
+    model.producer_name = producer
     strip_provenance(model)
     entry = onnx.StringStringEntryProto(key=META_KEY, value=json.dumps(meta, sort_keys=True))
     model.metadata_props.append(entry)

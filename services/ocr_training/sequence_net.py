@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import logging
 import math
 import warnings
@@ -20,19 +19,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import onnx
 import torch
 from torch import nn
 
 from ..ocr_worker.sequence_reader import (
     ALPHABET,
     INPUT_NAME,
-    META_KEY,
     OUTPUT_NAME,
     STRIP_HEIGHT,
     STRIP_WIDTH,
 )
-from .digit_net import strip_provenance
+from .digit_net import finished
 
 _OPSET = 18
 
@@ -165,13 +162,7 @@ def to_onnx(net: SequenceNet, meta: dict[str, object]) -> bytes:
             verbose=False,
         )  # fmt: skip
     assert program is not None
-    model = program.model_proto
-    model.producer_name = "meterhub ocr train-sequence"
-    strip_provenance(model)
-    entry = onnx.StringStringEntryProto(key=META_KEY, value=json.dumps(meta, sort_keys=True))
-    model.metadata_props.append(entry)
-    onnx.checker.check_model(model)
-    return model.SerializeToString()
+    return finished(program.model_proto, "meterhub ocr train-sequence", meta)
 
 
 def training_meta(config: SequenceTraining, sources: dict[str, int]) -> dict[str, object]:
