@@ -29,7 +29,7 @@ from ..ocr_worker.sequence_reader import (
 )
 from .display_strips import SOURCES, make_strips
 from .train_cli import DEFAULT_DATASET
-from .training import load_crops
+from .training import SequenceTraining, load_crops
 
 # Windows per source in the shipped model's run (the held-out source gets none).
 WINDOWS = {"polygons": 5000, "dseg": 5000, "simulator": 4000, "real": 3000}
@@ -37,8 +37,6 @@ HELD_OUT_WINDOWS = 600
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from .sequence_net import SequenceTraining
-
     defaults = SequenceTraining()
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where the model is written")
     parser.add_argument(
@@ -73,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import torch
 
-    from .sequence_net import SequenceTraining, to_onnx, train, training_meta
+    from .sequence_net import to_onnx, train, training_meta
 
     torch.set_num_threads(max(1, args.jobs))
     began = time.perf_counter()

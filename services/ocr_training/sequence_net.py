@@ -15,7 +15,7 @@ import logging
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -30,16 +30,9 @@ from ..ocr_worker.sequence_reader import (
     STRIP_WIDTH,
 )
 from .digit_net import finished
+from .training import SequenceTraining
 
 _OPSET = 18
-
-
-@dataclass(frozen=True)
-class SequenceTraining:
-    epochs: int = 24
-    batch: int = 64
-    learning_rate: float = 2e-3
-    seed: int = 0
 
 
 def _block(channels_in: int, channels: int, pool: tuple[int, int] | None) -> list[nn.Module]:

@@ -297,3 +297,13 @@ def grey_crops(images: list[np.ndarray]) -> list[np.ndarray]:
     return [
         cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image for image in images
     ]
+
+
+@dataclass(frozen=True)
+class SequenceTraining:
+    """The sequence reader's recipe (``sequence_net``)."""
+
+    epochs: int = 24
+    batch: int = 64
+    learning_rate: float = 2e-3
+    seed: int = 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from services.cli import main
+from services.core import train_extra
 from services.ocr_worker.lcd7 import UnreadableDisplay
 from services.ocr_worker.readers import Setup, read_digits
 from services.ocr_worker.sequence_reader import (
@@ -118,3 +120,13 @@ def test_the_sequence_reader_reads_alone_where_the_segments_refuse() -> None:
     read = read_digits(frame, setup, lambda _: None)
     assert (read.value, read.method) == (5.2, "display ROI, sequence reader")
     assert len(read.boxes) == 3
+
+
+def test_train_sequence_without_torch_says_how_to_install_it(
+    tmp_path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(train_extra, "TRAIN_PACKAGES", ("meterhub_no_such_package",))
+    assert main(["ocr", "train-sequence", "--out", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "meterhub_no_such_package" in error and "pip install -e '.[train]'" in error
+    assert not list(tmp_path.glob("*.onnx"))
