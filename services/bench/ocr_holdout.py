@@ -148,9 +148,10 @@ def sequence_reader_without(renderer: str) -> SequenceReader | None:
     if reader is None:
         print("  sequence reader: not built; marked displays read by their segments alone")
         return None
-    sources = reader.meta.get("sources", {})
+    sources = reader.meta.get("sources")
     if not isinstance(sources, dict) or renderer in sources:
-        print(f"  sequence reader: the shipped one saw {renderer}; not used in this run")
+        seen = "does not say what it was trained on" if sources is None else f"saw {renderer}"
+        print(f"  sequence reader: the shipped one {seen}; not used in this run")
         return None
     print(f"  sequence reader: the shipped one, trained on {', '.join(sources)} (not {renderer})")
     return reader
