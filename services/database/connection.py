@@ -4,7 +4,8 @@ The pragmas live here and nowhere else:
 
 - ``journal_mode=WAL`` (kept in the file): readers never block the writers, and several
   services write their own tables of the one file.
-- ``busy_timeout=5000``: a writer waits for another's commit instead of failing.
+- ``busy_timeout=5000``: a writer waits for another's commit instead of failing (and the
+  switch to WAL, which SQLite does not wait for, is retried as long).
 - ``synchronous`` per owner (``SYNCHRONOUS``): FULL where a commit must survive a power
   cut, NORMAL where losing the last seconds costs nothing (WAL is never corrupted by it).
 - Foreign keys are not used: each table has one owner and no table refers to another's.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,6 +77,25 @@ def _owner_only(owner: Owner) -> Callable[..., int]:
     return authorize
 
 
+def _enter_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting out other services doing the same.
+
+    SQLite answers "database is locked" at once, without its busy handler, when two
+    connections switch a new file's journal mode together (services starting at once):
+    this retries for as long as the busy timeout would have waited."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+
+
 def connect(path: Path, owner: Owner, *, autocommit: bool = False) -> sqlite3.Connection:
     """A writer for ``owner``'s tables, the file migrated to this code's layout.
 
@@ -84,7 +105,7 @@ def connect(path: Path, owner: Owner, *, autocommit: bool = False) -> sqlite3.Co
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     try:
         db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode=WAL")
+        _enter_wal(db)
         db.execute(f"PRAGMA synchronous={SYNCHRONOUS[owner]}")
         migrations.migrate(db, path)
     except BaseException:
