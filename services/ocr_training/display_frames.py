@@ -2,8 +2,9 @@
 
 The benchmark on a held-out renderer (`bench ocr-frames --holdout-renderer dseg`) reads
 whole numbers off frames no model was trained on. Here the digits of a display are drawn
-by ``dseg`` (the DSEG7/DSEG14 fonts) or ``polygons`` (``synth``'s segment shapes) with
-their faint unlit segments, coloured as one of three looks (``STYLES``), set behind a
+by ``dseg`` (the DSEG7/DSEG14 fonts), ``polygons`` (``synth``'s segment shapes) or
+``dotmatrix`` (a character LCD's 5×8 dot cells, ``dot_matrix``) with their faint unlit
+segments or dots, coloured as one of three looks (``STYLES``), set behind a
 bezel on a meter body with printed labels, on a cluttered background, then seen by a
 camera: turned and keystoned, unevenly lit, with glare, blur, noise and JPEG at quality
 30–95. Each frame knows where its display and every digit cell ended up, so a benchmark
@@ -21,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..ocr_worker.geometry import Box
 from ..simulator.lcd import FRAME_HEIGHT, FRAME_WIDTH, encode_jpeg
+from .dot_matrix import dot_matrix_cells
 from .font_digits import dseg_fonts
 from .synth import _HD, SegmentStyle, _draw_point, _draw_segment
 
@@ -103,7 +105,11 @@ def _dseg_cells(chars: list[str], point_after: int | None, rng: np.random.Genera
     return np.asarray(lit, np.float32) / 255, np.asarray(ghost, np.float32) / 255, cells
 
 
-CELL_DRAWERS: dict[str, CellDrawer] = {"dseg": _dseg_cells, "polygons": _polygon_cells}
+CELL_DRAWERS: dict[str, CellDrawer] = {
+    "dseg": _dseg_cells,
+    "polygons": _polygon_cells,
+    "dotmatrix": dot_matrix_cells,
+}
 
 
 def display_frame(renderer: str, style: str, rng: np.random.Generator) -> DisplayFrame:

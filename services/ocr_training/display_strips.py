@@ -4,7 +4,8 @@ Each window is cut from a photo-like frame the way a user's ROI cuts it (the dis
 box drawn a little loose or a little tight, or just the digits), then turned into the
 reader's strip (``sequence_reader.strip``). Sources, by renderer name (``renderers``):
 
-- ``polygons`` and ``dseg``: ``display_frames``' PLN-style LCD, inverse LCD and red LED;
+- ``polygons``, ``dseg`` and ``dotmatrix``: ``display_frames``' PLN-style LCD, inverse
+  LCD and red LED;
 - ``simulator``: the demo's simulated PLN meter and LED module;
 - ``real``: real LCD digit crops (``../shared/datasets/digits/lcd``) set side by side
   into a row, as a display of real digits (no decimal point: the crops have none).
@@ -28,7 +29,7 @@ from .display_frames import STYLES, display_frame
 from .training import LabelledCrops
 
 Window = tuple[np.ndarray, str]  # the window (BGR) and the text it shows, no blanks
-SOURCES = ("polygons", "dseg", "simulator", "real")
+SOURCES = ("polygons", "dseg", "simulator", "real", "dotmatrix")
 _SIMULATOR_LCD_GLASS: Box = (150, 80, 340, 120)  # the simulated PLN meter's digits, about
 _SIMULATOR_LED_FACE: Box = FACE
 
@@ -116,6 +117,7 @@ WINDOW_SOURCES: dict[str, Callable[[np.random.Generator, LabelledCrops | None], 
     "dseg": _rendered("dseg"),
     "simulator": _simulator,
     "real": _real,
+    "dotmatrix": _rendered("dotmatrix"),
 }
 
 

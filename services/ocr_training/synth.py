@@ -67,7 +67,7 @@ _LCD_RANGES: dict[str, tuple[float, float]] = {
 _SHAPES = ("hex", "bar", "bevel", "round")
 # Character LCDs draw digits as 5×7 dots instead of segments (the zero slashed): the
 # common dot-matrix font's digits, rows top to bottom.
-_DOT_MATRIX: dict[str, tuple[str, ...]] = {
+DOT_MATRIX_FONT: dict[str, tuple[str, ...]] = {
     "0": ("01110", "10001", "10011", "10101", "11001", "10001", "01110"),
     "1": ("00100", "01100", "00100", "00100", "00100", "00100", "01110"),
     "2": ("01110", "10001", "00001", "00010", "00100", "01000", "11111"),
@@ -123,10 +123,10 @@ class SegmentStyle:
     variants: frozenset[str]  # digits drawn in their variant form
 
     @classmethod
-    def random(cls, rng: np.random.Generator) -> SegmentStyle:
+    def random(cls, rng: np.random.Generator, matrix_share: float = _MATRIX_SHARE) -> SegmentStyle:
         values = {name: float(rng.uniform(lo, hi)) for name, (lo, hi) in _LCD_RANGES.items()}
         variants = frozenset(d for d, (_, share) in _VARIANTS.items() if rng.random() < share)
-        shape = "matrix" if rng.random() < _MATRIX_SHARE else str(rng.choice(_SHAPES))
+        shape = "matrix" if rng.random() < matrix_share else str(rng.choice(_SHAPES))
         if shape == "round":  # round-capped strokes merge into blobs when thick
             values["thickness"] = min(values["thickness"], 0.13)
         if shape == "matrix":  # upright 5×7 cells, a little apart
@@ -137,10 +137,12 @@ class SegmentStyle:
         return _VARIANTS[digit][0] if digit in self.variants else SEGMENTS[digit]
 
 
-def render_lcd_digit(digit: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+def render_lcd_digit(
+    digit: int, rng: np.random.Generator, matrix_share: float = _MATRIX_SHARE
+) -> tuple[np.ndarray, int]:
     """A crop of one 7-segment cell showing ``digit`` (or, now and then, a blank cell)
     and the label to learn for it."""
-    style = SegmentStyle.random(rng)
+    style = SegmentStyle.random(rng, matrix_share)
     char = "" if rng.random() < _BLANK_SHARE else str(digit)
     label = int(char or 0)
     width = style.aspect * _HD
@@ -180,6 +182,11 @@ def render_lcd_digit(digit: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     out_h = int(rng.uniform(26, 110))
     out_w = max(12, round(out_h * crop_w / crop_h))
     return _cut(image, centre, (crop_w, crop_h), (out_w, out_h)), label
+
+
+def render_lcd_digit_without_dots(digit: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """``render_lcd_digit`` with no 5×7 dot cells: for models that must not see them."""
+    return render_lcd_digit(digit, rng, matrix_share=0.0)
 
 
 def render_drum_digit(
@@ -250,7 +257,7 @@ def _draw_dots(
     style: SegmentStyle,
 ) -> None:
     """A character LCD's cell: each of the 5×7 dots lit or, faintly, not."""
-    rows = _DOT_MATRIX.get(char, ("00000",) * 7)
+    rows = DOT_MATRIX_FONT.get(char, ("00000",) * 7)
     cell_w, cell_h = width / 5, _HD / 7
     fill = 0.9 - 4 * style.gap  # dots cover 70-90 % of their cell
     for r, bits in enumerate(rows):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from services.bench.whole_readers import number_in
@@ -16,7 +17,12 @@ from services.ocr_training import train_cli
 from services.ocr_training.display_frames import STYLES, display_frame
 from services.ocr_training.font_digits import dseg_fonts, render_font_digit
 from services.ocr_training.renderers import SIMULATOR_DRUM_FACES, drum_fonts, lcd_renderers
-from services.ocr_training.synth import render_lcd_digit
+from services.ocr_training.synth import (
+    _SHAPES,
+    SegmentStyle,
+    render_lcd_digit,
+    render_lcd_digit_without_dots,
+)
 from services.ocr_worker.classifier import MODELS_DIR
 
 needs_fonts = pytest.mark.skipif(
@@ -29,10 +35,8 @@ def _last_json(out: str) -> dict:
 
 
 @needs_fonts
-@pytest.mark.parametrize("renderer", ["dseg", "polygons"])
+@pytest.mark.parametrize("renderer", ["dseg", "polygons", "dotmatrix"])
 def test_frames_say_where_the_display_and_each_digit_are(renderer: str) -> None:
-    import numpy as np
-
     rng = np.random.default_rng(5)
     for style in STYLES:
         for _ in range(8):
@@ -93,6 +97,9 @@ def test_held_out_renderers_are_left_out_of_training() -> None:
     assert lcd_renderers("polygons") == [render_font_digit]
     assert lcd_renderers("dseg") == [render_lcd_digit]
     assert lcd_renderers(None) == [render_lcd_digit]  # the shipped models' recipe
+    assert lcd_renderers("dotmatrix") == [render_lcd_digit_without_dots, render_font_digit]
+    rng = np.random.default_rng(2)
+    assert {SegmentStyle.random(rng, matrix_share=0.0).shape for _ in range(300)} <= set(_SHAPES)
     assert not set(drum_fonts("simulator")) & set(SIMULATOR_DRUM_FACES)
     assert set(SIMULATOR_DRUM_FACES) <= set(drum_fonts("dseg"))
 
