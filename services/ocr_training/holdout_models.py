@@ -25,6 +25,7 @@ KINDS_READING: dict[str, tuple[DigitKind, ...]] = {
     "simulator": ("drum",),
     "dseg": ("lcd",),
     "polygons": ("lcd",),
+    "dotmatrix": ("lcd",),
 }
 HOLDOUT_TRAINING = TrainConfig(members=1, epochs=8, synthetic=5000, real_copies=6)
 

@@ -20,19 +20,13 @@ import numpy as np
 from ..core.train_extra import missing_train_packages, no_torch_message
 from ..ocr_worker.annotate import write_atomically
 from ..ocr_worker.classifier import MODELS_DIR
-from ..ocr_worker.sequence_reader import (
-    INPUT_NAME,
-    MIN_CHAR_CONFIDENCE,
-    SequenceReader,
-    decode,
-    model_file,
-)
+from ..ocr_worker.sequence_reader import MIN_CHAR_CONFIDENCE, SequenceReader, model_file
 from .display_strips import SOURCES, make_strips
 from .train_cli import DEFAULT_DATASET
 from .training import SequenceTraining, load_crops
 
 # Windows per source in the shipped model's run (the held-out source gets none).
-WINDOWS = {"polygons": 5000, "dseg": 5000, "simulator": 4000, "real": 3000}
+WINDOWS = {"polygons": 5000, "dseg": 5000, "dotmatrix": 4000, "simulator": 4000, "real": 3000}
 HELD_OUT_WINDOWS = 600
 
 
@@ -106,12 +100,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def score(reader: SequenceReader, strips: np.ndarray, texts: list[str]) -> tuple[int, int, int]:
-    """Right, wrong and refused windows, refusing as the worker does on confidence."""
-    (log_probs,) = reader.session.run(None, {INPUT_NAME: strips.astype(np.float32)[:, None]})
+    """Right, wrong and refused windows, refusing as the worker does (views that differ,
+    an unsure character)."""
     right = wrong = refused = 0
-    for scores, text in zip(log_probs, texts, strict=True):
-        read = decode(scores)
-        if not read.text or min(read.confidences) < MIN_CHAR_CONFIDENCE:
+    reads = [r for i in range(0, len(texts), 256) for r in reader.read_strips(strips[i : i + 256])]
+    for read, text in zip(reads, texts, strict=True):
+        if (
+            read.other_view is not None
+            or not read.text
+            or min(read.confidences) < MIN_CHAR_CONFIDENCE
+        ):
             refused += 1
         elif read.text == text:
             right += 1

@@ -10,6 +10,13 @@ path with repeats and blanks removed (CTC) is the text. Blank leading cells and 
 column, and the reading is refused below ``MIN_CHAR_CONFIDENCE``, or when the text does
 not fit the display's layout (digit count, decimals).
 
+A network can be sure and wrong on a look it never saw; it is then rarely wrong the same
+way twice. So each window is read in ``VIEWS`` (as cut, a little closer, a little
+farther, a little to the side, as a user's ROI might have been drawn) and the reading
+stands only when every view reads the same text; each character keeps its least sure
+view's confidence. Measured on 600 windows of a renderer held out of training, the wrong
+readings accepted fell from 34 to 7 (docs/ocr.md).
+
 Trained with ``meterhub ocr train-sequence`` (the ``train`` extra); the worker runs the
 shipped ONNX graph (``models/sequence_display.onnx``).
 """
@@ -33,6 +40,9 @@ STEPS = STRIP_WIDTH // 4  # output columns
 INPUT_NAME, OUTPUT_NAME, META_KEY = "window", "log_probs", "meterhub"
 MODEL_FILE = "sequence_display.onnx"
 MIN_CHAR_CONFIDENCE = 0.9
+# Each view: (zoom about the strip's centre, shift right in strip pixels); the first is
+# the window as cut.
+VIEWS: tuple[tuple[float, float], ...] = ((1.0, 0.0), (1.06, 0.0), (0.93, 0.0), (1.0, 3.0))
 
 
 def strip(window: np.ndarray) -> np.ndarray:
@@ -50,11 +60,40 @@ def strip(window: np.ndarray) -> np.ndarray:
     return stretched.astype(np.float32)
 
 
+def views(strip_: np.ndarray) -> np.ndarray:
+    """``strip_`` in each of ``VIEWS``, stacked; edges continue the strip's own border."""
+    centre_x, centre_y = STRIP_WIDTH / 2, STRIP_HEIGHT / 2
+    out = []
+    for zoom, shift in VIEWS:
+        matrix = np.float32(
+            [[zoom, 0, (1 - zoom) * centre_x + shift], [0, zoom, (1 - zoom) * centre_y]]
+        )
+        out.append(
+            cv2.warpAffine(
+                strip_, matrix, (STRIP_WIDTH, STRIP_HEIGHT), flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
+        )  # fmt: skip
+    return np.stack(out)
+
+
 @dataclass(frozen=True)
 class SequenceRead:
     text: str  # e.g. "127.03"
     confidences: list[float]  # per character of ``text``
     columns: list[int]  # per character: its likeliest output column (of ``STEPS``)
+    other_view: str | None = None  # a view's different text: the reading does not stand
+
+
+def agreed(reads: list[SequenceRead]) -> SequenceRead:
+    """The first view's reading, each character as sure as its least sure view, or
+    marked with another view's text where they differ."""
+    first = reads[0]
+    for other in reads[1:]:
+        if other.text != first.text:
+            return SequenceRead(first.text, first.confidences, first.columns, other.text)
+    confidences = [min(r.confidences[i] for r in reads) for i in range(len(first.text))]
+    return SequenceRead(first.text, confidences, first.columns)
 
 
 def decode(log_probs: np.ndarray) -> SequenceRead:
@@ -81,6 +120,10 @@ def fitted(read: SequenceRead, digits: int, decimals: int) -> str:
     """The read text as ``digits`` digit characters (blank leading cells as zeros), or
     ``UnreadableDisplay`` naming why it does not fit the display."""
     text = read.text
+    if read.other_view is not None:
+        raise UnreadableDisplay(
+            f"sequence reader: {text!r} moved a little reads {read.other_view!r}"
+        )
     if not text:
         raise UnreadableDisplay("sequence reader: no digits in the window")
     whole, point, fraction = text.partition(".")
@@ -117,9 +160,15 @@ class SequenceReader:
         self.meta: dict[str, object] = json.loads(meta)
 
     def read(self, window: np.ndarray) -> SequenceRead:
-        batch = strip(window)[None, None]
+        return self.read_strips(strip(window)[None])[0]
+
+    def read_strips(self, strips: np.ndarray) -> list[SequenceRead]:
+        """Each of ``strips`` (N, STRIP_HEIGHT, STRIP_WIDTH) read in every view, agreed."""
+        batch = np.concatenate([views(s) for s in strips]).astype(np.float32)[:, None]
         (log_probs,) = self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})
-        return decode(log_probs[0])
+        reads = [decode(scores) for scores in log_probs]
+        n = len(VIEWS)
+        return [agreed(reads[i : i + n]) for i in range(0, len(reads), n)]
 
 
 def model_file(directory: Path = MODELS_DIR) -> Path:

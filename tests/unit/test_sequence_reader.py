@@ -13,10 +13,13 @@ from services.ocr_worker.readers import Setup, read_digits
 from services.ocr_worker.sequence_reader import (
     ALPHABET,
     STEPS,
+    VIEWS,
     SequenceRead,
+    agreed,
     decode,
     fitted,
     strip,
+    views,
 )
 
 
@@ -66,6 +69,33 @@ def test_one_unclear_character_refuses_the_reading() -> None:
     read = SequenceRead("127.03", [0.99, 0.99, 0.62, 0.99, 0.99, 0.99], [1, 2, 3, 4, 5, 6])
     with pytest.raises(UnreadableDisplay, match=r"character 3 .* unclear"):
         fitted(read, 6, 2)
+
+
+def test_views_that_read_differently_refuse_the_reading() -> None:
+    sure = SequenceRead("127.03", [0.99] * 6, [1, 2, 3, 4, 5, 6])
+    moved = SequenceRead("127.08", [0.99] * 6, [1, 2, 3, 4, 5, 6])
+    with pytest.raises(UnreadableDisplay, match=r"'127.03' moved a little reads '127.08'"):
+        fitted(agreed([sure, sure, moved, sure]), 6, 2)
+
+
+def test_agreeing_views_keep_each_characters_least_sure_confidence() -> None:
+    first = SequenceRead("42", [0.99, 0.95], [3, 6])
+    second = SequenceRead("42", [0.93, 0.97], [4, 6])
+    read = agreed([first, second])
+    assert read.text == "42" and read.confidences == [0.93, 0.95] and read.other_view is None
+    assert fitted(read, 4, 0) == "0042"
+
+
+def test_the_views_move_the_strip_as_a_redrawn_roi_would() -> None:
+    window = np.full((32, 128), 230, np.uint8)
+    window[6:26, 58:68] = 20  # one dark stroke in the middle
+    stacked = views(strip(window))
+    assert stacked.shape == (len(VIEWS), 32, 128)
+    assert np.array_equal(stacked[0], strip(window))  # the first view is the window as cut
+    darkest = [int(np.argmin(view.mean(axis=0))) for view in stacked]
+    assert 58 <= darkest[0] < 68 and darkest[-1] == darkest[0] + 3  # shifted right
+    ink = [(view < 0).sum() for view in stacked]
+    assert ink[1] > ink[0] > ink[2]  # closer: the stroke grows; farther: it shrinks
 
 
 def test_light_digits_on_dark_glass_look_like_dark_on_light() -> None:
