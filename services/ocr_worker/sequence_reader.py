@@ -63,6 +63,7 @@ def strip(window: np.ndarray) -> np.ndarray:
 def views(strip_: np.ndarray) -> np.ndarray:
     """``strip_`` in each of ``VIEWS``, stacked; edges continue the strip's own border."""
     centre_x, centre_y = STRIP_WIDTH / 2, STRIP_HEIGHT / 2
+    strip_ = strip_.astype(np.float32, copy=False)  # training keeps its strips as float16
     out = []
     for zoom, shift in VIEWS:
         matrix = np.float32(

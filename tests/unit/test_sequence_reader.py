@@ -92,6 +92,8 @@ def test_the_views_move_the_strip_as_a_redrawn_roi_would() -> None:
     stacked = views(strip(window))
     assert stacked.shape == (len(VIEWS), 32, 128)
     assert np.array_equal(stacked[0], strip(window))  # the first view is the window as cut
+    halved = views(strip(window).astype(np.float16))  # as training stores its strips
+    assert np.allclose(halved, stacked, atol=1e-2)
     darkest = [int(np.argmin(view.mean(axis=0))) for view in stacked]
     assert 58 <= darkest[0] < 68 and darkest[-1] == darkest[0] + 3  # shifted right
     ink = [(view < 0).sum() for view in stacked]
