@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="meterhub-bench-holdout-"))
     try:
         cases = make_cases(renderer, args.per_style, args.seed, workdir)
-        sequence = sequence_reader_without(renderer)
+        sequence = sequence_reader_without(renderer, args)
         scores = score(cases, readers, model_for, workdir / "data", args.budget_s, sequence)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -141,20 +141,34 @@ def _models(args: argparse.Namespace, renderer: str) -> ModelFor | None:
     return models_in(folder)
 
 
-def sequence_reader_without(renderer: str) -> SequenceReader | None:
-    """The shipped sequence reader where it never saw ``renderer``; else none (the marked
-    display is then read by its segments alone, and the run says so)."""
+def sequence_reader_without(renderer: str, args: argparse.Namespace) -> SequenceReader | None:
+    """The shipped sequence reader where it never saw ``renderer``; else, where models are
+    trained for the run, one trained without it (cached); else none (the marked display
+    is then read by its segments alone, and the run says so)."""
     reader = shipped_reader()
+    sources = reader.meta.get("sources") if reader is not None else None
+    if reader is not None and isinstance(sources, dict) and renderer not in sources:
+        print(f"  sequence reader: the shipped one, trained on {', '.join(sources)} "
+              f"(not {renderer})")  # fmt: skip
+        return reader
+    if args.models is None:
+        from ..ocr_training.holdout_models import default_cache, sequence_model_without
+        from ..ocr_training.train_cli import DEFAULT_DATASET
+
+        path = sequence_model_without(
+            renderer,
+            args.dataset or DEFAULT_DATASET,
+            args.cache or default_cache(),
+            args.seed,
+            lambda line: print(f"  {line}", flush=True),
+        )
+        return SequenceReader(path)
     if reader is None:
         print("  sequence reader: not built; marked displays read by their segments alone")
-        return None
-    sources = reader.meta.get("sources")
-    if not isinstance(sources, dict) or renderer in sources:
+    else:
         seen = "does not say what it was trained on" if sources is None else f"saw {renderer}"
         print(f"  sequence reader: the shipped one {seen}; not used in this run")
-        return None
-    print(f"  sequence reader: the shipped one, trained on {', '.join(sources)} (not {renderer})")
-    return reader
+    return None
 
 
 def make_cases(renderer: str, per_style: int, seed: int, workdir: Path) -> list[Case]:

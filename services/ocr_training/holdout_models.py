@@ -1,4 +1,5 @@
-"""Digit models trained without one renderer, for the held-out renderer benchmark.
+"""Digit and sequence models trained without one renderer, for the held-out renderer
+benchmark.
 
 Smaller than the shipped models' run (one network, a few epochs: minutes on two cores
 under ``nice``), seeded, and cached: a finished model is kept in the cache folder under a
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from ..ocr_worker.annotate import write_atomically
 from ..ocr_worker.classifier import DigitKind, model_path
-from .training import TrainConfig, load_crops
+from ..ocr_worker.sequence_reader import MODEL_FILE
+from .training import SequenceTraining, TrainConfig, load_crops
 
 # The kinds whose models read a renderer's frames: the simulator's drums are the only
 # drums; the other renderers' frames are 7-segment displays read cell by cell.
@@ -62,3 +64,32 @@ def models_without(
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, model)
     return folder
+
+
+def sequence_cache_path(
+    renderer: str, dataset: Path, cache: Path, config: SequenceTraining
+) -> Path:
+    """Where the sequence model without ``renderer`` is kept, named by all that shapes it."""
+    shaping = json.dumps([renderer, asdict(config), str(dataset.resolve())], sort_keys=True)
+    digest = hashlib.sha256(shaping.encode()).hexdigest()[:12]
+    return cache / f"sequence-without-{renderer}-{digest}" / MODEL_FILE
+
+
+def sequence_model_without(
+    renderer: str, dataset: Path, cache: Path, seed: int, progress: Callable[[str], None]
+) -> Path:
+    """The sequence model trained without ``renderer`` by the shipped model's recipe
+    (trained now if not cached; about ten minutes on two cores)."""
+    from .sequence_cli import build
+
+    config = replace(SequenceTraining(), seed=seed)
+    path = sequence_cache_path(renderer, dataset, cache, config)
+    if path.is_file():
+        progress(f"sequence reader: cached model trained without {renderer}: {path}")
+        return path
+    progress(f"sequence reader: training without {renderer} ({config})")
+    model = build(renderer, load_crops(dataset / "lcd"), config, jobs=2,
+                  checkpoints=cache / "checkpoints", progress=progress)  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, model)
+    return path

@@ -10,8 +10,11 @@ its checkpoint. Needs the ``train`` extra (PyTorch).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from ..ocr_worker.classifier import MODELS_DIR
 from ..ocr_worker.sequence_reader import MIN_CHAR_CONFIDENCE, SequenceReader, model_file
 from .display_strips import SOURCES, make_strips
 from .train_cli import DEFAULT_DATASET
-from .training import SequenceTraining, load_crops
+from .training import LabelledCrops, SequenceTraining, load_crops
 
 # Windows per source in the shipped model's run (the held-out source gets none).
 WINDOWS = {"polygons": 5000, "dseg": 5000, "dotmatrix": 4000, "simulator": 4000, "real": 3000}
@@ -65,38 +68,49 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import torch
 
-    from .sequence_net import to_onnx, train, training_meta
-
     torch.set_num_threads(max(1, args.jobs))
     began = time.perf_counter()
-    crops = load_crops(dataset)
-    sources = {
-        name: round(count * args.scale) for name, count in WINDOWS.items() if name != args.without
-    }
-    say(f"drawing {sum(sources.values())} windows ({sources}), seed {args.seed}")
-    strips, texts = make_strips(sources, args.seed, crops, args.jobs, say)
     config = replace(SequenceTraining(), epochs=args.epochs, seed=args.seed)
-    checkpoint = None
-    if args.checkpoints is not None:
-        checkpoint = args.checkpoints / f"sequence-without-{args.without}-{args.seed}.pt"
-    net = train(strips.astype(np.float32), texts, config, say, checkpoint)
-    say(f"scoring on {HELD_OUT_WINDOWS} windows of {args.without}, never trained on")
-    held, truth = make_strips({args.without: HELD_OUT_WINDOWS}, args.seed + 1, crops, args.jobs)
-    meta = training_meta(config, sources)
-    model = to_onnx(net, meta)
-    right, wrong, refused = score(SequenceReader(model), held, truth)
-    meta["held_out"] = {"renderer": args.without, "right": right, "wrong": wrong,
-                        "refused": refused}  # fmt: skip
-    model = to_onnx(net, meta)
+    model = build(
+        args.without, load_crops(dataset), config, args.scale, args.jobs, args.checkpoints, say
+    )
     path = model_file(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, model)
-    say(
-        f"{args.without} (held out): {right} right, {wrong} wrong, {refused} refused of "
-        f"{len(truth)} windows; wrote {path} ({len(model) / 1024:.0f} kB) in "
-        f"{time.perf_counter() - began:.0f} s"
-    )
+    say(f"wrote {path} ({len(model) / 1024:.0f} kB) in {time.perf_counter() - began:.0f} s")
     return 0
+
+
+def build(
+    without: str,
+    crops: LabelledCrops,
+    config: SequenceTraining,
+    scale: float = 1.0,
+    jobs: int = 1,
+    checkpoints: Path | None = None,
+    progress: Callable[[str], None] = say,
+) -> bytes:
+    """A sequence model trained without ``without``, its score on that renderer inside."""
+    from .sequence_net import to_onnx, train, training_meta
+
+    sources = {name: round(count * scale) for name, count in WINDOWS.items() if name != without}
+    progress(f"drawing {sum(sources.values())} windows ({sources}), seed {config.seed}")
+    strips, texts = make_strips(sources, config.seed, crops, jobs, progress)
+    meta = training_meta(config, sources)
+    checkpoint = None
+    if checkpoints is not None:
+        shaping = json.dumps(meta, sort_keys=True).encode()
+        checkpoint = checkpoints / f"sequence-{hashlib.sha256(shaping).hexdigest()[:12]}.pt"
+    net = train(strips.astype(np.float32), texts, config, progress, checkpoint)
+    progress(f"scoring on {HELD_OUT_WINDOWS} windows of {without}, never trained on")
+    held, truth = make_strips({without: HELD_OUT_WINDOWS}, config.seed + 1, crops, jobs)
+    right, wrong, refused = score(SequenceReader(to_onnx(net, meta)), held, truth)
+    meta["held_out"] = {"renderer": without, "right": right, "wrong": wrong, "refused": refused}
+    progress(
+        f"{without} (held out): {right} right, {wrong} wrong, {refused} refused of "
+        f"{len(truth)} windows"
+    )
+    return to_onnx(net, meta)
 
 
 def score(reader: SequenceReader, strips: np.ndarray, texts: list[str]) -> tuple[int, int, int]:

@@ -121,3 +121,23 @@ def test_number_a_user_would_take_from_an_ocr_answer(
     text: str, decimals: int, number: float | None
 ) -> None:
     assert number_in(text, decimals) == (pytest.approx(number) if number is not None else None)
+
+
+def test_a_sequence_model_trained_without_the_renderer_is_taken_from_the_cache(tmp_path) -> None:
+    from dataclasses import replace
+
+    from services.ocr_training.holdout_models import sequence_cache_path, sequence_model_without
+    from services.ocr_training.training import SequenceTraining
+
+    said: list[str] = []
+    path = sequence_cache_path(
+        "dotmatrix", tmp_path, tmp_path / "cache", replace(SequenceTraining(), seed=3)
+    )
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"model")
+    assert sequence_model_without("dotmatrix", tmp_path, tmp_path / "cache", 3, said.append) == path
+    assert "cached model trained without dotmatrix" in said[0]
+    other = sequence_cache_path(
+        "dseg", tmp_path, tmp_path / "cache", replace(SequenceTraining(), seed=3)
+    )
+    assert other != path  # each held-out renderer has its own model
