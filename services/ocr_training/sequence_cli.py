@@ -46,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument(
+        "--members", type=int, default=defaults.members, help="networks trained (seed, seed + 1, …)"
+    )
+    parser.add_argument(
         "--scale", type=float, default=1.0, help="windows per source, times the recipe's"
     )
     parser.add_argument("--jobs", type=int, default=2, help="processes drawing windows")
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     torch.set_num_threads(max(1, args.jobs))
     began = time.perf_counter()
-    config = replace(SequenceTraining(), epochs=args.epochs, seed=args.seed)
+    config = replace(SequenceTraining(), epochs=args.epochs, seed=args.seed, members=args.members)
     model = build(
         args.without, load_crops(dataset), config, args.scale, args.jobs, args.checkpoints, say
     )
@@ -91,26 +94,37 @@ def build(
     progress: Callable[[str], None] = say,
 ) -> bytes:
     """A sequence model trained without ``without``, its score on that renderer inside."""
-    from .sequence_net import to_onnx, train, training_meta
+    from .sequence_net import to_onnx, train, trained_already, training_meta
 
     sources = {name: round(count * scale) for name, count in WINDOWS.items() if name != without}
-    progress(f"drawing {sum(sources.values())} windows ({sources}), seed {config.seed}")
-    strips, texts = make_strips(sources, config.seed, crops, jobs, progress)
+    nets = []
+    for k in range(config.members):
+        member = replace(config, seed=config.seed + k)
+        progress(
+            f"member {k + 1}/{config.members}: {sum(sources.values())} windows "
+            f"({sources}), seed {member.seed}"
+        )
+        checkpoint = None
+        if checkpoints is not None:
+            shaping = json.dumps(training_meta(member, sources), sort_keys=True).encode()
+            checkpoint = checkpoints / f"sequence-{hashlib.sha256(shaping).hexdigest()[:12]}.pt"
+        if (net := trained_already(checkpoint, member)) is not None:
+            progress(f"member {k + 1}: trained already ({checkpoint})")
+            nets.append(net)
+            continue
+        strips, texts = make_strips(sources, member.seed, crops, jobs, progress)
+        nets.append(train(strips.astype(np.float32), texts, member, progress, checkpoint))
+        del strips
     meta = training_meta(config, sources)
-    checkpoint = None
-    if checkpoints is not None:
-        shaping = json.dumps(meta, sort_keys=True).encode()
-        checkpoint = checkpoints / f"sequence-{hashlib.sha256(shaping).hexdigest()[:12]}.pt"
-    net = train(strips.astype(np.float32), texts, config, progress, checkpoint)
     progress(f"scoring on {HELD_OUT_WINDOWS} windows of {without}, never trained on")
     held, truth = make_strips({without: HELD_OUT_WINDOWS}, config.seed + 1, crops, jobs)
-    right, wrong, refused = score(SequenceReader(to_onnx(net, meta)), held, truth)
+    right, wrong, refused = score(SequenceReader(to_onnx(nets, meta)), held, truth)
     meta["held_out"] = {"renderer": without, "right": right, "wrong": wrong, "refused": refused}
     progress(
         f"{without} (held out): {right} right, {wrong} wrong, {refused} refused of "
         f"{len(truth)} windows"
     )
-    return to_onnx(net, meta)
+    return to_onnx(nets, meta)
 
 
 def score(reader: SequenceReader, strips: np.ndarray, texts: list[str]) -> tuple[int, int, int]:
@@ -120,7 +134,7 @@ def score(reader: SequenceReader, strips: np.ndarray, texts: list[str]) -> tuple
     reads = [r for i in range(0, len(texts), 256) for r in reader.read_strips(strips[i : i + 256])]
     for read, text in zip(reads, texts, strict=True):
         if (
-            read.other_view is not None
+            read.other_read is not None
             or not read.text
             or min(read.confidences) < MIN_CHAR_CONFIDENCE
         ):

@@ -85,6 +85,19 @@ def _augmented(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.roll(out, shift, axis=2).astype(np.float32)
 
 
+def trained_already(checkpoint: Path | None, config: SequenceTraining) -> SequenceNet | None:
+    """The network a completed run left in ``checkpoint`` (its windows need not be drawn
+    again), or None."""
+    if checkpoint is None or not checkpoint.is_file():
+        return None
+    saved = torch.load(checkpoint, weights_only=False)
+    if saved["epoch"] < config.epochs:
+        return None
+    net = SequenceNet()
+    net.load_state_dict(saved["net"])
+    return net.eval()
+
+
 def train(
     strips: np.ndarray,
     texts: list[str],
@@ -142,17 +155,28 @@ def train(
     return net
 
 
-def to_onnx(net: SequenceNet, meta: dict[str, object]) -> bytes:
-    """The trained network as an ONNX graph (any batch size), ``meta`` as JSON inside."""
-    net.eval()
+class Members(nn.Module):
+    """Every member's log-probabilities, stacked: (members, N, STEPS, classes)."""
+
+    def __init__(self, nets: list[SequenceNet]) -> None:
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+
+    def forward(self, strips: torch.Tensor) -> torch.Tensor:
+        return torch.stack([net(strips) for net in self.nets])
+
+
+def to_onnx(nets: list[SequenceNet], meta: dict[str, object]) -> bytes:
+    """The trained networks as one ONNX graph (any batch size), ``meta`` as JSON inside."""
+    members = Members(nets).eval()
     example = torch.zeros(2, 1, STRIP_HEIGHT, STRIP_WIDTH)
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
-            net, (example,), dynamo=True, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-            dynamic_shapes=({0: torch.export.Dim("batch")},), opset_version=_OPSET,
-            verbose=False,
+            members, (example,), dynamo=True, input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME], dynamic_shapes=({0: torch.export.Dim("batch")},),
+            opset_version=_OPSET, verbose=False,
         )  # fmt: skip
     assert program is not None
     return finished(program.model_proto, "meterhub ocr train-sequence", meta)

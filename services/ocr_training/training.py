@@ -306,4 +306,5 @@ class SequenceTraining:
     epochs: int = 24
     batch: int = 64
     learning_rate: float = 2e-3
-    seed: int = 0
+    seed: int = 0  # member k draws its windows and starts from seed + k
+    members: int = 2  # networks in the shipped graph; a reading stands when all agree

@@ -11,11 +11,12 @@ column, and the reading is refused below ``MIN_CHAR_CONFIDENCE``, or when the te
 not fit the display's layout (digit count, decimals).
 
 A network can be sure and wrong on a look it never saw; it is then rarely wrong the same
-way twice. So each window is read in ``VIEWS`` (as cut, a little closer, a little
-farther, a little to the side, as a user's ROI might have been drawn) and the reading
-stands only when every view reads the same text; each character keeps its least sure
-view's confidence. Measured on 600 windows of a renderer held out of training, the wrong
-readings accepted fell from 34 to 7 (docs/ocr.md).
+way twice. So the shipped graph holds several independently trained networks (members),
+each window is read in ``VIEWS`` (as cut, a little closer, a little farther, a little to
+the side, as a user's ROI might have been drawn), and the reading stands only when every
+member in every view reads the same text; each character keeps its least sure read's
+confidence. Measured on 600 windows of a renderer held out of training, this cut the
+wrong readings accepted from 34 to 2 (docs/ocr.md).
 
 Trained with ``meterhub ocr train-sequence`` (the ``train`` extra); the worker runs the
 shipped ONNX graph (``models/sequence_display.onnx``).
@@ -83,18 +84,31 @@ class SequenceRead:
     text: str  # e.g. "127.03"
     confidences: list[float]  # per character of ``text``
     columns: list[int]  # per character: its likeliest output column (of ``STEPS``)
-    other_view: str | None = None  # a view's different text: the reading does not stand
+    other_read: str | None = None  # another view's or member's text: the reading does not stand
 
 
 def agreed(reads: list[SequenceRead]) -> SequenceRead:
-    """The first view's reading, each character as sure as its least sure view, or
-    marked with another view's text where they differ."""
+    """The first read, each character as sure as its least sure read (of every view by
+    every member), or marked with another read's text where they differ."""
     first = reads[0]
     for other in reads[1:]:
         if other.text != first.text:
             return SequenceRead(first.text, first.confidences, first.columns, other.text)
     confidences = [min(r.confidences[i] for r in reads) for i in range(len(first.text))]
     return SequenceRead(first.text, confidences, first.columns)
+
+
+def agreed_strips(log_probs: np.ndarray, strips: int) -> list[SequenceRead]:
+    """Each strip's reading from the graph's (members, strips × views, STEPS, classes)
+    output, agreed over every member's every view; a graph of one network may leave the
+    members axis out."""
+    if log_probs.ndim == 3:
+        log_probs = log_probs[None]
+    per_strip = log_probs.reshape(len(log_probs), strips, len(VIEWS), *log_probs.shape[2:])
+    return [
+        agreed([decode(scores) for member in per_strip[:, i] for scores in member])
+        for i in range(strips)
+    ]
 
 
 def decode(log_probs: np.ndarray) -> SequenceRead:
@@ -121,9 +135,10 @@ def fitted(read: SequenceRead, digits: int, decimals: int) -> str:
     """The read text as ``digits`` digit characters (blank leading cells as zeros), or
     ``UnreadableDisplay`` naming why it does not fit the display."""
     text = read.text
-    if read.other_view is not None:
+    if read.other_read is not None:
         raise UnreadableDisplay(
-            f"sequence reader: {text!r} moved a little reads {read.other_view!r}"
+            f"sequence reader: {text!r} moved a little or read by another member is "
+            f"{read.other_read!r}"
         )
     if not text:
         raise UnreadableDisplay("sequence reader: no digits in the window")
@@ -164,12 +179,11 @@ class SequenceReader:
         return self.read_strips(strip(window)[None])[0]
 
     def read_strips(self, strips: np.ndarray) -> list[SequenceRead]:
-        """Each of ``strips`` (N, STRIP_HEIGHT, STRIP_WIDTH) read in every view, agreed."""
+        """Each of ``strips`` (N, STRIP_HEIGHT, STRIP_WIDTH) read in every view by every
+        member, agreed."""
         batch = np.concatenate([views(s) for s in strips]).astype(np.float32)[:, None]
         (log_probs,) = self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})
-        reads = [decode(scores) for scores in log_probs]
-        n = len(VIEWS)
-        return [agreed(reads[i : i + n]) for i in range(0, len(reads), n)]
+        return agreed_strips(log_probs, len(strips))
 
 
 def model_file(directory: Path = MODELS_DIR) -> Path:

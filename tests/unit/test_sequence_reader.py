@@ -16,8 +16,10 @@ from services.ocr_worker.sequence_reader import (
     VIEWS,
     SequenceRead,
     agreed,
+    agreed_strips,
     decode,
     fitted,
+    shipped_reader,
     strip,
     views,
 )
@@ -74,7 +76,7 @@ def test_one_unclear_character_refuses_the_reading() -> None:
 def test_views_that_read_differently_refuse_the_reading() -> None:
     sure = SequenceRead("127.03", [0.99] * 6, [1, 2, 3, 4, 5, 6])
     moved = SequenceRead("127.08", [0.99] * 6, [1, 2, 3, 4, 5, 6])
-    with pytest.raises(UnreadableDisplay, match=r"'127.03' moved a little reads '127.08'"):
+    with pytest.raises(UnreadableDisplay, match=r"'127.03' moved a little or read by another member is '127.08'"):
         fitted(agreed([sure, sure, moved, sure]), 6, 2)
 
 
@@ -82,8 +84,24 @@ def test_agreeing_views_keep_each_characters_least_sure_confidence() -> None:
     first = SequenceRead("42", [0.99, 0.95], [3, 6])
     second = SequenceRead("42", [0.93, 0.97], [4, 6])
     read = agreed([first, second])
-    assert read.text == "42" and read.confidences == [0.93, 0.95] and read.other_view is None
+    assert read.text == "42" and read.confidences == [0.93, 0.95] and read.other_read is None
     assert fitted(read, 4, 0) == "0042"
+
+
+def test_a_member_that_reads_differently_refuses_only_its_strip() -> None:
+    same = np.stack([columns("1", "", "2")] * len(VIEWS))
+    other = same.copy()
+    other[1] = columns("1", "", "7")  # the second member, second view
+    first_strip_differs = np.stack(
+        [np.concatenate([same, same]), np.concatenate([other, same])]
+    )  # members, strips × views, STEPS, classes
+    reads = agreed_strips(first_strip_differs, 2)
+    assert [(r.text, r.other_read) for r in reads] == [("12", "17"), ("12", None)]
+
+
+def test_a_graph_of_one_network_reads_without_a_members_axis() -> None:
+    one = np.concatenate([np.stack([columns("4", "2")] * len(VIEWS))] * 3)
+    assert [r.text for r in agreed_strips(one, 3)] == ["42"] * 3
 
 
 def test_the_views_move_the_strip_as_a_redrawn_roi_would() -> None:
@@ -107,6 +125,27 @@ def test_light_digits_on_dark_glass_look_like_dark_on_light() -> None:
     light_glass = strip(255 - window)
     assert np.allclose(dark_glass, light_glass, atol=0.05)
     assert dark_glass.mean() > 0  # mostly glass, and glass is the light end
+
+
+@pytest.mark.parametrize("text", ["127.03", "5.20"])
+def test_the_shipped_model_reads_the_simulators_display(text: str) -> None:
+    from services.core.config.simulator import FrameEffects
+    from services.simulator.lcd import render_lcd_frame
+
+    reader = shipped_reader()
+    assert reader is not None, "models/sequence_display.onnx is not in the package"
+    frame = render_lcd_frame(text, 6, FrameEffects(), np.random.default_rng(3))
+    x, y, w, h = 110, 47, 420, 190
+    read = reader.read(frame[y : y + h, x : x + w])
+    assert read.text == text and read.other_read is None and min(read.confidences) > 0.95
+
+
+def test_the_shipped_model_says_it_never_saw_the_renderer_its_score_is_on() -> None:
+    reader = shipped_reader()
+    assert reader is not None
+    held_out, meta = reader.meta["held_out"], reader.meta
+    assert isinstance(held_out, dict) and held_out["renderer"] not in meta["sources"]  # type: ignore[operator]
+    assert meta["training"]["members"] == 2  # type: ignore[index]
 
 
 class Reads:
