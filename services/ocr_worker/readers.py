@@ -86,7 +86,11 @@ def read_digits(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsR
             raise UnreadableDisplay(
                 f"{len(setup.digits)} digit ROIs marked, the display has {ocr.digits} digits"
             )
-        return _read_cells(frame, setup, setup.digits, model_for, "digit ROIs")
+        read = _read_cells(frame, setup, setup.digits, model_for, "digit ROIs")
+        if ocr.display == "drum":
+            return read
+        window = setup.display or _around(setup.digits)
+        return _cross_checked(frame, setup, read, window, "the digit models")
     if ocr.display == "drum":
         if setup.display is None:
             raise UnreadableDisplay(
@@ -267,18 +271,35 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
             return _read_sequence(frame, setup, setup.display, setup.sequence)
         except UnreadableDisplay as second:
             raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
-    if setup.display is None or setup.sequence is None:
+    return _cross_checked(frame, setup, read, setup.display, "the segments")
+
+
+def _cross_checked(
+    frame: np.ndarray, setup: Setup, read: DigitsRead, window: Box | None, first: str
+) -> DigitsRead:
+    """``read``, unless the sequence reader reads ``window`` surely as another number: a
+    second opinion from a reader that fails differently (an unsure one is no objection)."""
+    if window is None or setup.sequence is None:
         return read
     try:
-        whole = _read_sequence(frame, setup, setup.display, setup.sequence)
+        whole = _read_sequence(frame, setup, window, setup.sequence)
     except UnreadableDisplay:
-        return read  # unsure is no objection
+        return read
     if abs(whole.value - read.value) > 1e-9:
         raise UnreadableDisplay(
-            f"the segments read {read.value:.{setup.ocr.decimals}f}, the sequence reader "
+            f"{first} read {read.value:.{setup.ocr.decimals}f}, the sequence reader "
             f"{whole.value:.{setup.ocr.decimals}f}"
         )
     return read
+
+
+def _around(boxes: list[Box]) -> Box:
+    """The smallest box holding every one of ``boxes``: the display's digits."""
+    left = min(x for x, _, _, _ in boxes)
+    top = min(y for _, y, _, _ in boxes)
+    right = max(x + w for x, _, w, _ in boxes)
+    bottom = max(y + h for _, y, _, h in boxes)
+    return (left, top, right - left, bottom - top)
 
 
 def _read_sequence(

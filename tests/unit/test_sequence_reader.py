@@ -201,3 +201,24 @@ def test_train_sequence_without_torch_says_how_to_install_it(
     error = capsys.readouterr().err
     assert "meterhub_no_such_package" in error and "pip install -e '.[train]'" in error
     assert not list(tmp_path.glob("*.onnx"))
+
+
+@pytest.mark.parametrize(("sequence", "value", "reason"), [
+    (Reads("123"), 123.0, None),
+    (Reads("723"), None, "the digit models read 123, the sequence reader 723"),
+    (Reads("723", confidence=0.5), 123.0, None),  # unsure: no objection
+])  # fmt: skip
+def test_digit_boxes_are_cross_checked_by_the_sequence_reader_around_them(
+    tmp_path, sequence: Reads, value: float | None, reason: str | None
+) -> None:
+    from services.core.config.devices import OcrConfig
+    from services.ocr_worker.pipeline import FramePipeline, Rois
+    from tests.unit.test_faint_cells import _display
+
+    jpeg, boxes = _display(["", "1", "2", "3"], 0.0, seed=0)
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
+                    digit_rois=boxes)  # fmt: skip
+    pipeline = FramePipeline(tmp_path, sequence=sequence)  # type: ignore[arg-type]
+    outcome = pipeline.process("meter", jpeg, ocr, Rois(), None)
+    assert (outcome.read.value if outcome.accepted else None) == value
+    assert (outcome.reason or "") == (reason or "")
