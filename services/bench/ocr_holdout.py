@@ -23,9 +23,11 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -34,6 +36,7 @@ from pydantic import ValidationError
 from ..core.config.devices import OcrConfig
 from ..ocr_training.display_frames import STYLES, display_frame
 from ..ocr_training.renderers import RENDERERS
+from ..ocr_worker.display_locator import DisplayLocator, shipped_locator
 from ..ocr_worker.geometry import Box
 from ..ocr_worker.pipeline import FramePipeline, Rois
 from ..ocr_worker.readers import ModelFor
@@ -109,7 +112,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         cases = make_cases(renderer, args.per_style, args.seed, workdir)
         sequence = sequence_reader_without(renderer, args)
-        scores = score(cases, readers, model_for, workdir / "data", args.budget_s, sequence)
+        locator = locator_without(renderer, args) if sequence is not None else None
+        scores = score(
+            cases, readers, model_for, workdir / "data", args.budget_s, sequence, locator
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return report(renderer, scores, readers, args.show)
@@ -143,31 +149,51 @@ def _models(args: argparse.Namespace, renderer: str) -> ModelFor | None:
 
 def sequence_reader_without(renderer: str, args: argparse.Namespace) -> SequenceReader | None:
     """The shipped sequence reader where it never saw ``renderer``; else, where models are
-    trained for the run, one trained without it (cached); else none (the marked display
-    is then read by its segments alone, and the run says so)."""
-    reader = shipped_reader()
-    sources = reader.meta.get("sources") if reader is not None else None
-    if reader is not None and isinstance(sources, dict) and renderer not in sources:
-        print(f"  sequence reader: the shipped one, trained on {', '.join(sources)} "
-              f"(not {renderer})")  # fmt: skip
-        return reader
-    if args.models is None:
-        from ..ocr_training.holdout_models import default_cache, sequence_model_without
-        from ..ocr_training.train_cli import DEFAULT_DATASET
+    trained for the run, one trained without it (cached); else none (displays are then
+    read by their segments alone, and the run says so)."""
+    from ..ocr_training.holdout_models import sequence_model_without
+    from ..ocr_training.train_cli import DEFAULT_DATASET
 
-        path = sequence_model_without(
-            renderer,
-            args.dataset or DEFAULT_DATASET,
-            args.cache or default_cache(),
-            args.seed,
-            lambda line: print(f"  {line}", flush=True),
-        )
-        return SequenceReader(path)
-    if reader is None:
-        print("  sequence reader: not built; marked displays read by their segments alone")
+    def trained(cache: Path, say: Callable[[str], None]) -> SequenceReader:
+        dataset = args.dataset or DEFAULT_DATASET
+        return SequenceReader(sequence_model_without(renderer, dataset, cache, args.seed, say))
+
+    return _learned_without("sequence reader", shipped_reader(), trained, renderer, args)
+
+
+def locator_without(renderer: str, args: argparse.Namespace) -> DisplayLocator | None:
+    """The display locator, chosen as ``sequence_reader_without`` chooses the reader."""
+    from ..ocr_training.holdout_models import locator_model_without
+
+    def trained(cache: Path, say: Callable[[str], None]) -> DisplayLocator:
+        return DisplayLocator(locator_model_without(renderer, cache, args.seed, say))
+
+    return _learned_without("display locator", shipped_locator(), trained, renderer, args)
+
+
+Learned = TypeVar("Learned", SequenceReader, DisplayLocator)
+
+
+def _learned_without(
+    what: str,
+    shipped: Learned | None,
+    trained: Callable[[Path, Callable[[str], None]], Learned],
+    renderer: str,
+    args: argparse.Namespace,
+) -> Learned | None:
+    sources = shipped.meta.get("sources") if shipped is not None else None
+    if shipped is not None and isinstance(sources, dict) and renderer not in sources:
+        print(f"  {what}: the shipped one, trained on {', '.join(sources)} (not {renderer})")
+        return shipped
+    if args.models is None:
+        from ..ocr_training.holdout_models import default_cache
+
+        return trained(args.cache or default_cache(), lambda line: print(f"  {line}", flush=True))
+    if shipped is None:
+        print(f"  {what}: not built; not used in this run")
     else:
         seen = "does not say what it was trained on" if sources is None else f"saw {renderer}"
-        print(f"  sequence reader: the shipped one {seen}; not used in this run")
+        print(f"  {what}: the shipped one {seen}; not used in this run")
     return None
 
 
@@ -212,9 +238,10 @@ def score(
     data_dir: Path,
     budget_s: float,
     sequence: SequenceReader | None = None,
+    locator: DisplayLocator | None = None,
 ) -> dict[str, dict[str, Score]]:
     """Scores by style, then by ``reader/given``."""
-    pipeline = FramePipeline(data_dir, model_for=model_for, sequence=sequence)
+    pipeline = FramePipeline(data_dir, model_for=model_for, sequence=sequence, locator=locator)
     available = {name: READERS[name] for name in readers if READERS[name][1]()}
     for name in readers:
         if name not in available:

@@ -14,8 +14,6 @@ reader's strip (``sequence_reader.strip``). Sources, by renderer name (``rendere
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import nullcontext
 
 import cv2
 import numpy as np
@@ -25,13 +23,14 @@ from ..ocr_worker.geometry import Box
 from ..ocr_worker.sequence_reader import strip
 from ..simulator.lcd import render_lcd_frame
 from ..simulator.led import FACE, render_led_frame
+from .chunks import chunked, drawn
 from .display_frames import STYLES, display_frame
 from .training import LabelledCrops
 
 Window = tuple[np.ndarray, str]  # the window (BGR) and the text it shows, no blanks
 SOURCES = ("polygons", "dseg", "simulator", "real", "dotmatrix")
-_SIMULATOR_LCD_GLASS: Box = (150, 80, 340, 120)  # the simulated PLN meter's digits, about
-_SIMULATOR_LED_FACE: Box = FACE
+SIMULATOR_LCD_GLASS: Box = (150, 80, 340, 120)  # the simulated PLN meter's digits, about
+SIMULATOR_LED_FACE: Box = FACE
 
 
 def loose(box: Box, rng: np.random.Generator, shape: tuple[int, ...]) -> Box:
@@ -49,7 +48,7 @@ def cut(image: np.ndarray, box: Box) -> np.ndarray:
     return image[y : y + h, x : x + w]
 
 
-def _number(rng: np.random.Generator, digits: int, decimals: int) -> str:
+def random_number(rng: np.random.Generator, digits: int, decimals: int) -> str:
     whole = int(rng.integers(1, digits - decimals + 1))
     units = int(rng.integers(10 ** (whole - 1) if whole > 1 else 0, 10**whole))
     fraction = "".join(str(int(d)) for d in rng.integers(0, 10, decimals))
@@ -72,7 +71,7 @@ def _rendered(renderer: str) -> Callable[[np.random.Generator, LabelledCrops | N
     return window
 
 
-def _effects(rng: np.random.Generator) -> FrameEffects:
+def simulator_effects(rng: np.random.Generator) -> FrameEffects:
     return FrameEffects(
         blur=rng.uniform(0, 1.2),
         noise=rng.uniform(0, 10),
@@ -81,15 +80,20 @@ def _effects(rng: np.random.Generator) -> FrameEffects:
     )
 
 
-def _simulator(rng: np.random.Generator, _: LabelledCrops | None) -> Window:
+def simulator_shot(rng: np.random.Generator) -> tuple[np.ndarray, Box, str]:
+    """A frame of the demo's PLN meter (or, less often, its LED module), where its digits
+    are, and what they show."""
     if rng.random() < 0.7:
-        text = _number(rng, 6, int(rng.choice([0, 1, 2])))
-        image = render_lcd_frame(text, 6, _effects(rng), rng, credit_lit=bool(rng.random() < 0.5))
-        area = _SIMULATOR_LCD_GLASS
-    else:
-        text = _number(rng, 4, int(rng.choice([0, 1])))
-        image = render_led_frame(text, 4, _effects(rng), rng)
-        area = _SIMULATOR_LED_FACE
+        text = random_number(rng, 6, int(rng.choice([0, 1, 2])))
+        effects = simulator_effects(rng)  # drawn before the indicator: the same windows
+        image = render_lcd_frame(text, 6, effects, rng, credit_lit=bool(rng.random() < 0.5))
+        return image, SIMULATOR_LCD_GLASS, text
+    text = random_number(rng, 4, int(rng.choice([0, 1])))
+    return render_led_frame(text, 4, simulator_effects(rng), rng), SIMULATOR_LED_FACE, text
+
+
+def _simulator(rng: np.random.Generator, _: LabelledCrops | None) -> Window:
+    image, area, text = simulator_shot(rng)
     return cut(image, loose(area, rng, image.shape)), text
 
 
@@ -121,9 +125,6 @@ WINDOW_SOURCES: dict[str, Callable[[np.random.Generator, LabelledCrops | None], 
 }
 
 
-_CHUNK = 500  # windows per job: each seeded by its source and place, so any split agrees
-
-
 def _chunk(job: tuple[str, int, int, int, LabelledCrops | None]) -> tuple[np.ndarray, list[str]]:
     name, count, seed, index, crops = job
     rng = np.random.default_rng([seed, SOURCES.index(name), index, 31])
@@ -140,19 +141,8 @@ def make_strips(
 ) -> tuple[np.ndarray, list[str]]:
     """``sources[name]`` strips from each source, shuffled together; the same for any
     ``jobs`` (processes drawing them)."""
-    work = [
-        (name, min(_CHUNK, count - first), seed, first // _CHUNK, crops)
-        for name, count in sources.items()
-        for first in range(0, count, _CHUNK)
-    ]
-    total = sum(sources.values())
-    parts: list[tuple[np.ndarray, list[str]]] = []
-    with ProcessPoolExecutor(jobs) if jobs > 1 else nullcontext() as pool:
-        mapped = pool.map(_chunk, work) if pool is not None else map(_chunk, work)
-        for part in mapped:
-            parts.append(part)
-            if progress:
-                progress(f"windows drawn: {sum(len(t) for _, t in parts)}/{total}")
+    work = [(name, count, seed, index, crops) for name, count, index in chunked(sources)]
+    parts = drawn(_chunk, work, jobs, progress, "windows", sum(sources.values()))
     strips = np.concatenate([p for p, _ in parts])
     texts = [t for _, part in parts for t in part]
     order = np.random.default_rng(seed).permutation(len(texts))

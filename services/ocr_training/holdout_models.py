@@ -1,4 +1,4 @@
-"""Digit and sequence models trained without one renderer, for the held-out renderer
+"""Digit, sequence and locator models trained without one renderer, for the held-out renderer
 benchmark.
 
 Smaller than the shipped models' run (one network, a few epochs: minutes on two cores
@@ -18,8 +18,9 @@ from pathlib import Path
 
 from ..ocr_worker.annotate import write_atomically
 from ..ocr_worker.classifier import DigitKind, model_path
-from ..ocr_worker.sequence_reader import MODEL_FILE
-from .training import SequenceTraining, TrainConfig, load_crops
+from ..ocr_worker.display_locator import MODEL_FILE as LOCATOR_FILE
+from ..ocr_worker.sequence_reader import MODEL_FILE as SEQUENCE_FILE
+from .training import LocatorTraining, SequenceTraining, TrainConfig, load_crops
 
 # The kinds whose models read a renderer's frames: the simulator's drums are the only
 # drums; the other renderers' frames are 7-segment displays read cell by cell.
@@ -72,24 +73,53 @@ def sequence_cache_path(
     """Where the sequence model without ``renderer`` is kept, named by all that shapes it."""
     shaping = json.dumps([renderer, asdict(config), str(dataset.resolve())], sort_keys=True)
     digest = hashlib.sha256(shaping.encode()).hexdigest()[:12]
-    return cache / f"sequence-without-{renderer}-{digest}" / MODEL_FILE
+    return cache / f"sequence-without-{renderer}-{digest}" / SEQUENCE_FILE
 
 
 def sequence_model_without(
     renderer: str, dataset: Path, cache: Path, seed: int, progress: Callable[[str], None]
 ) -> Path:
     """The sequence model trained without ``renderer`` by the shipped model's recipe
-    (trained now if not cached; about ten minutes on two cores)."""
+    (trained now if not cached; about twenty minutes on two cores)."""
     from .sequence_cli import build
 
     config = replace(SequenceTraining(), seed=seed)
     path = sequence_cache_path(renderer, dataset, cache, config)
+    return _cached(path, "sequence reader", renderer, config, progress, lambda: build(
+        renderer, load_crops(dataset / "lcd"), config, jobs=2,
+        checkpoints=cache / "checkpoints", progress=progress,
+    ))  # fmt: skip
+
+
+def locator_model_without(
+    renderer: str, cache: Path, seed: int, progress: Callable[[str], None]
+) -> Path:
+    """The display locator trained without ``renderer`` by the shipped model's recipe
+    (trained now if not cached)."""
+    from .locator_cli import build
+
+    config = replace(LocatorTraining(), seed=seed)
+    shaping = json.dumps([renderer, asdict(config)], sort_keys=True)
+    digest = hashlib.sha256(shaping.encode()).hexdigest()[:12]
+    path = cache / f"locator-without-{renderer}-{digest}" / LOCATOR_FILE
+    return _cached(path, "display locator", renderer, config, progress, lambda: build(
+        renderer, config, jobs=2, checkpoints=cache / "checkpoints", progress=progress
+    ))  # fmt: skip
+
+
+def _cached(
+    path: Path,
+    what: str,
+    renderer: str,
+    config: object,
+    progress: Callable[[str], None],
+    build: Callable[[], bytes],
+) -> Path:
     if path.is_file():
-        progress(f"sequence reader: cached model trained without {renderer}: {path}")
+        progress(f"{what}: cached model trained without {renderer}: {path}")
         return path
-    progress(f"sequence reader: training without {renderer} ({config})")
-    model = build(renderer, load_crops(dataset / "lcd"), config, jobs=2,
-                  checkpoints=cache / "checkpoints", progress=progress)  # fmt: skip
+    progress(f"{what}: training without {renderer} ({config})")
+    model = build()
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, model)
     return path

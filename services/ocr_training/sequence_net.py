@@ -9,11 +9,6 @@ millisecond or two on one core, and a digit's context is a few columns wide anyw
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-import math
-import warnings
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -29,10 +24,8 @@ from ..ocr_worker.sequence_reader import (
     STRIP_HEIGHT,
     STRIP_WIDTH,
 )
-from .digit_net import finished
+from . import fitting
 from .training import SequenceTraining
-
-_OPSET = 18
 
 
 def _block(channels_in: int, channels: int, pool: tuple[int, int] | None) -> list[nn.Module]:
@@ -86,16 +79,9 @@ def _augmented(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def trained_already(checkpoint: Path | None, config: SequenceTraining) -> SequenceNet | None:
-    """The network a completed run left in ``checkpoint`` (its windows need not be drawn
+    """A member a completed run left in ``checkpoint`` (its windows need not be drawn
     again), or None."""
-    if checkpoint is None or not checkpoint.is_file():
-        return None
-    saved = torch.load(checkpoint, weights_only=False)
-    if saved["epoch"] < config.epochs:
-        return None
-    net = SequenceNet()
-    net.load_state_dict(saved["net"])
-    return net.eval()
+    return fitting.trained_already(checkpoint, config, SequenceNet)  # type: ignore[return-value]
 
 
 def train(
@@ -106,53 +92,17 @@ def train(
     checkpoint: Path | None = None,
 ) -> SequenceNet:
     """CTC training, seeded; resumes from ``checkpoint`` after an interruption."""
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    net = SequenceNet()
-    optimiser = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=1e-4)
-    steps_per_epoch = math.ceil(len(texts) / config.batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimiser, config.learning_rate, total_steps=config.epochs * steps_per_epoch
-    )
-    start = 0
-    if checkpoint is not None and checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=False)
-        net.load_state_dict(saved["net"])
-        optimiser.load_state_dict(saved["optimiser"])
-        schedule.load_state_dict(saved["schedule"])
-        rng.bit_generator.state = saved["rng"]
-        start = saved["epoch"]
-        progress(f"resumed after epoch {start}")
     loss_fn = nn.CTCLoss(blank=0, zero_infinity=True)
-    for epoch in range(start, config.epochs):
-        net.train()
-        order = rng.permutation(len(texts))
-        total = 0.0
-        for first in range(0, len(order), config.batch):
-            chosen = order[first : first + config.batch]
-            batch = torch.from_numpy(_augmented(strips[chosen], rng)[:, None])
-            targets, lengths = _targets([texts[i] for i in chosen])
-            log_probs = net(batch).transpose(0, 1)  # STEPS, N, classes
-            inputs = torch.full((len(chosen),), log_probs.shape[0], dtype=torch.long)
-            loss = loss_fn(log_probs, targets, inputs, lengths)
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            total += loss.item() * len(chosen)
-        progress(f"epoch {epoch + 1}/{config.epochs}: CTC loss {total / len(texts):.4f}")
-        if checkpoint is not None:
-            checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            state = {
-                "net": net.state_dict(),
-                "optimiser": optimiser.state_dict(),
-                "schedule": schedule.state_dict(),
-                "rng": rng.bit_generator.state,
-                "epoch": epoch + 1,
-            }
-            torch.save(state, checkpoint)
-    net.eval()
-    return net
+
+    def step(net: nn.Module, chosen: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+        batch = torch.from_numpy(_augmented(strips[chosen], rng)[:, None])
+        targets, lengths = _targets([texts[i] for i in chosen])
+        log_probs = net(batch).transpose(0, 1)  # STEPS, N, classes
+        inputs = torch.full((len(chosen),), log_probs.shape[0], dtype=torch.long)
+        return loss_fn(log_probs, targets, inputs, lengths)
+
+    net = fitting.fit(SequenceNet, len(texts), step, config, progress, checkpoint)
+    return net  # type: ignore[return-value]
 
 
 class Members(nn.Module):
@@ -168,18 +118,9 @@ class Members(nn.Module):
 
 def to_onnx(nets: list[SequenceNet], meta: dict[str, object]) -> bytes:
     """The trained networks as one ONNX graph (any batch size), ``meta`` as JSON inside."""
-    members = Members(nets).eval()
     example = torch.zeros(2, 1, STRIP_HEIGHT, STRIP_WIDTH)
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        program = torch.onnx.export(
-            members, (example,), dynamo=True, input_names=[INPUT_NAME],
-            output_names=[OUTPUT_NAME], dynamic_shapes=({0: torch.export.Dim("batch")},),
-            opset_version=_OPSET, verbose=False,
-        )  # fmt: skip
-    assert program is not None
-    return finished(program.model_proto, "meterhub ocr train-sequence", meta)
+    names = (INPUT_NAME, OUTPUT_NAME)
+    return fitting.exported(Members(nets), example, names, "meterhub ocr train-sequence", meta)
 
 
 def training_meta(config: SequenceTraining, sources: dict[str, int]) -> dict[str, object]:

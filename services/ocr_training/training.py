@@ -308,3 +308,13 @@ class SequenceTraining:
     learning_rate: float = 2e-3
     seed: int = 0  # member k draws its windows and starts from seed + k
     members: int = 2  # networks in the shipped graph; a reading stands when all agree
+
+
+@dataclass(frozen=True)
+class LocatorTraining:
+    """The display locator's recipe (``locator_net``)."""
+
+    epochs: int = 14
+    batch: int = 32
+    learning_rate: float = 3e-3
+    seed: int = 0

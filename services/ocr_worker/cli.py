@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "services.ocr_training.sequence_cli",
         "build the sequence reader that reads a marked display whole (digits and point)",
     ),
+    "train-locator": (
+        "services.ocr_training.locator_cli",
+        "build the display locator that finds the display in a frame with no ROI",
+    ),
     "render-digits": (
         "services.ocr_training.render_cli",
         "write labelled digit crops from one renderer, to bench models on a look they never saw",

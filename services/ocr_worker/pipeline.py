@@ -28,6 +28,7 @@ from ..core.roi_rules import roi_problems
 from ..core.runtime.logs import kv
 from .annotate import ANNOTATED_NAME, RAW_NAME, Overlay, annotate, image_dir, write_atomically
 from .device_classifiers import DeviceClassifiers
+from .display_locator import DisplayLocator, shipped_locator
 from .geometry import AlignmentFailed, Box, ReferenceCache, align
 from .lcd7 import OtherLayout, UnreadableDisplay, decode_image
 from .plausibility import Limits, Sample, Verdict, judge
@@ -112,11 +113,14 @@ class FramePipeline:
         model_for: ModelFor | None = None,
         keep_images: bool = True,
         sequence: SequenceReader | Literal["shipped"] | None = "shipped",
+        locator: DisplayLocator | Literal["shipped"] | None = "shipped",
     ) -> None:
-        """``sequence``: the learned reader of marked displays (None: the segments alone)."""
+        """``sequence``: the learned reader of display windows, ``locator``: the learned
+        finder of the display with no ROI (None: the segments alone)."""
         self.data_dir = data_dir
         self.model_for = model_for or classifier_models()
         self.sequence = shipped_reader() if sequence == "shipped" else sequence
+        self.locator = shipped_locator() if locator == "shipped" else locator
         self.device_models = DeviceClassifiers(data_dir, self.model_for)
         self.keep_images = keep_images
         self._references = ReferenceCache()
@@ -232,7 +236,7 @@ class FramePipeline:
             except AlignmentFailed as error:
                 return None, list(ocr.alignment.marks), str(error)
             marks = [_moved(box, transform) for box in ocr.alignment.marks]
-        setup = Setup(ocr, rois.display, list(rois.digits), transform, self.sequence)
+        setup = Setup(ocr, rois.display, list(rois.digits), transform, self.sequence, self.locator)
         return setup, marks, None
 
 

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from ..core.config.devices import OcrConfig, Polarity
+from .display_locator import DisplayLocator
 from .drum_geometry import combine, measure, name_pair, recentred
 from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .faint_cells import faint_cells
@@ -76,7 +77,8 @@ class Setup:
     display: Box | None
     digits: list[Box]
     alignment: np.ndarray | None  # reference → frame, when alignment marks are set
-    sequence: SequenceReader | None = None  # reads a marked display whole, as a cross-check
+    sequence: SequenceReader | None = None  # reads a display window whole
+    locator: DisplayLocator | None = None  # finds the display where no ROI is drawn
 
 
 def read_digits(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsRead:
@@ -257,21 +259,32 @@ def ink_offset(cell: np.ndarray, pitch: float) -> float:
 
 
 def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
-    """A marked display is read twice where the sequence reader is there: by its
-    segments' geometry and whole, by the learned sequence reader. Either may read it
-    alone; when both read, they must agree."""
+    """A display is read twice where the sequence reader is there: by its segments'
+    geometry and whole, by the learned sequence reader, on the marked display or, with no
+    ROI, where the locator finds it. Either may read it alone; when both read, they must
+    agree."""
+    window, window_setup, method = _sequence_window(frame, setup)
     try:
         read = _read_segments(frame, setup)
     except OtherLayout:
         raise
     except UnreadableDisplay as error:
-        if setup.display is None or setup.sequence is None:
+        if window is None or setup.sequence is None:
             raise
         try:
-            return _read_sequence(frame, setup, setup.display, setup.sequence)
+            return _read_sequence(frame, window_setup, window, setup.sequence, method)
         except UnreadableDisplay as second:
             raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
-    return _cross_checked(frame, setup, read, setup.display, "the segments")
+    return _cross_checked(frame, window_setup, read, window, "the segments")
+
+
+def _sequence_window(frame: np.ndarray, setup: Setup) -> tuple[Box | None, Setup, str]:
+    """Where the sequence reader reads: the marked display, else the found one (in frame
+    pixels, so without the alignment that moves marked boxes)."""
+    if setup.display is not None or setup.sequence is None or setup.locator is None:
+        return setup.display, setup, "display ROI, sequence reader"
+    found = setup.locator.find(frame)
+    return found, replace(setup, alignment=None), "found display, sequence reader"
 
 
 def _cross_checked(
@@ -303,7 +316,11 @@ def _around(boxes: list[Box]) -> Box:
 
 
 def _read_sequence(
-    frame: np.ndarray, setup: Setup, display: Box, reader: SequenceReader
+    frame: np.ndarray,
+    setup: Setup,
+    display: Box,
+    reader: SequenceReader,
+    method: str = "display ROI, sequence reader",
 ) -> DigitsRead:
     ocr = setup.ocr
     view = crop(frame, display, ocr.rotation_deg, setup.alignment)
@@ -322,7 +339,7 @@ def _read_sequence(
     window = view.box_in_frame((0, 0, width, height), frame.shape)
     text = "".join(c for c, _, _ in digits)
     value = int(number) / 10**ocr.decimals
-    return DigitsRead(text, value, confidences, boxes, window, "display ROI, sequence reader")
+    return DigitsRead(text, value, confidences, boxes, window, method)
 
 
 def _read_segments(frame: np.ndarray, setup: Setup) -> DigitsRead:

@@ -1,0 +1,111 @@
+"""The display locator's answer as a box, and how the worker uses it with no ROI drawn:
+the sequence reader reads where it points, and the locator alone never makes a reading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from services.ocr_worker.display_locator import (
+    GRID,
+    INPUT_HEIGHT,
+    INPUT_WIDTH,
+    PAD,
+    frame_input,
+    glass_box,
+)
+from services.ocr_worker.geometry import Box
+from services.ocr_worker.lcd7 import UnreadableDisplay
+from services.ocr_worker.readers import Setup, read_digits
+from tests.unit.test_sequence_reader import Reads
+
+ROWS, COLUMNS = INPUT_HEIGHT // GRID, INPUT_WIDTH // GRID
+
+
+def logits(*blocks: tuple[int, int, int, int]) -> np.ndarray:
+    """A grid sure of glass in each (row, column, rows, columns) block, of nothing elsewhere."""
+    grid = np.full((ROWS, COLUMNS), -8.0, np.float32)
+    for row, column, rows, columns in blocks:
+        grid[row : row + rows, column : column + columns] = 8.0
+    return grid
+
+
+def test_the_glass_is_the_largest_region_padded_in_frame_pixels() -> None:
+    box = glass_box(logits((10, 8, 6, 20), (2, 2, 2, 2)), (480, 640, 3))
+    assert box is not None
+    x, y, w, h = box
+    cell = 640 / COLUMNS  # 16 frame pixels per grid cell
+    assert x == pytest.approx(8 * cell - PAD * 20 * cell, abs=cell / 2)
+    assert w == pytest.approx(20 * cell * (1 + 2 * PAD), abs=cell)
+    assert h == pytest.approx(6 * cell * (1 + 2 * PAD), abs=cell)
+    assert y == pytest.approx(10 * cell - PAD * 6 * cell, abs=cell / 2)
+
+
+@pytest.mark.parametrize("grid", [logits(), logits((0, 0, 1, 1))])
+def test_no_glass_or_a_speck_is_no_display(grid: np.ndarray) -> None:
+    assert glass_box(grid, (480, 640, 3)) is None
+
+
+def test_a_frame_becomes_the_networks_input() -> None:
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[:, 320:] = 255
+    seen = frame_input(frame)
+    assert seen.shape == (3, INPUT_HEIGHT, INPUT_WIDTH) and seen.dtype == np.float32
+    assert seen[:, :, 0].max() == -1.0 and seen[:, :, -1].min() == 1.0
+
+
+class Finds:
+    """A locator that points where it is told (the network is not under test)."""
+
+    def __init__(self, box: Box | None) -> None:
+        self.box = box
+
+    def find(self, frame: np.ndarray) -> Box | None:
+        return self.box
+
+
+def blank_frame_setup(sequence: Reads | None, locator: Finds | None) -> tuple[np.ndarray, Setup]:
+    from services.core.config.devices import OcrConfig
+
+    frame = np.full((480, 640, 3), 200, np.uint8)  # nothing the segment reader could find
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=2, quantity="token_balance_kwh")
+    return frame, Setup(ocr, None, [], None, sequence, locator)  # type: ignore[arg-type]
+
+
+def test_with_no_roi_the_sequence_reader_reads_where_the_locator_points() -> None:
+    frame, setup = blank_frame_setup(Reads("5.20"), Finds((100, 100, 300, 80)))
+    read = read_digits(frame, setup, lambda _: None)
+    assert (read.value, read.method, read.display) == (
+        5.2,
+        "found display, sequence reader",
+        (100, 100, 300, 80),
+    )
+
+
+@pytest.mark.parametrize(
+    ("sequence", "locator"),
+    [
+        (Reads("5.20"), Finds(None)),
+        (None, Finds((100, 100, 300, 80))),
+        (Reads("5.2"), Finds((1, 1, 9, 9))),
+    ],
+)
+def test_without_a_found_display_or_a_fitting_reading_the_frame_is_refused(
+    sequence: Reads | None, locator: Finds
+) -> None:
+    frame, setup = blank_frame_setup(sequence, locator)
+    with pytest.raises(UnreadableDisplay):
+        read_digits(frame, setup, lambda _: None)
+
+
+def test_training_frames_mark_the_glass_and_are_the_same_drawn_in_two_processes() -> None:
+    from services.ocr_training.locator_frames import make_frames
+
+    sources = {"polygons": 4, "simulator": 4}
+    inputs, targets = make_frames(sources, seed=5, jobs=1)
+    again, again_targets = make_frames(sources, seed=5, jobs=2)
+    assert inputs.shape == (8, 3, INPUT_HEIGHT, INPUT_WIDTH) and targets.shape == (8, ROWS, COLUMNS)
+    assert np.array_equal(inputs, again) and np.array_equal(targets, again_targets)
+    glass = targets.astype(np.float32).sum(axis=(1, 2))
+    assert (glass > 4).all()  # every frame has a display of some cells
+    assert (glass < 0.9 * ROWS * COLUMNS).all()  # and it never fills the frame
