@@ -261,26 +261,31 @@ def ink_offset(cell: np.ndarray, pitch: float) -> float:
 def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
     """A display is read twice where the sequence reader is there: by its segments'
     geometry and whole, by the learned sequence reader, on the marked display or, with no
-    ROI, where the locator finds it. Either may read it alone; when both read, they must
-    agree."""
-    window, window_setup, method = _sequence_window(frame, setup)
+    ROI, around the digits the geometry found. Either may read it alone; when both read,
+    they must agree. The locator is asked only where the geometry found nothing it could
+    read: it costs a few milliseconds a frame that the geometry's own find saves."""
     try:
         read = _read_segments(frame, setup)
     except OtherLayout:
         raise
     except UnreadableDisplay as error:
+        window, window_setup, method = _sequence_window(frame, setup)
         if window is None or setup.sequence is None:
             raise
         try:
             return _read_sequence(frame, window_setup, window, setup.sequence, method)
         except UnreadableDisplay as second:
             raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
-    return _cross_checked(frame, window_setup, read, window, "the segments")
+    if setup.display is not None:
+        return _cross_checked(frame, setup, read, setup.display, "the segments")
+    found = replace(setup, alignment=None)  # the geometry's find is in frame pixels
+    window = _around(read.boxes) if read.boxes else None
+    return _cross_checked(frame, found, read, window, "the segments")
 
 
 def _sequence_window(frame: np.ndarray, setup: Setup) -> tuple[Box | None, Setup, str]:
-    """Where the sequence reader reads: the marked display, else the found one (in frame
-    pixels, so without the alignment that moves marked boxes)."""
+    """Where the sequence reader reads: the marked display, else the one the locator
+    finds (in frame pixels, so without the alignment that moves marked boxes)."""
     if setup.display is not None or setup.sequence is None or setup.locator is None:
         return setup.display, setup, "display ROI, sequence reader"
     found = setup.locator.find(frame)

@@ -109,3 +109,81 @@ def test_training_frames_mark_the_glass_and_are_the_same_drawn_in_two_processes(
     glass = targets.astype(np.float32).sum(axis=(1, 2))
     assert (glass > 4).all()  # every frame has a display of some cells
     assert (glass < 0.9 * ROWS * COLUMNS).all()  # and it never fills the frame
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    h = max(0, min(ay + ah, by + bh) - max(ay, by))
+    return w * h / (aw * ah + bw * bh - w * h)
+
+
+@pytest.mark.parametrize("text", ["127.03", "5.20"])
+def test_the_shipped_locator_finds_the_simulators_display(text: str) -> None:
+    from services.core.config.simulator import FrameEffects
+    from services.ocr_training.display_strips import SIMULATOR_LCD_GLASS
+    from services.ocr_worker.display_locator import shipped_locator
+    from services.simulator.lcd import render_lcd_frame
+
+    locator = shipped_locator()
+    assert locator is not None, "models/display_locator.onnx is not in the package"
+    frame = render_lcd_frame(text, 6, FrameEffects(), np.random.default_rng(3))
+    found = locator.find(frame)
+    assert found is not None and _overlap(found, SIMULATOR_LCD_GLASS) > 0.5
+
+
+def test_the_shipped_locator_finds_nothing_on_a_bare_wall() -> None:
+    from services.ocr_worker.display_locator import shipped_locator
+
+    locator = shipped_locator()
+    assert locator is not None
+    wall = np.random.default_rng(0).normal(128, 6, (480, 640, 3)).clip(0, 255).astype(np.uint8)
+    assert locator.find(wall) is None
+
+
+def test_the_shipped_locator_never_saw_the_renderer_it_was_scored_on() -> None:
+    from services.ocr_worker.display_locator import shipped_locator
+
+    locator = shipped_locator()
+    assert locator is not None
+    meta = locator.meta
+    held_out = meta["held_out"]
+    assert isinstance(held_out, dict) and held_out["renderer"] not in meta["sources"]  # type: ignore[operator]
+    assert held_out["found"] > held_out["frames"] / 2  # type: ignore[operator]
+
+
+class Counts(Finds):
+    """A locator that counts how often it is asked."""
+
+    def __init__(self, box: Box | None) -> None:
+        super().__init__(box)
+        self.asked = 0
+
+    def find(self, frame: np.ndarray) -> Box | None:
+        self.asked += 1
+        return self.box
+
+
+def simulator_frame_setup(sequence: Reads, locator: Counts) -> tuple[np.ndarray, Setup]:
+    from services.core.config.devices import OcrConfig
+    from services.core.config.simulator import FrameEffects
+    from services.simulator.lcd import render_lcd_frame
+
+    frame = render_lcd_frame("127.03", 6, FrameEffects(), np.random.default_rng(3))
+    ocr = OcrConfig(display="lcd7", digits=6, decimals=2, quantity="token_balance_kwh")
+    return frame, Setup(ocr, None, [], None, sequence, locator)  # type: ignore[arg-type]
+
+
+def test_a_display_the_geometry_finds_is_not_looked_for_again() -> None:
+    locator = Counts((0, 0, 640, 480))
+    frame, setup = simulator_frame_setup(Reads("127.03"), locator)
+    read = read_digits(frame, setup, lambda _: None)
+    assert read.value == 127.03 and locator.asked == 0
+
+
+def test_a_display_the_geometry_finds_is_cross_checked_by_the_sequence_reader() -> None:
+    frame, setup = simulator_frame_setup(Reads("121.03"), Counts(None))
+    with pytest.raises(UnreadableDisplay, match=r"the segments read 127\.03, the sequence reader"):
+        read_digits(frame, setup, lambda _: None)
