@@ -1,7 +1,7 @@
 """The display locator's network in PyTorch, its training and its export to ONNX.
 
 Only training imports this module (the ``train`` extra). A small fully convolutional
-network: three conv blocks down to a quarter of the input, two dilated convolutions that
+network: three conv blocks down to a quarter of the input, three dilated convolutions that
 see the whole display and its bezel at once, and a 1×1 head scoring each cell as glass.
 """
 
