@@ -88,11 +88,9 @@ def read_digits(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsR
             raise UnreadableDisplay(
                 f"{len(setup.digits)} digit ROIs marked, the display has {ocr.digits} digits"
             )
-        read = _read_cells(frame, setup, setup.digits, model_for, "digit ROIs")
         if ocr.display == "drum":
-            return read
-        window = setup.display or _around(setup.digits)
-        return _cross_checked(frame, setup, read, window, "the digit models")
+            return _read_cells(frame, setup, setup.digits, model_for, "digit ROIs")
+        return _read_digit_boxes(frame, setup, model_for)
     if ocr.display == "drum":
         if setup.display is None:
             raise UnreadableDisplay(
@@ -103,6 +101,25 @@ def read_digits(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsR
 
 
 # --- digit ROIs -----------------------------------------------------------------------
+
+
+def _read_digit_boxes(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsRead:
+    """A display's digit boxes are read by the digit models and, on the box around them
+    (or the marked display), whole by the sequence reader: as with a display ROI, either
+    may read alone, and when both read they must agree."""
+    window = setup.display or _around(setup.digits)
+    try:
+        read = _read_cells(frame, setup, setup.digits, model_for, "digit ROIs")
+    except UnreadableDisplay as error:
+        if setup.sequence is None:
+            raise
+        try:
+            return _read_sequence(
+                frame, setup, window, setup.sequence, "digit ROIs, sequence reader"
+            )
+        except UnreadableDisplay as second:
+            raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
+    return _cross_checked(frame, setup, read, window, "the digit models")
 
 
 def _read_cells(

@@ -39,9 +39,21 @@ def test_a_ghost_cell_in_digit_boxes_refuses_rather_than_reads_8(
     jpeg, boxes = _display(["", "1", "2", "3"], ghost_share, seed)
     ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
                     digit_rois=boxes)  # fmt: skip
-    outcome = FramePipeline(tmp_path).process("meter", jpeg, ocr, Rois(), None)
+    digit_models = FramePipeline(tmp_path, sequence=None)
+    outcome = digit_models.process("meter", jpeg, ocr, Rois(), None)
     assert (outcome.read.value if outcome.accepted else None) == value
     assert (outcome.reason or "").startswith(reason or "")
+
+
+def test_a_ghost_cell_the_digit_models_refuse_is_read_whole_by_the_sequence_reader(
+    tmp_path: Path,
+) -> None:
+    jpeg, boxes = _display(["", "1", "2", "3"], 0.25, seed=0)
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
+                    digit_rois=boxes)  # fmt: skip
+    outcome = FramePipeline(tmp_path).process("meter", jpeg, ocr, Rois(), None)
+    assert outcome.accepted, outcome.reason
+    assert (outcome.read.value, outcome.read.method) == (123.0, "digit ROIs, sequence reader")
 
 
 def test_a_thin_one_is_not_faint_but_a_ghost_is() -> None:

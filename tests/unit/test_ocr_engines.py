@@ -49,7 +49,7 @@ def test_an_engine_that_reads_no_digit_refuses_the_frame_naming_the_digit(tmp_pa
     ocr = LCD.model_copy(update={"engine": "tesseract", "digit_rois": blank_corner})
     outcome = FramePipeline(tmp_path).process("pln", lcd_jpeg("127.03", 0), ocr, Rois(), None)
     assert not outcome.accepted
-    assert outcome.reason == "digit 1: tesseract read no single digit"
+    assert outcome.reason.startswith("digit 1: tesseract read no single digit; sequence reader")
 
 
 def test_a_missing_program_is_a_rejection_saying_what_to_install(tmp_path, monkeypatch) -> None:
