@@ -32,6 +32,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .channels import brightest
 from .classifier import MODELS_DIR
 from .lcd7 import UnreadableDisplay
 
@@ -50,7 +51,7 @@ def strip(window: np.ndarray) -> np.ndarray:
     """The window as the network sees it: grey, dark digits on light (a light-on-dark
     window is inverted by its median), contrast stretched, ``STRIP_HEIGHT`` ×
     ``STRIP_WIDTH``, float32 in about [-1, 1]."""
-    grey = window if window.ndim == 2 else window.max(axis=2)  # a red LED counts as bright
+    grey = window if window.ndim == 2 else brightest(window)  # a red LED counts as bright
     small = cv2.resize(grey, (STRIP_WIDTH, STRIP_HEIGHT), interpolation=cv2.INTER_AREA)
     small = small.astype(np.float32)
     low, middle, high = np.percentile(small, (2, 50, 98))

@@ -16,7 +16,8 @@ from services.ocr_worker.display_locator import (
 )
 from services.ocr_worker.geometry import Box
 from services.ocr_worker.lcd7 import UnreadableDisplay
-from services.ocr_worker.readers import Setup, read_digits
+from services.ocr_worker.readers import Setup, _around, read_digits
+from services.ocr_worker.sequence_reader import SequenceRead
 from tests.unit.test_sequence_reader import Reads
 
 ROWS, COLUMNS = INPUT_HEIGHT // GRID, INPUT_WIDTH // GRID
@@ -176,11 +177,27 @@ def simulator_frame_setup(sequence: Reads, locator: Counts) -> tuple[np.ndarray,
     return frame, Setup(ocr, None, [], None, sequence, locator)  # type: ignore[arg-type]
 
 
-def test_a_display_the_geometry_finds_is_not_looked_for_again() -> None:
-    locator = Counts((0, 0, 640, 480))
-    frame, setup = simulator_frame_setup(Reads("127.03"), locator)
+class Sees(Reads):
+    """A sequence reader that remembers the size of each window it was given."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.seen: list[tuple[int, int]] = []
+
+    def read(self, window: np.ndarray) -> SequenceRead:
+        self.seen.append(window.shape[:2])
+        return super().read(window)
+
+
+def test_a_display_the_geometry_reads_is_checked_around_its_digits_not_looked_for_again() -> None:
+    sequence, locator = Sees("127.03"), Counts((0, 0, 640, 480))
+    frame, setup = simulator_frame_setup(sequence, locator)
     read = read_digits(frame, setup, lambda _: None)
     assert read.value == 127.03 and locator.asked == 0
+    *_, w, h = _around(read.boxes)
+    assert len(read.boxes) == 5  # "127.03" on six positions: one blank leading cell
+    height, width = sequence.seen[0]
+    assert height == h and width == pytest.approx(w + 2 * w / 5, abs=2)  # a pitch each side
 
 
 def test_a_display_the_geometry_finds_is_cross_checked_by_the_sequence_reader() -> None:
