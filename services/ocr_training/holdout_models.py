@@ -9,8 +9,6 @@ per-epoch checkpoints. Needs the ``train`` extra (PyTorch).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -20,7 +18,7 @@ from ..ocr_worker.annotate import write_atomically
 from ..ocr_worker.classifier import DigitKind, model_path
 from ..ocr_worker.display_locator import MODEL_FILE as LOCATOR_FILE
 from ..ocr_worker.sequence_reader import MODEL_FILE as SEQUENCE_FILE
-from .training import LocatorTraining, SequenceTraining, TrainConfig, load_crops
+from .training import LocatorTraining, SequenceTraining, TrainConfig, load_crops, recipe_digest
 
 # The kinds whose models read a renderer's frames: the simulator's drums are the only
 # drums; the other renderers' frames are 7-segment displays read cell by cell.
@@ -49,8 +47,7 @@ def models_without(
     from .trainer import train_kind
 
     config = replace(HOLDOUT_TRAINING, seed=seed, without=renderer)
-    shaping = json.dumps([asdict(config), str(dataset.resolve())], sort_keys=True)
-    folder = cache / f"without-{renderer}-{hashlib.sha256(shaping.encode()).hexdigest()[:12]}"
+    folder = cache / f"without-{renderer}-{recipe_digest([asdict(config), str(dataset.resolve())])}"
     for kind in KINDS_READING[renderer]:
         path = model_path(kind, folder)
         if path.is_file():
@@ -71,8 +68,7 @@ def sequence_cache_path(
     renderer: str, dataset: Path, cache: Path, config: SequenceTraining
 ) -> Path:
     """Where the sequence model without ``renderer`` is kept, named by all that shapes it."""
-    shaping = json.dumps([renderer, asdict(config), str(dataset.resolve())], sort_keys=True)
-    digest = hashlib.sha256(shaping.encode()).hexdigest()[:12]
+    digest = recipe_digest([renderer, asdict(config), str(dataset.resolve())])
     return cache / f"sequence-without-{renderer}-{digest}" / SEQUENCE_FILE
 
 
@@ -99,8 +95,7 @@ def locator_model_without(
     from .locator_cli import build
 
     config = replace(LocatorTraining(), seed=seed)
-    shaping = json.dumps([renderer, asdict(config)], sort_keys=True)
-    digest = hashlib.sha256(shaping.encode()).hexdigest()[:12]
+    digest = recipe_digest([renderer, asdict(config)])
     path = cache / f"locator-without-{renderer}-{digest}" / LOCATOR_FILE
     return _cached(path, "display locator", renderer, config, progress, lambda: build(
         renderer, config, jobs=2, checkpoints=cache / "checkpoints", progress=progress

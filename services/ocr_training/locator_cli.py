@@ -11,8 +11,6 @@ run resumes from its checkpoint. Needs the ``train`` extra (PyTorch).
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -22,11 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from ..core.train_extra import missing_train_packages, no_torch_message
-from ..ocr_worker.annotate import write_atomically
-from ..ocr_worker.classifier import MODELS_DIR
 from ..ocr_worker.display_locator import INPUT_NAME, DisplayLocator, model_file
+from .build_args import add_build_arguments
 from .locator_frames import SOURCES, make_frames
-from .training import LocatorTraining
+from .training import LocatorTraining, recipe_digest, say, write_model
 
 # Frames per source in the shipped model's run (the held-out source gets none).
 FRAMES = {"polygons": 2500, "dseg": 2500, "dotmatrix": 2500, "simulator": 1500}
@@ -36,24 +33,11 @@ FOUND_IOU = 0.5  # a frame's glass counts as found from this overlap with the tr
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = LocatorTraining()
-    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where the model is written")
+    add_build_arguments(parser, defaults.seed, defaults.epochs, "frames")
     parser.add_argument(
         "--without", choices=SOURCES, default="dseg",
         help="the renderer held out of training and scored afterwards",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="frames per source, times the recipe's"
-    )
-    parser.add_argument("--jobs", type=int, default=2, help="processes drawing frames")
-    parser.add_argument(
-        "--checkpoints", type=Path, default=None, help="folder to resume an interrupted run from"
-    )
-
-
-def say(line: str) -> None:
-    print(line, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,10 +50,7 @@ def run(args: argparse.Namespace) -> int:
     began = time.perf_counter()
     config = replace(LocatorTraining(), epochs=args.epochs, seed=args.seed)
     model = build(args.without, config, args.scale, args.jobs, args.checkpoints, say)
-    path = model_file(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, model)
-    say(f"wrote {path} ({len(model) / 1024:.0f} kB) in {time.perf_counter() - began:.0f} s")
+    write_model(model_file(args.out), model, began)
     return 0
 
 
@@ -88,10 +69,7 @@ def build(
     progress(f"drawing {sum(sources.values())} frames ({sources}), seed {config.seed}")
     inputs, targets = make_frames(sources, config.seed, jobs, progress)
     meta = training_meta(config, sources)
-    checkpoint = None
-    if checkpoints is not None:
-        shaping = json.dumps(meta, sort_keys=True).encode()
-        checkpoint = checkpoints / f"locator-{hashlib.sha256(shaping).hexdigest()[:12]}.pt"
+    checkpoint = checkpoints / f"locator-{recipe_digest(meta)}.pt" if checkpoints else None
     net = train(inputs, targets, config, progress, checkpoint)
     del inputs, targets
     progress(f"scoring on {HELD_OUT_FRAMES} frames of {without}, never trained on")

@@ -10,8 +10,6 @@ its checkpoint. Needs the ``train`` extra (PyTorch).
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -21,12 +19,18 @@ from pathlib import Path
 import numpy as np
 
 from ..core.train_extra import missing_train_packages, no_torch_message
-from ..ocr_worker.annotate import write_atomically
-from ..ocr_worker.classifier import MODELS_DIR
 from ..ocr_worker.sequence_reader import MIN_CHAR_CONFIDENCE, SequenceReader, model_file
+from .build_args import add_build_arguments
 from .display_strips import SOURCES, make_strips
 from .train_cli import DEFAULT_DATASET
-from .training import LabelledCrops, SequenceTraining, load_crops
+from .training import (
+    LabelledCrops,
+    SequenceTraining,
+    load_crops,
+    recipe_digest,
+    say,
+    write_model,
+)
 
 # Windows per source in the shipped model's run (the held-out source gets none).
 WINDOWS = {"polygons": 5000, "dseg": 5000, "dotmatrix": 4000, "simulator": 4000, "real": 3000}
@@ -35,7 +39,7 @@ HELD_OUT_WINDOWS = 600
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = SequenceTraining()
-    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="where the model is written")
+    add_build_arguments(parser, defaults.seed, defaults.epochs, "windows")
     parser.add_argument(
         "--without",
         choices=[s for s in SOURCES if s != "real"],
@@ -43,22 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the renderer held out of training and scored afterwards",
     )
     parser.add_argument("--dataset", type=Path, default=None, help="real crops (lcd/)")
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
     parser.add_argument(
         "--members", type=int, default=defaults.members, help="networks trained (seed, seed + 1, …)"
     )
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="windows per source, times the recipe's"
-    )
-    parser.add_argument("--jobs", type=int, default=2, help="processes drawing windows")
-    parser.add_argument(
-        "--checkpoints", type=Path, default=None, help="folder to resume an interrupted run from"
-    )
-
-
-def say(line: str) -> None:
-    print(line, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,10 +68,7 @@ def run(args: argparse.Namespace) -> int:
     model = build(
         args.without, load_crops(dataset), config, args.scale, args.jobs, args.checkpoints, say
     )
-    path = model_file(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, model)
-    say(f"wrote {path} ({len(model) / 1024:.0f} kB) in {time.perf_counter() - began:.0f} s")
+    write_model(model_file(args.out), model, began)
     return 0
 
 
@@ -104,10 +92,8 @@ def build(
             f"member {k + 1}/{config.members}: {sum(sources.values())} windows "
             f"({sources}), seed {member.seed}"
         )
-        checkpoint = None
-        if checkpoints is not None:
-            shaping = json.dumps(training_meta(member, sources), sort_keys=True).encode()
-            checkpoint = checkpoints / f"sequence-{hashlib.sha256(shaping).hexdigest()[:12]}.pt"
+        shaping = training_meta(member, sources)
+        checkpoint = checkpoints / f"sequence-{recipe_digest(shaping)}.pt" if checkpoints else None
         if (net := trained_already(checkpoint, member)) is not None:
             progress(f"member {k + 1}: trained already ({checkpoint})")
             nets.append(net)

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from ..ocr_worker.annotate import write_atomically
 from ..ocr_worker.classifier import KINDS, DigitClassifier, DigitKind, normalise_crop
 from .augment import camera_effects
 from .renderers import drum_fonts, lcd_renderers
@@ -318,3 +321,22 @@ class LocatorTraining:
     batch: int = 32
     learning_rate: float = 3e-3
     seed: int = 0
+
+
+def say(line: str) -> None:
+    """A training command's progress line, shown at once."""
+    print(line, flush=True)
+
+
+def recipe_digest(shaping: object) -> str:
+    """Twelve hex digits naming everything that shapes a model (as JSON): a cache or a
+    checkpoint named by them is never taken for another recipe's."""
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def write_model(path: Path, model: bytes, began: float) -> None:
+    """``model`` written where a reader never sees half of it, with its size and the
+    time since ``began`` (``time.perf_counter``) said."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, model)
+    say(f"wrote {path} ({len(model) / 1024:.0f} kB) in {time.perf_counter() - began:.0f} s")

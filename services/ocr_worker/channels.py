@@ -8,21 +8,23 @@ path that runs several times per frame.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
 
 def brightest(image: np.ndarray) -> np.ndarray:
-    planes = cv2.split(image)
-    out = planes[0]
-    for plane in planes[1:]:
-        out = cv2.max(out, plane)
-    return out
+    return _extreme(image, cv2.max)
 
 
 def dimmest(image: np.ndarray) -> np.ndarray:
+    return _extreme(image, cv2.min)
+
+
+def _extreme(image: np.ndarray, pick: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
     planes = cv2.split(image)
     out = planes[0]
     for plane in planes[1:]:
-        out = cv2.min(out, plane)
+        out = pick(out, plane)
     return out

@@ -77,11 +77,8 @@ class DigitClassifier:
     ``predict`` keeps no state and a session may be run from several threads at once."""
 
     def __init__(self, model: bytes | Path) -> None:
-        source = str(model) if isinstance(model, Path) else model
         try:
-            self.session = ort.InferenceSession(
-                source, _session_options(), providers=["CPUExecutionProvider"]
-            )
+            self.session = one_thread_session(model)
         except Exception as error:  # ONNX Runtime raises its own, unexported classes
             raise ValueError(f"not a digit model: {error}") from error
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
@@ -94,8 +91,7 @@ class DigitClassifier:
                 f"a digit model takes {INPUT_NAME!r} (N, {INPUT_HEIGHT}, {INPUT_WIDTH}) "
                 f"and gives {OUTPUT_NAME!r} (N, 10)"
             )
-        raw = self.session.get_modelmeta().custom_metadata_map.get(META_KEY, "{}")
-        self.meta: dict[str, object] = json.loads(raw)
+        self.meta = embedded_meta(self.session)
 
     @classmethod
     def load(cls, kind: DigitKind) -> DigitClassifier:
@@ -124,6 +120,17 @@ class DigitClassifier:
             for start in range(0, len(inputs), _BATCH)
         ]
         return np.concatenate(parts).astype(np.float64)
+
+
+def one_thread_session(model: bytes | Path) -> ort.InferenceSession:
+    """An ONNX Runtime session of a shipped or trained graph, on one thread."""
+    source = str(model) if isinstance(model, Path) else model
+    return ort.InferenceSession(source, _session_options(), providers=["CPUExecutionProvider"])
+
+
+def embedded_meta(session: ort.InferenceSession) -> dict[str, object]:
+    """The training metadata a graph carries (``META_KEY``); empty where it has none."""
+    return json.loads(session.get_modelmeta().custom_metadata_map.get(META_KEY, "{}"))
 
 
 def _session_options() -> ort.SessionOptions:

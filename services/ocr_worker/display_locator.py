@@ -15,19 +15,18 @@ the shipped ONNX graph (``models/display_locator.onnx``).
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from .classifier import MODELS_DIR
+from .classifier import MODELS_DIR, embedded_meta, one_thread_session
 from .geometry import Box
 
 INPUT_WIDTH, INPUT_HEIGHT = 160, 120
 GRID = 4  # input pixels per output cell
-INPUT_NAME, OUTPUT_NAME, META_KEY = "frame", "glass_logits", "meterhub"
+INPUT_NAME, OUTPUT_NAME = "frame", "glass_logits"
 MODEL_FILE = "display_locator.onnx"
 MIN_GLASS_SHARE = 0.002  # of the frame: smaller regions are specks, not a display
 PAD = 0.0  # of the found box's size, each side: the network finds the glass itself, and
@@ -68,15 +67,8 @@ def glass_box(logits: np.ndarray, shape: tuple[int, ...]) -> Box | None:
 
 class DisplayLocator:
     def __init__(self, model: bytes | Path) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        source = str(model) if isinstance(model, Path) else model
-        self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-        meta = self.session.get_modelmeta().custom_metadata_map.get(META_KEY, "{}")
-        self.meta: dict[str, object] = json.loads(meta)
+        self.session = one_thread_session(model)
+        self.meta = embedded_meta(self.session)
 
     def find(self, frame: np.ndarray) -> Box | None:
         """Where the display's glass is in ``frame`` (None: nowhere)."""

@@ -24,7 +24,6 @@ shipped ONNX graph (``models/sequence_display.onnx``).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -33,13 +32,13 @@ import cv2
 import numpy as np
 
 from .channels import brightest
-from .classifier import MODELS_DIR
+from .classifier import MODELS_DIR, embedded_meta, one_thread_session
 from .lcd7 import UnreadableDisplay
 
 ALPHABET = "0123456789."  # class i + 1; class 0 is CTC's blank
 STRIP_HEIGHT, STRIP_WIDTH = 32, 128
 STEPS = STRIP_WIDTH // 4  # output columns
-INPUT_NAME, OUTPUT_NAME, META_KEY = "window", "log_probs", "meterhub"
+INPUT_NAME, OUTPUT_NAME = "window", "log_probs"
 MODEL_FILE = "sequence_display.onnx"
 MIN_CHAR_CONFIDENCE = 0.9
 # Each view: (zoom about the strip's centre, shift right in strip pixels); the first is
@@ -166,15 +165,8 @@ def fitted(read: SequenceRead, digits: int, decimals: int) -> str:
 
 class SequenceReader:
     def __init__(self, model: bytes | Path) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        source = str(model) if isinstance(model, Path) else model
-        self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
-        meta = self.session.get_modelmeta().custom_metadata_map.get(META_KEY, "{}")
-        self.meta: dict[str, object] = json.loads(meta)
+        self.session = one_thread_session(model)
+        self.meta = embedded_meta(self.session)
 
     def read(self, window: np.ndarray) -> SequenceRead:
         return self.read_strips(strip(window)[None])[0]
