@@ -45,6 +45,7 @@ _GLARE_SUPPRESSION = 0.75
 _DARK_FACE_LEVEL = 80  # median grey below which a window is taken for a LED's black face
 _AS = {"dark_on_light": "an LCD", "light_on_dark": "a LED display"}
 _LED_AS_LCD = (30.0, 200.0)  # grey levels a lit segment and the dark face are mapped to
+_SAME_WINDOW = 0.6  # a found glass covering more of the ROI than this is the ROI itself
 
 
 class Prediction(Protocol):
@@ -293,7 +294,18 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
         try:
             return _read_sequence(frame, window_setup, window, setup.sequence, method)
         except UnreadableDisplay as second:
-            raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
+            inside = _found_inside_roi(frame, setup)
+            if inside is None:
+                raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
+            try:
+                return _read_sequence(
+                    frame, replace(setup, alignment=None), inside, setup.sequence,
+                    "display found inside the ROI, sequence reader",
+                )  # fmt: skip
+            except UnreadableDisplay as third:
+                raise UnreadableDisplay(
+                    f"{error.reason}; {second.reason}; inside the ROI: {third.reason}"
+                ) from None
     if setup.display is not None:
         return _cross_checked(frame, setup, read, setup.display, "the segments")
     found = replace(setup, alignment=None)  # the geometry's find is in frame pixels
@@ -315,6 +327,20 @@ def _found_window(frame: np.ndarray, setup: Setup, read: DigitsRead) -> Box | No
     left = max(0, round(x - missing * pitch))
     right = min(frame.shape[1], round(x + w + missing * pitch))
     return (left, y, right - left, h)
+
+
+def _found_inside_roi(frame: np.ndarray, setup: Setup) -> Box | None:
+    """The glass the locator finds inside a marked display ROI drawn loosely (around the
+    meter's face, say), in frame pixels; None where nothing is marked or found, or the
+    glass fills the ROI anyway (the window already read)."""
+    if setup.display is None or setup.locator is None:
+        return None
+    view = crop(frame, setup.display, setup.ocr.rotation_deg, setup.alignment)
+    found = setup.locator.find(view.image)
+    height, width = view.image.shape[:2]
+    if found is None or found[2] * found[3] > _SAME_WINDOW * width * height:
+        return None
+    return view.box_in_frame(found, frame.shape)
 
 
 def _sequence_window(frame: np.ndarray, setup: Setup) -> tuple[Box | None, Setup, str]:

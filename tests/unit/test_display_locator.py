@@ -204,3 +204,38 @@ def test_a_display_the_geometry_finds_is_cross_checked_by_the_sequence_reader() 
     frame, setup = simulator_frame_setup(Reads("121.03"), Counts(None))
     with pytest.raises(UnreadableDisplay, match=r"the segments read 127\.03, the sequence reader"):
         read_digits(frame, setup, lambda _: None)
+
+
+class ReadsSmall(Reads):
+    """A sequence reader sure only of windows narrower than ``widest``."""
+
+    def __init__(self, text: str, widest: int) -> None:
+        super().__init__(text)
+        self.widest = widest
+
+    def read(self, window: np.ndarray) -> SequenceRead:
+        self.confidence = 0.99 if window.shape[1] < self.widest else 0.3
+        return super().read(window)
+
+
+def loose_roi_setup(found: Box | None) -> tuple[np.ndarray, Setup]:
+    from services.core.config.devices import OcrConfig
+
+    frame = np.full((480, 640, 3), 200, np.uint8)  # nothing the segment reader could find
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=2, quantity="token_balance_kwh")
+    roi = (40, 60, 560, 360)  # the meter's whole face, drawn loosely
+    return frame, Setup(ocr, roi, [], None, ReadsSmall("5.20", 400), Finds(found))  # type: ignore[arg-type]
+
+
+def test_a_loose_display_roi_is_narrowed_to_the_glass_the_locator_finds_inside_it() -> None:
+    frame, setup = loose_roi_setup((100, 120, 300, 90))  # in the ROI's own pixels
+    read = read_digits(frame, setup, lambda _: None)
+    assert (read.value, read.method) == (5.2, "display found inside the ROI, sequence reader")
+    assert read.display == (140, 180, 300, 90)  # back in frame pixels
+
+
+@pytest.mark.parametrize("found", [None, (10, 10, 540, 340)])  # nothing, or the ROI itself
+def test_a_roi_with_no_smaller_glass_inside_is_refused_as_before(found: Box | None) -> None:
+    frame, setup = loose_roi_setup(found)
+    with pytest.raises(UnreadableDisplay, match="sequence reader"):
+        read_digits(frame, setup, lambda _: None)
