@@ -41,12 +41,14 @@ from ..ocr_worker.geometry import Box
 from ..ocr_worker.pipeline import FramePipeline, Rois
 from ..ocr_worker.readers import ModelFor
 from ..ocr_worker.sequence_reader import SequenceReader, shipped_reader
+from ..simulator.lcd import FRAME_HEIGHT, FRAME_WIDTH
 from .ocr_frames import device_settings, make_frames, models_in
 from .whole_readers import READERS, number_in
 
 SIMULATOR_STYLES = {"lcd": "lcd", "led": "led", "drum": "drum"}  # bench_frames kind -> style
 _SIMULATOR_LCD_AREA = (110, 47, 420, 190)  # the simulated PLN meter's bezel, any camera pose
-GIVEN = ("nothing", "area", "digits")  # what a reader is told of where the digits are
+GIVEN = ("nothing", "loose", "area", "digits")  # what a reader is told of where the digits are
+LOOSE_ROI = 1.6  # "loose": the glass grown so, as a user might draw around a meter's face
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -270,10 +272,13 @@ def score(
 
 
 def _meterhub_setups(case: Case) -> dict[str, OcrConfig]:
-    """The device set up three ways: nothing marked, the display marked, every digit."""
+    """The device set up four ways: nothing marked, the display marked loosely and
+    tightly, every digit."""
     setups = {}
     if case.ocr.display == "lcd7":
-        setups["nothing"] = case.ocr.model_copy(update={"display_roi": None, "digit_rois": []})
+        unmarked = {"display_roi": None, "digit_rois": []}
+        setups["nothing"] = case.ocr.model_copy(update=unmarked)
+        setups["loose"] = case.ocr.model_copy(update={**unmarked, "display_roi": _loose(case.area)})
     marked = {"area": {"display_roi": case.area}, "digits": {"digit_rois": case.cells}}
     for given, update in marked.items():
         if given == "digits" and case.cells is None:
@@ -285,6 +290,16 @@ def _meterhub_setups(case: Case) -> dict[str, OcrConfig]:
         except ValidationError as error:  # ROIs that break the rules: counted as refused
             print(f"  {case.style}: {given} not usable: {error.errors()[0]['msg']}")
     return setups
+
+
+def _loose(area: Box) -> Box:
+    """``area`` grown by ``LOOSE_ROI`` about its centre, inside the frame."""
+    x, y, w, h = area
+    grown_w, grown_h = w * LOOSE_ROI, h * LOOSE_ROI
+    x0, y0 = max(0, round(x + (w - grown_w) / 2)), max(0, round(y + (h - grown_h) / 2))
+    x1 = min(FRAME_WIDTH, round(x + (w + grown_w) / 2))
+    y1 = min(FRAME_HEIGHT, round(y + (h + grown_h) / 2))
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def report(

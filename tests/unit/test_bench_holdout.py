@@ -60,7 +60,7 @@ def test_bench_scores_every_style_and_reader_on_the_same_frames(capsys) -> None:
     result = _last_json(out)
     assert result["holdout_renderer"] == "dseg" and set(result["scores"]) == set(STYLES)
     for by_reader in result["scores"].values():
-        for given in ("nothing", "area", "digits"):
+        for given in ("nothing", "loose", "area", "digits"):
             assert sum(by_reader[f"meterhub/{given}"]) == 2
         for reader in ("tesseract", "ssocr"):
             assert sum(by_reader[f"{reader}/nothing"]) == sum(by_reader[f"{reader}/area"]) == 2
@@ -75,7 +75,7 @@ def test_simulator_frames_include_drums_read_with_their_window(capsys) -> None:
     scores = _last_json(capsys.readouterr().out)["scores"]
     assert set(scores) == {"lcd", "led", "drum"}
     assert set(scores["drum"]) == {"meterhub/area"}  # a drum counter needs its window marked
-    assert set(scores["lcd"]) == {"meterhub/nothing", "meterhub/area"}
+    assert set(scores["lcd"]) == {"meterhub/nothing", "meterhub/loose", "meterhub/area"}
 
 
 def test_a_spent_budget_stops_reading_and_still_reports(capsys) -> None:
@@ -83,7 +83,9 @@ def test_a_spent_budget_stops_reading_and_still_reports(capsys) -> None:
           "--per-style", "3", "--readers", "", "--budget-s", "0"])  # fmt: skip
     out = capsys.readouterr().out
     assert "budget of 0 s spent: 1 of 9 frames read" in out
-    assert sum(sum(s) for s in _last_json(out)["scores"]["lcd"].values()) == 2
+    lcd = _last_json(out)["scores"]["lcd"]  # one frame, read three ways
+    assert set(lcd) == {"meterhub/nothing", "meterhub/loose", "meterhub/area"}
+    assert all(sum(score) == 1 for score in lcd.values())
 
 
 def test_without_torch_or_models_it_says_what_to_install(capsys, monkeypatch) -> None:
@@ -141,3 +143,12 @@ def test_a_sequence_model_trained_without_the_renderer_is_taken_from_the_cache(t
         "dseg", tmp_path, tmp_path / "cache", replace(SequenceTraining(), seed=3)
     )
     assert other != path  # each held-out renderer has its own model
+
+
+def test_a_loose_roi_is_the_glass_grown_about_its_centre_inside_the_frame() -> None:
+    from services.bench.ocr_holdout import LOOSE_ROI, _loose
+
+    x, y, w, h = _loose((200, 200, 100, 50))
+    assert (w, h) == (round(100 * LOOSE_ROI), round(50 * LOOSE_ROI))
+    assert (x + w / 2, y + h / 2) == (250, 225)
+    assert _loose((0, 0, 640, 480)) == (0, 0, 640, 480)
