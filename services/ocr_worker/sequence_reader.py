@@ -88,14 +88,32 @@ class SequenceRead:
 
 
 def agreed(reads: list[SequenceRead]) -> SequenceRead:
-    """The first read, each character as sure as its least sure read (of every view by
-    every member), or marked with another read's text where they differ."""
-    first = reads[0]
-    for other in reads[1:]:
-        if other.text != first.text:
+    """The reads of every view by every member as one: the same text, each character as
+    sure as its least sure read; or the first, marked with another read's text where they
+    differ. A read that misses the decimal point the others see in one place does not
+    differ: the point is a few pixels, an omission is not a contradiction, and a point
+    seen anywhere else is."""
+    pointed = [r for r in reads if "." in r.text]
+    first = pointed[0] if pointed else reads[0]
+    for other in reads:
+        if other.text != first.text and not (pointed and other.text == _pointless(first.text)):
             return SequenceRead(first.text, first.confidences, first.columns, other.text)
-    confidences = [min(r.confidences[i] for r in reads) for i in range(len(first.text))]
+    per_read = [_on_positions(r.confidences, first.text, r.text) for r in reads]
+    columns = zip(*per_read, strict=True)
+    confidences = [min(c for c in column if c is not None) for column in columns]
     return SequenceRead(first.text, confidences, first.columns)
+
+
+def _pointless(text: str) -> str:
+    return text.replace(".", "")
+
+
+def _on_positions(confidences: list[float], full: str, text: str) -> list[float | None]:
+    """A read's confidences placed on ``full``'s characters (None where it missed the point)."""
+    if text == full:
+        return list(confidences)
+    point = full.index(".")
+    return [*confidences[:point], None, *confidences[point:]]
 
 
 def agreed_strips(log_probs: np.ndarray, strips: int) -> list[SequenceRead]:

@@ -222,3 +222,23 @@ def test_digit_boxes_are_cross_checked_by_the_sequence_reader_around_them(
     outcome = pipeline.process("meter", jpeg, ocr, Rois(), None)
     assert (outcome.read.value if outcome.accepted else None) == value
     assert (outcome.reason or "") == (reason or "")
+
+
+def test_a_view_that_misses_the_point_the_others_see_does_not_refuse_the_reading() -> None:
+    sure = SequenceRead("84.58", [0.99, 0.98, 0.97, 0.99, 0.96], [1, 2, 3, 4, 5])
+    blind = SequenceRead("8458", [0.95, 0.99, 0.99, 0.99], [1, 2, 4, 5])
+    read = agreed([blind, sure, blind, sure])
+    assert read.text == "84.58" and read.other_read is None
+    assert read.confidences == [0.95, 0.98, 0.97, 0.99, 0.96]  # the point: only where seen
+    assert fitted(read, 5, 2) == "08458"
+
+
+@pytest.mark.parametrize("texts", [
+    ["84.58", "845.8"],  # a point seen elsewhere contradicts
+    ["8458", "8458"],  # nobody sees it: the display's decimals refuse it
+    ["84.58", "8459"],  # another digit
+])  # fmt: skip
+def test_a_point_seen_elsewhere_or_nowhere_still_refuses(texts: list[str]) -> None:
+    reads = [SequenceRead(t, [0.99] * len(t), list(range(len(t)))) for t in texts]
+    with pytest.raises(UnreadableDisplay):
+        fitted(agreed(reads), 5, 2)
