@@ -45,6 +45,7 @@ _GLARE_SUPPRESSION = 0.75
 _DARK_FACE_LEVEL = 80  # median grey below which a window is taken for a LED's black face
 _AS = {"dark_on_light": "an LCD", "light_on_dark": "a LED display"}
 _LED_AS_LCD = (30.0, 200.0)  # grey levels a lit segment and the dark face are mapped to
+_SURE_DIGIT = 0.9  # a digit read less surely needs the sequence reader to confirm the number
 _SAME_WINDOW = 0.6  # a found glass covering more of the ROI than this is the ROI itself
 
 
@@ -121,7 +122,31 @@ def _read_digit_boxes(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> D
             )
         except UnreadableDisplay as second:
             raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
+    if setup.sequence is not None and min(read.confidences, default=1.0) < _SURE_DIGIT:
+        return _confirmed(frame, setup, read, window, setup.sequence)
     return _cross_checked(frame, setup, read, window, "the digit models")
+
+
+def _confirmed(
+    frame: np.ndarray, setup: Setup, read: DigitsRead, window: Box, reader: SequenceReader
+) -> DigitsRead:
+    """``read``, whose least sure digit passed the device's threshold but not
+    ``_SURE_DIGIT``, only where the sequence reader reads the same number: a digit model
+    that half-knows a look it never learned is wrong as often as right."""
+    worst = min(range(len(read.confidences)), key=lambda i: read.confidences[i])
+    doubt = f"digit {worst + 1} is not sure ({read.confidences[worst]:.2f})"
+    try:
+        whole = _read_sequence(frame, setup, window, reader)
+    except UnreadableDisplay as error:
+        raise UnreadableDisplay(f"{doubt} and the sequence reader cannot confirm it: "
+                                f"{error.reason}") from None  # fmt: skip
+    if abs(whole.value - read.value) > 1e-9:
+        decimals = setup.ocr.decimals
+        raise UnreadableDisplay(
+            f"{doubt}: the digit models read {read.value:.{decimals}f}, the sequence reader "
+            f"{whole.value:.{decimals}f}"
+        )
+    return read
 
 
 def _read_cells(

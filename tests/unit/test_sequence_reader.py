@@ -242,3 +242,27 @@ def test_a_point_seen_elsewhere_or_nowhere_still_refuses(texts: list[str]) -> No
     reads = [SequenceRead(t, [0.99] * len(t), list(range(len(t)))) for t in texts]
     with pytest.raises(UnreadableDisplay):
         fitted(agreed(reads), 5, 2)
+
+
+@pytest.mark.parametrize(("sequence", "value", "reason"), [
+    (Reads("123"), 123.0, None),  # confirmed
+    (Reads("723"), None, "the digit models read 123, the sequence reader 723"),
+    (Reads("723", confidence=0.5), None, "the sequence reader cannot confirm it"),
+])  # fmt: skip
+def test_a_digit_read_not_surely_needs_the_sequence_reader_to_confirm_the_number(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, sequence: Reads, value: float | None,
+    reason: str | None,
+) -> None:
+    from services.core.config.devices import OcrConfig
+    from services.ocr_worker import readers
+    from services.ocr_worker.pipeline import FramePipeline, Rois
+    from tests.unit.test_faint_cells import _display
+
+    monkeypatch.setattr(readers, "_SURE_DIGIT", 1.01)  # every digit model's read is unsure
+    jpeg, boxes = _display(["", "1", "2", "3"], 0.0, seed=0)
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
+                    digit_rois=boxes)  # fmt: skip
+    pipeline = FramePipeline(tmp_path, sequence=sequence)  # type: ignore[arg-type]
+    outcome = pipeline.process("meter", jpeg, ocr, Rois(), None)
+    assert (outcome.read.value if outcome.accepted else None) == value
+    assert reason is None or reason in (outcome.reason or "")
