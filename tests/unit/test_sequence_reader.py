@@ -3,12 +3,15 @@ or one unclear character, is no reading."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from services.cli import main
 from services.core import train_extra
 from services.ocr_worker.lcd7 import UnreadableDisplay
+from services.ocr_worker.pipeline import Outcome
 from services.ocr_worker.readers import Setup, read_digits
 from services.ocr_worker.sequence_reader import (
     ALPHABET,
@@ -203,14 +206,8 @@ def test_train_sequence_without_torch_says_how_to_install_it(
     assert not list(tmp_path.glob("*.onnx"))
 
 
-@pytest.mark.parametrize(("sequence", "value", "reason"), [
-    (Reads("123"), 123.0, None),
-    (Reads("723"), None, "the digit models read 123, the sequence reader 723"),
-    (Reads("723", confidence=0.5), 123.0, None),  # unsure: no objection
-])  # fmt: skip
-def test_digit_boxes_are_cross_checked_by_the_sequence_reader_around_them(
-    tmp_path, sequence: Reads, value: float | None, reason: str | None
-) -> None:
+def read_boxed_123(tmp_path: Path, sequence: Reads) -> Outcome:
+    """A display showing " 123", read with one box per digit through the pipeline."""
     from services.core.config.devices import OcrConfig
     from services.ocr_worker.pipeline import FramePipeline, Rois
     from tests.unit.test_faint_cells import _display
@@ -219,7 +216,18 @@ def test_digit_boxes_are_cross_checked_by_the_sequence_reader_around_them(
     ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
                     digit_rois=boxes)  # fmt: skip
     pipeline = FramePipeline(tmp_path, sequence=sequence)  # type: ignore[arg-type]
-    outcome = pipeline.process("meter", jpeg, ocr, Rois(), None)
+    return pipeline.process("meter", jpeg, ocr, Rois(), None)
+
+
+@pytest.mark.parametrize(("sequence", "value", "reason"), [
+    (Reads("123"), 123.0, None),
+    (Reads("723"), None, "the digit models read 123, the sequence reader 723"),
+    (Reads("723", confidence=0.5), 123.0, None),  # unsure: no objection
+])  # fmt: skip
+def test_digit_boxes_are_cross_checked_by_the_sequence_reader_around_them(
+    tmp_path, sequence: Reads, value: float | None, reason: str | None
+) -> None:
+    outcome = read_boxed_123(tmp_path, sequence)
     assert (outcome.read.value if outcome.accepted else None) == value
     assert (outcome.reason or "") == (reason or "")
 
@@ -253,16 +261,9 @@ def test_a_digit_read_not_surely_needs_the_sequence_reader_to_confirm_the_number
     tmp_path, monkeypatch: pytest.MonkeyPatch, sequence: Reads, value: float | None,
     reason: str | None,
 ) -> None:
-    from services.core.config.devices import OcrConfig
     from services.ocr_worker import readers
-    from services.ocr_worker.pipeline import FramePipeline, Rois
-    from tests.unit.test_faint_cells import _display
 
     monkeypatch.setattr(readers, "_SURE_DIGIT", 1.01)  # every digit model's read is unsure
-    jpeg, boxes = _display(["", "1", "2", "3"], 0.0, seed=0)
-    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
-                    digit_rois=boxes)  # fmt: skip
-    pipeline = FramePipeline(tmp_path, sequence=sequence)  # type: ignore[arg-type]
-    outcome = pipeline.process("meter", jpeg, ocr, Rois(), None)
+    outcome = read_boxed_123(tmp_path, sequence)
     assert (outcome.read.value if outcome.accepted else None) == value
     assert reason is None or reason in (outcome.reason or "")
