@@ -46,7 +46,10 @@ async def test_drum_counter_readings_match_what_the_drums_show(broker, tmp_path)
                     "reading_kwh": 4599.2,  # the last drums roll over within the test
                     "load_w": 900,
                     "frame_interval_s": 0.5,
-                    "time_scale": 1200,  # 0.3 kWh a second: the red drum turns 3 steps
+                    # 0.26 kWh a second: the red drum turns 1.3 steps between frames, so
+                    # frames do not keep catching it at one phase (a whole step and a half
+                    # did: half the frames fell on a drum ticking over, and were refused)
+                    "time_scale": 1037,
                     "effects": {"blur": 0.6, "noise": 4, "perspective": 0.02},
                 }
             },
