@@ -1,12 +1,14 @@
-"""The options every model-building command shares (train-sequence, train-locator): where
-the model goes, the seed and epochs of its recipe, how much is drawn, by how many
-processes, and where an interrupted run resumes from."""
+"""What every model-building command shares (train-sequence, train-locator): its options
+(where the model goes, the seed and epochs of its recipe, how much is drawn, by how many
+processes, and where an interrupted run resumes from) and PyTorch made ready."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from ..core.train_extra import missing_train_packages, no_torch_message
 from ..ocr_worker.classifier import MODELS_DIR
 
 
@@ -24,3 +26,15 @@ def add_build_arguments(
     parser.add_argument(
         "--checkpoints", type=Path, default=None, help="folder to resume an interrupted run from"
     )
+
+
+def torch_ready(jobs: int) -> bool:
+    """PyTorch imported and set to ``jobs`` threads; False, with the error said, where the
+    ``train`` extra is not installed."""
+    if missing := missing_train_packages():
+        print(f"error: {no_torch_message(missing)}", file=sys.stderr)
+        return False
+    import torch
+
+    torch.set_num_threads(max(1, jobs))
+    return True

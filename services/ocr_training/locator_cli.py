@@ -11,7 +11,6 @@ run resumes from its checkpoint. Needs the ``train`` extra (PyTorch).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.train_extra import missing_train_packages, no_torch_message
 from ..ocr_worker.display_locator import INPUT_NAME, DisplayLocator, model_file
-from .build_args import add_build_arguments
+from .build_args import add_build_arguments, torch_ready
 from .locator_frames import SOURCES, make_frames
 from .training import LocatorTraining, recipe_digest, say, write_model
 
@@ -41,12 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if missing := missing_train_packages():
-        print(f"error: {no_torch_message(missing)}", file=sys.stderr)
+    if not torch_ready(args.jobs):
         return 2
-    import torch
-
-    torch.set_num_threads(max(1, args.jobs))
     began = time.perf_counter()
     config = replace(LocatorTraining(), epochs=args.epochs, seed=args.seed)
     model = build(args.without, config, args.scale, args.jobs, args.checkpoints, say)

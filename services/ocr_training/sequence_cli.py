@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.train_extra import missing_train_packages, no_torch_message
 from ..ocr_worker.sequence_reader import MIN_CHAR_CONFIDENCE, SequenceReader, model_file
-from .build_args import add_build_arguments
+from .build_args import add_build_arguments, torch_ready
 from .display_strips import SOURCES, make_strips
 from .train_cli import DEFAULT_DATASET
 from .training import (
@@ -53,16 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if missing := missing_train_packages():
-        print(f"error: {no_torch_message(missing)}", file=sys.stderr)
-        return 2
     dataset = (args.dataset or DEFAULT_DATASET) / "lcd"
+    if not torch_ready(args.jobs):
+        return 2
     if not (dataset / "labels.csv").is_file():
         print(f"error: no labelled LCD crops in {dataset} (pass --dataset DIR)", file=sys.stderr)
         return 2
-    import torch
-
-    torch.set_num_threads(max(1, args.jobs))
     began = time.perf_counter()
     config = replace(SequenceTraining(), epochs=args.epochs, seed=args.seed, members=args.members)
     model = build(

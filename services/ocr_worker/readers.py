@@ -16,7 +16,7 @@ LCD reader expects: dark segments on a bright window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -116,37 +116,14 @@ def _read_digit_boxes(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> D
     except UnreadableDisplay as error:
         if setup.sequence is None:
             raise
-        try:
-            return _read_sequence(
-                frame, setup, window, setup.sequence, "digit ROIs, sequence reader"
-            )
-        except UnreadableDisplay as second:
-            raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
-    if setup.sequence is not None and min(read.confidences, default=1.0) < _SURE_DIGIT:
-        return _confirmed(frame, setup, read, window, setup.sequence)
-    return _cross_checked(frame, setup, read, window, "the digit models")
-
-
-def _confirmed(
-    frame: np.ndarray, setup: Setup, read: DigitsRead, window: Box, reader: SequenceReader
-) -> DigitsRead:
-    """``read``, whose least sure digit passed the device's threshold but not
-    ``_SURE_DIGIT``, only where the sequence reader reads the same number: a digit model
-    that half-knows a look it never learned is wrong as often as right."""
-    worst = min(range(len(read.confidences)), key=lambda i: read.confidences[i])
+        only = [("", setup, window, "digit ROIs, sequence reader")]
+        return _read_by_sequence(frame, setup.sequence, error, only)
+    worst = min(range(len(read.confidences)), key=lambda i: read.confidences[i], default=None)
+    if worst is None or read.confidences[worst] >= _SURE_DIGIT:
+        return _cross_checked(frame, setup, read, window, "the digit models")
+    # A digit model that half-knows a look it never learned is wrong as often as right.
     doubt = f"digit {worst + 1} is not sure ({read.confidences[worst]:.2f})"
-    try:
-        whole = _read_sequence(frame, setup, window, reader)
-    except UnreadableDisplay as error:
-        raise UnreadableDisplay(f"{doubt} and the sequence reader cannot confirm it: "
-                                f"{error.reason}") from None  # fmt: skip
-    if abs(whole.value - read.value) > 1e-9:
-        decimals = setup.ocr.decimals
-        raise UnreadableDisplay(
-            f"{doubt}: the digit models read {read.value:.{decimals}f}, the sequence reader "
-            f"{whole.value:.{decimals}f}"
-        )
-    return read
+    return _cross_checked(frame, setup, read, window, "the digit models", doubt)
 
 
 def _read_cells(
@@ -307,30 +284,15 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
     geometry and whole, by the learned sequence reader, on the marked display or, with no
     ROI, around the digits the geometry read, else where the locator finds the display.
     Either may read it alone; when both read, they must agree. The locator is asked only
-    where the geometry read nothing: it costs 2 ms a frame."""
+    where the geometry read nothing: it costs 2 ms a frame (``_sequence_windows``)."""
     try:
         read = _read_segments(frame, setup)
     except OtherLayout:
         raise
     except UnreadableDisplay as error:
-        window, window_setup, method = _sequence_window(frame, setup)
-        if window is None or setup.sequence is None:
+        if setup.sequence is None:
             raise
-        try:
-            return _read_sequence(frame, window_setup, window, setup.sequence, method)
-        except UnreadableDisplay as second:
-            inside = _found_inside_roi(frame, setup)
-            if inside is None:
-                raise UnreadableDisplay(f"{error.reason}; {second.reason}") from None
-            try:
-                return _read_sequence(
-                    frame, replace(setup, alignment=None), inside, setup.sequence,
-                    "display found inside the ROI, sequence reader",
-                )  # fmt: skip
-            except UnreadableDisplay as third:
-                raise UnreadableDisplay(
-                    f"{error.reason}; {second.reason}; inside the ROI: {third.reason}"
-                ) from None
+        return _read_by_sequence(frame, setup.sequence, error, _sequence_windows(frame, setup))
     if setup.display is not None:
         return _cross_checked(frame, setup, read, setup.display, "the segments")
     found = replace(setup, alignment=None)  # the geometry's find is in frame pixels
@@ -354,13 +316,48 @@ def _found_window(frame: np.ndarray, setup: Setup, read: DigitsRead) -> Box | No
     return (left, y, right - left, h)
 
 
-def _found_inside_roi(frame: np.ndarray, setup: Setup) -> Box | None:
-    """The glass the locator finds inside a marked display ROI drawn loosely (around the
-    meter's face, say), in frame pixels; None where nothing is marked or found, or the
-    glass fills the ROI anyway (the window already read)."""
-    if setup.display is None or setup.locator is None:
+SequenceWindow = tuple[str, Setup, Box, str]  # reason prefix, setup, window, method
+
+
+def _read_by_sequence(
+    frame: np.ndarray,
+    reader: SequenceReader,
+    refused: UnreadableDisplay,
+    windows: Iterable[SequenceWindow],
+) -> DigitsRead:
+    """The sequence reader's reading of the first of ``windows`` it reads, where the
+    first reader ``refused``; else the frame refused with every reason."""
+    reasons = [refused.reason]
+    for prefix, setup, window, method in windows:
+        try:
+            return _read_sequence(frame, setup, window, reader, method)
+        except UnreadableDisplay as error:
+            reasons.append(f"{prefix}{error.reason}")
+    raise UnreadableDisplay("; ".join(reasons)) from None
+
+
+def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindow]:
+    """Where the sequence reader reads a display the geometry refused, in turn (each
+    looked for only once the one before is refused): the marked display, then the glass
+    the locator finds inside it where it was drawn loosely (around the meter's face, say);
+    with no ROI, where the locator finds the display. A found box is in frame pixels, so
+    without the alignment that moves marked boxes."""
+    found_setup = replace(setup, alignment=None)
+    if setup.display is not None:
+        yield "", setup, setup.display, "display ROI, sequence reader"
+        if (inside := _found_inside_roi(frame, setup, setup.display)) is not None:
+            method = "display found inside the ROI, sequence reader"
+            yield "inside the ROI: ", found_setup, inside, method
+    elif setup.locator is not None and (found := setup.locator.find(frame)) is not None:
+        yield "", found_setup, found, "found display, sequence reader"
+
+
+def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> Box | None:
+    """The glass the locator finds inside ``roi``, in frame pixels; None where nothing is
+    found, or the glass fills the ROI anyway (the window already read)."""
+    if setup.locator is None:
         return None
-    view = crop(frame, setup.display, setup.ocr.rotation_deg, setup.alignment)
+    view = crop(frame, roi, setup.ocr.rotation_deg, setup.alignment)
     found = setup.locator.find(view.image)
     height, width = view.image.shape[:2]
     if found is None or found[2] * found[3] > _SAME_WINDOW * width * height:
@@ -368,30 +365,34 @@ def _found_inside_roi(frame: np.ndarray, setup: Setup) -> Box | None:
     return view.box_in_frame(found, frame.shape)
 
 
-def _sequence_window(frame: np.ndarray, setup: Setup) -> tuple[Box | None, Setup, str]:
-    """Where the sequence reader reads: the marked display, else the one the locator
-    finds (in frame pixels, so without the alignment that moves marked boxes)."""
-    if setup.display is not None or setup.sequence is None or setup.locator is None:
-        return setup.display, setup, "display ROI, sequence reader"
-    found = setup.locator.find(frame)
-    return found, replace(setup, alignment=None), "found display, sequence reader"
-
-
 def _cross_checked(
-    frame: np.ndarray, setup: Setup, read: DigitsRead, window: Box | None, first: str
+    frame: np.ndarray,
+    setup: Setup,
+    read: DigitsRead,
+    window: Box | None,
+    first: str,
+    doubt: str | None = None,
 ) -> DigitsRead:
     """``read``, unless the sequence reader reads ``window`` surely as another number: a
-    second opinion from a reader that fails differently (an unsure one is no objection)."""
+    second opinion from a reader that fails differently. An unsure one is no objection,
+    except where ``read`` is in ``doubt`` (why it may not stand alone): then only the same
+    number confirms it."""
     if window is None or setup.sequence is None:
         return read
     try:
         whole = _read_sequence(frame, setup, window, setup.sequence)
-    except UnreadableDisplay:
-        return read
-    if abs(whole.value - read.value) > 1e-9:
+    except UnreadableDisplay as error:
+        if doubt is None:
+            return read
         raise UnreadableDisplay(
-            f"{first} read {read.value:.{setup.ocr.decimals}f}, the sequence reader "
-            f"{whole.value:.{setup.ocr.decimals}f}"
+            f"{doubt} and the sequence reader cannot confirm it: {error.reason}"
+        ) from None
+    if abs(whole.value - read.value) > 1e-9:
+        decimals = setup.ocr.decimals
+        raise UnreadableDisplay(
+            ("" if doubt is None else f"{doubt}: ")
+            + f"{first} read {read.value:.{decimals}f}, the sequence reader "
+            f"{whole.value:.{decimals}f}"
         )
     return read
 
