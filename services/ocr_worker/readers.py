@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from ..core.config.devices import OcrConfig, Polarity
+from .blank_cells import ink_in_blank_cells
 from .channels import brightest, dimmest
 from .display_locator import DisplayLocator
 from .drum_geometry import combine, measure, name_pair, recentred
@@ -32,7 +33,7 @@ from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import DigitReading, OtherLayout, UnreadableDisplay, read_lcd7
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
-from .sequence_reader import STEPS, SequenceReader, fitted
+from .sequence_reader import STEPS, ReadsDiffer, SequenceReader, fitted
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
 _MAX_CELL_SHIFT = 0.25
@@ -281,8 +282,8 @@ def ink_offset(cell: np.ndarray, pitch: float) -> float:
 
 def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
     """A display is read twice where the sequence reader is there: by its segments'
-    geometry and whole, by the learned sequence reader, on the marked display or, with no
-    ROI, around the digits the geometry read, else where the locator finds the display.
+    geometry and whole, by the learned sequence reader, around the digits the geometry
+    read, else on the marked display or where the locator finds it.
     Either may read it alone; when both read, they must agree. The locator is asked only
     where the geometry read nothing: it costs 2 ms a frame (``_sequence_windows``)."""
     try:
@@ -293,17 +294,16 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
         if setup.sequence is None:
             raise
         return _read_by_sequence(frame, setup.sequence, error, _sequence_windows(frame, setup))
-    if setup.display is not None:
-        return _cross_checked(frame, setup, read, setup.display, "the segments")
-    found = replace(setup, alignment=None)  # the geometry's find is in frame pixels
+    found = replace(setup, alignment=None)  # the digits' boxes are in frame pixels
     return _cross_checked(frame, found, read, _found_window(frame, setup, read), "the segments")
 
 
 def _found_window(frame: np.ndarray, setup: Setup, read: DigitsRead) -> Box | None:
-    """Where to cross-check the digits the geometry found with no ROI: the box around
-    them, widened each side by a digit pitch for every position it read as blank, since
-    a digit it missed at the end would otherwise be missed again (99464 read as 9946 with
-    a blank leading cell)."""
+    """Where to cross-check the digits the geometry found: the box around them, widened
+    each side by a digit pitch for every position it read as blank, since a digit it
+    missed at the end would otherwise be missed again (99464 read as 9946 with a blank
+    leading cell). Not the ROI: one drawn around the meter's face holds labels and
+    bezels that the sequence reader would read as more digits."""
     if not read.boxes:
         return None
     x, y, w, h = _around(read.boxes)
@@ -375,12 +375,22 @@ def _cross_checked(
 ) -> DigitsRead:
     """``read``, unless the sequence reader reads ``window`` surely as another number: a
     second opinion from a reader that fails differently. An unsure one is no objection,
-    except where ``read`` is in ``doubt`` (why it may not stand alone): then only the same
-    number confirms it."""
+    unless its members and views, torn, mostly read another number, or ``read`` is in
+    ``doubt`` (why it may not stand alone): then only the same number confirms it."""
     if window is None or setup.sequence is None:
         return read
     try:
         whole = _read_sequence(frame, setup, window, setup.sequence)
+    except ReadsDiffer as error:
+        same = sum(_digits_of(text) == _digits_of(read.text) for text in error.texts)
+        if doubt is None and same > len(error.texts) / 2:
+            return read
+        decimals = setup.ocr.decimals
+        torn = " or ".join(repr(text) for text in dict.fromkeys(error.texts))
+        raise UnreadableDisplay(
+            ("" if doubt is None else f"{doubt}: ")
+            + f"{first} read {read.value:.{decimals}f}, the sequence reader {torn}"
+        ) from None
     except UnreadableDisplay as error:
         if doubt is None:
             return read
@@ -395,6 +405,11 @@ def _cross_checked(
             f"{whole.value:.{decimals}f}"
         )
     return read
+
+
+def _digits_of(text: str) -> str:
+    """A sequence reader's text as the digits a reading holds: no point, no blank cells."""
+    return text.replace(".", "").lstrip("0") or "0"
 
 
 def _around(boxes: list[Box]) -> Box:
@@ -421,6 +436,10 @@ def _read_sequence(
               if c != "."]  # fmt: skip
     confidences = [p for _, p, _ in digits]
     _check_confidence(confidences, [c for c, _, _ in digits], ocr)
+    centres = [(x + 0.5) / STEPS for _, _, x in digits]
+    point_after = read.text.find(".") if "." in read.text else None
+    if reason := ink_in_blank_cells(view.image, centres, point_after, ocr.digits - len(digits)):
+        raise UnreadableDisplay(reason)
     height, width = view.image.shape[:2]
     step, cell = width / STEPS, width / ocr.digits
     boxes = [

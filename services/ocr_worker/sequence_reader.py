@@ -47,12 +47,17 @@ VIEWS: tuple[tuple[float, float], ...] = ((1.0, 0.0), (1.06, 0.0), (0.93, 0.0), 
 
 
 def strip(window: np.ndarray) -> np.ndarray:
-    """The window as the network sees it: grey, dark digits on light (a light-on-dark
-    window is inverted by its median), contrast stretched, ``STRIP_HEIGHT`` ×
-    ``STRIP_WIDTH``, float32 in about [-1, 1]."""
+    """The window as the network sees it: ``normalised``, ``STRIP_HEIGHT`` ×
+    ``STRIP_WIDTH``."""
+    return normalised(window, (STRIP_WIDTH, STRIP_HEIGHT))
+
+
+def normalised(window: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The window grey, dark digits on light (a light-on-dark window is inverted by its
+    median), contrast stretched, resized to ``size`` (width, height), float32 in about
+    [-1, 1]."""
     grey = window if window.ndim == 2 else brightest(window)  # a red LED counts as bright
-    small = cv2.resize(grey, (STRIP_WIDTH, STRIP_HEIGHT), interpolation=cv2.INTER_AREA)
-    small = small.astype(np.float32)
+    small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
     low, middle, high = np.percentile(small, (2, 50, 98))
     if middle - low < high - middle:  # the glass is nearer the dark end: light digits
         small = 255.0 - small
@@ -79,12 +84,23 @@ def views(strip_: np.ndarray) -> np.ndarray:
     return np.stack(out)
 
 
+class ReadsDiffer(UnreadableDisplay):
+    """The members or views read different ``texts`` (one per read): no reading, and,
+    beside another reader's, a sign that the display is not as plain as that one took
+    it to be."""
+
+    def __init__(self, reason: str, texts: tuple[str, ...]) -> None:
+        super().__init__(reason)
+        self.texts = texts
+
+
 @dataclass(frozen=True)
 class SequenceRead:
     text: str  # e.g. "127.03"
     confidences: list[float]  # per character of ``text``
     columns: list[int]  # per character: its likeliest output column (of ``STEPS``)
     other_read: str | None = None  # another view's or member's text: the reading does not stand
+    texts: tuple[str, ...] = ()  # where they differ, every view's and member's text
 
 
 def agreed(reads: list[SequenceRead]) -> SequenceRead:
@@ -97,7 +113,8 @@ def agreed(reads: list[SequenceRead]) -> SequenceRead:
     first = pointed[0] if pointed else reads[0]
     for other in reads:
         if other.text != first.text and not (pointed and other.text == _pointless(first.text)):
-            return SequenceRead(first.text, first.confidences, first.columns, other.text)
+            texts = tuple(r.text for r in reads)
+            return SequenceRead(first.text, first.confidences, first.columns, other.text, texts)
     per_read = [_on_positions(r.confidences, first.text, r.text) for r in reads]
     columns = zip(*per_read, strict=True)
     confidences = [min(c for c in column if c is not None) for column in columns]
@@ -154,9 +171,10 @@ def fitted(read: SequenceRead, digits: int, decimals: int) -> str:
     ``UnreadableDisplay`` naming why it does not fit the display."""
     text = read.text
     if read.other_read is not None:
-        raise UnreadableDisplay(
+        raise ReadsDiffer(
             f"sequence reader: {text!r} moved a little or read by another member is "
-            f"{read.other_read!r}"
+            f"{read.other_read!r}",
+            read.texts or (text, read.other_read),
         )
     if not text:
         raise UnreadableDisplay("sequence reader: no digits in the window")

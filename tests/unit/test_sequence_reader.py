@@ -154,12 +154,16 @@ def test_the_shipped_model_says_it_never_saw_the_renderer_its_score_is_on() -> N
 class Reads:
     """A sequence reader that reads what it is told (the network is not under test)."""
 
-    def __init__(self, text: str, confidence: float = 0.99) -> None:
-        self.text, self.confidence = text, confidence
+    def __init__(
+        self, text: str, confidence: float = 0.99, other: str | None = None,
+        columns: list[int] | None = None,
+    ) -> None:  # fmt: skip
+        self.text, self.confidence, self.other = text, confidence, other
+        self.columns = columns or list(range(2, 2 + 3 * len(text), 3))
 
     def read(self, window: np.ndarray) -> SequenceRead:
-        n = len(self.text)
-        return SequenceRead(self.text, [self.confidence] * n, list(range(2, 2 + 3 * n, 3)))
+        confidences = [self.confidence] * len(self.text)
+        return SequenceRead(self.text, confidences, self.columns, self.other)
 
 
 def marked_display(reader: Reads | None) -> tuple[np.ndarray, Setup]:
@@ -185,6 +189,17 @@ def test_a_sure_sequence_reader_that_disagrees_refuses_the_frame() -> None:
 
 def test_an_unsure_sequence_reader_leaves_the_segments_reading() -> None:
     frame, setup = marked_display(Reads("121.03", confidence=0.5))
+    assert read_digits(frame, setup, lambda _: None).value == 127.03
+
+
+def test_a_torn_sequence_reader_that_also_reads_another_number_refuses_the_frame() -> None:
+    frame, setup = marked_display(Reads("127.03", other="121.03"))
+    with pytest.raises(UnreadableDisplay, match=r"the sequence reader '127\.03' or '121\.03'"):
+        read_digits(frame, setup, lambda _: None)
+
+
+def test_a_torn_sequence_reader_whose_reads_all_hold_the_same_digits_is_no_objection() -> None:
+    frame, setup = marked_display(Reads("127.03", other="0127.03"))
     assert read_digits(frame, setup, lambda _: None).value == 127.03
 
 
@@ -267,3 +282,25 @@ def test_a_digit_read_not_surely_needs_the_sequence_reader_to_confirm_the_number
     outcome = read_boxed_123(tmp_path, sequence)
     assert (outcome.read.value if outcome.accepted else None) == value
     assert reason is None or reason in (outcome.reason or "")
+
+
+@pytest.mark.parametrize(("sequence", "value"), [
+    (Reads("78", columns=[15, 26]), 78.0),
+    (Reads("8", columns=[26]), None),  # the 7 missed: its cell is no blank
+])  # fmt: skip
+def test_a_cell_read_as_blank_must_be_blank(sequence: Reads, value: float | None) -> None:
+    from services.core.config.devices import OcrConfig
+    from tests.unit.test_blank_cells import _window
+
+    window, _ = _window(["", "7", "8"], 0.3, seed=0)
+    frame = np.full((300, 500, 3), 200, np.uint8)
+    frame[50 : 50 + window.shape[0], 40 : 40 + window.shape[1]] = window[..., None]
+    digits = [(40 + 8 + i * (window.shape[1] - 16) // 3, 58, (window.shape[1] - 16) // 3,
+               window.shape[0] - 16) for i in range(3)]  # fmt: skip
+    ocr = OcrConfig(display="lcd7", digits=3, decimals=0, quantity="energy_import_kwh")
+    setup = Setup(ocr, None, digits, None, sequence)  # type: ignore[arg-type]
+    if value is None:
+        with pytest.raises(UnreadableDisplay, match="ink in the blank cell"):
+            read_digits(frame, setup, lambda _: None)  # no digit models: the sequence reads alone
+    else:
+        assert read_digits(frame, setup, lambda _: None).value == value
