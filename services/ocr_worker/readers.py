@@ -101,7 +101,20 @@ def read_digits(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsR
                 "a drum counter needs its display ROI or digit ROIs (draw them in the web page)"
             )
         return _read_drum_window(frame, setup, setup.display, model_for)
-    return _read_segment_display(frame, setup)
+    return _lit_zeros_checked(_read_segment_display(frame, setup), ocr)
+
+
+def _lit_zeros_checked(read: DigitsRead, ocr: OcrConfig) -> DigitsRead:
+    """``read``, unless it shows a lit leading zero after a blank cell: a display blanks
+    its leading zeros or lights them all, so such a reading has lost a digit at its end
+    (0004 under glare read as a blank and 000)."""
+    blanks = ocr.digits - len(read.text)
+    units = len(read.text) - ocr.decimals - 1  # index of the units digit in ``read.text``
+    if blanks > 0 and units > 0 and read.text[0] == "0":
+        raise UnreadableDisplay(
+            f"{read.text!r} lights a leading zero after {blanks} blank cell(s): a digit missed?"
+        )
+    return read
 
 
 # --- digit ROIs -----------------------------------------------------------------------

@@ -304,3 +304,25 @@ def test_a_cell_read_as_blank_must_be_blank(sequence: Reads, value: float | None
             read_digits(frame, setup, lambda _: None)  # no digit models: the sequence reads alone
     else:
         assert read_digits(frame, setup, lambda _: None).value == value
+
+
+@pytest.mark.parametrize(("text", "digits", "decimals", "refused"), [
+    ("000", 4, 0, True),  # 0004 with its 4 lost: a blank cell, then lit zeros
+    ("0818", 7, 3, False),  # 0.818: the units zero is no leading zero
+    ("127", 4, 0, False),
+    ("0004", 4, 0, False),  # every cell lit: zeros shown, nothing blank
+])  # fmt: skip
+def test_a_lit_leading_zero_after_a_blank_cell_is_refused(
+    text: str, digits: int, decimals: int, refused: bool
+) -> None:
+    from services.core.config.devices import OcrConfig
+    from services.ocr_worker.readers import DigitsRead, _lit_zeros_checked
+
+    ocr = OcrConfig(display="lcd7", digits=digits, decimals=decimals,
+                    quantity="energy_import_kwh")  # fmt: skip
+    read = DigitsRead(text, int(text) / 10**decimals, [0.99] * len(text), [], None, "test")
+    if refused:
+        with pytest.raises(UnreadableDisplay, match="lights a leading zero"):
+            _lit_zeros_checked(read, ocr)
+    else:
+        assert _lit_zeros_checked(read, ocr) is read
