@@ -103,7 +103,14 @@ async def test_p1_bridge_loses_no_quarter_while_the_broker_is_down(
             async with running_bus(config.mqtt, "p1-watch2", {"meterhub/p1/capacity": capacity}):
                 # Past the backlog: the gateway has had every telegram before this one.
                 until = max(kept_quarters(lines.lines)) + 2 * QUARTER
-                await capacity.wait_for(lambda m: quarter_of(m) >= until, timeout=60)
+                try:
+                    await capacity.wait_for(lambda m: quarter_of(m) >= until, timeout=60)
+                except TimeoutError:
+                    seen = [quarter_of(m).isoformat() for m in capacity.messages[-5:]]
+                    pytest.fail(
+                        f"no capacity for the quarter {until.isoformat()} in 60 s; last seen "
+                        f"{seen}; the device's last lines: {lines.lines[-15:]}"
+                    )
         finally:
             device.stop()
 
