@@ -297,14 +297,15 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
     """A display is read twice where the sequence reader is there: by its segments'
     geometry and whole, by the learned sequence reader, around the digits the geometry
     read, else on the marked display or where the locator finds it.
-    Either may read it alone; when both read, they must agree. The locator is asked only
-    where the geometry read nothing: it costs 2 ms a frame (``_sequence_windows``)."""
+    Either may read it alone; when both read, they must agree. A layout the geometry
+    objects to (more digits, the point elsewhere) is most often a label or a speck it took
+    in, so the sequence reader still reads, unless the display cycles: there another
+    register is on show. The locator is asked only where the geometry read nothing: it
+    costs 2 ms a frame (``_sequence_windows``)."""
     try:
         read = _read_segments(frame, setup)
-    except OtherLayout:
-        raise
     except UnreadableDisplay as error:
-        if setup.sequence is None:
+        if setup.sequence is None or (isinstance(error, OtherLayout) and setup.ocr.cycling):
             raise
         return _read_by_sequence(frame, setup.sequence, error, _sequence_windows(frame, setup))
     found = replace(setup, alignment=None)  # the digits' boxes are in frame pixels

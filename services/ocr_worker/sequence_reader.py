@@ -40,7 +40,7 @@ STRIP_HEIGHT, STRIP_WIDTH = 32, 128
 STEPS = STRIP_WIDTH // 4  # output columns
 INPUT_NAME, OUTPUT_NAME = "window", "log_probs"
 MODEL_FILE = "sequence_display.onnx"
-MIN_CHAR_CONFIDENCE = 0.9
+MIN_CHAR_CONFIDENCE = 0.6
 # Each view: (zoom about the strip's centre, shift right in strip pixels); the first is
 # the window as cut.
 VIEWS: tuple[tuple[float, float], ...] = ((1.0, 0.0), (1.06, 0.0), (0.93, 0.0), (1.0, 3.0))

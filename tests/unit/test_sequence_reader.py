@@ -71,7 +71,7 @@ def test_a_text_that_does_not_fit_the_display_is_refused(text, digits, decimals,
 
 
 def test_one_unclear_character_refuses_the_reading() -> None:
-    read = SequenceRead("127.03", [0.99, 0.99, 0.62, 0.99, 0.99, 0.99], [1, 2, 3, 4, 5, 6])
+    read = SequenceRead("127.03", [0.99, 0.99, 0.42, 0.99, 0.99, 0.99], [1, 2, 3, 4, 5, 6])
     with pytest.raises(UnreadableDisplay, match=r"character 3 .* unclear"):
         fitted(read, 6, 2)
 
@@ -209,6 +209,37 @@ def test_the_sequence_reader_reads_alone_where_the_segments_refuse() -> None:
     read = read_digits(frame, setup, lambda _: None)
     assert (read.value, read.method) == (5.2, "display ROI, sequence reader")
     assert len(read.boxes) == 3
+
+
+class Finds:
+    """A display locator that finds the box it is told (the network is not under test)."""
+
+    def __init__(self, box: tuple[int, int, int, int]) -> None:
+        self.box = box
+
+    def find(self, frame: np.ndarray) -> tuple[int, int, int, int]:
+        return self.box
+
+
+@pytest.mark.parametrize("cycling", [False, True])
+def test_another_layout_is_read_by_the_sequence_reader_unless_the_display_cycles(
+    cycling: bool,
+) -> None:
+    from services.core.config.devices import OcrConfig
+    from services.core.config.simulator import FrameEffects
+    from services.ocr_worker.lcd7 import OtherLayout
+    from services.simulator.lcd import render_lcd_frame
+
+    frame = render_lcd_frame("1234.5", 6, FrameEffects(), np.random.default_rng(3))
+    ocr = OcrConfig(display="lcd7", digits=6, decimals=2, quantity="token_balance_kwh",
+                    cycling=cycling)  # fmt: skip
+    setup = Setup(ocr, None, [], None, Reads("34.50"), Finds((100, 40, 440, 200)))  # type: ignore[arg-type]
+    if cycling:  # another register is showing: refused as such, not read
+        with pytest.raises(OtherLayout, match="decimal point after digit 4, expected after 3"):
+            read_digits(frame, setup, lambda _: None)
+    else:  # a layout the geometry alone objects to (a label's digits, a speck as the point)
+        read = read_digits(frame, setup, lambda _: None)
+        assert (read.value, read.method) == (34.5, "found display, sequence reader")
 
 
 def test_train_sequence_without_torch_says_how_to_install_it(
