@@ -389,15 +389,14 @@ def _cross_checked(
 ) -> DigitsRead:
     """``read``, unless the sequence reader reads ``window`` surely as another number: a
     second opinion from a reader that fails differently. An unsure one is no objection,
-    unless its members and views, torn, mostly read another number, or ``read`` is in
+    unless its members and views, torn, never read ``read``'s number, or ``read`` is in
     ``doubt`` (why it may not stand alone): then only the same number confirms it."""
     if window is None or setup.sequence is None:
         return read
     try:
         whole = _read_sequence(frame, setup, window, setup.sequence)
     except ReadsDiffer as error:
-        same = sum(_digits_of(text) == _digits_of(read.text) for text in error.texts)
-        if doubt is None and same > len(error.texts) / 2:
+        if doubt is None and any(_digits_of(t) == _digits_of(read.text) for t in error.texts):
             return read
         decimals = setup.ocr.decimals
         torn = " or ".join(repr(text) for text in dict.fromkeys(error.texts))

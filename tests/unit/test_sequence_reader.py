@@ -192,10 +192,15 @@ def test_an_unsure_sequence_reader_leaves_the_segments_reading() -> None:
     assert read_digits(frame, setup, lambda _: None).value == 127.03
 
 
-def test_a_torn_sequence_reader_that_also_reads_another_number_refuses_the_frame() -> None:
-    frame, setup = marked_display(Reads("127.03", other="121.03"))
-    with pytest.raises(UnreadableDisplay, match=r"the sequence reader '127\.03' or '121\.03'"):
+def test_a_torn_sequence_reader_that_never_reads_the_number_refuses_the_frame() -> None:
+    frame, setup = marked_display(Reads("121.03", other="120.03"))
+    with pytest.raises(UnreadableDisplay, match=r"the sequence reader '121\.03' or '120\.03'"):
         read_digits(frame, setup, lambda _: None)
+
+
+def test_a_torn_sequence_reader_that_also_reads_the_number_is_no_objection() -> None:
+    frame, setup = marked_display(Reads("121.03", other="127.03"))
+    assert read_digits(frame, setup, lambda _: None).value == 127.03
 
 
 def test_a_torn_sequence_reader_whose_reads_all_hold_the_same_digits_is_no_objection() -> None:
