@@ -307,6 +307,7 @@ def test_a_point_seen_elsewhere_or_nowhere_still_refuses(texts: list[str]) -> No
     (Reads("123"), 123.0, None),  # confirmed
     (Reads("723"), None, "the digit models read 123, the sequence reader 723"),
     (Reads("723", confidence=0.5), None, "the sequence reader cannot confirm it"),
+    (Reads("123", confidence=0.7), None, "the sequence reader is not sure either (0.70)"),
 ])  # fmt: skip
 def test_a_digit_read_not_surely_needs_the_sequence_reader_to_confirm_the_number(
     tmp_path, monkeypatch: pytest.MonkeyPatch, sequence: Reads, value: float | None,

@@ -296,10 +296,12 @@ int main(int argc, char** argv) {
         link_meter_availability(*rs485, mqtt, topics.device(TopicKind::Availability, device));
     } else if (role == "p1") {
         if (!args["--buffer-dir"].empty()) {
-            flash_queue.reset(new FlashQueue(flash, args["--buffer-dir"], 1024 * 1024));
             // The simulated meter runs hundreds of times fast, so the few seconds it takes to
             // notice a dead link are many meter minutes: keep as many recent telegrams as
-            // cover them (a board's 9, thinned to one per 30 s, cover its keep-alive).
+            // cover them (a board's 9, thinned to one per 30 s, cover its keep-alive). For
+            // the same reason every telegram is kept, some 50 KB a second: 8 MB hold more
+            // than two minutes of outage, a board's 1 MB some 8 hours of its meter.
+            flash_queue.reset(new FlashQueue(flash, args["--buffer-dir"], 8 * 1024 * 1024));
             backlog.reset(new TelegramBacklog(*flash_queue, outbox, log, 10, 8, 400));
         }
         p1.reset(new P1Bridge(p1_port, mqtt, log, topics.device(TopicKind::Telegram, device), backlog.get()));

@@ -91,12 +91,12 @@ namespace {
 struct P1Rig {
     fakes::Bus bus;
     fakes::MemoryFileSystem fs;
-    FlashQueue queue{fs, "/littlefs", 256 * 1024};
+    FlashQueue queue;
     TelegramBacklog backlog{queue, bus.outbox, bus.log};
     fakes::Serial port;
     P1Bridge bridge{port, bus.client, bus.log, "meterhub/dev/telegram", &backlog};
     simp1::Meter meter;
-    P1Rig() {
+    explicit P1Rig(size_t flash_bytes = 256 * 1024) : queue(fs, "/littlefs", flash_bytes) {
         meter.step_s = 1;  // one a second, as the meter sends them
         bus.broker.auto_puback = true;
     }
@@ -152,6 +152,20 @@ TEST(p1_bridge_keeps_what_it_could_not_send_and_sends_it_in_order_after_the_reco
     CHECK(!stamps.empty() && newest - stamps[0] >= 30 + 50 * 60);  // 10:00 on to past 10:50
     CHECK_EQ(quarters.size(), 4u);                                   // :00, :15, :30, :45
     CHECK(rig.backlog.stats().thinned > 2000u);
+}
+
+TEST(p1_bridge_says_when_a_full_flash_gives_up_its_oldest_telegrams) {
+    P1Rig rig(32 * 1024);  // some 40 telegrams
+    rig.bus.connect();
+    rig.run_seconds(5);
+    rig.bus.broker.close();
+    rig.bus.broker.reachable = false;
+    rig.run_seconds(30 * 60);  // 180 kept at one per 10 s: most of them make room
+    CHECK(rig.queue.dropped() > 0u);
+    CHECK(rig.bus.log.contains("p1: backlog full, oldest telegrams given up total="));
+    rig.bus.broker.reachable = true;
+    for (int i = 0; i < 400 && (rig.backlog.pending() || !rig.bus.client.online()); ++i) rig.run_seconds(1);
+    CHECK(rig.bus.log.contains("p1: backlog sent"));  // what was left still goes out
 }
 
 TEST(p1_bridge_without_meter_time_keeps_nothing_and_says_why) {

@@ -62,6 +62,8 @@ private:
     std::deque<QueuedMessage> recent_;
     int64_t last_recent_ = -1;
     int64_t last_kept_ = -1;
+    uint32_t given_up_logged_ = 0;  // the flash queue's count of oldest dropped, as last logged
+    int64_t given_up_logged_quarter_ = -1;
     BacklogStats stats_;
 };
 
