@@ -40,6 +40,8 @@ STRIP_HEIGHT, STRIP_WIDTH = 32, 128
 STEPS = STRIP_WIDTH // 4  # output columns
 INPUT_NAME, OUTPUT_NAME = "window", "log_probs"
 MODEL_FILE = "sequence_display.onnx"
+# A character's least sure read of eight that all agree: unanimous but unsure reads were
+# right on held-out frames, and they were most of the refusals at 0.9 (docs/ocr.md).
 MIN_CHAR_CONFIDENCE = 0.6
 # Each view: (zoom about the strip's centre, shift right in strip pixels); the first is
 # the window as cut.
