@@ -82,6 +82,7 @@ public:
     bool reachable = true;
     bool open = false;
     bool fail_writes = false;
+    bool black_hole = false;  // takes writes and loses them: a broker that stopped reading
     bool auto_connack = true;
     bool auto_suback = true;
     bool auto_puback = false;  // acknowledge QoS 1 publishes, as a broker does
@@ -107,6 +108,7 @@ public:
     }
     bool write(const uint8_t* data, size_t length) override {
         if (!open || fail_writes) return false;
+        if (black_hole) return true;
         for (size_t i = 0; i < length; ++i) {
             if (reader_.feed(data[i]) != meterhub::mqtt5::PacketReader::Result::Packet) continue;
             received.push_back({reader_.first_byte(), reader_.body()});

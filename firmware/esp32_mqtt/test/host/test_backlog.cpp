@@ -154,6 +154,32 @@ TEST(p1_bridge_keeps_what_it_could_not_send_and_sends_it_in_order_after_the_reco
     CHECK(rig.backlog.stats().thinned > 2000u);
 }
 
+TEST(p1_bridge_sends_the_recent_live_telegrams_before_those_kept_once_the_link_failed) {
+    // The broker stops reading: writes still go into the socket for a while and are lost,
+    // then one fails. The telegrams published into the void are only in the recent ring;
+    // they must go out before the ones kept after the failed write, or the gateway, which
+    // drops a telegram older than one it has, never sees them.
+    P1Rig rig;
+    rig.bus.connect();
+    rig.run_seconds(30);
+    rig.bus.broker.black_hole = true;
+    rig.run_seconds(20);
+    rig.bus.broker.fail_writes = true;
+    rig.bus.broker.reachable = false;
+    rig.run_seconds(10 * 60);
+    rig.bus.broker.black_hole = rig.bus.broker.fail_writes = false;
+    rig.bus.broker.reachable = true;
+    for (int i = 0; i < 400 && (rig.backlog.pending() || !rig.bus.client.online()); ++i) rig.run_seconds(1);
+    CHECK(rig.bus.log.contains("p1: backlog sent"));
+
+    int64_t newest = -1;  // what the gateway takes: each telegram newer than all before it
+    for (const int64_t stamp : rig.published_stamps()) {
+        if (stamp <= newest) continue;
+        if (newest >= 0) CHECK_EQ_IN("gap after " + std::to_string(newest), stamp - newest <= 10, true);
+        newest = stamp;
+    }
+}
+
 TEST(p1_bridge_says_when_a_full_flash_gives_up_its_oldest_telegrams) {
     P1Rig rig(32 * 1024);  // some 40 telegrams
     rig.bus.connect();

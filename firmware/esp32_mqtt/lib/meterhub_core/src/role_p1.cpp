@@ -6,9 +6,13 @@ P1Bridge::P1Bridge(SerialPort& port, MqttClient& mqtt, Log& log, std::string tel
                    TelegramBacklog* backlog)
     : port_(port), mqtt_(mqtt), log_(log), topic_(std::move(telegram_topic)), backlog_(backlog) {}
 
-void P1Bridge::loop() {
+void P1Bridge::note_connection() {
     if (backlog_ && was_online_ && !mqtt_.online()) backlog_->connection_lost();
     was_online_ = mqtt_.online();
+}
+
+void P1Bridge::loop() {
+    note_connection();
     uint8_t chunk[128];
     int n;
     while ((n = port_.read(chunk, sizeof chunk)) > 0) {
@@ -27,6 +31,9 @@ void P1Bridge::loop() {
                         if (backlog_) backlog_->published(topic_, framer_.telegram());
                     } else {
                         ++stats_.unsent;
+                        // A write that failed just now took the link down: the recent live
+                        // ones, which may have gone into the void, are kept before this one.
+                        note_connection();
                         if (backlog_) backlog_->keep(topic_, framer_.telegram());
                     }
                     break;

@@ -29,6 +29,8 @@ public:
     const P1Stats& stats() const { return stats_; }
 
 private:
+    void note_connection();  // a dropped link hands the recent live telegrams to the backlog
+
     SerialPort& port_;
     MqttClient& mqtt_;
     Log& log_;
