@@ -21,7 +21,10 @@ GROUP = "gateway"
 
 async def main(ctx: ServiceContext) -> None:
     p1 = P1Path(ctx)
-    ctx.bus.on(Channel.TELEGRAM, p1.on_telegram, shared_group=GROUP)
+    # A plain subscription of the persistent session, not the group: Mosquitto 2.0 does not
+    # restore a `$share` one after its own restart, so a P1 bridge's backlog sent before
+    # the gateway is back was lost; and a meter's quarter needs all its telegrams in one.
+    ctx.bus.on(Channel.TELEGRAM, p1.on_telegram)
     cameras = CameraEdge(ctx, GROUP)  # subscribes now, before the first await
     async with asyncio.TaskGroup() as group:
         for task in [*p1.tasks(), *rs485_tasks(ctx), *cameras.tasks()]:
