@@ -47,11 +47,7 @@ _DARK_FACE_LEVEL = 80  # median grey below which a window is taken for a LED's b
 _AS = {"dark_on_light": "an LCD", "light_on_dark": "a LED display"}
 _LED_AS_LCD = (30.0, 200.0)  # grey levels a lit segment and the dark face are mapped to
 _SURE_DIGIT = 0.9  # a digit read less surely needs the sequence reader to confirm the number
-# ... and the sequence reader confirms it only this sure of every digit: two unsure readers
-# agreeing took a faint DSEG "1" for a 7 alike (813.38 read 873.38).
-_SURE_CONFIRMATION = 0.9
 _SAME_WINDOW = 0.6  # a found glass covering more of the ROI than this is the ROI itself
-_DIGITS_MARGIN = 0.15  # of the digit ROIs' height: glass around them for the sequence reader
 
 
 class Prediction(Protocol):
@@ -126,9 +122,9 @@ def _lit_zeros_checked(read: DigitsRead, ocr: OcrConfig) -> DigitsRead:
 
 def _read_digit_boxes(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsRead:
     """A display's digit boxes are read by the digit models and, on the box around them
-    with a margin (or the marked display), whole by the sequence reader: as with a display
-    ROI, either may read alone, and when both read they must agree."""
-    window = setup.display or _margined(_around(setup.digits), frame.shape)
+    (or the marked display), whole by the sequence reader: as with a display ROI, either
+    may read alone, and when both read they must agree."""
+    window = setup.display or _around(setup.digits)
     try:
         read = _read_cells(frame, setup, setup.digits, model_for, "digit ROIs")
     except UnreadableDisplay as error:
@@ -393,15 +389,15 @@ def _cross_checked(
 ) -> DigitsRead:
     """``read``, unless the sequence reader reads ``window`` surely as another number: a
     second opinion from a reader that fails differently. An unsure one is no objection,
-    unless its members and views, torn, never read ``read``'s number, or ``read`` is in
-    ``doubt`` (why it may not stand alone): then only the same number, read surely (every
-    digit at ``_SURE_CONFIRMATION``), confirms it."""
+    unless its members and views, torn, mostly read another number, or ``read`` is in
+    ``doubt`` (why it may not stand alone): then only the same number confirms it."""
     if window is None or setup.sequence is None:
         return read
     try:
         whole = _read_sequence(frame, setup, window, setup.sequence)
     except ReadsDiffer as error:
-        if doubt is None and any(_digits_of(t) == _digits_of(read.text) for t in error.texts):
+        same = sum(_digits_of(text) == _digits_of(read.text) for text in error.texts)
+        if doubt is None and same > len(error.texts) / 2:
             return read
         decimals = setup.ocr.decimals
         torn = " or ".join(repr(text) for text in dict.fromkeys(error.texts))
@@ -415,11 +411,6 @@ def _cross_checked(
         raise UnreadableDisplay(
             f"{doubt} and the sequence reader cannot confirm it: {error.reason}"
         ) from None
-    if doubt is not None and min(whole.confidences, default=1.0) < _SURE_CONFIRMATION:
-        raise UnreadableDisplay(
-            f"{doubt} and the sequence reader is not sure either "
-            f"({min(whole.confidences):.2f})"
-        )
     if abs(whole.value - read.value) > 1e-9:
         decimals = setup.ocr.decimals
         raise UnreadableDisplay(
@@ -428,17 +419,6 @@ def _cross_checked(
             f"{whole.value:.{decimals}f}"
         )
     return read
-
-
-def _margined(box: Box, shape: tuple[int, ...]) -> Box:
-    """``box`` with ``_DIGITS_MARGIN`` of its height added each side, inside the frame: the
-    sequence reader learned windows with some glass around the digits, and read the tight
-    box around digit ROIs torn three times as often."""
-    x, y, w, h = box
-    margin = _DIGITS_MARGIN * h
-    x0, y0 = max(0, round(x - margin)), max(0, round(y - margin))
-    x1, y1 = min(shape[1], round(x + w + margin)), min(shape[0], round(y + h + margin))
-    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _digits_of(text: str) -> str:

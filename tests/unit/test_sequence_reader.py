@@ -71,7 +71,7 @@ def test_a_text_that_does_not_fit_the_display_is_refused(text, digits, decimals,
 
 
 def test_one_unclear_character_refuses_the_reading() -> None:
-    read = SequenceRead("127.03", [0.99, 0.99, 0.42, 0.99, 0.99, 0.99], [1, 2, 3, 4, 5, 6])
+    read = SequenceRead("127.03", [0.99, 0.99, 0.62, 0.99, 0.99, 0.99], [1, 2, 3, 4, 5, 6])
     with pytest.raises(UnreadableDisplay, match=r"character 3 .* unclear"):
         fitted(read, 6, 2)
 
@@ -192,15 +192,10 @@ def test_an_unsure_sequence_reader_leaves_the_segments_reading() -> None:
     assert read_digits(frame, setup, lambda _: None).value == 127.03
 
 
-def test_a_torn_sequence_reader_that_never_reads_the_number_refuses_the_frame() -> None:
-    frame, setup = marked_display(Reads("121.03", other="120.03"))
-    with pytest.raises(UnreadableDisplay, match=r"the sequence reader '121\.03' or '120\.03'"):
+def test_a_torn_sequence_reader_that_also_reads_another_number_refuses_the_frame() -> None:
+    frame, setup = marked_display(Reads("127.03", other="121.03"))
+    with pytest.raises(UnreadableDisplay, match=r"the sequence reader '127\.03' or '121\.03'"):
         read_digits(frame, setup, lambda _: None)
-
-
-def test_a_torn_sequence_reader_that_also_reads_the_number_is_no_objection() -> None:
-    frame, setup = marked_display(Reads("121.03", other="127.03"))
-    assert read_digits(frame, setup, lambda _: None).value == 127.03
 
 
 def test_a_torn_sequence_reader_whose_reads_all_hold_the_same_digits_is_no_objection() -> None:
@@ -307,7 +302,6 @@ def test_a_point_seen_elsewhere_or_nowhere_still_refuses(texts: list[str]) -> No
     (Reads("123"), 123.0, None),  # confirmed
     (Reads("723"), None, "the digit models read 123, the sequence reader 723"),
     (Reads("723", confidence=0.5), None, "the sequence reader cannot confirm it"),
-    (Reads("123", confidence=0.7), None, "the sequence reader is not sure either (0.70)"),
 ])  # fmt: skip
 def test_a_digit_read_not_surely_needs_the_sequence_reader_to_confirm_the_number(
     tmp_path, monkeypatch: pytest.MonkeyPatch, sequence: Reads, value: float | None,
