@@ -87,15 +87,14 @@ void TelegramBacklog::keep(const std::string& topic, const std::string& telegram
                       static_cast<long long>(stamp / kQuarterS), static_cast<unsigned>(queue_.count()));
         log_.line(line);
     }
-    if (queue_.dropped() != given_up_logged_) {  // once per quarter at most, with the total
-        if (given_up_logged_quarter_ != stamp / kQuarterS) {
-            char line[96];
-            std::snprintf(line, sizeof line, "p1: backlog full, oldest telegrams given up total=%u",
-                          static_cast<unsigned>(queue_.dropped()));
-            log_.line(line);
-            given_up_logged_ = queue_.dropped();
-            given_up_logged_quarter_ = stamp / kQuarterS;
-        }
+    // Once a quarter at most, with the total so far.
+    if (queue_.dropped() != given_up_logged_ && given_up_logged_quarter_ != stamp / kQuarterS) {
+        char line[96];
+        std::snprintf(line, sizeof line, "p1: backlog full, oldest telegrams given up total=%u",
+                      static_cast<unsigned>(queue_.dropped()));
+        log_.line(line);
+        given_up_logged_ = queue_.dropped();
+        given_up_logged_quarter_ = stamp / kQuarterS;
     }
 }
 
