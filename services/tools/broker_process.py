@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..broker.conf import DELIVERY_SETTINGS
+
 
 class BrokerError(RuntimeError):
     pass
@@ -78,8 +80,8 @@ class MosquittoProcess:
             "persistence true\n"
             f"persistence_location {self.data_dir}/\n"
             "autosave_interval 60\n"
-            "max_queued_messages 100000\n"
-            f"log_dest file {self.log_file}\n"
+            + "".join(f"{line}\n" for line in DELIVERY_SETTINGS)
+            + f"log_dest file {self.log_file}\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
             f"{self.extra_config}"
         )

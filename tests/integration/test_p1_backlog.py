@@ -34,6 +34,7 @@ METER_START = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)  # p1_meter_sim.h
 STEP_S = 10
 QUARTER = timedelta(minutes=15)
 KEPT = "p1: kept for later quarter="
+CATCH_UP_S = 90
 # The bridge names a quarter by its local start in quarter-hours since 2000 (winter: UTC+1).
 LOCAL_EPOCH = datetime(2000, 1, 1, tzinfo=UTC) - timedelta(hours=1)
 
@@ -81,6 +82,8 @@ def quarter_of(message) -> datetime:
     return datetime.fromisoformat(json.loads(message.payload)["quarter_start"])
 
 
+# Past the test's own wait for the gateway, so a slow catch-up fails with its diagnosis.
+@pytest.mark.timeout(CATCH_UP_S + 90)
 async def test_p1_bridge_loses_no_quarter_while_the_broker_is_down(
     broker: MosquittoProcess,
     device_sim: Path,  # noqa: F811
@@ -107,13 +110,15 @@ async def test_p1_bridge_loses_no_quarter_while_the_broker_is_down(
                 # Past the backlog: the gateway has had every telegram before this one.
                 until = max(kept_quarters(lines.lines)) + 2 * QUARTER
                 # The gateway works through the backlog while live telegrams keep coming,
-                # 50 a second: on a loaded machine that takes a while.
+                # 50 a second (a few seconds; it took minutes when Nagle's algorithm
+                # held each acknowledgement back).
                 try:
-                    await capacity.wait_for(lambda m: quarter_of(m) >= until, timeout=120)
+                    await capacity.wait_for(lambda m: quarter_of(m) >= until, CATCH_UP_S)
                 except TimeoutError:
                     seen = [quarter_of(m).isoformat() for m in capacity.messages[-5:]]
                     pytest.fail(
-                        f"no capacity for the quarter {until.isoformat()} in 120 s; last seen "
+                        f"no capacity for the quarter {until.isoformat()} in {CATCH_UP_S} s; "
+                        f"last seen "
                         f"{seen}; the device's last lines: {lines.lines[-15:]}"
                     )
         finally:

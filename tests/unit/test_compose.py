@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from services.broker.conf import DELIVERY_SETTINGS
 from services.cli import build_parser
 from services.core.config.loader import PLACEHOLDER, default_config_text, load_config
 from services.registry import SERVICES
@@ -189,6 +190,8 @@ def test_broker_mounts_the_repository_config_acl_and_password_volume() -> None:
     script = mounted["/mosquitto/config/make-passwords"]
     assert repo_file(script).is_file()
     assert conf["persistence_location"].rstrip("/") in mounted
+    # Hands messages on as every broker Meterhub writes or starts does.
+    assert all(conf.get(key) == value for key, value in map(str.split, DELIVERY_SETTINGS))
     assert all(repo_file(source).exists() for source in mounted.values() if source.startswith("./"))
 
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import socket
 
 import aiomqtt
 import paho.mqtt.client as paho
 from paho.mqtt.reasoncodes import ReasonCode
 
 from services.core.runtime import mqtt_internals as internals
+from services.tools.broker_process import MosquittoProcess
+from tests.bus_helpers import running_bus
+from tests.conftest import make_config
 
 
 def _client() -> aiomqtt.Client:
@@ -52,3 +56,18 @@ async def test_a_puback_reaches_the_listener_and_still_resolves_aiomqtt_s_own_wa
     inner.on_publish(inner, None, 7, success, None)  # paho's callback API version 2
     assert seen == [(7, success)]
     assert event.is_set() and 7 not in pending
+
+
+async def test_a_connected_client_sends_small_packets_at_once(broker: MosquittoProcess):
+    """Nagle off (TCP_NODELAY) on the socket paho connected, after aiomqtt connected it."""
+    async with aiomqtt.Client(broker.host, broker.port) as client:
+        sock = internals.paho_client(client).socket()
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        internals.send_small_packets_at_once(client)
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+async def test_the_bus_turns_nagle_off_on_each_session(broker: MosquittoProcess, tmp_path):
+    async with running_bus(make_config(broker, tmp_path).mqtt, "nagle") as bus:
+        sock = internals.paho_client(bus._client).socket()
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1

@@ -450,6 +450,7 @@ class Bus:
         internals.enable_manual_acks(client)
         internals.listen_to_pubacks(client, self._on_puback)
         async with client:
+            internals.send_small_packets_at_once(client)
             self._client = client
             self.stats.connects += 1
             async with asyncio.TaskGroup() as group:
