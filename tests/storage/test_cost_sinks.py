@@ -58,7 +58,14 @@ async def _stored_states(config, items: list[Reading]) -> dict[str, dict]:
         await publish_and_wait_stored(config, items)
         newest = {}
         for device in {r.device for r in items}:
-            message = await states.wait_for(lambda m, d=device: m.topic == f"meterhub/{d}/state")
+            # Storage may commit the items in several batches, each with its own state.
+            at = max(r.ts for r in items if r.device == device)
+            message = await states.wait_for(
+                lambda m, d=device, t=at: (
+                    m.topic == f"meterhub/{d}/state"
+                    and datetime.fromisoformat(json.loads(m.payload)["ts"]) == t
+                )
+            )
             newest[device] = json.loads(message.payload)
     return newest
 

@@ -458,11 +458,13 @@ class Bus:
                 # and the broker's answers to the calls below queue up behind it.
                 receiving = group.create_task(self._receive(client))
                 batching = group.create_task(self._handle_batches(client))
-                await client.publish(self.availability_topic, b"online", qos=1, retain=True)
                 subscriptions = [(f, q) for f, (_, q) in self._handlers.items()]
                 subscriptions += [(f, b.qos) for f, b in self._batches.items()]
                 for topic_filter, qos in subscriptions:
                     await client.subscribe(topic_filter, qos)
+                # `online` once subscribed: what is published after it reaches the service,
+                # even in its first session (a test sending at `online` lost its frame).
+                await client.publish(self.availability_topic, b"online", qos=1, retain=True)
                 self.connected.set()
                 backoff.reset()
                 log.info(
