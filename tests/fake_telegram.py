@@ -207,13 +207,16 @@ class FakeBotApi:
             }
         )
 
-    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 10.0) -> Call:
-        """The first recorded call (past or future) matching ``predicate``."""
+    async def wait_for(
+        self, predicate: Callable[[Call], bool], timeout: float = 10.0, since: int = 0
+    ) -> Call:
+        """The first call recorded (past or future) matching ``predicate``, from the
+        ``since``-th call on."""
 
         async def first() -> Call:
             async with self._changed:
                 while True:
-                    for call in self.calls:
+                    for call in self.calls[since:]:
                         if predicate(call):
                             return call
                     await self._changed.wait()
@@ -221,7 +224,12 @@ class FakeBotApi:
         return await asyncio.wait_for(first(), timeout)
 
     async def wait_sent(
-        self, chat_id: int, contains: str, timeout: float = 10.0, method: str | None = None
+        self,
+        chat_id: int,
+        contains: str,
+        timeout: float = 10.0,
+        method: str | None = None,
+        since: int = 0,
     ) -> Call:
         return await self.wait_for(
             lambda c: (
@@ -231,6 +239,7 @@ class FakeBotApi:
                 and c.method in ("sendMessage", "sendPhoto", "editMessageText")
             ),
             timeout,
+            since,
         )
 
     def sent_to(self, chat_id: int, method: str | None = None) -> list[Call]:

@@ -50,9 +50,11 @@ class Rig:
         await self.api.user_says(chat, text)
 
     async def reply(self, text: str, contains: str, chat: int = OWNER, timeout: float = 10.0):
-        """Send ``text`` as the user and wait for the bot's answer containing ``contains``."""
+        """Send ``text`` as the user and wait for the bot's answer containing ``contains``
+        (sent after ``text``: an earlier message naming the same is no answer)."""
+        before = len(self.api.calls)
         await self.say(text, chat)
-        return await self.api.wait_sent(chat, contains, timeout)
+        return await self.api.wait_sent(chat, contains, timeout, since=before)
 
 
 RigFactory = Callable[..., Awaitable[Rig]]

@@ -121,7 +121,7 @@ async def test_schedule_fires_at_its_time_and_persists_across_a_restart(start_bo
     rig.clock.advance(timedelta(hours=4, minutes=1))  # 16:01:30
     await rig.api.wait_sent(OWNER, "🤖 Pengecekan otomatis jam 16:01")
     # The family group kept its own schedule (12:00 only), and 12:00 did not fire twice.
-    await rig.reply("/schedule remove 16:05", "16:01")
+    await rig.reply("/schedule remove 16:05", "16:01")  # the clock moves on once it is gone
     rig.clock.advance(timedelta(minutes=10))
     await rig.reply("/status", "Status meter")
     owner_checks = [c.text for c in rig.api.sent_to(OWNER) if c.text.startswith("🤖")]
