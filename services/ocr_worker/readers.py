@@ -33,7 +33,7 @@ from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import DigitReading, OtherLayout, UnreadableDisplay, read_lcd7
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
-from .sequence_reader import STEPS, ReadsDiffer, SequenceReader, fitted
+from .sequence_reader import STEPS, NoDigitsSeen, ReadsDiffer, SequenceReader, fitted
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
 _MAX_CELL_SHIFT = 0.25
@@ -404,6 +404,12 @@ def _cross_checked(
         raise UnreadableDisplay(
             ("" if doubt is None else f"{doubt}: ")
             + f"{first} read {read.value:.{decimals}f}, the sequence reader {torn}"
+        ) from None
+    except NoDigitsSeen:
+        raise UnreadableDisplay(
+            ("" if doubt is None else f"{doubt}: ")
+            + f"{first} read {read.value:.{setup.ocr.decimals}f}, the sequence reader no "
+            "digits there"
         ) from None
     except UnreadableDisplay as error:
         if doubt is None:

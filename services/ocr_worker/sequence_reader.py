@@ -86,6 +86,11 @@ def views(strip_: np.ndarray) -> np.ndarray:
     return np.stack(out)
 
 
+class NoDigitsSeen(UnreadableDisplay):
+    """Every member in every view read no character at all: beside another reader that
+    found digits there, an objection (clutter a geometry took for a lone 8), not doubt."""
+
+
 class ReadsDiffer(UnreadableDisplay):
     """The members or views read different ``texts`` (one per read): no reading, and,
     beside another reader's, a sign that the display is not as plain as that one took
@@ -179,7 +184,7 @@ def fitted(read: SequenceRead, digits: int, decimals: int) -> str:
             read.texts or (text, read.other_read),
         )
     if not text:
-        raise UnreadableDisplay("sequence reader: no digits in the window")
+        raise NoDigitsSeen("sequence reader: no digits in the window")
     whole, point, fraction = text.partition(".")
     if "." in fraction or (point and not whole):
         raise UnreadableDisplay(f"sequence reader: {text!r} is not one number")

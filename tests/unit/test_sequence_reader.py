@@ -192,6 +192,16 @@ def test_an_unsure_sequence_reader_leaves_the_segments_reading() -> None:
     assert read_digits(frame, setup, lambda _: None).value == 127.03
 
 
+def test_a_sequence_reader_that_sees_no_digits_where_the_segments_read_some_objects() -> None:
+    """Clutter the geometry took for a lone 8 (a held-out LED frame showing 40 was read 8):
+    every member in every view reading nothing there is an objection, not mere doubt."""
+    frame, setup = marked_display(Reads(""))
+    with pytest.raises(
+        UnreadableDisplay, match=r"the segments read 127\.03, the sequence reader no digits there"
+    ):
+        read_digits(frame, setup, lambda _: None)
+
+
 def test_a_torn_sequence_reader_that_also_reads_another_number_refuses_the_frame() -> None:
     frame, setup = marked_display(Reads("127.03", other="121.03"))
     with pytest.raises(UnreadableDisplay, match=r"the sequence reader '127\.03' or '121\.03'"):
