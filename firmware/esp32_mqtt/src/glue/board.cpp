@@ -43,7 +43,11 @@ void SerialLog::line(const char* text) { Serial.println(text); }
 
 bool WiFiTransport::connect(const char* host, uint16_t port) {
     client_.stop();
-    return client_.connect(host, port, 5000) == 1;
+    if (client_.connect(host, port, 5000) != 1) return false;
+    // Small packets at once, as the hub's services send them: with Nagle's algorithm a
+    // PUBACK or a short PUBLISH waits for the broker's delayed ACK (docs/reliability.md).
+    client_.setNoDelay(true);
+    return true;
 }
 
 bool WiFiTransport::connected() { return client_.connected(); }

@@ -18,6 +18,7 @@ public:
     int peek();
     void flush();
     void stop();
+    int setNoDelay(bool nodelay);
     uint8_t connected();
     explicit operator bool();
     using Print::write;

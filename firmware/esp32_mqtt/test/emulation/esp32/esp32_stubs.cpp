@@ -44,6 +44,7 @@ int WiFiClient::read(uint8_t*, size_t) { return -1; }
 int WiFiClient::peek() { return -1; }
 void WiFiClient::flush() {}
 void WiFiClient::stop() {}
+int WiFiClient::setNoDelay(bool) { return 0; }
 uint8_t WiFiClient::connected() { return 0; }
 WiFiClient::operator bool() { return false; }
 
