@@ -19,6 +19,7 @@ from ..core.images import ImageRefused, decode
 from ..core.messages import MAX_FRAME_BYTES
 from ..core.sevenseg import SEGMENT_NAMES
 from ..core.sevenseg import decode as decode_segments
+from .byte_percentiles import byte_median, byte_percentile
 
 MIN_IMAGE_SIDE = 64
 MIN_DIGIT_CONFIDENCE = 0.5
@@ -202,7 +203,7 @@ def _frame_contrast(grey: np.ndarray, quad: np.ndarray) -> float:
         return 0.0
     # The lower quartile outside: a frame found slightly inside its true edge still has
     # a good part of the dark surround in the ring.
-    return float(np.median(inside)) - float(np.percentile(outside, 25))
+    return byte_median(inside) - float(np.percentile(outside, 25))
 
 
 # --- reading the flattened display ---------------------------------------------------
@@ -315,7 +316,7 @@ def _binarise(ink: np.ndarray) -> np.ndarray:
     """Lit segments only: the faint unlit ('ghost') segments stay below the threshold."""
     scaled = np.clip(ink * 255.0, 0, 255).astype(np.uint8)
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    strong = float(np.percentile(scaled, 99.5))
+    strong = byte_percentile(scaled, 99.5)
     level = max(otsu, 0.4 * strong, 40.0)
     return (scaled > level).astype(np.uint8)
 

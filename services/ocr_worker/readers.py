@@ -25,6 +25,7 @@ import numpy as np
 
 from ..core.config.devices import OcrConfig, Polarity
 from .blank_cells import ink_in_blank_cells
+from .byte_percentiles import byte_median
 from .channels import brightest, dimmest
 from .display_locator import DisplayLocator
 from .drum_geometry import combine, measure, name_pair, recentred
@@ -530,7 +531,7 @@ def _polarities(image: np.ndarray, polarity: Polarity) -> list[Polarity]:
     part of its window)."""
     if polarity != "auto":
         return [polarity]
-    dark_face = float(np.median(_grey(image))) < _DARK_FACE_LEVEL
+    dark_face = byte_median(_grey(image)) < _DARK_FACE_LEVEL
     return ["light_on_dark", "dark_on_light"] if dark_face else ["dark_on_light", "light_on_dark"]
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .byte_percentiles import percentiles
 from .channels import brightest
 from .classifier import MODELS_DIR, embedded_meta, one_thread_session
 from .lcd7 import UnreadableDisplay
@@ -59,8 +60,9 @@ def normalised(window: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     median), contrast stretched, resized to ``size`` (width, height), float32 in about
     [-1, 1]."""
     grey = window if window.ndim == 2 else brightest(window)  # a red LED counts as bright
-    small = cv2.resize(grey, size, interpolation=cv2.INTER_AREA).astype(np.float32)
-    low, middle, high = np.percentile(small, (2, 50, 98))
+    resized = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    low, middle, high = percentiles(resized, (2, 50, 98))
+    small = resized.astype(np.float32)
     if middle - low < high - middle:  # the glass is nearer the dark end: light digits
         small = 255.0 - small
         low, high = 255.0 - high, 255.0 - low
