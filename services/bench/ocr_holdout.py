@@ -34,7 +34,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from ..core.config.devices import OcrConfig
-from ..ocr_training.display_frames import STYLES, display_frame
+from ..ocr_training.display_frames import STYLES, DisplayFrame, display_frame
 from ..ocr_training.renderers import RENDERERS
 from ..ocr_worker.display_locator import DisplayLocator, shipped_locator
 from ..ocr_worker.geometry import Box
@@ -61,6 +61,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "tesseract, ssocr and a general OCR",
     )
     group.add_argument("--per-style", type=int, default=40, help="frames per display style")
+    group.add_argument(
+        "--turn",
+        type=float,
+        default=0.0,
+        metavar="DEG",
+        help="turn each display by up to DEG about its centre as well (a phone held askew); "
+        "the marked ways then mark the display turned, as a user sets the camera's turn",
+    )
     group.add_argument("--budget-s", type=float, default=1200.0, help="stop reading after this")
     group.add_argument(
         "--readers",
@@ -77,8 +85,10 @@ class Case:
     jpeg: bytes
     value: float
     ocr: OcrConfig  # the display's format (and a drum counter's ROI and alignment)
-    area: Box
+    area: Box  # upright around the display
     cells: list[Box] | None  # None: the renderer does not say where each digit is
+    marked: Box | None = None  # the display as a user marks it where it is turned ...
+    turn_deg: float = 0.0  # ... with the camera's turn to upright set to this
 
 
 @dataclass
@@ -112,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="meterhub-bench-holdout-"))
     try:
-        cases = make_cases(renderer, args.per_style, args.seed, workdir)
+        cases = make_cases(renderer, args.per_style, args.seed, workdir, args.turn)
         sequence = sequence_reader_without(renderer, args)
         locator = locator_without(renderer, args) if sequence is not None else None
         scores = score(
@@ -199,9 +209,12 @@ def _learned_without(
     return None
 
 
-def make_cases(renderer: str, per_style: int, seed: int, workdir: Path) -> list[Case]:
+def make_cases(
+    renderer: str, per_style: int, seed: int, workdir: Path, turn_deg: float = 0.0
+) -> list[Case]:
     """``per_style`` frames of each style the renderer draws, interleaved by style so a
-    run cut short by its budget still covers every style."""
+    run cut short by its budget still covers every style; each display turned by up to
+    ``turn_deg`` (not the simulator's)."""
     if renderer == "simulator":
         by_style = _simulator_cases(per_style, seed, workdir)
     else:
@@ -209,14 +222,23 @@ def make_cases(renderer: str, per_style: int, seed: int, workdir: Path) -> list[
         rng = np.random.default_rng([seed, RENDERERS.index(renderer), 18])
         for style in STYLES:
             for _ in range(per_style):
-                frame = display_frame(renderer, style, rng)
+                frame = display_frame(renderer, style, rng, turn_deg)
                 ocr = OcrConfig(display="lcd7", digits=frame.digits, decimals=frame.decimals,
                                 quantity="energy_import_kwh")  # fmt: skip
-                by_style[style].append(
-                    Case(style, frame.jpeg, frame.value, ocr, frame.display, frame.cells)
-                )
+                by_style[style].append(_case(style, frame, ocr))
     rows = zip_longest(*by_style.values())
     return [case for row in rows for case in row if case is not None]
+
+
+def _case(style: str, frame: DisplayFrame, ocr: OcrConfig) -> Case:
+    """A turned display is marked as its glass turned upright; its digits are not
+    marked (upright boxes round turned digits overlap)."""
+    if frame.glass is None:
+        return Case(style, frame.jpeg, frame.value, ocr, frame.display, frame.cells)
+    (cx, cy), (w, h) = frame.glass.centre, frame.glass.size
+    marked = (round(cx - w / 2), round(cy - h / 2), round(w), round(h))
+    return Case(style, frame.jpeg, frame.value, ocr, frame.display, None, marked,
+                frame.glass.upright_deg)  # fmt: skip
 
 
 def _simulator_cases(per_style: int, seed: int, workdir: Path) -> dict[str, list[Case]]:
@@ -275,11 +297,14 @@ def _meterhub_setups(case: Case) -> dict[str, OcrConfig]:
     """The device set up four ways: nothing marked, the display marked loosely and
     tightly, every digit."""
     setups = {}
+    area = case.marked or case.area
+    turn = {"rotation_deg": case.turn_deg} if case.marked else {}
     if case.ocr.display == "lcd7":
         unmarked = {"display_roi": None, "digit_rois": []}
         setups["nothing"] = case.ocr.model_copy(update=unmarked)
-        setups["loose"] = case.ocr.model_copy(update={**unmarked, "display_roi": _loose(case.area)})
-    marked = {"area": {"display_roi": case.area}, "digits": {"digit_rois": case.cells}}
+        loose = {**unmarked, "display_roi": _loose(area), **turn}
+        setups["loose"] = case.ocr.model_copy(update=loose)
+    marked = {"area": {"display_roi": area, **turn}, "digits": {"digit_rois": case.cells}}
     for given, update in marked.items():
         if given == "digits" and case.cells is None:
             continue

@@ -39,6 +39,13 @@ _MAX_TURN_DEG = 4.0  # digit boxes of a turned display stay apart (one box per d
 
 
 @dataclass(frozen=True)
+class Glass:
+    centre: tuple[float, float]
+    size: tuple[float, float]
+    upright_deg: float
+
+
+@dataclass(frozen=True)
 class DisplayFrame:
     renderer: str
     style: str
@@ -47,8 +54,12 @@ class DisplayFrame:
     value: float
     digits: int
     decimals: int
-    display: Box  # the glass, in frame pixels
+    display: Box  # the glass, in frame pixels (upright around it where it is turned)
     cells: list[Box]  # one box per digit position, left to right
+    # The glass as a turned rectangle: its centre, size along and across its digits, and
+    # the turn that makes it upright (``geometry.crop``'s convention). Only where a frame
+    # is drawn with ``turn_deg``; the camera's own small turn is not counted.
+    glass: Glass | None = None
 
 
 # A display's digits as masks: (lit, ghost, cell boxes (x0, y0, x1, y1) in mask pixels).
@@ -112,15 +123,19 @@ CELL_DRAWERS: dict[str, CellDrawer] = {
 }
 
 
-def display_frame(renderer: str, style: str, rng: np.random.Generator) -> DisplayFrame:
-    """One frame of a random number on a display drawn by ``renderer`` in ``style``."""
+def display_frame(
+    renderer: str, style: str, rng: np.random.Generator, turn_deg: float = 0.0
+) -> DisplayFrame:
+    """One frame of a random number on a display drawn by ``renderer`` in ``style``;
+    ``turn_deg``: the display also turned by up to that about its own centre, as a phone
+    held askew sees it (the frames drawn without it stay as they were)."""
     digits = int(rng.integers(4, 9))
     decimals = int(rng.integers(0, min(3, digits - 1) + 1))
     whole = int(rng.integers(1, digits - decimals + 1))  # digits of the integer part
     units = int(rng.integers(10 ** (whole - 1) if whole > 1 else 0, 10**whole))
     number = f"{units}" + "".join(str(int(d)) for d in rng.integers(0, 10, decimals))
     blank = " " if rng.random() < 0.7 else "0"  # most displays suppress leading zeros
-    return _frame(renderer, style, number.rjust(digits, blank), decimals, rng, rng)
+    return _frame(renderer, style, number.rjust(digits, blank), decimals, rng, rng, turn_deg)
 
 
 @dataclass(frozen=True)
@@ -152,6 +167,7 @@ def _frame(
     decimals: int,
     stays: np.random.Generator,
     changes: np.random.Generator,
+    turn_deg: float = 0.0,
 ) -> DisplayFrame:
     """``shown`` (blank cells as spaces) drawn and photographed: ``stays`` draws the
     display and the camera's pose, ``changes`` the light and the optics."""
@@ -160,7 +176,7 @@ def _frame(
     point_after = digits - decimals - 1 if decimals else None
     lit, ghost, cells = CELL_DRAWERS[renderer](chars, point_after, stays)
     glass = _colour(lit, ghost, style, stays)
-    image, display, boxes = _photograph(glass, cells, stays)
+    image, display, boxes, turned = _photograph(glass, cells, stays, turn_deg)
     image = _optics(image, changes)
     text = shown[: digits - decimals] + ("." + shown[digits - decimals :] if decimals else "")
     return DisplayFrame(
@@ -173,6 +189,7 @@ def _frame(
         decimals=decimals,
         display=display,
         cells=boxes,
+        glass=turned,
     )
 
 
@@ -188,9 +205,13 @@ def _colour(lit: np.ndarray, ghost: np.ndarray, style: str, rng: np.random.Gener
 
 
 def _photograph(
-    glass: np.ndarray, cells: list[tuple[float, float, float, float]], rng: np.random.Generator
-) -> tuple[np.ndarray, Box, list[Box]]:
-    """The glass set in a meter on a cluttered wall, seen by a camera (optics apart)."""
+    glass: np.ndarray,
+    cells: list[tuple[float, float, float, float]],
+    rng: np.random.Generator,
+    turn_deg: float = 0.0,
+) -> tuple[np.ndarray, Box, list[Box], Glass | None]:
+    """The glass set in a meter on a cluttered wall, seen by a camera (optics apart),
+    turned by up to ``turn_deg`` more about the glass's centre."""
     scale = FRAME_WIDTH * rng.uniform(0.3, 0.75) / glass.shape[1]
     h, w = round(glass.shape[0] * scale), round(glass.shape[1] * scale)
     h = min(h, FRAME_HEIGHT // 2)
@@ -212,6 +233,9 @@ def _photograph(
         cv2.putText(front, label, at, cv2.FONT_HERSHEY_SIMPLEX, rng.uniform(0.4, 0.9),
                     (255 - body).tolist(), 1 + int(rng.integers(2)), cv2.LINE_AA)  # fmt: skip
     matrix = _camera(rng)
+    turned = None
+    if turn_deg:
+        matrix, turned = _turned(matrix, (x, y, x + w, y + h), rng.uniform(-turn_deg, turn_deg))
     image = cv2.warpPerspective(
         np.clip(front, 0, 255).astype(np.uint8), matrix, (FRAME_WIDTH, FRAME_HEIGHT),
         flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE,
@@ -219,7 +243,36 @@ def _photograph(
     display = _mapped(matrix, (x, y, x + w, y + h))
     boxes = [_mapped(matrix, (x + x0 * scale, y + y0 * scale, x + x1 * scale, y + y1 * scale))
              for x0, y0, x1, y1 in cells]  # fmt: skip
-    return image, display, boxes
+    return image, display, boxes, turned
+
+
+def _turned(
+    matrix: np.ndarray, rect: tuple[float, float, float, float], angle_deg: float
+) -> tuple[np.ndarray, Glass]:
+    """``matrix`` followed by a turn of ``angle_deg`` (counter-clockwise as seen, y down)
+    about where the glass's centre lands, zoomed out about it as far as the turned glass
+    needs to stay in the frame; and the glass as a turned rectangle."""
+    x0, y0, x1, y1 = rect
+    corners = np.float32([[[x0, y0]], [[x1, y0]], [[x1, y1]], [[x0, y1]]])
+    seen = cv2.perspectiveTransform(corners, matrix).reshape(-1, 2).astype(np.float64)
+    centre = seen.mean(axis=0)
+    angle = np.radians(angle_deg)
+    turn = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    offsets = (seen - centre) @ turn.T
+    room = np.array([[centre[0], centre[1]], [FRAME_WIDTH - centre[0], FRAME_HEIGHT - centre[1]]])
+    needed = np.array([-offsets.min(axis=0), offsets.max(axis=0)])
+    zoom = min(1.0, 0.95 * float(np.min(room / np.maximum(needed, 1e-6))))
+    about = np.array([[1, 0, centre[0]], [0, 1, centre[1]], [0, 0, 1]])
+    linear = np.eye(3)
+    linear[:2, :2] = zoom * turn
+    back = np.array([[1, 0, -centre[0]], [0, 1, -centre[1]], [0, 0, 1]])
+    size = (
+        zoom * float(np.linalg.norm(seen[1] - seen[0]) + np.linalg.norm(seen[2] - seen[3])) / 2,
+        zoom * float(np.linalg.norm(seen[3] - seen[0]) + np.linalg.norm(seen[2] - seen[1])) / 2,
+    )
+    camera_turn = np.degrees(np.arctan2(*(seen[1] - seen[0])[::-1]))
+    glass = Glass((float(centre[0]), float(centre[1])), size, float(camera_turn - angle_deg))
+    return about @ linear @ back @ matrix, glass
 
 
 def _background(rng: np.random.Generator) -> np.ndarray:

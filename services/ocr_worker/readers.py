@@ -27,12 +27,13 @@ from ..core.config.devices import OcrConfig, Polarity
 from .blank_cells import ink_in_blank_cells
 from .byte_percentiles import byte_median
 from .channels import brightest, dimmest
-from .display_locator import DisplayLocator
+from .display_locator import DisplayLocator, box_about
 from .drum_geometry import combine, measure, name_pair, recentred
 from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import DigitReading, OtherLayout, UnreadableDisplay, read_lcd7
+from .level import residual_turn
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
 from .sequence_reader import STEPS, NoDigitsSeen, ReadsDiffer, SequenceReader, fitted
 
@@ -310,7 +311,28 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
             raise
         return _read_by_sequence(frame, setup.sequence, error, _sequence_windows(frame, setup))
     found = replace(setup, alignment=None)  # the digits' boxes are in frame pixels
-    return _cross_checked(frame, found, read, _found_window(frame, setup, read), "the segments")
+    try:
+        return _cross_checked(frame, found, read, _found_window(frame, setup, read), "the segments")
+    except UnreadableDisplay as objection:
+        return _cross_checked_turned(frame, setup, read, objection)
+
+
+def _cross_checked_turned(
+    frame: np.ndarray, setup: Setup, read: DigitsRead, objection: UnreadableDisplay
+) -> DigitsRead:
+    """A display lying askew in a frame with no ROI: the geometry reads it, but the
+    sequence reader, reading the upright box around its digits, sees them slanted and
+    objects. Where the locator finds the glass turned, the sequence reader reads it turned
+    upright, and only the same number confirms the geometry's; else ``objection``
+    stands."""
+    if setup.display is not None or setup.sequence is None:
+        raise objection
+    found = _found_glass(frame, setup)
+    if found is None or found[1] == setup.ocr.rotation_deg:
+        raise objection
+    box, turn = found
+    doubt = f"{objection.reason}; read again turned {turn:.0f}°, as the display lies"
+    return _cross_checked(frame, _turned_to(setup, turn), read, box, "the segments", doubt)
 
 
 def _found_window(frame: np.ndarray, setup: Setup, read: DigitsRead) -> Box | None:
@@ -355,29 +377,57 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
     """Where the sequence reader reads a display the geometry refused, in turn (each
     looked for only once the one before is refused): the marked display, then the glass
     the locator finds inside it where it was drawn loosely (around the meter's face, say);
-    with no ROI, where the locator finds the display. A found box is in frame pixels, so
-    without the alignment that moves marked boxes."""
-    found_setup = replace(setup, alignment=None)
+    with no ROI, where the locator finds the display. A found glass lying askew is read
+    turned upright by its own turn. A found box is in frame pixels, so without the
+    alignment that moves marked boxes."""
     if setup.display is not None:
         yield "", setup, setup.display, "display ROI, sequence reader"
         if (inside := _found_inside_roi(frame, setup, setup.display)) is not None:
             method = "display found inside the ROI, sequence reader"
-            yield "inside the ROI: ", found_setup, inside, method
-    elif setup.locator is not None and (found := setup.locator.find(frame)) is not None:
-        yield "", found_setup, found, "found display, sequence reader"
+            yield "inside the ROI: ", _turned_to(setup, inside[1]), inside[0], method
+    elif (found := _found_glass(frame, setup)) is not None:
+        yield "", _turned_to(setup, found[1]), found[0], "found display, sequence reader"
 
 
-def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> Box | None:
-    """The glass the locator finds inside ``roi``, in frame pixels; None where nothing is
-    found, or the glass fills the ROI anyway (the window already read)."""
+def _found_glass(frame: np.ndarray, setup: Setup) -> tuple[Box, float] | None:
+    """The glass the locator finds in the whole frame, and the turn that makes it level:
+    where it lies askew, the locator's coarse turn corrected by the glass's own edges."""
+    if setup.locator is None:
+        return None
+    found = setup.locator.find_turned(frame, setup.ocr.rotation_deg)
+    if found is None or found[1] == setup.ocr.rotation_deg:
+        return found
+    box, turn = found
+    return box, turn + residual_turn(crop(frame, box, turn).image)
+
+
+def _turned_to(setup: Setup, turn_deg: float) -> Setup:
+    """``setup`` for a found box: frame pixels, read turned upright by ``turn_deg``."""
+    ocr = setup.ocr.model_copy(update={"rotation_deg": turn_deg})
+    return replace(setup, ocr=ocr, alignment=None)
+
+
+def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> tuple[Box, float] | None:
+    """The glass the locator finds inside ``roi`` as a box in frame pixels and its turn
+    there; None where nothing is found, or the glass fills the ROI anyway (the window
+    already read)."""
     if setup.locator is None:
         return None
     view = crop(frame, roi, setup.ocr.rotation_deg, setup.alignment)
-    found = setup.locator.find(view.image)
+    found = setup.locator.find_turned(view.image)
     height, width = view.image.shape[:2]
-    if found is None or found[2] * found[3] > _SAME_WINDOW * width * height:
+    if found is None or found[0][2] * found[0][3] > _SAME_WINDOW * width * height:
         return None
-    return view.box_in_frame(found, frame.shape)
+    (x, y, w, h), turn = found
+    # The view's own turn (the set one, and the alignment's) and scale, from its matrix.
+    along_x = view.to_frame[:2, 0]
+    view_turn = float(np.degrees(np.arctan2(along_x[1], along_x[0])))
+    scale = float(np.hypot(*along_x))
+    centre = view.to_frame @ np.array([x + w / 2 - 0.5, y + h / 2 - 0.5, 1.0])
+    upright = (w, h) if round(turn / 90.0) % 2 == 0 else (h, w)
+    size = (upright[0] * scale, upright[1] * scale)
+    total = view_turn + turn
+    return box_about((centre[0] / centre[2] + 0.5, centre[1] / centre[2] + 0.5), size, total), total
 
 
 def _cross_checked(

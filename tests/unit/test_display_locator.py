@@ -64,6 +64,10 @@ class Finds:
     def find(self, frame: np.ndarray) -> Box | None:
         return self.box
 
+    def find_turned(self, frame: np.ndarray, rotation_deg: float = 0.0) -> tuple[Box, float] | None:
+        found = self.find(frame)
+        return None if found is None else (found, rotation_deg)
+
 
 def blank_frame_setup(sequence: Reads | None, locator: Finds | None) -> tuple[np.ndarray, Setup]:
     from services.core.config.devices import OcrConfig

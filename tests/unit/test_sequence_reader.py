@@ -230,6 +230,11 @@ class Finds:
     def find(self, frame: np.ndarray) -> tuple[int, int, int, int]:
         return self.box
 
+    def find_turned(
+        self, frame: np.ndarray, rotation_deg: float = 0.0
+    ) -> tuple[tuple[int, int, int, int], float]:
+        return self.box, rotation_deg
+
 
 @pytest.mark.parametrize("cycling", [False, True])
 def test_another_layout_is_read_by_the_sequence_reader_unless_the_display_cycles(
