@@ -3,6 +3,8 @@ the sequence reader reads where it points, and the locator alone never makes a r
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -243,3 +245,22 @@ def test_a_roi_with_no_smaller_glass_inside_is_refused_as_before(found: Box | No
     frame, setup = loose_roi_setup(found)
     with pytest.raises(UnreadableDisplay, match="sequence reader"):
         read_digits(frame, setup, lambda _: None)
+
+
+def test_a_glass_found_inside_a_turned_roi_is_read_at_its_own_size() -> None:
+    """With the camera's turn set (20°), the glass found in the ROI's upright view is read
+    as found there, not as the larger upright box round it in the frame."""
+    frame, setup = loose_roi_setup((100, 120, 300, 90))
+    seen: list[tuple[int, int]] = []
+    reader = setup.sequence
+    assert isinstance(reader, ReadsSmall)
+    original = reader.read
+
+    def read(window: np.ndarray) -> SequenceRead:
+        seen.append(window.shape[:2])
+        return original(window)
+
+    reader.read = read  # type: ignore[method-assign]
+    turned = replace(setup, ocr=setup.ocr.model_copy(update={"rotation_deg": 20.0}))
+    read_digits(frame, turned, lambda _: None)
+    assert seen[-1] == pytest.approx((90, 300), abs=2)
