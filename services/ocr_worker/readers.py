@@ -320,17 +320,22 @@ def _read_segment_display(frame: np.ndarray, setup: Setup) -> DigitsRead:
 def _cross_checked_turned(
     frame: np.ndarray, setup: Setup, read: DigitsRead, objection: UnreadableDisplay
 ) -> DigitsRead:
-    """A display lying askew in a frame with no ROI: the geometry reads it, but the
-    sequence reader, reading the upright box around its digits, sees them slanted and
-    objects. Where the locator finds the glass turned, the sequence reader reads it turned
-    upright, and only the same number confirms the geometry's; else ``objection``
-    stands."""
-    if setup.display is not None or setup.sequence is None:
+    """A display lying askew (in the frame, or in a ROI drawn upright round it): the
+    geometry reads it, but the sequence reader, reading the upright box around its
+    digits, sees them slanted and objects. Where the locator finds the glass turned, the
+    sequence reader reads it turned upright, and only the same number confirms the
+    geometry's; else ``objection`` stands."""
+    if setup.sequence is None:
         raise objection
-    found = _found_glass(frame, setup)
-    if found is None or found[1] == setup.ocr.rotation_deg:
+    if setup.display is None:
+        found = _found_glass(frame, setup)
+        askew = found is not None and found[1] != setup.ocr.rotation_deg
+    else:
+        found = _found_inside_roi(frame, setup, setup.display)
+        askew = found is not None and found[2]
+    if found is None or not askew:
         raise objection
-    box, turn = found
+    box, turn, *_ = found
     doubt = f"{objection.reason}; read again turned {turn:.0f}°, as the display lies"
     return _cross_checked(frame, _turned_to(setup, turn), read, box, "the segments", doubt)
 
@@ -407,18 +412,20 @@ def _turned_to(setup: Setup, turn_deg: float) -> Setup:
     return replace(setup, ocr=ocr, alignment=None)
 
 
-def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> tuple[Box, float] | None:
-    """The glass the locator finds inside ``roi`` as a box in frame pixels and its turn
-    there; None where nothing is found, or the glass fills the ROI anyway (the window
-    already read)."""
+def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> tuple[Box, float, bool] | None:
+    """The glass the locator finds inside ``roi`` as a box in frame pixels, its turn
+    there, and whether it lies askew in the ROI; None where nothing is found, or an
+    upright glass fills the ROI anyway (the window already read)."""
     if setup.locator is None:
         return None
     view = crop(frame, roi, setup.ocr.rotation_deg, setup.alignment)
     found = setup.locator.find_turned(view.image)
     height, width = view.image.shape[:2]
-    if found is None or found[0][2] * found[0][3] > _SAME_WINDOW * width * height:
+    if found is None:
         return None
     (x, y, w, h), turn = found
+    if turn == 0.0 and w * h > _SAME_WINDOW * width * height:
+        return None
     # The view's own turn (the set one, and the alignment's) and scale, from its matrix.
     along_x = view.to_frame[:2, 0]
     view_turn = float(np.degrees(np.arctan2(along_x[1], along_x[0])))
@@ -427,7 +434,10 @@ def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> tuple[Box, f
     upright = (w, h) if round(turn / 90.0) % 2 == 0 else (h, w)
     size = (upright[0] * scale, upright[1] * scale)
     total = view_turn + turn
-    return box_about((centre[0] / centre[2] + 0.5, centre[1] / centre[2] + 0.5), size, total), total
+    box = box_about((centre[0] / centre[2] + 0.5, centre[1] / centre[2] + 0.5), size, total)
+    if turn != 0.0:  # askew in the ROI: levelled as a glass found askew in the frame is
+        total += residual_turn(crop(frame, box, total).image)
+    return box, total, turn != 0.0
 
 
 def _cross_checked(

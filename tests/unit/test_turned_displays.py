@@ -88,9 +88,12 @@ needs_fonts = pytest.mark.skipif(
 )
 
 
-def _read_turned(seed: int, style: str, monkeypatch: pytest.MonkeyPatch, as_before: bool):
-    """A held-out-font display turned by up to 25° (seeded), read with nothing marked by
-    the shipped models; ``as_before``: the locator's glass taken upright, as before."""
+def _read_turned(
+    seed: int, style: str, monkeypatch: pytest.MonkeyPatch, as_before: bool, marked: bool = False
+):
+    """A held-out-font display turned by up to 25° (seeded), read by the shipped models
+    with nothing marked, or (``marked``) the upright box round it marked with no turn
+    set; ``as_before``: the locator's glass taken upright, as before."""
     from pathlib import Path
 
     from services.bench.ocr_frames import models_in
@@ -101,9 +104,10 @@ def _read_turned(seed: int, style: str, monkeypatch: pytest.MonkeyPatch, as_befo
     shown = display_frame("dseg", style, np.random.default_rng(seed), turn_deg=25.0)
     assert shown.glass is not None and abs(shown.glass.upright_deg) > 15
     frame = cv2.imdecode(np.frombuffer(shown.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    display = shown.display if marked else None
     ocr = OcrConfig(display="lcd7", digits=shown.digits, decimals=shown.decimals,
-                    quantity="energy_import_kwh")  # fmt: skip
-    setup = Setup(ocr, None, [], None, shipped_reader(), shipped_locator())
+                    quantity="energy_import_kwh", display_roi=display)  # fmt: skip
+    setup = Setup(ocr, display, [], None, shipped_reader(), shipped_locator())
     return shown.value, read_digits(frame, setup, models_in(Path(MODELS_DIR)))
 
 
@@ -122,6 +126,23 @@ def test_a_display_lying_askew_is_read_turned_upright(
     assert (read.value, read.method) == (value, method)
     with pytest.raises(UnreadableDisplay):  # read upright, it was refused
         _read_turned(seed, style, monkeypatch, as_before=True)
+
+
+@needs_fonts
+@pytest.mark.parametrize(
+    ("seed", "style", "method"),
+    [
+        (0, "lcd", "display found inside the ROI, sequence reader"),  # both readers refuse
+        (3, "lcd", "display ROI"),  # the geometry reads it, confirmed turned
+    ],
+)
+def test_a_display_askew_in_a_roi_drawn_upright_round_it_is_read_turned_upright(
+    seed: int, style: str, method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    value, read = _read_turned(seed, style, monkeypatch, as_before=False, marked=True)
+    assert (read.value, read.method) == (value, method)
+    with pytest.raises(UnreadableDisplay):
+        _read_turned(seed, style, monkeypatch, as_before=True, marked=True)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
