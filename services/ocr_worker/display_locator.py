@@ -49,8 +49,11 @@ def glass_box(logits: np.ndarray, shape: tuple[int, ...]) -> Box | None:
     """The largest region of ``logits`` (one frame's grid) above one half, as a padded box
     in the pixels of a frame of ``shape``; None where no region is large enough."""
     region = _largest_region(logits)
-    if region is None:
-        return None
+    return None if region is None else _upright_box(region, shape)
+
+
+def _upright_box(region: np.ndarray, shape: tuple[int, ...]) -> Box:
+    """``region``'s outline (input pixels) as a padded upright box in frame pixels."""
     x, y, w, h = cv2.boundingRect(region)
     height, width = shape[:2]
     to_x, to_y = width / INPUT_WIDTH, height / INPUT_HEIGHT
@@ -84,8 +87,7 @@ def turned_glass(
     if _apart(turn, rotation_deg) > UPRIGHT_WITHIN_DEG:
         return box_about(centre, upright, turn), turn
     if rotation_deg % 90 == 0:
-        box = glass_box(logits, shape)
-        return None if box is None else (box, rotation_deg)
+        return _upright_box(region, shape), rotation_deg
     return box_about(centre, upright, rotation_deg), rotation_deg
 
 
@@ -124,11 +126,6 @@ class DisplayLocator:
     def __init__(self, model: bytes | Path) -> None:
         self.session = one_thread_session(model)
         self.meta = embedded_meta(self.session)
-
-    def find(self, frame: np.ndarray) -> Box | None:
-        """Where the display's glass is in ``frame`` (None: nowhere)."""
-        (logits,) = self.session.run([OUTPUT_NAME], {INPUT_NAME: frame_input(frame)[None]})
-        return glass_box(logits[0, 0], frame.shape)
 
     def find_turned(self, frame: np.ndarray, rotation_deg: float = 0.0) -> tuple[Box, float] | None:
         """Where the display's glass is in ``frame`` and how far it is turned

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import cv2
 import numpy as np
@@ -329,13 +329,11 @@ def _cross_checked_turned(
         raise objection
     if setup.display is None:
         found = _found_glass(frame, setup)
-        askew = found is not None and found[1] != setup.ocr.rotation_deg
     else:
         found = _found_inside_roi(frame, setup, setup.display)
-        askew = found is not None and found[2]
-    if found is None or not askew:
+    if found is None or not found.askew:
         raise objection
-    box, turn, *_ = found
+    box, turn, _ = found
     doubt = f"{objection.reason}; read again turned {turn:.0f}°, as the display lies"
     return _cross_checked(frame, _turned_to(setup, turn), read, box, "the segments", doubt)
 
@@ -389,21 +387,33 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
         yield "", setup, setup.display, "display ROI, sequence reader"
         if (inside := _found_inside_roi(frame, setup, setup.display)) is not None:
             method = "display found inside the ROI, sequence reader"
-            yield "inside the ROI: ", _turned_to(setup, inside[1]), inside[0], method
+            yield "inside the ROI: ", _turned_to(setup, inside.turn), inside.box, method
     elif (found := _found_glass(frame, setup)) is not None:
-        yield "", _turned_to(setup, found[1]), found[0], "found display, sequence reader"
+        yield "", _turned_to(setup, found.turn), found.box, "found display, sequence reader"
 
 
-def _found_glass(frame: np.ndarray, setup: Setup) -> tuple[Box, float] | None:
-    """The glass the locator finds in the whole frame, and the turn that makes it level:
-    where it lies askew, the locator's coarse turn corrected by the glass's own edges."""
+class FoundGlass(NamedTuple):
+    box: Box  # frame pixels, as ``geometry.crop`` takes it with ``turn``
+    turn: float  # the turn that makes it level
+    askew: bool  # turned otherwise than its frame or ROI: levelled by its own edges
+
+
+def _levelled(frame: np.ndarray, box: Box, turn: float, askew: bool) -> FoundGlass:
+    """A glass found askew gets the locator's coarse turn corrected by its own edges."""
+    if askew:
+        turn += residual_turn(crop(frame, box, turn).image)
+    return FoundGlass(box, turn, askew)
+
+
+def _found_glass(frame: np.ndarray, setup: Setup) -> FoundGlass | None:
+    """The glass the locator finds in the whole frame, and the turn that makes it level."""
     if setup.locator is None:
         return None
     found = setup.locator.find_turned(frame, setup.ocr.rotation_deg)
-    if found is None or found[1] == setup.ocr.rotation_deg:
-        return found
+    if found is None:
+        return None
     box, turn = found
-    return box, turn + residual_turn(crop(frame, box, turn).image)
+    return _levelled(frame, box, turn, askew=turn != setup.ocr.rotation_deg)
 
 
 def _turned_to(setup: Setup, turn_deg: float) -> Setup:
@@ -412,10 +422,10 @@ def _turned_to(setup: Setup, turn_deg: float) -> Setup:
     return replace(setup, ocr=ocr, alignment=None)
 
 
-def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> tuple[Box, float, bool] | None:
-    """The glass the locator finds inside ``roi`` as a box in frame pixels, its turn
-    there, and whether it lies askew in the ROI; None where nothing is found, or an
-    upright glass fills the ROI anyway (the window already read)."""
+def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> FoundGlass | None:
+    """The glass the locator finds inside ``roi`` (askew: turned in the ROI's view);
+    None where nothing is found, or an upright glass fills the ROI anyway (the window
+    already read)."""
     if setup.locator is None:
         return None
     view = crop(frame, roi, setup.ocr.rotation_deg, setup.alignment)
@@ -435,9 +445,7 @@ def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> tuple[Box, f
     size = (upright[0] * scale, upright[1] * scale)
     total = view_turn + turn
     box = box_about((centre[0] / centre[2] + 0.5, centre[1] / centre[2] + 0.5), size, total)
-    if turn != 0.0:  # askew in the ROI: levelled as a glass found askew in the frame is
-        total += residual_turn(crop(frame, box, total).image)
-    return box, total, turn != 0.0
+    return _levelled(frame, box, total, askew=turn != 0.0)
 
 
 def _cross_checked(

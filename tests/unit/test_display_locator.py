@@ -63,12 +63,8 @@ class Finds:
     def __init__(self, box: Box | None) -> None:
         self.box = box
 
-    def find(self, frame: np.ndarray) -> Box | None:
-        return self.box
-
     def find_turned(self, frame: np.ndarray, rotation_deg: float = 0.0) -> tuple[Box, float] | None:
-        found = self.find(frame)
-        return None if found is None else (found, rotation_deg)
+        return None if self.box is None else (self.box, rotation_deg)
 
 
 def blank_frame_setup(sequence: Reads | None, locator: Finds | None) -> tuple[np.ndarray, Setup]:
@@ -137,8 +133,9 @@ def test_the_shipped_locator_finds_the_simulators_display(text: str) -> None:
     locator = shipped_locator()
     assert locator is not None, "models/display_locator.onnx is not in the package"
     frame = render_lcd_frame(text, 6, FrameEffects(), np.random.default_rng(3))
-    found = locator.find(frame)
-    assert found is not None and _overlap(found, SIMULATOR_LCD_GLASS) > 0.5
+    found = locator.find_turned(frame)
+    assert found is not None and found[1] == 0.0  # level: read in its upright box
+    assert _overlap(found[0], SIMULATOR_LCD_GLASS) > 0.5
 
 
 def test_the_shipped_locator_finds_nothing_on_a_bare_wall() -> None:
@@ -147,7 +144,7 @@ def test_the_shipped_locator_finds_nothing_on_a_bare_wall() -> None:
     locator = shipped_locator()
     assert locator is not None
     wall = np.random.default_rng(0).normal(128, 6, (480, 640, 3)).clip(0, 255).astype(np.uint8)
-    assert locator.find(wall) is None
+    assert locator.find_turned(wall) is None
 
 
 def test_the_shipped_locator_never_saw_the_renderer_it_was_scored_on() -> None:
@@ -168,9 +165,9 @@ class Counts(Finds):
         super().__init__(box)
         self.asked = 0
 
-    def find(self, frame: np.ndarray) -> Box | None:
+    def find_turned(self, frame: np.ndarray, rotation_deg: float = 0.0) -> tuple[Box, float] | None:
         self.asked += 1
-        return self.box
+        return super().find_turned(frame, rotation_deg)
 
 
 def simulator_frame_setup(sequence: Reads, locator: Counts) -> tuple[np.ndarray, Setup]:

@@ -227,9 +227,6 @@ class Finds:
     def __init__(self, box: tuple[int, int, int, int]) -> None:
         self.box = box
 
-    def find(self, frame: np.ndarray) -> tuple[int, int, int, int]:
-        return self.box
-
     def find_turned(
         self, frame: np.ndarray, rotation_deg: float = 0.0
     ) -> tuple[tuple[int, int, int, int], float]:

@@ -23,7 +23,7 @@ from services.ocr_worker.display_locator import (
 from services.ocr_worker.geometry import crop
 from services.ocr_worker.lcd7 import UnreadableDisplay
 from services.ocr_worker.level import residual_turn
-from services.ocr_worker.readers import Setup, read_digits
+from services.ocr_worker.readers import DigitsRead, Setup, read_digits
 from services.ocr_worker.sequence_reader import shipped_reader
 
 ROWS, COLUMNS = INPUT_HEIGHT // GRID, INPUT_WIDTH // GRID
@@ -90,7 +90,7 @@ needs_fonts = pytest.mark.skipif(
 
 def _read_turned(
     seed: int, style: str, monkeypatch: pytest.MonkeyPatch, as_before: bool, marked: bool = False
-):
+) -> tuple[float, DigitsRead]:
     """A held-out-font display turned by up to 25° (seeded), read by the shipped models
     with nothing marked, or (``marked``) the upright box round it marked with no turn
     set; ``as_before``: the locator's glass taken upright, as before."""
