@@ -36,6 +36,7 @@ _AGREE = 0.5  # the measured turn must roughly agree with the classifier's
 _MIN_RUN = 3  # rows of ink shorter than this are noise, not part of a digit
 _EDGE_SHARE = 0.08  # of the crop's height
 _AT_REST_PX = 1.5  # a digit this close to its place stands still (edges jitter a pixel)
+_SAME_PLACE_PX = 2.0  # two still-looking drums this far apart do not both stand at rest
 _FLOOR = 1e-4  # added to probabilities before they are raised to a power
 
 
@@ -79,14 +80,37 @@ def measure(
         for i, p in enumerate(positions)
         if p.confidence >= _STILL_CONFIDENCE and min(p.fraction, 1 - p.fraction) <= _STILL
     ]
-    still = [run for run in still if run is not None]
-    if len(still) < 2:
+    rest = _at_rest([run for run in still if run is not None])
+    if rest is None:
         return [None] * len(crops)
-    top = float(np.median([t for t, _ in still]))
-    bottom = float(np.median([b for _, b in still]))
+    top, bottom = rest
     if bottom - top < 8:
         return [None] * len(crops)
     return [_measure(rows, top, bottom) for rows in profiles]
+
+
+def _at_rest(still: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """Where a digit at rest sits: the edges of the drums that look still, left to right.
+
+    A drum most of the way to its next digit looks still to the classifier too, and the
+    carry can turn most of the counter at once (4599.88: four drums 0.88 of the way).
+    The drums that turn are always the rightmost ones, so the place of rest is taken from
+    the left: from the first two neighbours among the still-looking drums that sit alike,
+    as far right as the drums go on sitting there."""
+    for first in range(len(still) - 1):
+        group = [still[first]]
+        for run in still[first + 1 :]:
+            top = float(np.median([t for t, _ in group]))
+            bottom = float(np.median([b for _, b in group]))
+            if max(abs(run[0] - top), abs(run[1] - bottom)) > _SAME_PLACE_PX:
+                break
+            group.append(run)
+        if len(group) >= 2:
+            return (
+                float(np.median([t for t, _ in group])),
+                float(np.median([b for _, b in group])),
+            )
+    return None
 
 
 def recentred(crop: np.ndarray, shift_px: float) -> np.ndarray:

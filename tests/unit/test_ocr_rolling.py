@@ -113,3 +113,26 @@ def test_the_turn_of_a_rolling_drum_is_measured_from_the_still_ones():
         error = abs(measured[-1].fraction - fraction)
         errors.append(min(error, 1 - error))  # 0.97 of the way and the next digit at rest agree
     assert np.median(errors) < 0.015 and max(errors) < 0.04, np.round(errors, 3)
+
+
+def test_a_carry_through_most_drums_is_measured_against_the_drums_at_rest():
+    """4599.88: the four right drums are 0.88 of the way on and look still to the
+    classifier (standing on 6000). They outnumber the three drums at rest, yet the place
+    of rest is taken from those: the carried drums measure near 0.88, not 0 (which read
+    4600.0 where the meter showed 4599.9)."""
+    from services.core.config.simulator import FrameEffects
+    from services.ocr_worker.drum_geometry import measure
+    from services.ocr_worker.geometry import crop
+    from services.simulator.drum import DrumLayout, render_drum_frame
+
+    rng = np.random.default_rng(3)
+    layout = DrumLayout(7)
+    looks_still = [DrumPosition(d, 0.0, 1.0) for d in (0, 0, 4, 6, 0, 0, 0)]
+    for _ in range(5):
+        effects = FrameEffects(blur=0.6, noise=4, perspective=0.02)
+        image = render_drum_frame(45999.88, 7, effects, rng, shift_px=3)
+        cells = [crop(image, layout.drum_box(i)).image for i in range(7)]
+        measured = measure(cells, looks_still)
+        assert all(m is not None for m in measured)
+        assert [round(m.fraction, 1) for m in measured[:3]] == [0.0, 0.0, 0.0]
+        assert all(abs(m.fraction - 0.88) < 0.04 for m in measured[3:]), measured
