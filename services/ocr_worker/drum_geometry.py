@@ -12,6 +12,9 @@ about a pixel:
 - with both in view (the gap between them inside the window), their distances from
   their places add up to one pitch, which measures the pitch itself.
 
+Still-looking drums that do not sit alike contradict the classifier, and reject the
+frame (``UnresolvableRoll``).
+
 A drum caught between two digits is then shifted so that the digit mostly in view sits
 at rest, and classified again: a centred digit is named far more surely than two halves.
 Without at least two still drums, or where the ink does not look like digits, the
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .rolling import DrumPosition
+from .rolling import DrumPosition, UnresolvableRoll
 
 PITCH_PER_HEIGHT = 1.4  # digit pitch / digit height, when only one digit is in view
 _STILL = 0.06  # a drum within this fraction of a digit counts as standing still
@@ -76,41 +79,45 @@ def measure(
     """Each drum's measured turn (None where it cannot be measured)."""
     profiles = [_ink_rows(crop) for crop in crops]
     still = [
-        _longest_run(profiles[i])
+        (i, run)
         for i, p in enumerate(positions)
         if p.confidence >= _STILL_CONFIDENCE and min(p.fraction, 1 - p.fraction) <= _STILL
+        if (run := _longest_run(profiles[i])) is not None
     ]
-    rest = _at_rest([run for run in still if run is not None])
-    if rest is None:
+    if len(still) < 2:
         return [None] * len(crops)
-    top, bottom = rest
+    top, bottom = _at_rest(still)
     if bottom - top < 8:
         return [None] * len(crops)
     return [_measure(rows, top, bottom) for rows in profiles]
 
 
-def _at_rest(still: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """Where a digit at rest sits: the edges of the drums that look still, left to right.
+def _at_rest(still: list[tuple[int, tuple[float, float]]]) -> tuple[float, float]:
+    """Where a digit at rest sits: the edges of the still-looking drums (index, run),
+    taken from the left, or ``UnresolvableRoll``.
 
     A drum most of the way to its next digit looks still to the classifier too, and the
-    carry can turn most of the counter at once (4599.88: four drums 0.88 of the way).
-    The drums that turn are always the rightmost ones, so the place of rest is taken from
-    the left: from the first two neighbours among the still-looking drums that sit alike,
-    as far right as the drums go on sitting there."""
-    for first in range(len(still) - 1):
-        group = [still[first]]
-        for run in still[first + 1 :]:
-            top = float(np.median([t for t, _ in group]))
-            bottom = float(np.median([b for _, b in group]))
-            if max(abs(run[0] - top), abs(run[1] - bottom)) > _SAME_PLACE_PX:
+    carry can turn most of the counter at once (4599.88: four drums 0.88 of the way on,
+    three at rest). Only the rightmost drums ever turn, so the leftmost still-looking
+    drum stands at rest, and so do those right of it that sit alike. Where the next one
+    does not, one drum alone is too little to measure the rest against, and the
+    classifier's own fractions are not to be trusted either: it called a turned drum
+    still."""
+    (first, run), *others = still
+    group = [run]
+    for index, run in others:
+        top = float(np.median([t for t, _ in group]))
+        bottom = float(np.median([b for _, b in group]))
+        apart = max(abs(run[0] - top), abs(run[1] - bottom))
+        if apart > _SAME_PLACE_PX:
+            if len(group) >= 2:
                 break
-            group.append(run)
-        if len(group) >= 2:
-            return (
-                float(np.median([t for t, _ in group])),
-                float(np.median([b for _, b in group])),
+            raise UnresolvableRoll(
+                f"digits {first + 1} and {index + 1} both look at rest, yet sit "
+                f"{apart:.0f} px apart"
             )
-    return None
+        group.append(run)
+    return float(np.median([t for t, _ in group])), float(np.median([b for _, b in group]))
 
 
 def recentred(crop: np.ndarray, shift_px: float) -> np.ndarray:

@@ -160,10 +160,10 @@ def _classify(
     _check_read(predictions, ocr)
     boxes = [c.box_in_frame((0, 0, c.image.shape[1], c.image.shape[0]), frame.shape) for c in crops]
     if kind == "drum":
-        positions = _measured_drums(model, [c.image for c in crops], predictions)
-        confidences = [round(p.confidence, 3) for p in positions]
-        _check_confidence(confidences, [str(p.lower) for p in positions], ocr)
         try:
+            positions = _measured_drums(model, [c.image for c in crops], predictions)
+            confidences = [round(p.confidence, 3) for p in positions]
+            _check_confidence(confidences, [str(p.lower) for p in positions], ocr)
             text = resolve(positions, TICK_MARGIN).digits
         except UnresolvableRoll as error:
             raise UnreadableDisplay(str(error)) from None

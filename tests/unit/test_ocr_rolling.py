@@ -136,3 +136,22 @@ def test_a_carry_through_most_drums_is_measured_against_the_drums_at_rest():
         assert all(m is not None for m in measured)
         assert [round(m.fraction, 1) for m in measured[:3]] == [0.0, 0.0, 0.0]
         assert all(abs(m.fraction - 0.88) < 0.04 for m in measured[3:]), measured
+
+
+def test_still_looking_drums_that_sit_apart_with_one_at_rest_reject_the_frame():
+    """The same carry with the two leading drums unsure: one drum at rest is too little
+    to measure against, and the classifier called turned drums still, so its own
+    fractions are not read either (they read 4600.0)."""
+    from services.core.config.simulator import FrameEffects
+    from services.ocr_worker.drum_geometry import measure
+    from services.ocr_worker.geometry import crop
+    from services.simulator.drum import DrumLayout, render_drum_frame
+
+    rng = np.random.default_rng(4)
+    layout = DrumLayout(7)
+    unsure = [DrumPosition(9, 0.9, 0.5)] * 2
+    looks_still = [*unsure, *(DrumPosition(d, 0.0, 1.0) for d in (4, 6, 0, 0, 0))]
+    image = render_drum_frame(45999.88, 7, FrameEffects(blur=0.6, noise=4), rng, shift_px=3)
+    cells = [crop(image, layout.drum_box(i)).image for i in range(7)]
+    with pytest.raises(UnresolvableRoll, match="digits 3 and 4 both look at rest"):
+        measure(cells, looks_still)
