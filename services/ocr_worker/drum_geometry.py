@@ -106,8 +106,7 @@ def _at_rest(still: list[tuple[int, tuple[float, float]]]) -> tuple[float, float
     (first, run), *others = still
     group = [run]
     for index, run in others:
-        top = float(np.median([t for t, _ in group]))
-        bottom = float(np.median([b for _, b in group]))
+        top, bottom = _middle(group)
         apart = max(abs(run[0] - top), abs(run[1] - bottom))
         if apart > _SAME_PLACE_PX:
             if len(group) >= 2:
@@ -117,7 +116,12 @@ def _at_rest(still: list[tuple[int, tuple[float, float]]]) -> tuple[float, float
                 f"{apart:.0f} px apart"
             )
         group.append(run)
-    return float(np.median([t for t, _ in group])), float(np.median([b for _, b in group]))
+    return _middle(group)
+
+
+def _middle(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The median top and bottom edge of ``runs``."""
+    return float(np.median([t for t, _ in runs])), float(np.median([b for _, b in runs]))
 
 
 def recentred(crop: np.ndarray, shift_px: float) -> np.ndarray:
