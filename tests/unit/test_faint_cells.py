@@ -1,6 +1,7 @@
 """A blank LCD cell shows its unlit segments faintly: read alone it is an 8. With digit
-boxes the reading is refused instead of taking the ghost for a digit (a wrong reading is
-worse than none); without ghosts the blank cell reads as a suppressed leading zero."""
+boxes the digit models refuse instead of taking the ghost for a digit (a wrong reading is
+worse than none), and the segments' geometry reads the boxes as a display; without
+ghosts the blank cell reads as a suppressed leading zero."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import pytest
 from services.core.config.devices import OcrConfig
 from services.ocr_training.display_frames import _polygon_cells
 from services.ocr_worker.faint_cells import faint_cells
+from services.ocr_worker.lcd7 import UnreadableDisplay
 from services.ocr_worker.pipeline import FramePipeline, Rois
+from services.ocr_worker.readers import Setup, _read_by_digit_models
 from services.simulator.lcd import encode_jpeg
 
 
@@ -39,10 +42,43 @@ def test_a_ghost_cell_in_digit_boxes_refuses_rather_than_reads_8(
     jpeg, boxes = _display(["", "1", "2", "3"], ghost_share, seed)
     ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
                     digit_rois=boxes)  # fmt: skip
-    digit_models = FramePipeline(tmp_path, sequence=None)
-    outcome = digit_models.process("meter", jpeg, ocr, Rois(), None)
-    assert (outcome.read.value if outcome.accepted else None) == value
-    assert (outcome.reason or "").startswith(reason or "")
+    frame = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    setup = Setup(ocr, None, boxes, None)
+    digit_models = FramePipeline(tmp_path, sequence=None).model_for
+    try:
+        read = _read_by_digit_models(frame, setup, digit_models, setup.digits[0])
+    except UnreadableDisplay as refused:
+        assert reason is not None and refused.reason.startswith(reason)
+    else:
+        assert (read.value, reason) == (value, None)
+
+
+# Seeds 1 and 2 draw looks the geometry refuses too ("blank gap between digits").
+@pytest.mark.parametrize(("seed", "value"), [(0, 123.0), (3, 123.0), (1, None), (2, None)])
+def test_a_ghost_cell_the_digit_models_refuse_is_read_by_the_segments(
+    tmp_path: Path, seed: int, value: float | None
+) -> None:
+    jpeg, boxes = _display(["", "1", "2", "3"], 0.25, seed)
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
+                    digit_rois=boxes)  # fmt: skip
+    outcome = FramePipeline(tmp_path, sequence=None).process("meter", jpeg, ocr, Rois(), None)
+    if value is None:
+        assert not outcome.accepted
+        assert outcome.reason.startswith("digit 1 is ")  # the digit models' reason first,
+        assert "; read as a display: as an LCD: " in outcome.reason  # then the segments'
+    else:
+        assert outcome.accepted, outcome.reason
+        assert (outcome.read.value, outcome.read.method) == (value, "digit ROIs, segments")
+
+
+def test_digits_the_segments_find_outside_their_marked_boxes_are_refused(tmp_path: Path) -> None:
+    jpeg, boxes = _display(["", "1", "2", "3"], 0.25, seed=0)
+    moved = [(x, y, w // 3, h) for x, y, w, h in boxes]  # the left third of each cell
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
+                    digit_rois=moved)  # fmt: skip
+    outcome = FramePipeline(tmp_path, sequence=None).process("meter", jpeg, ocr, Rois(), None)
+    assert not outcome.accepted
+    assert "read as a display: the segments found digit 2 outside its digit ROI" in outcome.reason
 
 
 def test_a_ghost_cell_the_digit_models_refuse_is_read_whole_by_the_sequence_reader(
