@@ -10,8 +10,13 @@ drum between two digits while its neighbour stands still is a misread and reject
 frame.
 
 The number shown is the one a meter reader writes down: the lower digit while a drum
-is between two, and the next one once it is within ``SNAP`` of a step of it (an offset
-that small is not visible in a photo).
+is between two (the utilities' rule), and the next one once it is within ``SNAP`` of a
+step of it (an offset that small is not visible in a photo). In that last ``SNAP`` both
+numbers are right: the register has not reached the next digit, yet it looks at rest
+there. The last drum's turn is measured, not known, so the reading moves to the next
+digit only once the measured turn is past that point by more than its error: either way
+it is one of the two right numbers, and a frame with the last drum ticking over is read,
+not refused.
 """
 
 from __future__ import annotations
@@ -76,12 +81,12 @@ class ResolvedDrums:
     positions: list[DrumPosition]  # as read, left to right
 
 
-def resolve(positions: Sequence[DrumPosition], tick_margin: float = 0.0) -> ResolvedDrums:
+def resolve(positions: Sequence[DrumPosition], turn_error: float = 0.0) -> ResolvedDrums:
     """The number the drums show, left to right, or ``UnresolvableRoll``.
 
-    ``positions`` are the drums left to right, as read from the image. ``tick_margin``:
-    how close (in steps) the rightmost drum may come to ticking over before its last
-    digit counts as uncertain — as precise as its turn is measured.
+    ``positions`` are the drums left to right, as read from the image. ``turn_error``:
+    how far (in steps, under ``SNAP / 2``) the rightmost drum's measured turn may be off;
+    its digit moves on only that far past the start of the last ``SNAP``.
     """
     if not positions:
         raise UnresolvableRoll("no drums")
@@ -105,13 +110,9 @@ def resolve(positions: Sequence[DrumPosition], tick_margin: float = 0.0) -> Reso
             )
         bases.append(base)
         expected = expected if base == 9 else 0.0  # only a 9 passes the carry on
-    # The rightmost drum counts in whole steps, snapped; its carry ripples leftwards.
-    last = math.floor(rightmost + SNAP)
-    if min((rightmost + SNAP) % 1.0, 1.0 - (rightmost + SNAP) % 1.0) < tick_margin:
-        raise UnresolvableRoll(
-            f"the last drum is ticking over ({drums[0].fraction:.2f} of the way from "
-            f"{drums[0].lower} to {(drums[0].lower + 1) % 10}): its digit is not certain"
-        )
+    # The rightmost drum counts in whole steps, snapped once surely in the last ``SNAP``
+    # (before that, the lower digit is right too); its carry ripples leftwards.
+    last = math.floor(rightmost + SNAP - turn_error)
     higher = int("".join(str(b) for b in reversed(bases)) or "0")
     total = (higher * 10 + last) % 10 ** len(drums)
     return ResolvedDrums(f"{total:0{len(drums)}d}", list(positions))

@@ -6,7 +6,8 @@ rolls from 9 to 0 and is carried along during that last step. Frames therefore s
 drums caught between two digits, which is what makes drum counters hard to read.
 
 The number a frame shows follows the meter reader's rule: the lower digit while a drum
-is between two, the next one once it is within ``READ_SNAP`` of a step of it.
+is between two, the next one once it is within ``READ_SNAP`` of a step of it (where the
+lower digit is right too: ``lower_steps``).
 
 Digits are drawn from TrueType faces (DejaVu, shipped with matplotlib), among those the
 digit classifier's synthetic drums use: the frames test the pipeline (window, cells,
@@ -82,6 +83,12 @@ def drum_turns(value_steps: float, drums: int) -> list[float]:
 def shown_steps(value_steps: float, drums: int) -> int:
     """The number a meter reader writes down for the register, in last-drum steps."""
     return math.floor(value_steps + READ_SNAP) % 10**drums
+
+
+def lower_steps(value_steps: float, drums: int) -> int:
+    """The register's fully turned steps: the utilities' "the lower digit" rule, which
+    is right too while the last drum is within ``READ_SNAP`` of its next digit."""
+    return math.floor(value_steps) % 10**drums
 
 
 def render_drum_frame(

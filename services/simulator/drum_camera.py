@@ -9,7 +9,7 @@ from datetime import datetime
 from ..core.config.simulator import SimulatedDrumMeter
 from ..core.runtime.runner import ServiceContext
 from .camera import Scene, SimulatedCamera
-from .drum import render_drum_frame, shown_steps
+from .drum import lower_steps, render_drum_frame, shown_steps
 from .prepaid import household_load_w
 
 
@@ -38,6 +38,8 @@ class DrumCamera(SimulatedCamera):
             truth={
                 "text": f"{shown:0{drums}d}",
                 "value": shown / 10**self.decimals,
+                # right too: the last drum within READ_SNAP of its next digit (drum.py)
+                "lower_value": lower_steps(steps, drums) / 10**self.decimals,
                 "register_kwh": self.register_kwh,
             },
             shown=str(shown),

@@ -48,7 +48,7 @@ async def test_drum_counter_readings_match_what_the_drums_show(broker, tmp_path)
                     "frame_interval_s": 0.5,
                     # 0.26 kWh a second: the red drum turns 1.3 steps between frames, so
                     # frames do not keep catching it at one phase (a whole step and a half
-                    # did: half the frames fell on a drum ticking over, and were refused)
+                    # did: half the frames fell on the last drum ticking over)
                     "time_scale": 1037,
                     "effects": {"blur": 0.6, "noise": 4, "perspective": 0.02},
                 }
@@ -76,12 +76,14 @@ async def test_drum_counter_readings_match_what_the_drums_show(broker, tmp_path)
     ]
     values = [r.values["energy_import_kwh"] for r in readings]
     for reading, value in zip(readings, values, strict=True):
-        assert value == truth[reading.frame_id]["value"], (reading.frame_id, value)
+        shown = truth[reading.frame_id]
+        # the last drum within a tenth of its next digit: the lower one is right too
+        assert value in (shown["value"], shown["lower_value"]), (reading.frame_id, value)
     assert values == sorted(values) and values[-1] > values[0]
     rejected = [json.loads(m.payload) for m in seen.messages if m.topic.endswith("/rejected")]
-    # Frames fall on the drums at any phase, and the reader rightly refuses one whose last
-    # drum is ticking over (about one in six on the frame bench): most frames are read,
-    # but a tighter bound on a handful of frames fails by chance (one in ten at 2 of 8).
+    # Frames fall on the drums at any phase, and the reader rightly refuses one with a
+    # drum it cannot place (about one in forty on the frame bench, more near a carry,
+    # as here): most frames are read, but a tight bound on a handful fails by chance.
     assert len(rejected) < READINGS, [r["reason"] for r in rejected]
 
     annotated = config.storage.data_dir / "images" / "ferraris" / "annotated.jpg"

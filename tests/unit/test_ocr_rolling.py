@@ -12,7 +12,7 @@ from services.ocr_worker.rolling import (
     drum_position,
     resolve,
 )
-from services.simulator.drum import READ_SNAP, drum_turns, shown_steps
+from services.simulator.drum import READ_SNAP, drum_turns, lower_steps, shown_steps
 
 
 def drums(*turns: float) -> list[DrumPosition]:
@@ -52,6 +52,29 @@ def test_drums_resolve_to_what_a_meter_reader_writes_down(turns, shown):
 def test_a_drum_between_digits_without_a_carry_is_rejected(turns, why):
     with pytest.raises(UnresolvableRoll, match=why):
         resolve(drums(*turns))
+
+
+@pytest.mark.parametrize(
+    ("true_turn", "measured", "shown"),
+    [
+        (9.85, 9.90, "49"),  # short of the last tenth: only the lower digit is right
+        (9.91, 9.87, "49"),  # in the last tenth, measured short: the lower digit, right
+        (9.93, 9.96, "50"),  # measured past 0.95: the next digit, right (it looks at rest)
+        (9.99, 9.94, "49"),  # measured short by 0.05: still one of the two right numbers
+        (0.02, 9.99, "50"),  # at rest on the next digit, measured a hair before it
+    ],
+)
+def test_the_last_drum_ticking_over_reads_one_of_the_two_right_numbers(
+    true_turn: float, measured: float, shown: str
+) -> None:
+    """In the last ``SNAP`` of a step both the register's fully turned digit and the
+    next one are right; with the turn measured to within ``turn_error`` either way, the
+    reading is always one of them, never a refusal."""
+    steps = 40 + true_turn if true_turn >= 1 else 50 + true_turn
+    right = {f"{shown_steps(steps, 2):02d}", f"{lower_steps(steps, 2):02d}"}
+    carried = 4 + max(0.0, measured - 9.0)
+    read = resolve(drums(carried, measured), turn_error=0.05).digits
+    assert read == shown and read in right
 
 
 def test_every_register_value_the_simulated_counter_shows_resolves_to_its_reading():
