@@ -81,9 +81,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     tuning = parser.add_argument_group("size of the run (smaller is faster and less accurate)")
     tuning.add_argument("--epochs", type=int, default=defaults.epochs)
-    tuning.add_argument("--members", type=int, default=defaults.members, help="networks per model")
+    tuning.add_argument(
+        "--members", type=int, help="networks per model (default: the kind's recipe, LCD 3, drum 1)"
+    )
     tuning.add_argument("--synthetic", type=int, help="synthetic digits per network")
-    tuning.add_argument("--real-copies", type=int, help="times each real crop is shown per epoch")
+    tuning.add_argument(
+        "--real-copies",
+        type=int,
+        help="times each real crop is shown per epoch (default: the recipe, LCD 24, drum 20)",
+    )
     tuning.add_argument("--test-synthetic", type=int, default=1000, help="synthetic test digits")
     parser.add_argument(
         "--checkpoints",

@@ -15,7 +15,7 @@ import io
 import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,13 @@ def train_kind(
     each network in after every epoch and to resume from. ``start``: each network's
     weights to fine-tune from (``digit_net.weights_from_onnx``), one per member."""
     _make_reproducible()
+    recipe = RECIPES[kind]
+    config = replace(
+        config,
+        members=recipe.members if config.members is None else config.members,
+        real_copies=recipe.real_copies if config.real_copies is None else config.real_copies,
+    )
+    assert config.members is not None
     arch = Architecture()
     nets: list[DigitNet] = []
     for member in range(config.members):
