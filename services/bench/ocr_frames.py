@@ -150,9 +150,10 @@ def make_frames(count: int, seed: int, settings: dict[str, OcrConfig]) -> list[B
             if rng.random() < 0.3:  # carries through several drums are the hard case
                 steps = float(int(rng.integers(1, 10**5)) * 100 - rng.uniform(0, 1.2))
             image = render_drum_frame(steps, 7, effects, rng, shift_px=10.0)
-            value = shown_steps(steps, 7) / 10
-            if lower_steps(steps, 7) != shown_steps(steps, 7):
-                lower = lower_steps(steps, 7) / 10
+            shown, fully_turned = shown_steps(steps, 7), lower_steps(steps, 7)
+            value = shown / 10
+            if fully_turned != shown:
+                lower = fully_turned / 10
         implausible = bool(rng.random() < IMPLAUSIBLE_SHARE)
         frames.append(
             BenchFrame(

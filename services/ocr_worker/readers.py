@@ -49,11 +49,11 @@ _DARK_FACE_LEVEL = 80  # median grey below which a window is taken for a LED's b
 _AS = {"dark_on_light": "an LCD", "light_on_dark": "a LED display"}
 _LED_AS_LCD = (30.0, 200.0)  # grey levels a lit segment and the dark face are mapped to
 _SURE_DIGIT = 0.9  # a digit read less surely needs the sequence reader to confirm the number
-_SAME_WINDOW = 0.6
+_SAME_WINDOW = 0.6  # a found glass covering more of the ROI than this is the ROI itself
 # The glass around a display's digit boxes, each side, in the boxes' height: the margin
 # a display ROI drawn on the glass leaves (0.3 and 0 read 5 and 25 fewer of 360 held-out
 # frames).
-_GLASS_AROUND_DIGITS = 0.5  # a found glass covering more of the ROI than this is the ROI itself
+_GLASS_AROUND_DIGITS = 0.5
 
 
 class Prediction(Protocol):
