@@ -31,6 +31,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "services.bench.ocr_frames",
         "whole-frame OCR accuracy, ms/frame and 1 vs 2 workers on Mosquitto, next to tesseract",
     ),
+    "ocr-photos": (
+        "services.bench.ocr_photos",
+        "whole readings on labelled photos (DIR/labels.csv) next to tesseract, ssocr, general OCR",
+    ),
     "ocr-teach": (
         "services.bench.ocr_teach",
         "corrections a meter needs before its own model reads a look the shipped one misreads",

@@ -29,7 +29,10 @@ QUICK: dict[str, list[str]] = {
     "storage-size": ["--days", "2"],
 }
 # Benchmarks that need something only the user has.
-NEEDS = {"ocr-digits": "a folder of labelled digit crops (meterhub bench ocr-digits DIR)"}
+NEEDS = {
+    "ocr-digits": "a folder of labelled digit crops (meterhub bench ocr-digits DIR)",
+    "ocr-photos": "a folder of labelled photos (meterhub bench ocr-photos DIR)",
+}
 
 
 def _p1(r: dict[str, Any]) -> str:

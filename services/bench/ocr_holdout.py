@@ -89,6 +89,7 @@ class Case:
     cells: list[Box] | None  # None: the renderer does not say where each digit is
     marked: Box | None = None  # the display as a user marks it where it is turned ...
     turn_deg: float = 0.0  # ... with the camera's turn to upright set to this
+    size: tuple[int, int] = (FRAME_WIDTH, FRAME_HEIGHT)  # the frame's width and height
 
 
 @dataclass
@@ -130,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    return report(renderer, scores, readers, args.show)
+    title = f"frames of `{renderer}`, models trained without it"
+    return report(title, {"holdout_renderer": renderer}, scores, readers, args.show)
 
 
 def _models(args: argparse.Namespace, renderer: str) -> ModelFor | None:
@@ -302,7 +304,7 @@ def _meterhub_setups(case: Case) -> dict[str, OcrConfig]:
     if case.ocr.display == "lcd7":
         unmarked = {"display_roi": None, "digit_rois": []}
         setups["nothing"] = case.ocr.model_copy(update=unmarked)
-        loose = {**unmarked, "display_roi": _loose(area), **turn}
+        loose = {**unmarked, "display_roi": _loose(area, case.size), **turn}
         setups["loose"] = case.ocr.model_copy(update=loose)
     marked = {"area": {"display_roi": area, **turn}, "digits": {"digit_rois": case.cells}}
     for given, update in marked.items():
@@ -317,21 +319,28 @@ def _meterhub_setups(case: Case) -> dict[str, OcrConfig]:
     return setups
 
 
-def _loose(area: Box) -> Box:
-    """``area`` grown by ``LOOSE_ROI`` about its centre, inside the frame."""
+def _loose(area: Box, size: tuple[int, int] = (FRAME_WIDTH, FRAME_HEIGHT)) -> Box:
+    """``area`` grown by ``LOOSE_ROI`` about its centre, inside a frame of ``size``."""
     x, y, w, h = area
+    width, height = size
     grown_w, grown_h = w * LOOSE_ROI, h * LOOSE_ROI
     x0, y0 = max(0, round(x + (w - grown_w) / 2)), max(0, round(y + (h - grown_h) / 2))
-    x1 = min(FRAME_WIDTH, round(x + (w + grown_w) / 2))
-    y1 = min(FRAME_HEIGHT, round(y + (h + grown_h) / 2))
+    x1 = min(width, round(x + (w + grown_w) / 2))
+    y1 = min(height, round(y + (h + grown_h) / 2))
     return (x0, y0, x1 - x0, y1 - y0)
 
 
 def report(
-    renderer: str, scores: dict[str, dict[str, Score]], readers: list[str], show: int
+    title: str,
+    what: dict[str, object],
+    scores: dict[str, dict[str, Score]],
+    readers: list[str],
+    show: int,
+    bench: str = "ocr-frames",
 ) -> int:
-    print(f"\nwhole readings on frames of `{renderer}`, models trained without it "
-          "(right / refused / wrong):")  # fmt: skip
+    """Prints the table under ``title`` and the JSON line (``bench`` and ``what`` first);
+    exits 1 where Meterhub read a wrong number."""
+    print(f"\nwhole readings on {title} (right / refused / wrong):")
     print(f"  {'style':8} {'reader':10} {'given':8} {'right':>12} {'refused':>8} {'wrong':>6}")
     result: dict[str, dict[str, list[int]]] = {}
     meterhub_wrong = 0
@@ -349,7 +358,7 @@ def report(
                     print(f"{'':32}refused {count}×: {reason}")
                 for misread in s.misreads[:show]:
                     print(f"{'':32}WRONG: {misread}")
-    print(json.dumps({"bench": "ocr-frames", "holdout_renderer": renderer, "scores": result,
+    print(json.dumps({"bench": bench, **what, "scores": result,
                       "meterhub_wrong": meterhub_wrong}))  # fmt: skip
     return 0 if meterhub_wrong == 0 else 1
 

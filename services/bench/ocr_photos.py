@@ -1,0 +1,129 @@
+"""`meterhub bench ocr-photos DIR`: whole readings on real photos, beside other OCRs.
+
+``DIR/labels.csv`` names each photo and what it shows (``PhotoLabel``); the photos may be
+any format the gateway takes, and are turned into the JPEG the bus carries as the gateway
+turns them. Each photo is read as the held-out renderer's frames are (``ocr_holdout``):
+Meterhub given nothing, a loose and a tight display area (a drum counter: its window, the
+only way it is read), and tesseract, ssocr and a general OCR on the whole photo and on
+the display area. Nothing is trained here: the shipped models read, so a folder of
+photos no model saw measures what a user would get.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ValidationError, model_validator
+
+from ..core.config.devices import OcrConfig
+from ..core.images import ImageRefused, to_jpeg
+from ..ocr_worker.display_locator import shipped_locator
+from ..ocr_worker.pipeline import classifier_models
+from ..ocr_worker.sequence_reader import shipped_reader
+from .ocr_holdout import Case, report, score
+from .whole_readers import READERS
+
+LABELS = "labels.csv"
+_DISPLAY_OF = {"lcd": "lcd7", "inverse": "lcd7", "led": "lcd7", "drum": "drum"}
+_QUANTITY = "energy_import_kwh"  # any cumulative register: photos are read without history
+
+
+class PhotoLabel(BaseModel):
+    """One row of ``labels.csv``: the photo, the number its display shows as written
+    there (leading zeros and the point as shown), the display's layout and where its
+    glass (a drum counter: its row of drums) lies, in the photo's pixels."""
+
+    file: str
+    text: str
+    kind: Literal["lcd", "inverse", "led", "drum"]
+    digits: int
+    decimals: int
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PhotoLabel:
+        whole, _, fraction = self.text.partition(".")
+        if not (whole + fraction).isdigit() or len(fraction) != self.decimals:
+            raise ValueError(f"text {self.text!r} is not a number with {self.decimals} decimals")
+        if len(whole + fraction) > self.digits:
+            raise ValueError(f"text {self.text!r} has more digits than the display's {self.digits}")
+        if self.x1 <= self.x0 or self.y1 <= self.y0:
+            raise ValueError("the display box needs x0 < x1 and y0 < y1")
+        return self
+
+    @property
+    def area(self) -> tuple[int, int, int, int]:
+        return (self.x0, self.y0, self.x1 - self.x0, self.y1 - self.y0)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", type=Path, help=f"a folder of photos with {LABELS}")
+    parser.add_argument(
+        "--readers",
+        default=",".join(READERS),
+        help=f"other OCRs to run beside Meterhub (of {', '.join(READERS)}; empty: none)",
+    )
+    parser.add_argument("--show", type=int, default=3, help="refusal reasons to list per row")
+    parser.add_argument("--budget-s", type=float, default=1200.0, help="stop reading after this")
+
+
+def load_cases(folder: Path) -> list[Case]:
+    """Every labelled photo as a case; a row that does not hold up stops the run, naming it."""
+    with (folder / LABELS).open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    cases = []
+    for line, row in enumerate(rows, start=2):
+        try:
+            label = PhotoLabel.model_validate(row)
+            jpeg = to_jpeg((folder / label.file).read_bytes())
+        except (ValidationError, ValueError) as error:
+            raise SystemExit(f"{folder / LABELS} line {line}: {error}") from None
+        except (OSError, ImageRefused) as error:
+            raise SystemExit(f"{folder / LABELS} line {line}: {label.file}: {error}") from None
+        cases.append(_case(label, jpeg))
+    return cases
+
+
+def _case(label: PhotoLabel, jpeg: bytes) -> Case:
+    height, width = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE).shape
+    drum = label.kind == "drum"
+    ocr = OcrConfig(
+        display=_DISPLAY_OF[label.kind],  # type: ignore[arg-type]
+        digits=label.digits,
+        decimals=label.decimals,
+        quantity=_QUANTITY,
+        display_roi=label.area if drum else None,  # a drum counter is read in its window
+    )
+    return Case(label.kind, jpeg, float(label.text), ocr, label.area, None, size=(width, height))
+
+
+def run(args: argparse.Namespace) -> int:
+    cv2.setNumThreads(1)
+    readers = [name for name in args.readers.split(",") if name]
+    if unknown := [name for name in readers if name not in READERS]:
+        print(f"error: unknown readers {unknown} (known: {', '.join(READERS)})", file=sys.stderr)
+        return 2
+    if not (args.dir / LABELS).is_file():
+        print(f"error: {args.dir} has no {LABELS} (see docs/ocr.md)", file=sys.stderr)
+        return 2
+    cases = load_cases(args.dir)
+    print(f"ocr-photos: {len(cases)} photos from {args.dir}, read by the shipped models")
+    workdir = Path(tempfile.mkdtemp(prefix="meterhub-bench-photos-"))
+    try:
+        scores = score(cases, readers, classifier_models(), workdir / "data", args.budget_s,
+                       shipped_reader(), shipped_locator())  # fmt: skip
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    title = f"photos in {args.dir}"
+    return report(title, {"photos": len(cases)}, scores, readers, args.show, "ocr-photos")
