@@ -224,7 +224,9 @@ def read_all(
     wall, cpu, reasons = [], [], []
     for frame in frames:
         quantity = QUANTITIES[frame.ocr.quantity]
-        limits = Limits.for_quantity(OcrPlausibility(), quantity, frame.ocr.decimals)
+        limits = Limits.for_quantity(
+            OcrPlausibility(), quantity, frame.ocr.decimals, digits=frame.ocr.digits
+        )
         judgement = Judgement(quantity.kind, limits, frame.previous, T0)
         started, started_cpu = time.perf_counter(), time.thread_time()
         outcome = pipeline.process(frame.device, frame.jpeg, frame.ocr, Rois(), judgement)

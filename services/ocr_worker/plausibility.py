@@ -43,13 +43,21 @@ class Limits:
     max_top_up: float
     min_value: float | None
     max_value: float | None
+    full_scale: float | None = None  # where a register of the display's digits turns over
 
     @classmethod
     def for_quantity(
-        cls, settings: OcrPlausibility, quantity: Quantity, decimals: int, rate_scale: float = 1.0
+        cls,
+        settings: OcrPlausibility,
+        quantity: Quantity,
+        decimals: int,
+        rate_scale: float = 1.0,
+        digits: int | None = None,
     ) -> Limits:
         """``rate_scale``: how much faster than real time the meter runs (a simulated
-        meter's time scale), so its readings are judged by its own clock."""
+        meter's time scale), so its readings are judged by its own clock; ``digits``: the
+        display's digit positions, so a counter turning over from all nines to zero is
+        believed."""
         rate = settings.max_rate_per_h or DEFAULT_MAX_RATE_PER_H.get(quantity.unit)
         return cls(
             unit=quantity.unit,
@@ -59,6 +67,7 @@ class Limits:
             max_top_up=settings.max_top_up,
             min_value=settings.min_value,
             max_value=settings.max_value,
+            full_scale=10.0 ** (digits - decimals) if digits is not None else None,
         )
 
 
@@ -124,12 +133,21 @@ def _counter_never_backwards(previous: Sample | None, new: Sample, limits: Limit
     if previous is None:
         return _ACCEPT
     earlier, later = _ordered(previous, new)
-    if later.value < earlier.value - _EPSILON:
+    if later.value < earlier.value - _EPSILON and not _turned_over(earlier, later, limits):
         return Verdict(
             f"counter went backwards: {_fmt(earlier.value, limits)} at {earlier.ts:%H:%M:%S}, "
             f"then {_fmt(later.value, limits)} at {later.ts:%H:%M:%S}"
         )
     return _ACCEPT
+
+
+def _turned_over(earlier: Sample, later: Sample, limits: Limits) -> bool:
+    """A register showing all nines moves on to zero: believed where the way round, over
+    full scale, is no faster than the counter may run."""
+    allowed = _allowed_change(earlier, later, limits)
+    if limits.full_scale is None or allowed is None:
+        return False
+    return later.value + limits.full_scale - earlier.value <= allowed
 
 
 def _changes_no_faster(direction: int, what: str) -> Rule:

@@ -230,7 +230,7 @@ class OcrWorker:
     def judgement(self, device: str, ocr: OcrConfig, ts: datetime) -> Judgement:
         quantity = QUANTITIES[ocr.quantity]
         limits = Limits.for_quantity(
-            ocr.plausibility, quantity, ocr.decimals, rate_scale(self.config, device)
+            ocr.plausibility, quantity, ocr.decimals, rate_scale(self.config, device), ocr.digits
         )
         return Judgement(quantity.kind, limits, self.followed.previous(device, ocr.quantity), ts)
 

@@ -16,6 +16,10 @@ BALANCE = Limits.for_quantity(OcrPlausibility(), QUANTITIES["token_balance_kwh"]
 GAUGE = Limits.for_quantity(
     OcrPlausibility(min_value=0, max_value=300), QUANTITIES["voltage_l1_v"], decimals=1
 )
+# A six-drum register with one decimal: 99999.9 is its last value before 00000.0.
+REGISTER = Limits.for_quantity(
+    OcrPlausibility(), QUANTITIES["energy_import_kwh"], decimals=1, digits=6
+)
 FAST_SIM = Limits.for_quantity(
     OcrPlausibility(), QUANTITIES["token_balance_kwh"], decimals=2, rate_scale=3600
 )
@@ -64,6 +68,44 @@ CASES = [
         at(0, 1234.5),
         at(60, 7234.5),
         "rose too fast",
+        None,
+    ),
+    # A register turns over from all nines to zero; a reading just as far back is a misread.
+    ("turns over", QuantityKind.COUNTER, REGISTER, at(0, 99999.8), at(60, 0.1), None, None),
+    (
+        "turns over too fast",
+        QuantityKind.COUNTER,
+        REGISTER,
+        at(0, 99990.0),
+        at(60, 0.1),
+        "went backwards",
+        None,
+    ),
+    (
+        "backwards, not at full scale",
+        QuantityKind.COUNTER,
+        REGISTER,
+        at(0, 50000.2),
+        at(60, 50000.1),
+        "went backwards",
+        None,
+    ),
+    (
+        "a late frame from before the turn",
+        QuantityKind.COUNTER,
+        REGISTER,
+        at(60, 0.2),
+        at(0, 99999.9),
+        None,
+        None,
+    ),
+    (
+        "no digits known: no turn believed",
+        QuantityKind.COUNTER,
+        COUNTER,
+        at(0, 99999.8),
+        at(60, 0.1),
+        "went backwards",
         None,
     ),
     # A frame delivered late is judged against the later state, in time order.
