@@ -86,12 +86,12 @@ def load_cases(folder: Path) -> list[Case]:
     for line, row in enumerate(rows, start=2):
         try:
             label = PhotoLabel.model_validate(row)
-            jpeg = to_jpeg((folder / label.file).read_bytes())
-        except (ValidationError, ValueError) as error:
+        except ValidationError as error:
             raise SystemExit(f"{folder / LABELS} line {line}: {error}") from None
-        except (OSError, ImageRefused) as error:
+        try:
+            cases.append(_case(label, to_jpeg((folder / label.file).read_bytes())))
+        except (OSError, ImageRefused, ValidationError) as error:
             raise SystemExit(f"{folder / LABELS} line {line}: {label.file}: {error}") from None
-        cases.append(_case(label, jpeg))
     return cases
 
 

@@ -35,7 +35,14 @@ from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import DigitReading, OtherLayout, UnreadableDisplay, read_lcd7
 from .level import residual_turn
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
-from .sequence_reader import STEPS, NoDigitsSeen, ReadsDiffer, SequenceReader, fitted
+from .sequence_reader import (
+    STEPS,
+    InkBeforeDigits,
+    NoDigitsSeen,
+    ReadsDiffer,
+    SequenceReader,
+    fitted,
+)
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
 _MAX_CELL_SHIFT = 0.25
@@ -510,7 +517,9 @@ def _cross_checked(
     """``read``, unless the sequence reader reads ``window`` surely as another number: a
     second opinion from a reader that fails differently. An unsure one is no objection,
     unless its members and views, torn, mostly read another number, or ``read`` is in
-    ``doubt`` (why it may not stand alone): then only the same number confirms it."""
+    ``doubt`` (why it may not stand alone): then only the same number confirms it. Ink
+    in the cell before the sequence reader's digits objects where ``read`` has blank
+    cells as well: both then leave a digit unread."""
     if window is None or setup.sequence is None:
         return read
     try:
@@ -530,6 +539,14 @@ def _cross_checked(
             ("" if doubt is None else f"{doubt}: ")
             + f"{first} read {read.value:.{setup.ocr.decimals}f}, the sequence reader no "
             "digits there"
+        ) from None
+    except InkBeforeDigits as error:
+        if doubt is None and len(read.text) >= setup.ocr.digits:
+            return read  # no blank cell read: the ink is the first digit read
+        raise UnreadableDisplay(
+            ("" if doubt is None else f"{doubt}: ")
+            + f"{first} read {read.value:.{setup.ocr.decimals}f} with blank cells, yet "
+            + error.reason
         ) from None
     except UnreadableDisplay as error:
         if doubt is None:
@@ -579,7 +596,7 @@ def _read_sequence(
     centres = [(x + 0.5) / STEPS for _, _, x in digits]
     point_after = read.text.find(".") if "." in read.text else None
     if reason := ink_in_blank_cells(view.image, centres, point_after, ocr.digits - len(digits)):
-        raise UnreadableDisplay(reason)
+        raise InkBeforeDigits(reason)
     height, width = view.image.shape[:2]
     step, cell = width / STEPS, width / ocr.digits
     boxes = [

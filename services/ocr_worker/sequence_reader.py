@@ -93,6 +93,11 @@ class NoDigitsSeen(UnreadableDisplay):
     found digits there, an objection (clutter a geometry took for a lone 8), not doubt."""
 
 
+class InkBeforeDigits(UnreadableDisplay):
+    """The cell just left of the digits read holds ink like theirs: a digit missed. Beside
+    another reader that read blank cells there too, an objection, not doubt."""
+
+
 class ReadsDiffer(UnreadableDisplay):
     """The members or views read different ``texts`` (one per read): no reading, and,
     beside another reader's, a sign that the display is not as plain as that one took

@@ -374,3 +374,29 @@ def test_a_lit_leading_zero_after_a_blank_cell_is_refused(
             _lit_zeros_checked(read, ocr)
     else:
         assert _lit_zeros_checked(read, ocr) is read
+
+
+@pytest.mark.parametrize(("digits", "refused"), [(6, True), (5, False)])
+def test_ink_before_the_sequence_readers_digits_objects_where_the_segments_left_a_blank(
+    monkeypatch: pytest.MonkeyPatch, digits: int, refused: bool
+) -> None:
+    """A dim LCD read as a LED found two light gaps in its bezel (18364 read as 11, with
+    four blank cells); the sequence reader, reading there, found ink before its digits.
+    Where the segments too read blank cells, both leave a digit unread: an objection. A
+    reading with no blank cell has its first digit there: no objection."""
+    from dataclasses import replace
+
+    from services.ocr_worker import readers
+    from services.ocr_worker.sequence_reader import InkBeforeDigits
+
+    def ink_before(*_: object, **__: object) -> None:
+        raise InkBeforeDigits("ink in the blank cell before the digits (254 % of theirs)")
+
+    frame, setup = marked_display(Reads("127.03"))
+    setup = replace(setup, ocr=setup.ocr.model_copy(update={"digits": digits}))
+    monkeypatch.setattr(readers, "_read_sequence", ink_before)
+    if refused:
+        with pytest.raises(UnreadableDisplay, match=r"read 127\.03 with blank cells, yet ink"):
+            read_digits(frame, setup, lambda _: None)
+    else:
+        assert read_digits(frame, setup, lambda _: None).value == 127.03
