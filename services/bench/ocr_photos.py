@@ -1,12 +1,14 @@
-"""`meterhub bench ocr-photos DIR`: whole readings on real photos, beside other OCRs.
+"""`meterhub bench ocr-photos [DIR]`: whole readings on real photos, beside other OCRs.
 
-``DIR/labels.csv`` names each photo and what it shows (``PhotoLabel``); the photos may be
-any format the gateway takes, and are turned into the JPEG the bus carries as the gateway
-turns them. Each photo is read as the held-out renderer's frames are (``ocr_holdout``):
-Meterhub given nothing, a loose and a tight display area (a drum counter: its window, the
-only way it is read), and tesseract, ssocr and a general OCR on the whole photo and on
-the display area. Nothing is trained here: the shipped models read, so a folder of
-photos no model saw measures what a user would get.
+``DIR`` defaults to the photos shipped in ``datasets/photos`` (real photos under
+licences that allow it, never trained on). ``DIR/labels.csv`` names each photo and what
+it shows (``PhotoLabel``); the photos may be any format the gateway takes, and are
+turned into the JPEG the bus carries as the gateway turns them. Each photo is read as
+the held-out renderer's frames are (``ocr_holdout``): Meterhub given nothing, a loose
+and a tight display area (a drum counter: its window, the only way it is read), and
+tesseract, ssocr and a general OCR on the whole photo and on the display area. Nothing
+is trained here: the shipped models read, so photos no model saw measure what a user
+would get.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .ocr_holdout import Case, report, score
 from .whole_readers import READERS
 
 LABELS = "labels.csv"
+SHIPPED_PHOTOS = Path(__file__).resolve().parents[2] / "datasets" / "photos"
 _DISPLAY_OF = {"lcd": "lcd7", "inverse": "lcd7", "led": "lcd7", "drum": "drum"}
 _QUANTITY = "energy_import_kwh"  # any cumulative register: photos are read without history
 
@@ -39,7 +42,8 @@ _QUANTITY = "energy_import_kwh"  # any cumulative register: photos are read with
 class PhotoLabel(BaseModel):
     """One row of ``labels.csv``: the photo, the number its display shows as written
     there (leading zeros and the point as shown), the display's layout and where its
-    glass (a drum counter: its row of drums) lies, in the photo's pixels."""
+    glass (a drum counter: its row of drums) lies, in the photo's pixels; other columns
+    (source, licence, note) are the record's, not read here."""
 
     file: str
     text: str
@@ -50,6 +54,7 @@ class PhotoLabel(BaseModel):
     y0: int
     x1: int
     y1: int
+    rotation_deg: float = 0.0  # turns the digits upright, as a user sets for a camera
 
     @model_validator(mode="after")
     def _consistent(self) -> PhotoLabel:
@@ -68,7 +73,13 @@ class PhotoLabel(BaseModel):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", type=Path, help=f"a folder of photos with {LABELS}")
+    parser.add_argument(
+        "dir",
+        type=Path,
+        nargs="?",
+        default=SHIPPED_PHOTOS,
+        help=f"a folder of photos with {LABELS} (default: the shipped real photos)",
+    )
     parser.add_argument(
         "--readers",
         default=",".join(READERS),
@@ -104,6 +115,7 @@ def _case(label: PhotoLabel, jpeg: bytes) -> Case:
         decimals=label.decimals,
         quantity=_QUANTITY,
         display_roi=label.area if drum else None,  # a drum counter is read in its window
+        rotation_deg=label.rotation_deg,
     )
     return Case(label.kind, jpeg, float(label.text), ocr, label.area, None, size=(width, height))
 

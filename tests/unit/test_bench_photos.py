@@ -95,3 +95,16 @@ def test_a_label_that_does_not_hold_up_stops_the_run_naming_its_line(
 def test_a_folder_without_labels_is_refused_by_name(tmp_path: Path, capsys) -> None:
     assert main(["bench", "ocr-photos", str(tmp_path), "--readers", ""]) == 2
     assert LABELS in capsys.readouterr().err
+
+
+def test_the_shipped_photos_are_labelled_so_the_bench_can_read_every_one() -> None:
+    """The real photos in the repository: every row holds up, each file decodes, each
+    glass lies inside its photo, and every kind the worker reads is there."""
+    from services.bench.ocr_photos import SHIPPED_PHOTOS
+
+    cases = load_cases(SHIPPED_PHOTOS)
+    assert {case.style for case in cases} == {"lcd", "inverse", "drum"}
+    for case in cases:
+        x, y, w, h = case.area
+        assert x + w <= case.size[0] and y + h <= case.size[1]
+    assert any(case.ocr.rotation_deg == 180 for case in cases)  # upside-down meters
