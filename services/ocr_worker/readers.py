@@ -540,15 +540,13 @@ def _cross_checked(
             + f"{first} read {read.value:.{setup.ocr.decimals}f}, the sequence reader no "
             "digits there"
         ) from None
-    except InkBeforeDigits as error:
-        if doubt is None and len(read.text) >= setup.ocr.digits:
-            return read  # no blank cell read: the ink is the first digit read
-        raise UnreadableDisplay(
-            ("" if doubt is None else f"{doubt}: ")
-            + f"{first} read {read.value:.{setup.ocr.decimals}f} with blank cells, yet "
-            + error.reason
-        ) from None
     except UnreadableDisplay as error:
+        if isinstance(error, InkBeforeDigits) and len(read.text) < setup.ocr.digits:
+            raise UnreadableDisplay(
+                ("" if doubt is None else f"{doubt}: ")
+                + f"{first} read {read.value:.{setup.ocr.decimals}f} with blank cells, yet "
+                + error.reason
+            ) from None
         if doubt is None:
             return read
         raise UnreadableDisplay(
