@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Literal
 
 import cv2
-import numpy as np
 from pydantic import BaseModel, ValidationError, model_validator
 
 from ..core.config.devices import OcrConfig
-from ..core.images import ImageRefused, to_jpeg
+from ..core.images import ImageRefused, read_header, to_jpeg
 from ..ocr_worker.display_locator import shipped_locator
 from ..ocr_worker.pipeline import classifier_models
 from ..ocr_worker.sequence_reader import shipped_reader
@@ -107,7 +106,7 @@ def load_cases(folder: Path) -> list[Case]:
 
 
 def _case(label: PhotoLabel, jpeg: bytes) -> Case:
-    height, width = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_GRAYSCALE).shape
+    header = read_header(jpeg)  # the size, without decoding the photo again
     drum = label.kind == "drum"
     ocr = OcrConfig(
         display=_DISPLAY_OF[label.kind],  # type: ignore[arg-type]
@@ -117,7 +116,8 @@ def _case(label: PhotoLabel, jpeg: bytes) -> Case:
         display_roi=label.area if drum else None,  # a drum counter is read in its window
         rotation_deg=label.rotation_deg,
     )
-    return Case(label.kind, jpeg, float(label.text), ocr, label.area, None, size=(width, height))
+    size = (header.width, header.height)
+    return Case(label.kind, jpeg, float(label.text), ocr, label.area, None, size=size)
 
 
 def run(args: argparse.Namespace) -> int:
