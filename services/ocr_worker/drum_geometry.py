@@ -77,7 +77,7 @@ def measure(
     crops: Sequence[np.ndarray], positions: Sequence[DrumPosition]
 ) -> list[Measured | None]:
     """Each drum's measured turn (None where it cannot be measured)."""
-    profiles = [_ink_rows(crop) for crop in crops]
+    profiles = [ink_rows(crop) for crop in crops]
     still = [
         (i, run)
         for i, p in enumerate(positions)
@@ -190,7 +190,7 @@ def name_pair(
 
 
 def _measure(profile: np.ndarray, top: float, bottom: float) -> Measured | None:
-    runs = _runs(profile)
+    runs = ink_runs(profile)
     if not runs:
         return None
     size, height = len(profile), bottom - top
@@ -216,7 +216,7 @@ def _measure(profile: np.ndarray, top: float, bottom: float) -> Measured | None:
     return Measured(max(1.0 - (whole[0] - top) / pitch, 0.5), pitch)
 
 
-def _ink_rows(crop: np.ndarray) -> np.ndarray:
+def ink_rows(crop: np.ndarray) -> np.ndarray:
     """How strongly each row of the crop carries a digit's ink (either polarity), scaled
     so that 1 is the level of a digit's edge. Each row is taken against its own median,
     so the drum's shading toward its edges and straight lines across the window (its
@@ -229,7 +229,7 @@ def _ink_rows(crop: np.ndarray) -> np.ndarray:
     return profile / max(0.35 * float(profile.max()), 10.0)
 
 
-def _runs(profile: np.ndarray) -> list[tuple[float, float]]:
+def ink_runs(profile: np.ndarray) -> list[tuple[float, float]]:
     """Top and bottom edge of each run of inked rows, to a fraction of a pixel (where
     the profile crosses the edge level), tiny gaps bridged and specks dropped."""
     rows: list[list[int]] = []
@@ -256,5 +256,5 @@ def _crossing(outside: float, inside: float) -> float:
 
 
 def _longest_run(profile: np.ndarray) -> tuple[float, float] | None:
-    runs = _runs(profile)
+    runs = ink_runs(profile)
     return max(runs, key=lambda r: r[1] - r[0]) if runs else None

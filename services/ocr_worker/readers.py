@@ -29,6 +29,7 @@ from .byte_percentiles import byte_median
 from .channels import brightest, dimmest
 from .display_locator import DisplayLocator, box_about
 from .drum_geometry import combine, measure, name_pair, recentred
+from .drum_play import read_with_play
 from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
@@ -218,13 +219,7 @@ def _classify(
     _check_read(predictions, ocr)
     boxes = [c.box_in_frame((0, 0, c.image.shape[1], c.image.shape[0]), frame.shape) for c in crops]
     if kind == "drum":
-        try:
-            positions = _measured_drums(model, [c.image for c in crops], predictions)
-            confidences = [round(p.confidence, 3) for p in positions]
-            _check_confidence(confidences, [str(p.lower) for p in positions], ocr)
-            text = resolve(positions, TURN_ERROR).digits
-        except UnresolvableRoll as error:
-            raise UnreadableDisplay(str(error)) from None
+        text, confidences = _read_drums(model, [c.image for c in crops], predictions, ocr)
     else:
         confidences = [round(float(p.confidence), 3) for p in predictions]
         _check_confidence(confidences, [p.digit for p in predictions], ocr)
@@ -252,6 +247,24 @@ def _check_read(predictions: list[Prediction], ocr: OcrConfig) -> None:
     for index, prediction in enumerate(predictions, start=1):
         if prediction.digit == NO_DIGIT:
             raise UnreadableDisplay(f"digit {index}: {ocr.engine} read no single digit")
+
+
+def _read_drums(
+    model: DigitModel, images: list[np.ndarray], predictions: list[Prediction], ocr: OcrConfig
+) -> tuple[str, list[float]]:
+    """The drums strictly, following a carry to the pixel; where they contradict each
+    other that way, as a real counter with play in its drums is read (``drum_play``)."""
+    try:
+        positions = _measured_drums(model, images, predictions)
+        confidences = [round(p.confidence, 3) for p in positions]
+        _check_confidence(confidences, [str(p.lower) for p in positions], ocr)
+        return resolve(positions, TURN_ERROR).digits, confidences
+    except UnresolvableRoll as strict:
+        try:
+            played = read_with_play(images, model.predict, ocr.min_digit_confidence)
+        except UnresolvableRoll as loose:
+            raise UnreadableDisplay(f"{strict}; read allowing for play: {loose}") from None
+        return played.digits, played.confidences
 
 
 def _measured_drums(
