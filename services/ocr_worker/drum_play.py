@@ -7,14 +7,15 @@ window seen at a slant), and its window shows the edges of the digits above and 
 the one at rest; the strict reading refuses such a counter outright. This reading asks
 less and gives up more readily:
 
-- each drum's digit is named on its own: the digit mostly in view moved to the middle
-  and named twice, as it is and with everything outside it blanked, and both looks must
-  name it surely (the edges of the neighbours' digits fool a single look: the bottom of
-  a 9 above a 0 makes a 9 of it);
+- each drum's digit is named on its own: the digit mostly in view moved to the place
+  of rest and named in two windows framed as the classifier learnt drums, which must
+  agree, each surely (the crop as it is shows the neighbours' edges, and the bottom of a
+  9 above a 0 made a 9 of it);
 - every drum but the last sits within ``PLAY`` of where the others sit;
 - the last drum, turning all the time, is read as a meter reader does: the digit
   leaving the window while two are in view, the one in view once it stands within
-  ``SNAP`` of its place; between those it may be either, and the frame is refused;
+  ``SNAP`` of its place; between those it may be either, and the frame is refused.
+  While it is between two digits, the window as it stands must be named as that pair;
 - a carry under way (the last drum between 9 and 0) is refused: play of this size
   would hide how far it has carried the drums to its left.
 
@@ -107,8 +108,12 @@ def read_with_play(images: Sequence[np.ndarray], classify: Classify, least: floa
     digits = [digit for digit, _ in names]
     if digits[last] == 0:
         _check_no_carry(glyphs, digits, height)
-    digits[last] = _last_digit(images[last], offsets[last], names[last][0], rest, height, classify)
-    return PlayReading("".join(str(d) for d in digits), [round(c, 3) for _, c in names])
+    confidences = [confidence for _, confidence in names]
+    shown = _last_digit(images[last], offsets[last], digits[last], rest, height, classify)
+    digits[last], pair = shown
+    if pair is not None:  # the pair decided the digit written down
+        confidences[last] = min(confidences[last], pair)
+    return PlayReading("".join(str(d) for d in digits), [round(c, 3) for c in confidences])
 
 
 def _check_no_carry(glyphs: list[Glyph], digits: list[int], height: float) -> None:
@@ -211,14 +216,15 @@ def _looks(image: np.ndarray, shift: float, rest: float, height: float) -> list[
 
 def _last_digit(
     image: np.ndarray, offset: float, digit: int, rest: float, height: float, classify: Classify
-) -> int:
-    """The last drum's digit by the meter reader's rule (module docstring). Between two
-    digits, the window at the digits' place, as it is, must be named as that pair too:
-    the classifier learnt drums caught between two digits, while the part of a digit in
-    view, named alone, can be another digit (the foot of a 7 is a 1)."""
+) -> tuple[int, float | None]:
+    """The last drum's digit by the meter reader's rule (module docstring), and how surely
+    the window as it stands names the pair of digits it is between (None at its place).
+    The pair is asked because the classifier learnt drums caught between two digits,
+    while the part of a digit in view, named alone, can be another digit (the foot of a
+    7 is a 1)."""
     if abs(offset) <= _AT_PLACE:
-        shown = digit
-    elif offset < 0:
+        return digit, None
+    if offset < 0:
         shown = digit  # leaving its place upwards: the digit to write until the next comes
     elif offset >= PLAY:
         shown = (digit - 1) % 10  # on its way in: the digit leaving is the one to write
@@ -227,16 +233,15 @@ def _last_digit(
             f"the last drum's {digit} sits {offset:.2f} of a digit below its place: it may be "
             f"at rest there or still on its way in"
         )
-    if abs(offset) > _AT_PLACE:
-        top = max(0, round(rest - _WINDOWS[0] * height / 2))
-        window = image[top : round(rest + _WINDOWS[0] * height / 2) + 1]
-        pair = drum_position(classify([window])[0].probabilities)
-        if pair.lower != shown or pair.confidence < _PAIR_CONFIDENCE:
-            raise UnresolvableRoll(
-                f"the last drum shows {digit} {'leaving' if offset < 0 else 'coming in'}, yet as "
-                f"it stands it looks like {pair.lower} turning to {(pair.lower + 1) % 10} "
-                f"(confidence {pair.confidence:.2f})"
-            )
-        if shown == 9:
-            raise UnresolvableRoll("the last drum is turning from 9 to 0, carrying the others")
-    return shown
+    top = max(0, round(rest - _WINDOWS[0] * height / 2))
+    window = image[top : round(rest + _WINDOWS[0] * height / 2) + 1]
+    pair = drum_position(classify([window])[0].probabilities)
+    if pair.lower != shown or pair.confidence < _PAIR_CONFIDENCE:
+        raise UnresolvableRoll(
+            f"the last drum shows {digit} {'leaving' if offset < 0 else 'coming in'}, yet as "
+            f"it stands it looks like {pair.lower} turning to {(pair.lower + 1) % 10} "
+            f"(confidence {pair.confidence:.2f})"
+        )
+    if shown == 9:
+        raise UnresolvableRoll("the last drum is turning from 9 to 0, carrying the others")
+    return shown, pair.confidence
