@@ -27,12 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .drum_geometry import ink_rows, ink_runs, recentred
 from .rolling import SNAP, UnresolvableRoll, drum_position
+
+if TYPE_CHECKING:  # the readers call this module
+    from .readers import Prediction
 
 # How far, in digit heights, a real drum at rest may sit from where the others sit: a
 # sixth is common (a water meter's drums sit 0.16 apart), a quarter allows for a slant.
@@ -48,18 +51,7 @@ _PAIR_CONFIDENCE = 0.8  # on the two digits a drum is caught between, together
 _WINDOWS = (1.2, 1.4)
 
 
-class Named(Protocol):
-    @property
-    def digit(self) -> str: ...
-
-    @property
-    def confidence(self) -> float: ...
-
-    @property
-    def probabilities(self) -> np.ndarray: ...
-
-
-Classify = Callable[[list[np.ndarray]], Sequence[Named]]
+Classify = Callable[[list[np.ndarray]], Sequence["Prediction"]]  # a digit model's predict
 
 
 @dataclass(frozen=True)
@@ -206,12 +198,12 @@ def _looks(image: np.ndarray, shift: float, rest: float, height: float) -> list[
     window a little taller than the digit, so the neighbours' edges stay out, once tight
     and once looser."""
     moved = recentred(image, shift)
-    looks = []
-    for window in _WINDOWS:
-        top = max(0, round(rest - window * height / 2))
-        bottom = min(moved.shape[0], round(rest + window * height / 2) + 1)
-        looks.append(moved[top:bottom])
-    return looks
+    return [_framed(moved, rest, window * height) for window in _WINDOWS]
+
+
+def _framed(image: np.ndarray, rest: float, window: float) -> np.ndarray:
+    """The rows of ``image`` in a window ``window`` pixels tall about row ``rest``."""
+    return image[max(0, round(rest - window / 2)) : round(rest + window / 2) + 1]
 
 
 def _last_digit(
@@ -233,8 +225,7 @@ def _last_digit(
             f"the last drum's {digit} sits {offset:.2f} of a digit below its place: it may be "
             f"at rest there or still on its way in"
         )
-    top = max(0, round(rest - _WINDOWS[0] * height / 2))
-    window = image[top : round(rest + _WINDOWS[0] * height / 2) + 1]
+    window = _framed(image, rest, _WINDOWS[0] * height)
     pair = drum_position(classify([window])[0].probabilities)
     if pair.lower != shown or pair.confidence < _PAIR_CONFIDENCE:
         raise UnresolvableRoll(

@@ -12,7 +12,7 @@ import pytest
 
 from services.core.config.devices import OcrConfig
 from services.core.config.simulator import FrameEffects
-from services.ocr_worker.classifier import DigitClassifier
+from services.ocr_worker.classifier import DigitClassifier, DigitPrediction
 from services.ocr_worker.drum_geometry import measure, recentred
 from services.ocr_worker.drum_play import read_with_play
 from services.ocr_worker.geometry import crop
@@ -102,24 +102,16 @@ def test_a_last_drum_leaving_9_is_refused_as_a_carry(drum_model) -> None:
 
 
 def test_looks_that_disagree_refuse_the_reading() -> None:
-    class Fickle:
-        """Names every other look 3, the rest 8."""
-
-        def __call__(self, looks: list[np.ndarray]) -> list[object]:
-            return [_named(str(3 if i % 2 else 8)) for i in range(len(looks))]
+    def fickle(looks: list[np.ndarray]) -> list[DigitPrediction]:
+        """Names each drum's tight window 8 and its looser one 3."""
+        return [_named(str(3 if i % 2 else 8)) for i in range(len(looks))]
 
     images = cells(4726135, 7, [0.0] * 7)
     with pytest.raises(UnresolvableRoll, match="digit 1 reads 8 in a tight window, 3 in a looser"):
-        read_with_play(images, Fickle(), LEAST)
+        read_with_play(images, fickle, LEAST)
 
 
-def _named(digit: str) -> object:
+def _named(digit: str) -> DigitPrediction:
     probabilities = np.full(10, 0.01)
     probabilities[int(digit)] = 0.91
-
-    class Named:
-        pass
-
-    named = Named()
-    named.digit, named.confidence, named.probabilities = digit, 0.91, probabilities  # type: ignore[attr-defined]
-    return named
+    return DigitPrediction(digit, 0.91, probabilities)
