@@ -69,6 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="turn each display by up to DEG about its centre as well (a phone held askew); "
         "the marked ways then mark the display turned, as a user sets the camera's turn",
     )
+    group.add_argument(
+        "--marks",
+        action="store_true",
+        help="draw a unit, annunciators and now and then a leading half digit inside each "
+        "display's glass, as real meters, scales and multimeters show them",
+    )
     group.add_argument("--budget-s", type=float, default=1200.0, help="stop reading after this")
     group.add_argument(
         "--readers",
@@ -123,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="meterhub-bench-holdout-"))
     try:
-        cases = make_cases(renderer, args.per_style, args.seed, workdir, args.turn)
+        cases = make_cases(
+            renderer, args.per_style, args.seed, workdir, args.turn, marks=args.marks
+        )
         sequence = sequence_reader_without(renderer, args)
         locator = locator_without(renderer, args) if sequence is not None else None
         scores = score(
@@ -132,7 +140,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     title = f"frames of `{renderer}`, models trained without it"
-    return report(title, {"holdout_renderer": renderer}, scores, readers, args.show)
+    if args.marks:
+        title += "; units, annunciators and half digits in the glass"
+    settings = {"holdout_renderer": renderer, "marks": args.marks}
+    return report(title, settings, scores, readers, args.show)
 
 
 def _models(args: argparse.Namespace, renderer: str) -> ModelFor | None:
@@ -212,11 +223,17 @@ def _learned_without(
 
 
 def make_cases(
-    renderer: str, per_style: int, seed: int, workdir: Path, turn_deg: float = 0.0
+    renderer: str,
+    per_style: int,
+    seed: int,
+    workdir: Path,
+    turn_deg: float = 0.0,
+    marks: bool = False,
 ) -> list[Case]:
     """``per_style`` frames of each style the renderer draws, interleaved by style so a
     run cut short by its budget still covers every style; each display turned by up to
-    ``turn_deg`` (not the simulator's)."""
+    ``turn_deg`` and with ``marks`` in its glass (``display_frame``; not the
+    simulator's)."""
     if renderer == "simulator":
         by_style = _simulator_cases(per_style, seed, workdir)
     else:
@@ -224,7 +241,7 @@ def make_cases(
         rng = np.random.default_rng([seed, RENDERERS.index(renderer), 18])
         for style in STYLES:
             for _ in range(per_style):
-                frame = display_frame(renderer, style, rng, turn_deg)
+                frame = display_frame(renderer, style, rng, turn_deg, marks)
                 ocr = OcrConfig(display="lcd7", digits=frame.digits, decimals=frame.decimals,
                                 quantity="energy_import_kwh")  # fmt: skip
                 by_style[style].append(_case(style, frame, ocr))

@@ -14,6 +14,7 @@ can give the reader the digit area, or nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from dataclasses import dataclass
 
 import cv2
@@ -24,6 +25,7 @@ from ..ocr_worker.geometry import Box
 from ..simulator.lcd import FRAME_HEIGHT, FRAME_WIDTH, encode_jpeg
 from .dot_matrix import dot_matrix_cells
 from .font_digits import dseg_fonts
+from .glass_marks import with_half_digit, with_marks
 from .synth import _HD, SegmentStyle, _draw_point, _draw_segment
 
 Colour = tuple[float, float, float]  # BGR
@@ -36,6 +38,7 @@ STYLES: dict[str, tuple[tuple[Colour, Colour], tuple[Colour, Colour], float, boo
 }
 _LABELS = ("kWh", "TOKEN", "SISA", "kW", "CREDIT", "IMP", "m3", "TOTAL", "No. 4711")
 _MAX_TURN_DEG = 4.0  # digit boxes of a turned display stay apart (one box per digit)
+HALF_DIGIT_SHARE = 0.3  # of marked 7-segment displays: a leading half digit (``glass_marks``)
 
 
 @dataclass(frozen=True)
@@ -124,18 +127,25 @@ CELL_DRAWERS: dict[str, CellDrawer] = {
 
 
 def display_frame(
-    renderer: str, style: str, rng: np.random.Generator, turn_deg: float = 0.0
+    renderer: str,
+    style: str,
+    rng: np.random.Generator,
+    turn_deg: float = 0.0,
+    marks: bool = False,
 ) -> DisplayFrame:
     """One frame of a random number on a display drawn by ``renderer`` in ``style``;
     ``turn_deg``: the display also turned by up to that about its own centre, as a phone
-    held askew sees it (the frames drawn without it stay as they were)."""
+    held askew sees it; ``marks``: a unit, annunciators and (7-segment) a leading half
+    digit inside the glass (``glass_marks``). The frames drawn without either stay as
+    they were."""
     digits = int(rng.integers(4, 9))
     decimals = int(rng.integers(0, min(3, digits - 1) + 1))
     whole = int(rng.integers(1, digits - decimals + 1))  # digits of the integer part
     units = int(rng.integers(10 ** (whole - 1) if whole > 1 else 0, 10**whole))
     number = f"{units}" + "".join(str(int(d)) for d in rng.integers(0, 10, decimals))
     blank = " " if rng.random() < 0.7 else "0"  # most displays suppress leading zeros
-    return _frame(renderer, style, number.rjust(digits, blank), decimals, rng, rng, turn_deg)
+    shown = number.rjust(digits, blank)
+    return _frame(renderer, style, shown, decimals, rng, rng, turn_deg, marks)
 
 
 @dataclass(frozen=True)
@@ -168,13 +178,24 @@ def _frame(
     stays: np.random.Generator,
     changes: np.random.Generator,
     turn_deg: float = 0.0,
+    marks: bool = False,
 ) -> DisplayFrame:
     """``shown`` (blank cells as spaces) drawn and photographed: ``stays`` draws the
     display and the camera's pose, ``changes`` the light and the optics."""
+    half_digit = marks and renderer != "dotmatrix" and stays.random() < HALF_DIGIT_SHARE
+    if half_digit:  # lit only in front of a full display, as a 3½-digit meter counts on
+        shown = ("1" if shown[0] != " " and stays.random() < 0.6 else " ") + shown
     digits = len(shown)
     chars = ["" if c == " " else c for c in shown]
     point_after = digits - decimals - 1 if decimals else None
-    lit, ghost, cells = CELL_DRAWERS[renderer](chars, point_after, stays)
+    if half_digit:  # drawn as a 1 and, by the same draw, blank: the 1's own columns
+        blank, _, _ = CELL_DRAWERS[renderer](["", *chars[1:]], point_after, deepcopy(stays))
+        one, ghost, cells = CELL_DRAWERS[renderer](["1", *chars[1:]], point_after, stays)
+        lit, ghost, cells = with_half_digit(one, blank, ghost, cells, shows_one=bool(chars[0]))
+    else:
+        lit, ghost, cells = CELL_DRAWERS[renderer](chars, point_after, stays)
+    if marks:
+        lit, ghost, cells = with_marks(lit, ghost, cells, stays)
     glass = _colour(lit, ghost, style, stays)
     image, display, boxes, turned = _photograph(glass, cells, stays, turn_deg)
     image = _optics(image, changes)

@@ -5,7 +5,8 @@ box drawn a little loose or a little tight, or just the digits), then turned int
 reader's strip (``sequence_reader.strip``). Sources, by renderer name (``renderers``):
 
 - ``polygons``, ``dseg`` and ``dotmatrix``: ``display_frames``' PLN-style LCD, inverse
-  LCD and red LED;
+  LCD and red LED, a share of them (``marked_share``) with a unit, annunciators or a
+  leading half digit inside the glass (``glass_marks``);
 - ``simulator``: the demo's simulated PLN meter and LED module;
 - ``real``: real LCD digit crops (``../shared/datasets/digits/lcd``) set side by side
   into a row, as a display of real digits (no decimal point: the crops have none).
@@ -14,6 +15,7 @@ reader's strip (``sequence_reader.strip``). Sources, by renderer name (``rendere
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -28,6 +30,17 @@ from .display_frames import STYLES, display_frame
 from .training import LabelledCrops
 
 Window = tuple[np.ndarray, str]  # the window (BGR) and the text it shows, no blanks
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What a source may draw its windows from."""
+
+    crops: LabelledCrops | None = None  # real LCD digit crops (the ``real`` source)
+    marked_share: float = 0.0  # rendered windows with marks in the glass
+
+
+WindowSource = Callable[[np.random.Generator, Drawing], Window]
 SOURCES = ("polygons", "dseg", "simulator", "real", "dotmatrix")
 SIMULATOR_LCD_GLASS: Box = (150, 80, 340, 120)  # the simulated PLN meter's digits, about
 SIMULATOR_LED_FACE: Box = FACE
@@ -55,10 +68,11 @@ def random_number(rng: np.random.Generator, digits: int, decimals: int) -> str:
     return f"{units}" + (f".{fraction}" if decimals else "")
 
 
-def _rendered(renderer: str) -> Callable[[np.random.Generator, LabelledCrops | None], Window]:
-    def window(rng: np.random.Generator, _: LabelledCrops | None) -> Window:
+def _rendered(renderer: str) -> WindowSource:
+    def window(rng: np.random.Generator, drawing: Drawing) -> Window:
         style = list(STYLES)[int(rng.integers(len(STYLES)))]
-        frame = display_frame(renderer, style, rng)
+        share = drawing.marked_share  # no draw at 0: the shipped recipe's windows stay
+        frame = display_frame(renderer, style, rng, marks=bool(share and rng.random() < share))
         image = cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_COLOR)
         if rng.random() < 0.3:  # the digits' area rather than the glass
             xs = [c[0] for c in frame.cells] + [c[0] + c[2] for c in frame.cells]
@@ -92,12 +106,13 @@ def simulator_shot(rng: np.random.Generator) -> tuple[np.ndarray, Box, str]:
     return render_led_frame(text, 4, simulator_effects(rng), rng), SIMULATOR_LED_FACE, text
 
 
-def _simulator(rng: np.random.Generator, _: LabelledCrops | None) -> Window:
+def _simulator(rng: np.random.Generator, _: Drawing) -> Window:
     image, area, text = simulator_shot(rng)
     return cut(image, loose(area, rng, image.shape)), text
 
 
-def _real(rng: np.random.Generator, crops: LabelledCrops | None) -> Window:
+def _real(rng: np.random.Generator, drawing: Drawing) -> Window:
+    crops = drawing.crops
     if crops is None or not len(crops.labels):
         raise ValueError("the real source needs labelled LCD crops")
     picks = rng.integers(0, len(crops.labels), int(rng.integers(3, 9)))
@@ -116,7 +131,7 @@ def _real(rng: np.random.Generator, crops: LabelledCrops | None) -> Window:
     return row, "".join(str(int(crops.labels[int(i)])) for i in picks)
 
 
-WINDOW_SOURCES: dict[str, Callable[[np.random.Generator, LabelledCrops | None], Window]] = {
+WINDOW_SOURCES: dict[str, WindowSource] = {
     "polygons": _rendered("polygons"),
     "dseg": _rendered("dseg"),
     "simulator": _simulator,
@@ -125,10 +140,10 @@ WINDOW_SOURCES: dict[str, Callable[[np.random.Generator, LabelledCrops | None], 
 }
 
 
-def _chunk(job: tuple[str, int, int, int, LabelledCrops | None]) -> tuple[np.ndarray, list[str]]:
-    name, count, seed, index, crops = job
+def _chunk(job: tuple[str, int, int, int, Drawing]) -> tuple[np.ndarray, list[str]]:
+    name, count, seed, index, drawing = job
     rng = np.random.default_rng([seed, SOURCES.index(name), index, 31])
-    windows = [WINDOW_SOURCES[name](rng, crops) for _ in range(count)]
+    windows = [WINDOW_SOURCES[name](rng, drawing) for _ in range(count)]
     return np.stack([strip(w) for w, _ in windows]).astype(np.float16), [t for _, t in windows]
 
 
@@ -138,10 +153,12 @@ def make_strips(
     crops: LabelledCrops | None = None,
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
+    marked_share: float = 0.0,
 ) -> tuple[np.ndarray, list[str]]:
     """``sources[name]`` strips from each source, shuffled together; the same for any
     ``jobs`` (processes drawing them)."""
-    work = [(name, count, seed, index, crops) for name, count, index in chunked(sources)]
+    drawing = Drawing(crops, marked_share)
+    work = [(name, count, seed, index, drawing) for name, count, index in chunked(sources)]
     parts = drawn(_chunk, work, jobs, progress, "windows", sum(sources.values()))
     strips = np.concatenate([p for p, _ in parts])
     texts = [t for _, part in parts for t in part]

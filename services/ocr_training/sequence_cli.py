@@ -49,6 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--members", type=int, default=defaults.members, help="networks trained (seed, seed + 1, …)"
     )
+    parser.add_argument(
+        "--marked-share",
+        type=float,
+        default=defaults.marked_share,
+        help="share of rendered windows with a unit, annunciators or a half digit in the glass",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,7 +65,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: no labelled LCD crops in {dataset} (pass --dataset DIR)", file=sys.stderr)
         return 2
     began = time.perf_counter()
-    config = replace(SequenceTraining(), epochs=args.epochs, seed=args.seed, members=args.members)
+    config = replace(
+        SequenceTraining(),
+        epochs=args.epochs,
+        seed=args.seed,
+        members=args.members,
+        marked_share=args.marked_share,
+    )
     model = build(
         args.without, load_crops(dataset), config, args.scale, args.jobs, args.checkpoints, say
     )
@@ -93,12 +105,14 @@ def build(
             progress(f"member {k + 1}: trained already ({checkpoint})")
             nets.append(net)
             continue
-        strips, texts = make_strips(sources, member.seed, crops, jobs, progress)
+        share = member.marked_share
+        strips, texts = make_strips(sources, member.seed, crops, jobs, progress, share)
         nets.append(train(strips.astype(np.float32), texts, member, progress, checkpoint))
         del strips
     meta = training_meta(config, sources)
     progress(f"scoring on {HELD_OUT_WINDOWS} windows of {without}, never trained on")
-    held, truth = make_strips({without: HELD_OUT_WINDOWS}, config.seed + 1, crops, jobs)
+    held_out = {without: HELD_OUT_WINDOWS}
+    held, truth = make_strips(held_out, config.seed + 1, crops, jobs, None, config.marked_share)
     right, wrong, refused = score(SequenceReader(to_onnx(nets, meta)), held, truth)
     meta["held_out"] = {"renderer": without, "right": right, "wrong": wrong, "refused": refused}
     progress(

@@ -314,6 +314,9 @@ class SequenceTraining:
     learning_rate: float = 2e-3
     seed: int = 0  # member k draws its windows and starts from seed + k
     members: int = 2  # networks in the shipped graph; a reading stands when all agree
+    # Rendered windows with a unit, annunciators or a half digit in the glass
+    # (``glass_marks``); the shipped graph learned none (see docs/ocr.md).
+    marked_share: float = 0.0
 
 
 @dataclass(frozen=True)

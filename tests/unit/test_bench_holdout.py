@@ -35,18 +35,21 @@ def _last_json(out: str) -> dict:
 
 
 @needs_fonts
+@pytest.mark.parametrize("marks", [False, True])
 @pytest.mark.parametrize("renderer", ["dseg", "polygons", "dotmatrix"])
-def test_frames_say_where_the_display_and_each_digit_are(renderer: str) -> None:
+def test_frames_say_where_the_display_and_each_digit_are(renderer: str, marks: bool) -> None:
     rng = np.random.default_rng(5)
     for style in STYLES:
         for _ in range(8):
-            frame = display_frame(renderer, style, rng)
+            frame = display_frame(renderer, style, rng, marks=marks)
             assert len(frame.cells) == frame.digits and frame.jpeg[:2] == b"\xff\xd8"
             digits = frame.shown.replace(".", "").replace(" ", "0")
             assert int(digits) / 10**frame.decimals == pytest.approx(frame.value)
             x, y, w, h = frame.display
             for cx, cy, cw, ch in frame.cells:  # inside the glass, allowing for the turn
                 assert x - 4 <= cx and cx + cw <= x + w + 4 and y - 4 <= cy <= cy + ch <= y + h + 4
+            if marks:  # a slanted half digit's narrow box may overlap its neighbour's more
+                continue  # than digit ROIs may (the bench counts those as refused)
             # Usable as a device's digit ROIs: ordered, apart, big enough.
             OcrConfig(display="lcd7", digits=frame.digits, decimals=frame.decimals,
                       quantity="energy_import_kwh", digit_rois=frame.cells)  # fmt: skip
