@@ -58,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 0.0 <= args.marked_share <= 1.0:
+        print(f"error: --marked-share {args.marked_share} is not a share (0 to 1)", file=sys.stderr)
+        return 2
     dataset = (args.dataset or DEFAULT_DATASET) / "lcd"
     if not torch_ready(args.jobs):
         return 2

@@ -264,6 +264,11 @@ def test_train_sequence_without_torch_says_how_to_install_it(
     assert not list(tmp_path.glob("*.onnx"))
 
 
+def test_train_sequence_refuses_a_marked_share_that_is_no_share(tmp_path, capsys) -> None:
+    assert main(["ocr", "train-sequence", "--marked-share", "1.5", "--out", str(tmp_path)]) == 2
+    assert "--marked-share 1.5 is not a share (0 to 1)" in capsys.readouterr().err
+
+
 def read_boxed_123(tmp_path: Path, sequence: Reads) -> Outcome:
     """A display showing " 123", read with one box per digit through the pipeline."""
     from services.core.config.devices import OcrConfig
