@@ -75,14 +75,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="draw a unit, annunciators and now and then a leading half digit inside each "
         "display's glass, as real meters, scales and multimeters show them",
     )
-    group.add_argument("--budget-s", type=float, default=1200.0, help="stop reading after this")
-    group.add_argument(
+    add_reading_arguments(group)
+    group.add_argument("--cache", type=Path, default=None, help="held-out models cache folder")
+    group.add_argument("--dataset", type=Path, default=None, help="real crops (lcd/, drum/)")
+
+
+def add_reading_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The options every whole-reading bench shares: its time budget and the other OCRs."""
+    parser.add_argument("--budget-s", type=float, default=1200.0, help="stop reading after this")
+    parser.add_argument(
         "--readers",
         default=",".join(READERS),
         help=f"other OCRs to run beside Meterhub (of {', '.join(READERS)}; empty: none)",
     )
-    group.add_argument("--cache", type=Path, default=None, help="held-out models cache folder")
-    group.add_argument("--dataset", type=Path, default=None, help="real crops (lcd/, drum/)")
+
+
+def chosen_readers(spec: str) -> list[str] | None:
+    """The other OCRs named in ``--readers``, or None with the error said."""
+    readers = [name for name in spec.split(",") if name]
+    if unknown := [name for name in readers if name not in READERS]:
+        print(f"error: unknown readers {unknown} (known: {', '.join(READERS)})", file=sys.stderr)
+        return None
+    return readers
 
 
 @dataclass(frozen=True)
@@ -120,9 +134,8 @@ class Score:
 def run(args: argparse.Namespace) -> int:
     cv2.setNumThreads(1)
     renderer = args.holdout_renderer
-    readers = [name for name in args.readers.split(",") if name]
-    if unknown := [name for name in readers if name not in READERS]:
-        print(f"error: unknown readers {unknown} (known: {', '.join(READERS)})", file=sys.stderr)
+    readers = chosen_readers(args.readers)
+    if readers is None:
         return 2
     model_for = _models(args, renderer)
     if model_for is None:

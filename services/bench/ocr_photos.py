@@ -29,8 +29,7 @@ from ..core.images import ImageRefused, read_header, to_jpeg
 from ..ocr_worker.display_locator import shipped_locator
 from ..ocr_worker.pipeline import classifier_models
 from ..ocr_worker.sequence_reader import shipped_reader
-from .ocr_holdout import Case, report, score
-from .whole_readers import READERS
+from .ocr_holdout import Case, add_reading_arguments, chosen_readers, report, score
 
 LABELS = "labels.csv"
 SHIPPED_PHOTOS = Path(__file__).resolve().parents[2] / "datasets" / "photos"
@@ -79,13 +78,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=SHIPPED_PHOTOS,
         help=f"a folder of photos with {LABELS} (default: the shipped real photos)",
     )
-    parser.add_argument(
-        "--readers",
-        default=",".join(READERS),
-        help=f"other OCRs to run beside Meterhub (of {', '.join(READERS)}; empty: none)",
-    )
+    add_reading_arguments(parser)
     parser.add_argument("--show", type=int, default=3, help="refusal reasons to list per row")
-    parser.add_argument("--budget-s", type=float, default=1200.0, help="stop reading after this")
 
 
 def load_cases(folder: Path) -> list[Case]:
@@ -122,9 +116,8 @@ def _case(label: PhotoLabel, jpeg: bytes) -> Case:
 
 def run(args: argparse.Namespace) -> int:
     cv2.setNumThreads(1)
-    readers = [name for name in args.readers.split(",") if name]
-    if unknown := [name for name in readers if name not in READERS]:
-        print(f"error: unknown readers {unknown} (known: {', '.join(READERS)})", file=sys.stderr)
+    readers = chosen_readers(args.readers)
+    if readers is None:
         return 2
     if not (args.dir / LABELS).is_file():
         print(f"error: {args.dir} has no {LABELS} (see docs/ocr.md)", file=sys.stderr)
