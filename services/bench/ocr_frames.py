@@ -8,6 +8,10 @@ aside, brought back by alignment marks):
 - a LED module (light on dark) with a display ROI,
 - a Ferraris meter's 7-drum counter, drums caught between digits, with a display ROI.
 
+With ``--drum-tilt DEG`` each drum counter hangs askew by up to DEG instead, and its ROI
+is the upright box round the turned row, as a user draws it on the web page (no
+alignment marks, no camera knock).
+
 Each frame is judged against a previous reading; a fifth of them against one that makes
 the frame implausible (a counter going backwards or racing, a balance creeping up or
 jumping by more than a top-up, the "6789" garbage read), which must all be rejected.
@@ -76,6 +80,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-workers", action="store_true", help="skip the broker runs")
     parser.add_argument("--show", type=int, default=12, help="frames not read right to list")
     parser.add_argument(
+        "--drum-tilt",
+        type=float,
+        default=0.0,
+        metavar="DEG",
+        help="hang each drum counter askew by up to DEG, marked by the upright box round its "
+        "row (no alignment marks)",
+    )
+    parser.add_argument(
         "--models",
         type=Path,
         default=None,
@@ -124,7 +136,9 @@ def device_settings(data_dir: Path) -> dict[str, OcrConfig]:
     }
 
 
-def make_frames(count: int, seed: int, settings: dict[str, OcrConfig]) -> list[BenchFrame]:
+def make_frames(
+    count: int, seed: int, settings: dict[str, OcrConfig], drum_tilt: float = 0.0
+) -> list[BenchFrame]:
     rng = np.random.default_rng(seed)
     kinds = rng.choice([k for k, _ in MIX], size=count, p=[share for _, share in MIX])
     frames = []
@@ -135,7 +149,7 @@ def make_frames(count: int, seed: int, settings: dict[str, OcrConfig]) -> list[B
             perspective=rng.uniform(0, 0.05 if kind != "drum" else 0.03),
             glare=rng.uniform(0, 0.4 if kind != "drum" else 0.3),
         )
-        lower = None
+        lower, ocr = None, settings[kind]
         if kind == "lcd":
             units = int(rng.integers(0, 10 ** int(rng.integers(3, 7))))
             whole, cents = divmod(units, 100)
@@ -149,7 +163,9 @@ def make_frames(count: int, seed: int, settings: dict[str, OcrConfig]) -> list[B
             steps = float(rng.uniform(0, 10**7))
             if rng.random() < 0.3:  # carries through several drums are the hard case
                 steps = float(int(rng.integers(1, 10**5)) * 100 - rng.uniform(0, 1.2))
-            image = render_drum_frame(steps, 7, effects, rng, shift_px=10.0)
+            image = render_drum_frame(steps, 7, effects, rng, shift_px=0.0 if drum_tilt else 10.0)
+            if drum_tilt:
+                image, ocr = _askew(image, float(rng.uniform(-drum_tilt, drum_tilt)), ocr)
             shown, fully_turned = shown_steps(steps, 7), lower_steps(steps, 7)
             value = shown / 10
             if fully_turned != shown:
@@ -161,13 +177,29 @@ def make_frames(count: int, seed: int, settings: dict[str, OcrConfig]) -> list[B
                 device={"lcd": "pln", "led": "led", "drum": "ferraris"}[kind],
                 jpeg=encode_jpeg(image),
                 value=value,
-                ocr=settings[kind],
+                ocr=ocr,
                 previous=_previous(kind, value if lower is None else lower, implausible, rng),
                 implausible=implausible,
                 lower=lower,
             )
         )
     return frames
+
+
+def _askew(image: np.ndarray, tilt_deg: float, ocr: OcrConfig) -> tuple[np.ndarray, OcrConfig]:
+    """The frame turned ``tilt_deg`` about the drum window's centre, and the settings of a
+    user who drew the upright box round the turned row over it."""
+    assert ocr.display_roi is not None
+    x, y, w, h = ocr.display_roi
+    turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), tilt_deg, 1.0)
+    height, width = image.shape[:2]
+    turned = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], float)
+    (left, top), (right, bottom) = (corners @ turn.T).min(axis=0), (corners @ turn.T).max(axis=0)
+    left, top = max(int(left), 0), max(int(top), 0)
+    right, bottom = min(int(np.ceil(right)), width), min(int(np.ceil(bottom)), height)
+    box = (left, top, right - left, bottom - top)
+    return turned, ocr.model_copy(update={"display_roi": box, "alignment": None})
 
 
 def _previous(kind: str, value: float, implausible: bool, rng: np.random.Generator) -> Sample:
@@ -294,16 +326,19 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = device_settings(workdir)
         began = time.perf_counter()
-        frames = make_frames(args.frames, args.seed, settings)
+        frames = make_frames(args.frames, args.seed, settings, args.drum_tilt)
+        askew = f", drum rows askew by up to {args.drum_tilt:g}°" if args.drum_tilt else ""
         print(
             f"ocr-frames: {len(frames)} frames of 640×480 "
-            f"({', '.join(f'{sum(f.kind == k for f in frames)} {k}' for k, _ in MIX)}), "
+            f"({', '.join(f'{sum(f.kind == k for f in frames)} {k}' for k, _ in MIX)}{askew}), "
             f"{sum(f.implausible for f in frames)} judged against an implausible previous; "
             f"made in {time.perf_counter() - began:.0f} s"
         )
         model_for = models_in(args.models) if args.models else None
         tallies, wall, cpu, reasons = read_all(frames, workdir / "data", model_for)
         result = _report(tallies, wall, cpu, reasons, args.show)
+        if args.drum_tilt:
+            result["drum_tilt_deg"] = args.drum_tilt
         result["baseline"] = tesseract_baseline(frames, args.baseline_frames, args.seed)
         base = result["baseline"]
         if base.get("frames"):

@@ -17,8 +17,9 @@ STEP_DEG = 0.5
 _HEIGHT = 48  # px: the view is levelled at this height (the edges of a segment stay apart)
 
 
-def residual_turn(view: np.ndarray) -> float:
-    """Degrees (counter-clockwise, ``geometry.crop``'s sense) that turn ``view`` level."""
+def residual_turn(view: np.ndarray, within_deg: float = WITHIN_DEG) -> float:
+    """Degrees (counter-clockwise, ``geometry.crop``'s sense, at most ``within_deg``
+    either way) that turn ``view`` level."""
     grey = cv2.cvtColor(view, cv2.COLOR_BGR2GRAY) if view.ndim == 3 else view
     scale = _HEIGHT / max(grey.shape[0], 1)
     small = cv2.resize(grey, (max(round(grey.shape[1] * scale), 1), _HEIGHT),
@@ -27,7 +28,7 @@ def residual_turn(view: np.ndarray) -> float:
     height, width = rows.shape
     centre = ((width - 1) / 2, (height - 1) / 2)
     best, best_score = 0.0, -1.0
-    for turn in np.arange(-WITHIN_DEG, WITHIN_DEG + STEP_DEG / 2, STEP_DEG):
+    for turn in np.arange(-within_deg, within_deg + STEP_DEG / 2, STEP_DEG):
         turned = cv2.warpAffine(rows, cv2.getRotationMatrix2D(centre, float(turn), 1.0),
                                 (width, height), flags=cv2.INTER_LINEAR)  # fmt: skip
         profile = turned.sum(axis=1)

@@ -16,6 +16,7 @@ LCD reader expects: dark segments on a bright window.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import NamedTuple, Protocol
@@ -51,6 +52,7 @@ _MAX_CELL_SHIFT = 0.25
 # frames it was off by 0.012 (spread), at most 0.044 (docs/ocr.md, *Rolling drums*).
 TURN_ERROR = 0.05
 _DRUM_CELL_ASPECT = 0.7  # width / height of one drum's window on most counters
+_ROW_TILT_DEG = 10.0  # a drum row's window is levelled within this turn
 # How much of the dimmest channel is taken off a light-on-dark display's brightest one.
 _GLARE_SUPPRESSION = 0.75
 _DARK_FACE_LEVEL = 80  # median grey below which a window is taken for a LED's black face
@@ -326,10 +328,10 @@ def _check_faint(images: list[np.ndarray], predictions: list[Prediction]) -> Non
 def _read_drum_window(
     frame: np.ndarray, setup: Setup, display: Box, model_for: ModelFor
 ) -> DigitsRead:
-    """One cell per drum: the window split evenly, each cell then moved onto its digit
-    (the drums' frames make even cells drift a little across a long window)."""
+    """One cell per drum: the row levelled, its window split evenly, each cell then moved
+    onto its digit (the drums' frames make even cells drift a little across a long window)."""
     ocr = setup.ocr
-    window = crop(frame, display, ocr.rotation_deg, setup.alignment)
+    window = _levelled_row(frame, display, setup)
     height, width = window.image.shape[:2]
     pitch = width / ocr.digits
     # A drum's face is narrower than its pitch (frames between drums); the cell keeps to
@@ -344,6 +346,21 @@ def _read_drum_window(
         to_frame = window.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
         crops.append(Crop(window.image[:, x0 : x0 + round(cell)], to_frame))
     return _classify(frame, setup, crops, model_for, "display ROI")
+
+
+def _levelled_row(frame: np.ndarray, display: Box, setup: Setup) -> Crop:
+    """The row of drums in ``display``, turned level. A box drawn upright round a row on
+    a meter hung askew holds the row at a slant; the drums' heights then drift across the
+    window, and the drum reader takes the drift for drums turning (a 7-drum row at 2°
+    read a digit ahead). The turn comes from the row's own edges, seen in a view twice
+    the box's height so that they stay in view while it turns. Level, the row fills the
+    box's height less the rise the slant took across its width."""
+    x, y, w, h = display
+    turn, alignment = setup.ocr.rotation_deg, setup.alignment
+    view = crop(frame, (x, y - h // 2, w, h + 2 * (h // 2)), turn, alignment)
+    tilt = residual_turn(view.image, _ROW_TILT_DEG)
+    row = max(round(h - w * abs(math.sin(math.radians(tilt)))), round(h / 2))
+    return crop(frame, (x, y + (h - row) // 2, w, row), turn + tilt, alignment)
 
 
 def ink_offset(cell: np.ndarray, pitch: float) -> float:
