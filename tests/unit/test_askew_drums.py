@@ -22,7 +22,7 @@ def askew_frames(tmp_path_factory: pytest.TempPathFactory) -> tuple[list, Path]:
     return [f for f in frames if f.kind == "drum" and not f.implausible], data
 
 
-def test_drum_rows_askew_in_upright_boxes_are_read_right(askew_frames) -> None:
+def test_drum_rows_askew_in_upright_boxes_are_read_right(askew_frames: tuple[list, Path]) -> None:
     frames, data = askew_frames
     assert len(frames) >= 10
     tallies, *_ = read_all(frames, data / "data")
@@ -39,7 +39,7 @@ def test_an_askew_frame_is_marked_by_the_upright_box_round_its_turned_row(
     frames = make_frames(30, seed=4, settings=settings, drum_tilt=7.0)
     boxes = [f.ocr.display_roi for f in frames if f.kind == "drum"]
     assert all(f.ocr.alignment is None for f in frames if f.kind == "drum")
-    # An upright box round a turned row is taller than the row; its width barely changes.
+    # An upright box round a turned row is taller than the row by the rise of the slant.
     assert all(box[3] > level[3] for box in boxes)
     assert max(box[3] for box in boxes) > level[3] + 20
 
