@@ -47,6 +47,7 @@ import numpy as np
 from ..core.config.devices import OcrAlignment, OcrConfig, OcrPlausibility
 from ..core.config.simulator import FrameEffects
 from ..core.quantities import QUANTITIES
+from ..ocr_worker.geometry import map_box
 from ..ocr_worker.pipeline import FramePipeline, Judgement, Rois
 from ..ocr_worker.plausibility import Limits, Sample
 from ..ocr_worker.readers import DigitModel, ModelFor
@@ -194,11 +195,7 @@ def _askew(image: np.ndarray, tilt_deg: float, ocr: OcrConfig) -> tuple[np.ndarr
     turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), tilt_deg, 1.0)
     height, width = image.shape[:2]
     turned = cv2.warpAffine(image, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
-    corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]], float)
-    (left, top), (right, bottom) = (corners @ turn.T).min(axis=0), (corners @ turn.T).max(axis=0)
-    left, top = max(int(left), 0), max(int(top), 0)
-    right, bottom = min(int(np.ceil(right)), width), min(int(np.ceil(bottom)), height)
-    box = (left, top, right - left, bottom - top)
+    box = map_box(np.vstack([turn, [0.0, 0.0, 1.0]]), ocr.display_roi, image.shape)
     return turned, ocr.model_copy(update={"display_roi": box, "alignment": None})
 
 
