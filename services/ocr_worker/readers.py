@@ -552,43 +552,30 @@ def _cross_checked(
     cells as well: both then leave a digit unread."""
     if window is None or setup.sequence is None:
         return read
+    decimals = setup.ocr.decimals
+    # Why it is refused: the doubt, then the first reader's number against the sequence
+    # reader's view.
+    first_read = ("" if doubt is None else f"{doubt}: ") + f"{first} read {read.value:.{decimals}f}"
     try:
         whole = _read_sequence(frame, setup, window, setup.sequence)
     except ReadsDiffer as error:
         same = sum(_digits_of(text) == _digits_of(read.text) for text in error.texts)
         if doubt is None and same > len(error.texts) / 2:
             return read
-        decimals = setup.ocr.decimals
         torn = " or ".join(repr(text) for text in dict.fromkeys(error.texts))
-        raise UnreadableDisplay(
-            ("" if doubt is None else f"{doubt}: ")
-            + f"{first} read {read.value:.{decimals}f}, the sequence reader {torn}"
-        ) from None
+        raise UnreadableDisplay(f"{first_read}, the sequence reader {torn}") from None
     except NoDigitsSeen:
-        raise UnreadableDisplay(
-            ("" if doubt is None else f"{doubt}: ")
-            + f"{first} read {read.value:.{setup.ocr.decimals}f}, the sequence reader no "
-            "digits there"
-        ) from None
+        raise UnreadableDisplay(f"{first_read}, the sequence reader no digits there") from None
     except UnreadableDisplay as error:
         if isinstance(error, InkBeforeDigits) and len(read.text) < setup.ocr.digits:
-            raise UnreadableDisplay(
-                ("" if doubt is None else f"{doubt}: ")
-                + f"{first} read {read.value:.{setup.ocr.decimals}f} with blank cells, yet "
-                + error.reason
-            ) from None
+            raise UnreadableDisplay(f"{first_read} with blank cells, yet {error.reason}") from None
         if doubt is None:
             return read
         raise UnreadableDisplay(
             f"{doubt} and the sequence reader cannot confirm it: {error.reason}"
         ) from None
     if abs(whole.value - read.value) > 1e-9:
-        decimals = setup.ocr.decimals
-        raise UnreadableDisplay(
-            ("" if doubt is None else f"{doubt}: ")
-            + f"{first} read {read.value:.{decimals}f}, the sequence reader "
-            f"{whole.value:.{decimals}f}"
-        )
+        raise UnreadableDisplay(f"{first_read}, the sequence reader {whole.value:.{decimals}f}")
     return read
 
 
