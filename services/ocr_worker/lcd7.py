@@ -509,6 +509,12 @@ _ZONES: dict[str, tuple[float, float, float, float, bool]] = {
     "e": (0.0, 0.3, 0.62, 0.82, False),
     "c": (0.7, 1.0, 0.62, 0.82, False),
 }
+# A stroke inked over most of its zone is lit; one inked over a third of it, but not
+# most, is broken (a 14-segment display's middle bar, in two halves).
+_ALONG, _PART = 0.7, 0.3
+# The holes inside an 8, clear on every 7-segment digit: inked, the cell is a blob (the
+# glow between a LED's strokes, read in the other polarity), not a digit.
+_HOLES = ((0.4, 0.6, 0.26, 0.34), (0.4, 0.6, 0.66, 0.74))
 
 
 def _decide_digit(window: _Window, box: _Blob) -> tuple[str | None, float]:
@@ -528,18 +534,29 @@ def _decide_digit(window: _Window, box: _Blob) -> tuple[str | None, float]:
         x0, x1 = box.x0 + round(fx0 * w), box.x0 + round(fx1 * w)
         y0, y1 = box.y0 + round(fy0 * h), box.y0 + round(fy1 * h)
         zone = ink[y0:y1, max(x0, 0) : max(x1, 0)]
-        if zone.size == 0:
-            score = 0.0
-        else:
-            # A lit segment is dark along its length: a row (or column) must be inked over
-            # most of the zone, which a neighbouring stroke's edge is not.
-            axis = 1 if across else 0
-            profile = np.sort(zone, axis=axis).take(int(0.3 * (zone.shape[axis] - 1)), axis=axis)
-            score = float(profile.max()) / reference
+        # A lit segment is dark along its length: a row (or column) must be inked over
+        # most of the zone, which a neighbouring stroke's edge is not.
+        score = _inked_share(zone, across, _ALONG) / reference
         if score > 0.5:
             lit.add(name)
+        elif _inked_share(zone, across, _PART) / reference > 0.5:
+            return decode_segments(frozenset(lit)), 0.0  # a broken stroke: neither on nor off
         confidence = min(confidence, min(1.0, abs(score - 0.5) / 0.25))
+    for fx0, fx1, fy0, fy1 in _HOLES:
+        hole = ink[box.y0 + round(fy0 * h) : box.y0 + round(fy1 * h),
+                   box.x0 + round(fx0 * w) : box.x0 + round(fx1 * w)]  # fmt: skip
+        if _inked_share(hole, True, _ALONG) / reference > 0.5:
+            return decode_segments(frozenset(lit)), 0.0  # ink where no segment lies
     return decode_segments(frozenset(lit)), confidence
+
+
+def _inked_share(zone: np.ndarray, across: bool, share: float) -> float:
+    """How dark the zone's best row (``across``) or column is over ``share`` of its length."""
+    if zone.size == 0:
+        return 0.0
+    axis = 1 if across else 0
+    rank = int((1.0 - share) * (zone.shape[axis] - 1))
+    return float(np.sort(zone, axis=axis).take(rank, axis=axis).max())
 
 
 def _image_box(window: _Window, box: _Blob, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
