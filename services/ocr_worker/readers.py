@@ -469,15 +469,27 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
     looked for only once the one before is refused): the marked display, then the glass
     the locator finds inside it where it was drawn loosely (around the meter's face, say);
     with no ROI, where the locator finds the display. A found glass lying askew is read
-    turned upright by its own turn. A found box is in frame pixels, so without the
-    alignment that moves marked boxes."""
+    turned upright by its own turn, and so is the marked display. A found box is in frame
+    pixels, so without the alignment that moves marked boxes."""
     if setup.display is not None:
-        yield "", setup, setup.display, "display ROI, sequence reader"
+        level = _read_level(frame, setup, setup.display)
+        yield "", level, setup.display, "display ROI, sequence reader"
         if (inside := _found_inside_roi(frame, setup, setup.display)) is not None:
             method = "display found inside the ROI, sequence reader"
             yield "inside the ROI: ", _turned_to(setup, inside.turn), inside.box, method
     elif (found := _found_glass(frame, setup)) is not None:
         yield "", _turned_to(setup, found.turn), found.box, "found display, sequence reader"
+
+
+def _read_level(frame: np.ndarray, setup: Setup, roi: Box) -> Setup:
+    """``setup`` turned so that ``roi`` reads level: a ROI drawn upright round a display
+    hung askew holds its digits at a slant, and the sequence reader learned only a few
+    degrees of that. The turn comes from the display's own edges."""
+    ocr = setup.ocr
+    tilt = residual_turn(crop(frame, roi, ocr.rotation_deg, setup.alignment).image)
+    if tilt == 0.0:
+        return setup
+    return replace(setup, ocr=ocr.model_copy(update={"rotation_deg": ocr.rotation_deg + tilt}))
 
 
 class FoundGlass(NamedTuple):

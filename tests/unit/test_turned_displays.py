@@ -155,3 +155,28 @@ def test_a_frame_drawn_turned_says_how_its_glass_lies(seed: int) -> None:
     view = crop(frame, marked, shown.glass.upright_deg).image
     assert residual_turn(view) == pytest.approx(0.0, abs=1.5)  # marked as it lies: level
     assert display_frame("polygons", "lcd", np.random.default_rng(seed)).glass is None
+
+
+@needs_fonts
+@pytest.mark.parametrize("seed", [8, 36])
+def test_a_display_hung_a_little_askew_in_an_upright_roi_is_read_level(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Turned by a few degrees, the locator finds the glass upright, so it is the marked
+    display itself that the sequence reader reads, levelled by its own edges."""
+    from pathlib import Path
+
+    from services.bench.ocr_frames import models_in
+    from services.ocr_worker import readers
+    from services.ocr_worker.classifier import MODELS_DIR
+
+    shown = display_frame("dseg", "lcd", np.random.default_rng(seed), turn_deg=7.0)
+    frame = cv2.imdecode(np.frombuffer(shown.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    ocr = OcrConfig(display="lcd7", digits=shown.digits, decimals=shown.decimals,
+                    quantity="energy_import_kwh", display_roi=shown.display)  # fmt: skip
+    setup = Setup(ocr, shown.display, [], None, shipped_reader(), shipped_locator())
+    read = read_digits(frame, setup, models_in(Path(MODELS_DIR)))
+    assert (read.value, read.method) == (shown.value, "display ROI, sequence reader")
+    monkeypatch.setattr(readers, "_read_level", lambda frame, setup, roi: setup)
+    with pytest.raises(UnreadableDisplay):  # read as drawn, it was refused
+        read_digits(frame, setup, models_in(Path(MODELS_DIR)))
