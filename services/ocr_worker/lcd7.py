@@ -518,7 +518,8 @@ _HOLES = ((0.4, 0.6, 0.26, 0.34), (0.4, 0.6, 0.66, 0.74))
 
 
 def _decide_digit(window: _Window, box: _Blob) -> tuple[str | None, float]:
-    """The character whose segments are lit, and how clearly every segment is on or off."""
+    """The character whose segments are lit, and how clearly every segment is on or off
+    (0 where a stroke is broken or an 8's holes hold ink: no digit to name)."""
     ink = window.ink
     w, h = box.x1 - box.x0, box.y1 - box.y0
     cell = ink[box.y0 : box.y1, box.x0 : box.x1]
