@@ -26,7 +26,7 @@ from ..simulator.lcd import FRAME_HEIGHT, FRAME_WIDTH, encode_jpeg
 from .dot_matrix import dot_matrix_cells
 from .font_digits import dseg_fonts
 from .glass_marks import with_half_digit, with_marks
-from .synth import _HD, SegmentStyle, _draw_point, _draw_segment
+from .synth import _HD, SegmentStyle, _draw_point, draw_cell
 
 Colour = tuple[float, float, float]  # BGR
 # name -> (glass, ink, how strong the unlit segments show at most, glow); glass and ink
@@ -38,6 +38,9 @@ STYLES: dict[str, tuple[tuple[Colour, Colour], tuple[Colour, Colour], float, boo
 }
 _LABELS = ("kWh", "TOKEN", "SISA", "kW", "CREDIT", "IMP", "m3", "TOTAL", "No. 4711")
 _MAX_TURN_DEG = 4.0  # digit boxes of a turned display stay apart (one box per digit)
+# Of polygon displays: alphanumeric 14-segment cells (a split middle bar, centre strokes
+# and diagonals as ghosts), as multimeters and meters that also show text have.
+FOURTEEN_SHARE = 0.2
 HALF_DIGIT_SHARE = 0.3  # of marked 7-segment displays: a leading half digit (``glass_marks``)
 
 
@@ -73,9 +76,9 @@ CellDrawer = Callable[[list[str], int | None, np.random.Generator], Masks]
 def _polygon_cells(chars: list[str], point_after: int | None, rng: np.random.Generator) -> Masks:
     """``synth``'s segment shapes, the whole display in one style (no dot matrix: these
     are 7-segment displays)."""
-    style = SegmentStyle.random(rng)
+    style = SegmentStyle.random(rng, fourteen_share=FOURTEEN_SHARE)
     while style.shape == "matrix":
-        style = SegmentStyle.random(rng)
+        style = SegmentStyle.random(rng, fourteen_share=FOURTEEN_SHARE)
     width = style.aspect * _HD
     pitch = style.pitch * width
     margin = _HD * 0.4
@@ -84,9 +87,7 @@ def _polygon_cells(chars: list[str], point_after: int | None, rng: np.random.Gen
     cells = []
     for i, char in enumerate(chars):
         x = margin + i * pitch
-        on = style.segments(char) if char else frozenset()
-        for name in "abcdefg":
-            _draw_segment(lit if name in on else ghost, name, x, margin, width, style)
+        draw_cell(lit, ghost, char, x, margin, width, style)
         point_x = x + width + (pitch - width) / 2
         _draw_point(lit if i == point_after else ghost, point_x, margin + _HD, style, rng)
         cells.append((x, margin, x + width + style.slant * _HD, margin + _HD))

@@ -45,7 +45,22 @@ _STROKES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[int, i
     "f": ((0, 0), (0, 0.5), (-1, 0)),
     "g": ((0, 0.5), (1, 0.5), (0, 0)),
     "slash": ((0.85, 0.12), (0.15, 0.88), (0, 0)),  # some LCDs slash their zero
+    # 14-segment (alphanumeric) cells: the middle bar in two halves, two centre
+    # verticals and four diagonals, the latter unlit in digits but there as ghosts.
+    "g1": ((0, 0.5), (0.6, 0.5), (0, 0)),  # the halves run past the centre line,
+    "g2": ((0.4, 0.5), (1, 0.5), (0, 0)),  # so only their gaps part them
+    "i": ((0.5, 0), (0.5, 0.5), (0, 0)),
+    "l": ((0.5, 0.5), (0.5, 1), (0, 0)),
+    "h": ((0.14, 0.1), (0.4, 0.4), (0, 0)),
+    "j": ((0.86, 0.1), (0.6, 0.4), (0, 0)),
+    "k": ((0.4, 0.6), (0.14, 0.9), (0, 0)),
+    "m": ((0.6, 0.6), (0.86, 0.9), (0, 0)),
 }
+_SEVEN = (*"abcdefg",)
+_FOURTEEN = (*"abcdef", "g1", "g2", *"ijhklm")
+# A 14-segment cell lights a digit's middle bar as both halves and slashes a zero
+# through two diagonals, as alphanumeric LCDs and LEDs do.
+_AS_FOURTEEN: dict[str, tuple[str, ...]] = {"g": ("g1", "g2"), "slash": ("j", "k")}
 
 # Makers' variants of the same digit (hooked 7, 6 and 9 without their tails, slashed 0),
 # each used by a style with the given probability.
@@ -65,6 +80,7 @@ _LCD_RANGES: dict[str, tuple[float, float]] = {
     "pitch": (1.15, 1.6),  # cell pitch / digit width
 }
 _SHAPES = ("hex", "bar", "bevel", "round")
+_FOURTEEN_SLASHED_ZERO = 0.5  # of 14-segment styles: the zero slashed, as most such fonts do
 # Character LCDs draw digits as 5×7 dots instead of segments (the zero slashed): the
 # common dot-matrix font's digits, rows top to bottom.
 DOT_MATRIX_FONT: dict[str, tuple[str, ...]] = {
@@ -121,9 +137,18 @@ class SegmentStyle:
     slant: float
     pitch: float
     variants: frozenset[str]  # digits drawn in their variant form
+    strokes: tuple[str, ...] = _SEVEN  # every stroke of a cell, lit or ghost
 
     @classmethod
-    def random(cls, rng: np.random.Generator, matrix_share: float = _MATRIX_SHARE) -> SegmentStyle:
+    def random(
+        cls,
+        rng: np.random.Generator,
+        matrix_share: float = _MATRIX_SHARE,
+        fourteen_share: float = 0.0,
+    ) -> SegmentStyle:
+        """A style of 7-segment cells, or now and then 5×7 dots (``matrix_share``) or
+        14-segment cells (``fourteen_share``; with none asked for, nothing more is drawn
+        from ``rng``, so the digit crops stay as the shipped digit model learned them)."""
         values = {name: float(rng.uniform(lo, hi)) for name, (lo, hi) in _LCD_RANGES.items()}
         variants = frozenset(d for d, (_, share) in _VARIANTS.items() if rng.random() < share)
         shape = "matrix" if rng.random() < matrix_share else str(rng.choice(_SHAPES))
@@ -131,10 +156,30 @@ class SegmentStyle:
             values["thickness"] = min(values["thickness"], 0.13)
         if shape == "matrix":  # upright 5×7 cells, a little apart
             values.update(aspect=rng.uniform(0.6, 0.78), slant=0.0, pitch=rng.uniform(1.12, 1.4))
-        return cls(shape=shape, variants=variants, **values)
+        fourteen = fourteen_share > 0 and shape != "matrix" and rng.random() < fourteen_share
+        if fourteen:  # thinner strokes apart, or the centre ones merge
+            values.update(thickness=min(values["thickness"], 0.12), gap=max(values["gap"], 0.015))
+            if rng.random() < _FOURTEEN_SLASHED_ZERO:
+                variants |= {"0"}
+        strokes = _FOURTEEN if fourteen else _SEVEN
+        return cls(shape=shape, variants=variants, strokes=strokes, **values)
 
     def segments(self, digit: str) -> frozenset[str]:
-        return _VARIANTS[digit][0] if digit in self.variants else SEGMENTS[digit]
+        on = _VARIANTS[digit][0] if digit in self.variants else SEGMENTS[digit]
+        if "g" in self.strokes:  # a 7-segment cell
+            return on
+        return frozenset(part for name in on for part in _AS_FOURTEEN.get(name, (name,)))
+
+
+def draw_cell(
+    lit: np.ndarray, ghost: np.ndarray, char: str, left: float, top: float, width: float,
+    style: SegmentStyle,
+) -> None:  # fmt: skip
+    """One segment cell showing ``char`` ("" blank): its lit strokes on ``lit``, the rest
+    of the cell's strokes on ``ghost`` (a slashed zero's slash only where lit)."""
+    on = style.segments(char) if char else frozenset()
+    for name in (*style.strokes, *sorted(on - set(style.strokes))):
+        _draw_segment(lit if name in on else ghost, name, left, top, width, style)
 
 
 def render_lcd_digit(
@@ -160,11 +205,7 @@ def render_lcd_digit(
         if style.shape == "matrix":
             _draw_dots(lit, ghost, shown, x, top, width, style)
             continue
-        on = style.segments(shown) if shown else frozenset()
-        for name in (*"abcdefg", "slash"):
-            if name == "slash" and name not in on:
-                continue
-            _draw_segment(lit if name in on else ghost, name, x, top, width, style)
+        draw_cell(lit, ghost, shown, x, top, width, style)
         if rng.random() < 0.2:
             point = lit if rng.random() < 0.5 else ghost
             _draw_point(point, x + width + (pitch - width) / 2, top + _HD, style, rng)
