@@ -164,9 +164,14 @@ class SegmentStyle:
         strokes = _FOURTEEN if fourteen else _SEVEN
         return cls(shape=shape, variants=variants, strokes=strokes, **values)
 
+    @property
+    def fourteen(self) -> bool:
+        """14-segment (alphanumeric) cells rather than 7-segment ones."""
+        return self.strokes == _FOURTEEN
+
     def segments(self, digit: str) -> frozenset[str]:
         on = _VARIANTS[digit][0] if digit in self.variants else SEGMENTS[digit]
-        if "g" in self.strokes:  # a 7-segment cell
+        if not self.fourteen:
             return on
         return frozenset(part for name in on for part in _AS_FOURTEEN.get(name, (name,)))
 

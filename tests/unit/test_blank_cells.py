@@ -3,22 +3,17 @@ digits read is ink, a blank cell's ghost segments are not."""
 
 from __future__ import annotations
 
-from unittest.mock import patch
-
 import numpy as np
 import pytest
 
-from services.ocr_training import display_frames
 from services.ocr_training.display_frames import _polygon_cells
 from services.ocr_worker.blank_cells import ink_in_blank_cells
 
 
 def _window(chars: list[str], ghost_share: float, seed: int) -> tuple[np.ndarray, list[float]]:
     """Dark segments on a light glass with a dark bezel round it, and each cell's centre
-    as a share of the window's width; 7-segment cells, the looks these seeds draw (a
-    missed 1 is thin ink, and in about 2 of 5 looks under the check's share)."""
-    with patch.object(display_frames, "FOURTEEN_SHARE", 0.0):
-        lit, ghost, cells = _polygon_cells(chars, None, np.random.default_rng(seed))
+    as a share of the window's width."""
+    lit, ghost, cells = _polygon_cells(chars, None, np.random.default_rng(seed))
     glass = 200 - 170 * np.maximum(lit, ghost * ghost_share)
     window = np.full((glass.shape[0] + 16, glass.shape[1] + 16), 30, np.float32)
     window[8:-8, 8:-8] = glass

@@ -6,14 +6,12 @@ ghosts the blank cell reads as a suppressed leading zero."""
 from __future__ import annotations
 
 from pathlib import Path
-from unittest.mock import patch
 
 import cv2
 import numpy as np
 import pytest
 
 from services.core.config.devices import OcrConfig
-from services.ocr_training import display_frames
 from services.ocr_training.display_frames import _polygon_cells
 from services.ocr_worker.faint_cells import faint_cells
 from services.ocr_worker.lcd7 import UnreadableDisplay
@@ -23,11 +21,8 @@ from services.simulator.lcd import encode_jpeg
 
 
 def _display(chars: list[str], ghost_share: float, seed: int) -> tuple[bytes, list]:
-    """Dark segments on a light glass, the unlit ones at ``ghost_share`` of their ink; a
-    7-segment display, the looks these seeds draw (the segments' geometry reads no
-    14-segment cells)."""
-    with patch.object(display_frames, "FOURTEEN_SHARE", 0.0):
-        lit, ghost, cells = _polygon_cells(chars, None, np.random.default_rng(seed))
+    """Dark segments on a light glass, the unlit ones at ``ghost_share`` of their ink."""
+    lit, ghost, cells = _polygon_cells(chars, None, np.random.default_rng(seed))
     glass = 200 - 170 * np.maximum(lit, ghost * ghost_share)
     image = np.full((480, 640), 200, np.float32)
     image[100 : 100 + glass.shape[0], 50 : 50 + glass.shape[1]] = glass
