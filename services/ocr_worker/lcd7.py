@@ -10,6 +10,7 @@ Telegram message is worse than none.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -90,6 +91,44 @@ def read_lcd7(image: np.ndarray, digits: int, decimals: int) -> DigitReading:
         except UnreadableDisplay as error:
             errors.append(error)
     raise errors[0]  # the likeliest window's reason
+
+
+def digits_in_cells(grey: np.ndarray, centres: Sequence[float]) -> list[tuple[str | None, float]]:
+    """What the segments spell in each digit cell of a display (``grey``: dark digits on
+    light, the display filling most of it), where another reader placed the digits'
+    middles at ``centres`` (fractions of its width, left to right): each cell's character
+    and how clearly its segments are on or off, as a whole display's cells are decided.
+    The glass is looked for as ``read_lcd7`` looks for it, else taken to be the whole
+    image. ``UnreadableDisplay`` where the cells found are not the ones placed."""
+    grey = _to_grey(grey)
+    height, width = grey.shape
+    whole = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    errors: list[UnreadableDisplay] = []
+    for quad in [*_find_windows(grey), whole]:
+        try:
+            return _decide_placed(_flatten(grey, quad), centres, width)
+        except UnreadableDisplay as error:
+            errors.append(error)
+    raise errors[0]
+
+
+def _decide_placed(
+    window: _Window, centres: Sequence[float], width: int
+) -> list[tuple[str | None, float]]:
+    band = _digit_band(window.mask)
+    if band is None:
+        raise UnreadableDisplay("no digits found on the display")
+    groups, _, _ = _digit_blobs(window.mask, *band)
+    if len(groups) != len(centres):
+        raise UnreadableDisplay(f"found {len(groups)} digits where {len(centres)} were placed")
+    boxes = _digit_boxes(groups, *band)
+    middle = (band[0] + band[1]) / 2
+    mapped = np.array([[(box.x0 + box.x1) / 2, middle, 1.0] for box in boxes]) @ window.to_image.T
+    middles = mapped[:, 0] / mapped[:, 2] / width
+    for index, centre in enumerate(centres):
+        if int(np.argmin(np.abs(middles - centre))) != index:
+            raise UnreadableDisplay(f"digit {index + 1} was placed in another cell")
+    return [_decide_digit(window, box) for box in boxes]
 
 
 def _to_grey(image: np.ndarray) -> np.ndarray:

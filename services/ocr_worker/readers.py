@@ -28,6 +28,7 @@ from ..core.config.devices import OcrConfig, Polarity
 from .blank_cells import ink_in_blank_cells
 from .byte_percentiles import byte_median
 from .channels import brightest, dimmest
+from .confirmations import confirmed_characters
 from .display_locator import DisplayLocator, box_about
 from .drum_geometry import combine, measure, name_pair, recentred
 from .drum_play import read_with_play
@@ -615,7 +616,10 @@ def _read_sequence(
     ocr = setup.ocr
     view = crop(frame, display, ocr.rotation_deg, setup.alignment)
     read = reader.read(view.image)
-    number = fitted(read, ocr.digits, ocr.decimals)
+    confirmed = confirmed_characters(view.image, read, ocr.decimals, ocr.min_digit_confidence)
+    number = fitted(read, ocr.digits, ocr.decimals, confirmed)
+    if confirmed:
+        method += ", unsure characters confirmed"
     digits = [(c, p, x) for c, p, x in zip(read.text, read.confidences, read.columns, strict=True)
               if c != "."]  # fmt: skip
     confidences = [p for _, p, _ in digits]

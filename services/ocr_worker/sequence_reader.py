@@ -59,15 +59,33 @@ def normalised(window: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The window grey, dark digits on light (a light-on-dark window is inverted by its
     median), contrast stretched, resized to ``size`` (width, height), float32 in about
     [-1, 1]."""
-    grey = window if window.ndim == 2 else brightest(window)  # a red LED counts as bright
-    resized = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    resized = cv2.resize(brightness(window), size, interpolation=cv2.INTER_AREA)
     low, middle, high = percentiles(resized, (2, 50, 98))
     small = resized.astype(np.float32)
-    if middle - low < high - middle:  # the glass is nearer the dark end: light digits
+    if _light_digits(low, middle, high):
         small = 255.0 - small
         low, high = 255.0 - high, 255.0 - low
     stretched = np.clip((small - low) / max(high - low, 8.0), 0.0, 1.0) * 2.0 - 1.0
     return stretched.astype(np.float32)
+
+
+def brightness(window: np.ndarray) -> np.ndarray:
+    """The window grey as the reader sees it: a red LED counts as bright."""
+    return window if window.ndim == 2 else brightest(window)
+
+
+def light_digits(window: np.ndarray) -> bool:
+    """Whether the strip of ``window`` is read as light digits on a dark glass (and
+    inverted)."""
+    resized = cv2.resize(
+        brightness(window), (STRIP_WIDTH, STRIP_HEIGHT), interpolation=cv2.INTER_AREA
+    )
+    return _light_digits(*percentiles(resized, (2, 50, 98)))
+
+
+def _light_digits(low: float, middle: float, high: float) -> bool:
+    """The glass (most of the strip) nearer the dark end: light digits."""
+    return middle - low < high - middle
 
 
 def views(strip_: np.ndarray) -> np.ndarray:
@@ -180,9 +198,13 @@ def decode(log_probs: np.ndarray) -> SequenceRead:
     return SequenceRead("".join(text), [round(c, 3) for c in confidences], columns)
 
 
-def fitted(read: SequenceRead, digits: int, decimals: int) -> str:
+def fitted(
+    read: SequenceRead, digits: int, decimals: int, confirmed: frozenset[int] = frozenset()
+) -> str:
     """The read text as ``digits`` digit characters (blank leading cells as zeros), or
-    ``UnreadableDisplay`` naming why it does not fit the display."""
+    ``UnreadableDisplay`` naming why it does not fit the display. The characters at
+    ``confirmed`` (indices into the text) were confirmed by another reader and may be
+    less sure than ``MIN_CHAR_CONFIDENCE``."""
     text = read.text
     if read.other_read is not None:
         raise ReadsDiffer(
@@ -204,8 +226,11 @@ def fitted(read: SequenceRead, digits: int, decimals: int) -> str:
         raise UnreadableDisplay(
             f"sequence reader: {text!r} has {len(number)} digits, the display {digits}"
         )
-    worst = min(range(len(text)), key=lambda i: read.confidences[i])
-    if read.confidences[worst] < MIN_CHAR_CONFIDENCE:
+    unsure = [
+        i for i, p in enumerate(read.confidences) if p < MIN_CHAR_CONFIDENCE and i not in confirmed
+    ]
+    if unsure:
+        worst = min(unsure, key=lambda i: read.confidences[i])
         raise UnreadableDisplay(
             f"sequence reader: character {worst + 1} of {text!r} is unclear "
             f"(confidence {read.confidences[worst]:.2f})"

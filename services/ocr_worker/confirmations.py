@@ -1,0 +1,78 @@
+"""Second looks at the characters the sequence reader reads unsurely.
+
+On a look it never learned, every member of the sequence reader in every view can read
+the same text and still be unsure of a character (a 6 at 0.64, the decimal point at
+0.72). More members of one recipe are unsure together, so the second look comes from
+elsewhere:
+
+- a digit from the segments' geometry (``lcd7``), which decides any segment shape by
+  what is lit but often cannot cut a strange display into cells alone ("blank gap
+  between digits"). Here the sequence reader says where the digits are, the geometry
+  only names what is lit in each cell, and an unsure digit stands where its cell
+  clearly spells the same digit;
+- a decimal point from the display's layout: a point read where the configured
+  decimals put it changes nothing in the number, and a point anywhere else is refused
+  anyway (``sequence_reader.fitted``).
+
+Torn reads (members or views reading different texts) are not settled this way: tried
+as a judge between such reads on a held-out renderer, the geometry's cells were mostly
+the wrong ones (docs/ocr.md).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .lcd7 import MIN_DIGIT_CONFIDENCE, MIN_IMAGE_SIDE, UnreadableDisplay, digits_in_cells
+from .sequence_reader import MIN_CHAR_CONFIDENCE, STEPS, SequenceRead, brightness, light_digits
+
+
+def confirmed_characters(
+    window: np.ndarray, read: SequenceRead, decimals: int, least: float
+) -> frozenset[int]:
+    """Indices into ``read.text`` of the unsure characters (under ``MIN_CHAR_CONFIDENCE``,
+    none under ``least``) that a second look confirms; empty unless every unsure
+    character is confirmed, or where the reads differ."""
+    unsure = [i for i, p in enumerate(read.confidences) if p < MIN_CHAR_CONFIDENCE]
+    if read.other_read is not None or not unsure:
+        return frozenset()
+    if any(read.confidences[i] < least for i in unsure):
+        return frozenset()
+    if any(read.text[i] == "." for i in unsure) and not _point_as_laid_out(read.text, decimals):
+        return frozenset()
+    digits = [i for i in unsure if read.text[i] != "."]
+    if digits and not _segments_confirm(window, read, digits):
+        return frozenset()
+    return frozenset(unsure)
+
+
+def _point_as_laid_out(text: str, decimals: int) -> bool:
+    """One point, with ``decimals`` digits after it."""
+    return text.count(".") == 1 and len(text.partition(".")[2]) == decimals
+
+
+def _segments_confirm(window: np.ndarray, read: SequenceRead, unsure: list[int]) -> bool:
+    """Whether the segments in the cells of the ``unsure`` digits spell them clearly."""
+    placed = [i for i, char in enumerate(read.text) if char != "."]
+    centres = [(read.columns[i] + 0.5) / STEPS for i in placed]
+    try:
+        cells = dict(zip(placed, digits_in_cells(_dark_on_light(window), centres), strict=True))
+    except UnreadableDisplay:
+        return False
+    return all(cells[i][0] == read.text[i] and cells[i][1] >= MIN_DIGIT_CONFIDENCE for i in unsure)
+
+
+def _dark_on_light(window: np.ndarray) -> np.ndarray:
+    """The window grey as the geometry reads it: dark digits on light, in the polarity the
+    sequence reader took (light digits inverted), at least ``MIN_IMAGE_SIDE`` tall."""
+    if light_digits(window):
+        grey = 255 - brightness(window)
+    else:
+        grey = cv2.cvtColor(window, cv2.COLOR_BGR2GRAY) if window.ndim == 3 else window
+    height, width = grey.shape
+    if min(height, width) < MIN_IMAGE_SIDE:
+        factor = MIN_IMAGE_SIDE / min(height, width)
+        size = (round(width * factor), round(height * factor))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
+    return grey
