@@ -92,6 +92,13 @@ def test_an_unsure_digit_stays_unsure(window, sure_read, read_as, confidence, wh
     assert confirmed_characters(window, read, decimals=2, least=0.6) == frozenset(), why
 
 
+def test_an_unsure_zero_is_never_confirmed_by_the_segments(window, sure_read) -> None:
+    """Its cell spells 0, but so does a 14-segment 8 whose split middle bar blurred away."""
+    read = unsure(sure_read, 4)  # the 0 of 127.03
+    assert confirmed_characters(window, read, decimals=2, least=0.6) == frozenset()
+    assert confirmed_characters(window, unsure(sure_read, 5), decimals=2, least=0.6) == {5}
+
+
 def test_every_unsure_character_must_be_confirmed(window, sure_read) -> None:
     read = unsure(unsure(sure_read, 2), 0, text="727.03")  # the 1's cell spells 1
     assert confirmed_characters(window, read, decimals=2, least=0.6) == frozenset()
