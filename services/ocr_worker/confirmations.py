@@ -49,6 +49,8 @@ def confirmed_characters(
     if any(read.text[i] == "." for i in unsure) and not _point_as_laid_out(read.text, decimals):
         return frozenset()
     digits = [i for i in unsure if read.text[i] != "."]
+    if any(read.text[i] in UNCONFIRMABLE for i in digits):
+        return frozenset()
     if digits and not _segments_confirm(window, read, digits):
         return frozenset()
     return frozenset(unsure)
@@ -67,24 +69,17 @@ def _segments_confirm(window: np.ndarray, read: SequenceRead, unsure: list[int])
         cells = dict(zip(placed, digits_in_cells(_dark_on_light(window), centres), strict=True))
     except UnreadableDisplay:
         return False
-    return all(
-        read.text[i] not in UNCONFIRMABLE
-        and cells[i][0] == read.text[i]
-        and cells[i][1] >= MIN_DIGIT_CONFIDENCE
-        for i in unsure
-    )
+    return all(cells[i][0] == read.text[i] and cells[i][1] >= MIN_DIGIT_CONFIDENCE for i in unsure)
 
 
 def _dark_on_light(window: np.ndarray) -> np.ndarray:
-    """The window grey as the geometry reads it: dark digits on light, in the polarity the
-    sequence reader took (light digits inverted), at least ``MIN_IMAGE_SIDE`` tall."""
-    if light_digits(window):
-        grey = 255 - brightness(window)
-    else:
-        grey = cv2.cvtColor(window, cv2.COLOR_BGR2GRAY) if window.ndim == 3 else window
-    height, width = grey.shape
+    """The window as the geometry reads it: dark digits on light, in the polarity the
+    sequence reader took (light digits inverted, as a grey), at least ``MIN_IMAGE_SIDE``
+    tall (``lcd7`` makes it grey otherwise)."""
+    image = 255 - brightness(window) if light_digits(window) else window
+    height, width = image.shape[:2]
     if min(height, width) < MIN_IMAGE_SIDE:
         factor = MIN_IMAGE_SIDE / min(height, width)
         size = (round(width * factor), round(height * factor))
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_CUBIC)
-    return grey
+        image = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)
+    return image

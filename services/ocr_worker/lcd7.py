@@ -115,6 +115,8 @@ def digits_in_cells(grey: np.ndarray, centres: Sequence[float]) -> list[tuple[st
 def _decide_placed(
     window: _Window, centres: Sequence[float], width: int
 ) -> list[tuple[str | None, float]]:
+    """Each cell of ``window`` decided, where its digit cells lie where ``centres`` (in
+    the image ``width`` pixels wide) placed them."""
     band = _digit_band(window.mask)
     if band is None:
         raise UnreadableDisplay("no digits found on the display")
