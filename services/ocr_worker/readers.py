@@ -102,6 +102,12 @@ class Setup:
     locator: DisplayLocator | None = None  # finds the display where no ROI is drawn
 
 
+class Objection(UnreadableDisplay):
+    """The sequence reader, beside another reader, surely sees something else there
+    (another number, no digits, a digit that reader missed): a reason to refuse, where
+    a reader that is merely torn or unsure only cannot confirm."""
+
+
 def read_digits(frame: np.ndarray, setup: Setup, model_for: ModelFor) -> DigitsRead:
     ocr = setup.ocr
     if setup.digits:
@@ -155,9 +161,7 @@ def _read_segments_in_boxes(
     digit model half-knows a look it never learned, while the geometry reads segments of
     any shape. The digits it finds must each sit in the box marked for its place."""
     if setup.display is None:  # the glass around the digits, as a display ROI marks it
-        x, y, w, h = window
-        pad = round(_GLASS_AROUND_DIGITS * h)
-        window = (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+        window = _glass_around(window)
     as_display = replace(setup, display=window, digits=[])
     try:
         read = _read_segments(frame, as_display)
@@ -168,6 +172,13 @@ def _read_segments_in_boxes(
                        method="digit ROIs, segments")  # fmt: skip
     except UnreadableDisplay as error:
         raise UnreadableDisplay(f"{refused.reason}; read as a display: {error.reason}") from None
+
+
+def _glass_around(digits: Box) -> Box:
+    """The glass around a display's digits, as a display ROI would mark it."""
+    x, y, w, h = digits
+    pad = round(_GLASS_AROUND_DIGITS * h)
+    return (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
 
 
 def _check_in_marked_boxes(frame: np.ndarray, setup: Setup, read: DigitsRead) -> None:
@@ -186,22 +197,44 @@ def _check_in_marked_boxes(frame: np.ndarray, setup: Setup, read: DigitsRead) ->
 def _read_by_digit_models(
     frame: np.ndarray, setup: Setup, model_for: ModelFor, window: Box
 ) -> DigitsRead:
-    """The digit models' reading of the boxes, and, on the box around them (or the
-    marked display), the sequence reader's: either may read alone, and when both read
+    """The digit models' reading of the boxes, and the sequence reader's of the window
+    around them (``_windows_around_boxes``): either may read alone, and when both read
     they must agree."""
+    windows = _windows_around_boxes(setup, window)
     try:
         read = _read_cells(frame, setup, setup.digits, model_for, "digit ROIs")
     except UnreadableDisplay as error:
         if setup.sequence is None:
             raise
-        only = [("", setup, window, "digit ROIs, sequence reader")]
-        return _read_by_sequence(frame, setup.sequence, error, only)
+        tried = [(prefix, setup, box, f"digit ROIs, sequence reader{said}")
+                 for prefix, box, said in windows]  # fmt: skip
+        return _read_by_sequence(frame, setup.sequence, error, tried)
     worst = min(range(len(read.confidences)), key=lambda i: read.confidences[i], default=None)
     if worst is None or read.confidences[worst] >= _SURE_DIGIT:
         return _cross_checked(frame, setup, read, window, "the digit models")
-    # A digit model that half-knows a look it never learned is wrong as often as right.
+    # A digit model that half-knows a look it never learned is wrong as often as right:
+    # only the sequence reader reading the same number, in either window, confirms it.
     doubt = f"digit {worst + 1} is not sure ({read.confidences[worst]:.2f})"
-    return _cross_checked(frame, setup, read, window, "the digit models", doubt)
+    reasons = []
+    for prefix, box, _ in windows:
+        try:
+            return _cross_checked(frame, setup, read, box, "the digit models", doubt)
+        except Objection:
+            raise
+        except UnreadableDisplay as error:
+            reasons.append(f"{prefix}{error.reason}")
+    raise UnreadableDisplay("; ".join(reasons))
+
+
+def _windows_around_boxes(setup: Setup, window: Box) -> list[tuple[str, Box, str]]:
+    """Where the sequence reader reads digit boxes (reason prefix, window, method note):
+    the marked display; with none, the box around the digits, then the glass around them.
+    It learned windows cut both ways, and reads many a display in one that it is torn on
+    in the other (held-out `dseg` frames, docs/ocr.md)."""
+    if setup.display is not None:
+        return [("", window, "")]
+    around = " on the glass around them"
+    return [("", window, ""), ("on the glass around the digits: ", _glass_around(window), around)]
 
 
 def _read_cells(
@@ -578,17 +611,17 @@ def _cross_checked(
         torn = " or ".join(repr(text) for text in dict.fromkeys(error.texts))
         raise UnreadableDisplay(f"{first_read}, the sequence reader {torn}") from None
     except NoDigitsSeen:
-        raise UnreadableDisplay(f"{first_read}, the sequence reader no digits there") from None
+        raise Objection(f"{first_read}, the sequence reader no digits there") from None
     except UnreadableDisplay as error:
         if isinstance(error, InkBeforeDigits) and len(read.text) < setup.ocr.digits:
-            raise UnreadableDisplay(f"{first_read} with blank cells, yet {error.reason}") from None
+            raise Objection(f"{first_read} with blank cells, yet {error.reason}") from None
         if doubt is None:
             return read
         raise UnreadableDisplay(
             f"{doubt} and the sequence reader cannot confirm it: {error.reason}"
         ) from None
     if abs(whole.value - read.value) > 1e-9:
-        raise UnreadableDisplay(f"{first_read}, the sequence reader {whole.value:.{decimals}f}")
+        raise Objection(f"{first_read}, the sequence reader {whole.value:.{decimals}f}")
     return read
 
 

@@ -405,3 +405,84 @@ def test_ink_before_the_sequence_readers_digits_objects_where_the_segments_left_
             read_digits(frame, setup, lambda _: None)
     else:
         assert read_digits(frame, setup, lambda _: None).value == 127.03
+
+
+class ReadsOnGlass(Reads):
+    """Torn on a window no taller than ``tightest`` rows, and reads ``text`` on one
+    taller: the box around the digits against the glass around them."""
+
+    def __init__(self, text: str, tightest: int, confidence: float = 0.99) -> None:
+        super().__init__(text, confidence)
+        self.tightest = tightest
+
+    def read(self, window: np.ndarray) -> SequenceRead:
+        read = super().read(window)
+        if window.shape[0] <= self.tightest:
+            return SequenceRead(read.text, read.confidences, read.columns, "1" + read.text)
+        return read
+
+
+def _boxed_123_tight_height() -> int:
+    from tests.unit.test_faint_cells import _display
+
+    _, boxes = _display(["", "1", "2", "3"], 0.0, seed=0)
+    return max(h for _, _, _, h in boxes)
+
+
+@pytest.mark.parametrize(("text", "value", "said"), [
+    ("123", 123.0, "digit ROIs"),  # confirmed on the glass
+    ("723", None, "the digit models read 123, the sequence reader 723"),
+])  # fmt: skip
+def test_digits_read_not_surely_are_confirmed_on_the_glass_where_the_box_around_them_is_torn(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, text: str, value: float | None, said: str
+) -> None:
+    from services.ocr_worker import readers
+
+    monkeypatch.setattr(readers, "_SURE_DIGIT", 1.01)  # every digit model's read is unsure
+    monkeypatch.setattr(readers, "_read_segments_in_boxes", _refuse_as_display)
+    outcome = read_boxed_123(tmp_path, ReadsOnGlass(text, _boxed_123_tight_height()))
+    assert (outcome.read.value if outcome.accepted else None) == value
+    assert said == outcome.read.method if outcome.accepted else said in outcome.reason
+
+
+def _refuse_as_display(
+    frame: np.ndarray, setup: Setup, window: tuple[int, int, int, int], refused: UnreadableDisplay
+) -> None:
+    raise refused  # the segments' reading of the boxes is not under test here
+
+
+def test_a_sure_objection_in_the_box_around_the_digits_is_not_overruled_on_the_glass(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.ocr_worker import readers
+
+    class Objects(Reads):  # surely 723 around the digits, 123 on the glass
+        def read(self, window: np.ndarray) -> SequenceRead:
+            tight = window.shape[0] <= _boxed_123_tight_height()
+            text = "723" if tight else "123"
+            return SequenceRead(text, [0.99] * 3, self.columns)
+
+    monkeypatch.setattr(readers, "_SURE_DIGIT", 1.01)
+    monkeypatch.setattr(readers, "_read_segments_in_boxes", _refuse_as_display)
+    outcome = read_boxed_123(tmp_path, Objects("123"))
+    assert not outcome.accepted
+    assert "the digit models read 123, the sequence reader 723" in outcome.reason
+
+
+def test_digit_boxes_the_digit_models_refuse_are_read_on_the_glass_where_the_box_is_torn(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.core.config.devices import OcrConfig
+    from services.ocr_worker import readers
+    from services.ocr_worker.pipeline import FramePipeline, Rois
+    from tests.unit.test_faint_cells import _display
+
+    monkeypatch.setattr(readers, "_read_segments_in_boxes", _refuse_as_display)
+    jpeg, boxes = _display(["", "1", "2", "3"], 0.25, seed=0)  # a ghost cell: models refuse
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
+                    digit_rois=boxes)  # fmt: skip
+    reader = ReadsOnGlass("123", _boxed_123_tight_height())
+    outcome = FramePipeline(tmp_path, sequence=reader).process("meter", jpeg, ocr, Rois(), None)  # type: ignore[arg-type]
+    assert outcome.accepted, outcome.reason
+    method = "digit ROIs, sequence reader on the glass around them"
+    assert (outcome.read.value, outcome.read.method) == (123.0, method)
