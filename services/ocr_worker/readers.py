@@ -501,8 +501,10 @@ def _read_by_sequence(
 def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindow]:
     """Where the sequence reader reads a display the geometry refused, in turn (each
     looked for only once the one before is refused): the marked display, then the glass
-    the locator finds inside it where it was drawn loosely (around the meter's face, say);
-    with no ROI, where the locator finds the display. A found glass lying askew is read
+    the locator finds inside it where it was drawn loosely (around the meter's face, say),
+    or where it finds none there, the glass around it (a ROI drawn round the digits
+    alone: the reader is torn on such tight windows far more often); with no ROI, where
+    the locator finds the display. A found glass lying askew is read
     turned upright by its own turn, and so is the marked display. A found box is in frame
     pixels, so without the alignment that moves marked boxes."""
     if setup.display is not None:
@@ -511,6 +513,9 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
         if (inside := _found_inside_roi(frame, setup, setup.display)) is not None:
             method = "display found inside the ROI, sequence reader"
             yield "inside the ROI: ", _turned_to(setup, inside.turn), inside.box, method
+        else:  # the ROI may be drawn round the digits alone
+            method = "display ROI and the glass around it, sequence reader"
+            yield "with the glass around the ROI: ", level, _glass_around(setup.display), method
     elif (found := _found_glass(frame, setup)) is not None:
         yield "", _turned_to(setup, found.turn), found.box, "found display, sequence reader"
 

@@ -486,3 +486,39 @@ def test_digit_boxes_the_digit_models_refuse_are_read_on_the_glass_where_the_box
     assert outcome.accepted, outcome.reason
     method = "digit ROIs, sequence reader on the glass around them"
     assert (outcome.read.value, outcome.read.method) == (123.0, method)
+
+
+class FindsGlass:
+    """A display locator that finds the glass in the middle half of any view."""
+
+    def find_turned(self, view: np.ndarray, rotation_deg: float = 0.0) -> tuple:
+        height, width = view.shape[:2]
+        return (width // 4, height // 4, width // 2, height // 2), 0.0
+
+
+@pytest.mark.parametrize(("locator", "value"), [
+    (None, 127.03),  # no glass inside the ROI: it may be drawn round the digits alone
+    (FindsGlass(), None),  # a glass inside it: the ROI is loose, not to be grown
+])  # fmt: skip
+def test_a_display_roi_the_sequence_reader_is_torn_on_is_read_with_the_glass_around_it(
+    monkeypatch: pytest.MonkeyPatch, locator: FindsGlass | None, value: float | None
+) -> None:
+    from dataclasses import replace
+
+    from services.ocr_worker import readers
+
+    def refuse(*_: object) -> None:
+        raise UnreadableDisplay("as an LCD: blank gap between digits 1 and 2")
+
+    frame, setup = marked_display(None)
+    roi_height = setup.display[3]
+    setup = replace(setup, sequence=ReadsOnGlass("127.03", roi_height), locator=locator)
+    monkeypatch.setattr(readers, "_read_segments", refuse)
+    if value is None:
+        with pytest.raises(UnreadableDisplay) as refused:
+            read_digits(frame, setup, lambda _: None)
+        assert "with the glass around the ROI" not in refused.value.reason
+    else:
+        read = read_digits(frame, setup, lambda _: None)
+        method = "display ROI and the glass around it, sequence reader"
+        assert (read.value, read.method) == (value, method)
