@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import NamedTuple, Protocol
 
 import cv2
@@ -215,15 +216,11 @@ def _read_by_digit_models(
     # A digit model that half-knows a look it never learned is wrong as often as right:
     # only the sequence reader reading the same number, in either window, confirms it.
     doubt = f"digit {worst + 1} is not sure ({read.confidences[worst]:.2f})"
-    reasons = []
-    for prefix, box, _ in windows:
-        try:
-            return _cross_checked(frame, setup, read, box, "the digit models", doubt)
-        except Objection:
-            raise
-        except UnreadableDisplay as error:
-            reasons.append(f"{prefix}{error.reason}")
-    raise UnreadableDisplay("; ".join(reasons))
+    attempts = (
+        (prefix, partial(_cross_checked, frame, setup, read, box, "the digit models", doubt))
+        for prefix, box, _ in windows
+    )
+    return _first_that_reads(attempts, [])
 
 
 def _windows_around_boxes(setup: Setup, window: Box) -> list[tuple[str, Box, str]]:
@@ -489,13 +486,27 @@ def _read_by_sequence(
 ) -> DigitsRead:
     """The sequence reader's reading of the first of ``windows`` it reads, where the
     first reader ``refused``; else the frame refused with every reason."""
-    reasons = [refused.reason]
-    for prefix, setup, window, method in windows:
+    attempts = (
+        (prefix, partial(_read_sequence, frame, setup, window, reader, method))
+        for prefix, setup, window, method in windows
+    )
+    return _first_that_reads(attempts, [refused.reason])
+
+
+def _first_that_reads(
+    attempts: Iterable[tuple[str, Callable[[], DigitsRead]]], reasons: list[str]
+) -> DigitsRead:
+    """The first of ``attempts`` (reason prefix, reading) that reads, each tried only once
+    the one before is refused; else the frame refused with ``reasons`` and each attempt's.
+    An ``Objection`` ends the search: no later attempt overrules it."""
+    for prefix, attempt in attempts:
         try:
-            return _read_sequence(frame, setup, window, reader, method)
+            return attempt()
+        except Objection:
+            raise
         except UnreadableDisplay as error:
             reasons.append(f"{prefix}{error.reason}")
-    raise UnreadableDisplay("; ".join(reasons)) from None
+    raise UnreadableDisplay("; ".join(reasons))
 
 
 def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindow]:
@@ -504,9 +515,9 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
     the locator finds inside it where it was drawn loosely (around the meter's face, say),
     or where it finds none there, the glass around it (a ROI drawn round the digits
     alone: the reader is torn on such tight windows far more often); with no ROI, where
-    the locator finds the display. A found glass lying askew is read
-    turned upright by its own turn, and so is the marked display. A found box is in frame
-    pixels, so without the alignment that moves marked boxes."""
+    the locator finds the display. A found glass lying askew is read turned upright by
+    its own turn, and so is the marked display. A found box is in frame pixels, so
+    without the alignment that moves marked boxes."""
     if setup.display is not None:
         level = _read_level(frame, setup, setup.display)
         yield "", level, setup.display, "display ROI, sequence reader"
