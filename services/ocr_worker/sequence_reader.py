@@ -158,11 +158,10 @@ def _pointless(text: str) -> str:
 
 
 def _on_positions(confidences: list[float], full: str, text: str) -> list[float | None]:
-    """A read's confidences placed on ``full``'s characters (None where it missed the point)."""
-    if text == full:
-        return list(confidences)
-    point = full.index(".")
-    return [*confidences[:point], None, *confidences[point:]]
+    """A read's confidences placed on ``full``'s characters (None where it missed a point:
+    ``text`` is ``full`` without its points, however many it holds)."""
+    sure = iter(confidences)
+    return [None if c == "." and text != full else next(sure) for c in full]
 
 
 def agreed_strips(log_probs: np.ndarray, strips: int) -> list[SequenceRead]:

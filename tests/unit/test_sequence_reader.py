@@ -307,6 +307,16 @@ def test_a_view_that_misses_the_point_the_others_see_does_not_refuse_the_reading
     assert fitted(read, 5, 2) == "08458"
 
 
+def test_a_view_that_misses_two_points_the_others_see_is_refused_not_a_crash() -> None:
+    # Held-out dot-matrix frames read so; the confidences once fell out of step.
+    two = SequenceRead("0.0.9", [0.99] * 5, [1, 2, 3, 4, 5])
+    blind = SequenceRead("009", [0.97, 0.98, 0.99], [1, 3, 5])
+    read = agreed([two, blind])
+    assert read.confidences == [0.97, 0.99, 0.98, 0.99, 0.99]
+    with pytest.raises(UnreadableDisplay):
+        fitted(read, 5, 1)
+
+
 @pytest.mark.parametrize("texts", [
     ["84.58", "845.8"],  # a point seen elsewhere contradicts
     ["8458", "8458"],  # nobody sees it: the display's decimals refuse it
