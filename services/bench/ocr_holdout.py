@@ -119,8 +119,13 @@ class Score:
     wrong: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     misreads: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # refused because the reader broke
 
-    def add(self, read: float | None, value: float, reason: str | None = None) -> None:
+    def add(
+        self, read: float | None, value: float, reason: str | None = None, failed: bool = False
+    ) -> None:
+        if failed:
+            self.failures.append(reason or "the reader failed")
         if read is None:
             self.refused += 1
             self.reasons[_short(reason or "no number read")] += 1
@@ -312,7 +317,9 @@ def score(
         for given, ocr in _meterhub_setups(case).items():
             outcome = pipeline.process("bench", case.jpeg, ocr, Rois(), None)
             read = outcome.read.value if outcome.accepted and outcome.read else None
-            by_reader.setdefault(f"meterhub/{given}", Score()).add(read, case.value, outcome.reason)
+            by_reader.setdefault(f"meterhub/{given}", Score()).add(
+                read, case.value, outcome.reason, outcome.failed
+            )
         image = cv2.imdecode(np.frombuffer(case.jpeg, np.uint8), cv2.IMREAD_COLOR)
         x, y, w, h = case.area
         for name, (reader, _, _) in available.items():
@@ -369,11 +376,12 @@ def report(
     bench: str = "ocr-frames",
 ) -> int:
     """Prints the table under ``title`` and the JSON line (``bench`` and ``what`` first);
-    exits 1 where Meterhub read a wrong number."""
+    exits 1 where Meterhub read a wrong number, or broke on a frame (a bug a refusal
+    would hide)."""
     print(f"\nwhole readings on {title} (right / refused / wrong):")
     print(f"  {'style':8} {'reader':10} {'given':8} {'right':>12} {'refused':>8} {'wrong':>6}")
     result: dict[str, dict[str, list[int]]] = {}
-    meterhub_wrong = 0
+    meterhub_wrong = meterhub_failed = 0
     for style, by_reader in scores.items():
         result[style] = {}
         for key, s in sorted(by_reader.items(), key=lambda item: _order(item[0], readers)):
@@ -384,13 +392,16 @@ def report(
             result[style][key] = [s.right, s.refused, s.wrong]
             if reader == "meterhub":
                 meterhub_wrong += s.wrong
+                meterhub_failed += len(s.failures)
+                for failure in s.failures:
+                    print(f"{'':32}FAILED: {failure}")
                 for reason, count in s.reasons.most_common(show and 3):
                     print(f"{'':32}refused {count}×: {reason}")
                 for misread in s.misreads[:show]:
                     print(f"{'':32}WRONG: {misread}")
-    print(json.dumps({"bench": bench, **what, "scores": result,
-                      "meterhub_wrong": meterhub_wrong}))  # fmt: skip
-    return 0 if meterhub_wrong == 0 else 1
+    print(json.dumps({"bench": bench, **what, "scores": result, "meterhub_wrong": meterhub_wrong,
+                      "meterhub_failed": meterhub_failed}))  # fmt: skip
+    return 0 if meterhub_wrong == meterhub_failed == 0 else 1
 
 
 def _order(key: str, readers: list[str]) -> tuple[int, int]:

@@ -73,6 +73,7 @@ class Outcome:
     timings_ms: dict[str, float] = field(default_factory=dict)
     implausible: bool = False  # read, but refused by the plausibility rules
     layout_seen: str | None = None  # a cycling display showed another register: what of it
+    failed: bool = False  # the reader itself broke on this frame (a bug), not the frame
 
     @property
     def other_register(self) -> bool:
@@ -145,7 +146,7 @@ class FramePipeline:
             if len(detail) > MAX_DETAIL_CHARS:
                 detail = detail[:MAX_DETAIL_CHARS] + "…"
             reason = f"OCR failed on this frame: {type(error).__name__}: {detail}"
-            return Outcome(None, reason, elapsed_ms=_ms(started))
+            return Outcome(None, reason, elapsed_ms=_ms(started), failed=True)
 
     def _process(
         self,

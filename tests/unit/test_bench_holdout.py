@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 
+from services.bench.ocr_holdout import Score, report
 from services.bench.whole_readers import number_in
 from services.cli import main
 from services.core.config.devices import OcrConfig
@@ -68,8 +69,21 @@ def test_bench_scores_every_style_and_reader_on_the_same_frames(capsys) -> None:
         for reader in ("tesseract", "ssocr"):
             assert sum(by_reader[f"{reader}/nothing"]) == sum(by_reader[f"{reader}/area"]) == 2
         assert "general/area" in by_reader or "general: not installed" in out
-    # A wrong reading by Meterhub fails the run, whatever else it read.
-    assert code == (0 if result["meterhub_wrong"] == 0 else 1)
+    # A wrong reading by Meterhub, or a frame it broke on, fails the run.
+    assert code == (0 if result["meterhub_wrong"] == result["meterhub_failed"] == 0 else 1)
+
+
+def test_a_frame_the_reader_broke_on_is_listed_and_fails_the_run(capsys) -> None:
+    # A crash is counted as refused, with its reason; unflagged it would hide a bug.
+    score = Score()
+    score.add(12.5, 12.5)
+    score.add(None, 7.0, "OCR failed on this frame: ValueError: zip()", failed=True)
+    code = report("t", {}, {"lcd": {"meterhub/area": score}}, [], show=3)
+    out = capsys.readouterr().out
+    assert "FAILED: OCR failed on this frame: ValueError: zip()" in out
+    result = _last_json(out)
+    assert result["scores"]["lcd"]["meterhub/area"] == [1, 1, 0]
+    assert result["meterhub_failed"] == 1 and code == 1
 
 
 def test_simulator_frames_include_drums_read_with_their_window(capsys) -> None:

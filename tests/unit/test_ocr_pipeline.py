@@ -197,6 +197,7 @@ def test_any_failure_in_the_pipeline_is_a_reason_naming_the_exception(tmp_path):
     outcome = pipeline.process("pln", lcd_jpeg("127.03", 2), LCD, digits, None)
     assert outcome.read is None and not outcome.accepted
     assert outcome.reason == "OCR failed on this frame: RuntimeError: weights do not fit"
+    assert outcome.failed
 
 
 CYCLING = LCD.model_copy(update={"cycling": True})
