@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, replace
+from functools import partial
 
 import cv2
 import numpy as np
@@ -38,11 +39,6 @@ STYLES: dict[str, tuple[tuple[Colour, Colour], tuple[Colour, Colour], float, boo
 }
 _LABELS = ("kWh", "TOKEN", "SISA", "kW", "CREDIT", "IMP", "m3", "TOTAL", "No. 4711")
 _MAX_TURN_DEG = 4.0  # digit boxes of a turned display stay apart (one box per digit)
-# Of polygon displays: alphanumeric 14-segment cells (a split middle bar, centre strokes
-# and diagonals as ghosts), as multimeters and meters that also show text have. None in
-# the shipped recipe: a sequence reader trained with a fifth of them read no more held-out
-# frames and read a real photo wrong (docs/ocr.md, "14-segment cells").
-FOURTEEN_SHARE = 0.0
 HALF_DIGIT_SHARE = 0.3  # of marked 7-segment displays: a leading half digit (``glass_marks``)
 
 
@@ -75,13 +71,20 @@ Masks = tuple[np.ndarray, np.ndarray, list[tuple[float, float, float, float]]]
 CellDrawer = Callable[[list[str], int | None, np.random.Generator], Masks]
 
 
-def _polygon_cells(chars: list[str], point_after: int | None, rng: np.random.Generator) -> Masks:
+def _polygon_cells(
+    chars: list[str],
+    point_after: int | None,
+    rng: np.random.Generator,
+    fourteen_share: float = 0.0,
+) -> Masks:
     """``synth``'s segment shapes, the whole display in one style (no dot matrix: these
-    are segment displays). Its 7-segment zeros are never slashed, as the shipped models'
-    frames were drawn; a 14-segment style may slash them."""
-    style = SegmentStyle.random(rng, fourteen_share=FOURTEEN_SHARE)
+    are segment displays), ``fourteen_share`` of styles in alphanumeric 14-segment cells
+    (a split middle bar, centre strokes and diagonals as ghosts). Its 7-segment zeros are
+    never slashed, as the shipped models' frames were drawn; a 14-segment style may
+    slash them."""
+    style = SegmentStyle.random(rng, fourteen_share=fourteen_share)
     while style.shape == "matrix":
-        style = SegmentStyle.random(rng, fourteen_share=FOURTEEN_SHARE)
+        style = SegmentStyle.random(rng, fourteen_share=fourteen_share)
     if not style.fourteen:
         style = replace(style, variants=style.variants - {"0"})
     width = style.aspect * _HD
@@ -132,18 +135,27 @@ CELL_DRAWERS: dict[str, CellDrawer] = {
 }
 
 
+def _cell_drawer(renderer: str, fourteen_share: float) -> CellDrawer:
+    """``renderer``'s cells; only the polygon renderer draws 14-segment ones."""
+    if CELL_DRAWERS[renderer] is _polygon_cells:
+        return partial(_polygon_cells, fourteen_share=fourteen_share)
+    return CELL_DRAWERS[renderer]
+
+
 def display_frame(
     renderer: str,
     style: str,
     rng: np.random.Generator,
     turn_deg: float = 0.0,
     marks: bool = False,
+    fourteen_share: float = 0.0,
 ) -> DisplayFrame:
     """One frame of a random number on a display drawn by ``renderer`` in ``style``;
     ``turn_deg``: the display also turned by up to that about its own centre, as a phone
     held askew sees it; ``marks``: a unit, annunciators and (7-segment) a leading half
-    digit inside the glass (``glass_marks``). The frames drawn without either stay as
-    they were."""
+    digit inside the glass (``glass_marks``); ``fourteen_share``: of polygon displays,
+    those in 14-segment cells (the sequence reader's recipe). The frames drawn without
+    any of them stay as they were."""
     digits = int(rng.integers(4, 9))
     decimals = int(rng.integers(0, min(3, digits - 1) + 1))
     whole = int(rng.integers(1, digits - decimals + 1))  # digits of the integer part
@@ -151,7 +163,7 @@ def display_frame(
     number = f"{units}" + "".join(str(int(d)) for d in rng.integers(0, 10, decimals))
     blank = " " if rng.random() < 0.7 else "0"  # most displays suppress leading zeros
     shown = number.rjust(digits, blank)
-    return _frame(renderer, style, shown, decimals, rng, rng, turn_deg, marks)
+    return _frame(renderer, style, shown, decimals, rng, rng, turn_deg, marks, fourteen_share)
 
 
 @dataclass(frozen=True)
@@ -185,9 +197,11 @@ def _frame(
     changes: np.random.Generator,
     turn_deg: float = 0.0,
     marks: bool = False,
+    fourteen_share: float = 0.0,
 ) -> DisplayFrame:
     """``shown`` (blank cells as spaces) drawn and photographed: ``stays`` draws the
     display and the camera's pose, ``changes`` the light and the optics."""
+    draw_cells = _cell_drawer(renderer, fourteen_share)
     half_digit = marks and renderer != "dotmatrix" and stays.random() < HALF_DIGIT_SHARE
     if half_digit:  # lit only in front of a full display, as a 3½-digit meter counts on
         shown = ("1" if shown[0] != " " and stays.random() < 0.6 else " ") + shown
@@ -195,11 +209,11 @@ def _frame(
     chars = ["" if c == " " else c for c in shown]
     point_after = digits - decimals - 1 if decimals else None
     if half_digit:  # drawn as a 1 and, by the same draw, blank: the 1's own columns
-        blank, _, _ = CELL_DRAWERS[renderer](["", *chars[1:]], point_after, deepcopy(stays))
-        one, ghost, cells = CELL_DRAWERS[renderer](["1", *chars[1:]], point_after, stays)
+        blank, _, _ = draw_cells(["", *chars[1:]], point_after, deepcopy(stays))
+        one, ghost, cells = draw_cells(["1", *chars[1:]], point_after, stays)
         lit, ghost, cells = with_half_digit(one, blank, ghost, cells, shows_one=bool(chars[0]))
     else:
-        lit, ghost, cells = CELL_DRAWERS[renderer](chars, point_after, stays)
+        lit, ghost, cells = draw_cells(chars, point_after, stays)
     if marks:
         lit, ghost, cells = with_marks(lit, ghost, cells, stays)
     glass = _colour(lit, ghost, style, stays)

@@ -38,6 +38,7 @@ class Drawing:
 
     crops: LabelledCrops | None = None  # real LCD digit crops (the ``real`` source)
     marked_share: float = 0.0  # rendered windows with marks in the glass
+    fourteen_share: float = 0.0  # polygon displays in 14-segment cells
 
 
 WindowSource = Callable[[np.random.Generator, Drawing], Window]
@@ -71,8 +72,11 @@ def random_number(rng: np.random.Generator, digits: int, decimals: int) -> str:
 def _rendered(renderer: str) -> WindowSource:
     def window(rng: np.random.Generator, drawing: Drawing) -> Window:
         style = list(STYLES)[int(rng.integers(len(STYLES)))]
-        share = drawing.marked_share  # no draw at 0: the shipped recipe's windows stay
-        frame = display_frame(renderer, style, rng, marks=bool(share and rng.random() < share))
+        share = drawing.marked_share  # no draw at 0: windows drawn without marks stay
+        marks = bool(share and rng.random() < share)
+        frame = display_frame(
+            renderer, style, rng, marks=marks, fourteen_share=drawing.fourteen_share
+        )
         image = cv2.imdecode(np.frombuffer(frame.jpeg, np.uint8), cv2.IMREAD_COLOR)
         if rng.random() < 0.3:  # the digits' area rather than the glass
             xs = [c[0] for c in frame.cells] + [c[0] + c[2] for c in frame.cells]
@@ -154,10 +158,11 @@ def make_strips(
     jobs: int = 1,
     progress: Callable[[str], None] | None = None,
     marked_share: float = 0.0,
+    fourteen_share: float = 0.0,
 ) -> tuple[np.ndarray, list[str]]:
     """``sources[name]`` strips from each source, shuffled together; the same for any
     ``jobs`` (processes drawing them)."""
-    drawing = Drawing(crops, marked_share)
+    drawing = Drawing(crops, marked_share, fourteen_share)
     work = [(name, count, seed, index, drawing) for name, count, index in chunked(sources)]
     parts = drawn(_chunk, work, jobs, progress, "windows", sum(sources.values()))
     strips = np.concatenate([p for p, _ in parts])

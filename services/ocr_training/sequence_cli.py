@@ -55,12 +55,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults.marked_share,
         help="share of rendered windows with a unit, annunciators or a half digit in the glass",
     )
+    parser.add_argument(
+        "--fourteen-share",
+        type=float,
+        default=defaults.fourteen_share,
+        help="share of polygon displays drawn in alphanumeric 14-segment cells",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 0.0 <= args.marked_share <= 1.0:
-        print(f"error: --marked-share {args.marked_share} is not a share (0 to 1)", file=sys.stderr)
-        return 2
+    for flag, share in (
+        ("--marked-share", args.marked_share),
+        ("--fourteen-share", args.fourteen_share),
+    ):
+        if not 0.0 <= share <= 1.0:
+            print(f"error: {flag} {share} is not a share (0 to 1)", file=sys.stderr)
+            return 2
     dataset = (args.dataset or DEFAULT_DATASET) / "lcd"
     if not torch_ready(args.jobs):
         return 2
@@ -74,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         members=args.members,
         marked_share=args.marked_share,
+        fourteen_share=args.fourteen_share,
     )
     model = build(
         args.without, load_crops(dataset), config, args.scale, args.jobs, args.checkpoints, say
@@ -108,14 +119,15 @@ def build(
             progress(f"member {k + 1}: trained already ({checkpoint})")
             nets.append(net)
             continue
-        share = member.marked_share
-        strips, texts = make_strips(sources, member.seed, crops, jobs, progress, share)
+        shares = (member.marked_share, member.fourteen_share)
+        strips, texts = make_strips(sources, member.seed, crops, jobs, progress, *shares)
         nets.append(train(strips.astype(np.float32), texts, member, progress, checkpoint))
         del strips
     meta = training_meta(config, sources)
     progress(f"scoring on {HELD_OUT_WINDOWS} windows of {without}, never trained on")
     held_out = {without: HELD_OUT_WINDOWS}
-    held, truth = make_strips(held_out, config.seed + 1, crops, jobs, None, config.marked_share)
+    shares = (config.marked_share, config.fourteen_share)
+    held, truth = make_strips(held_out, config.seed + 1, crops, jobs, None, *shares)
     right, wrong, refused = score(SequenceReader(to_onnx(nets, meta)), held, truth)
     meta["held_out"] = {"renderer": without, "right": right, "wrong": wrong, "refused": refused}
     progress(

@@ -315,8 +315,11 @@ class SequenceTraining:
     seed: int = 0  # member k draws its windows and starts from seed + k
     members: int = 2  # networks in the shipped graph; a reading stands when all agree
     # Rendered windows with a unit, annunciators or a half digit in the glass
-    # (``glass_marks``); the shipped graph learned none (see docs/ocr.md).
-    marked_share: float = 0.0
+    # (``glass_marks``), and polygon displays in 14-segment cells: real meters mostly
+    # print a unit in the glass, and either alone read a wrong number (docs/ocr.md,
+    # "Marks and 14-segment cells together").
+    marked_share: float = 0.5
+    fourteen_share: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ not fit the display's layout (digit count, decimals).
 A network can be sure and wrong on a look it never saw; it is then rarely wrong the same
 way twice. So the shipped graph holds several independently trained networks (members),
 each window is read in ``VIEWS`` (as cut, a little closer, a little farther, a little to
-the side, as a user's ROI might have been drawn), and the reading stands only when every
+the side, as a user's ROI might have been drawn, and once with its mid-tones darkened, so
+that a faint lit stroke shows), and the reading stands only when every
 member in every view reads the same text; each character keeps its least sure read's
 confidence. Measured on 600 windows of a renderer held out of training, this cut the
 wrong readings accepted from 34 to 2 (docs/ocr.md).
@@ -27,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -41,12 +43,25 @@ STRIP_HEIGHT, STRIP_WIDTH = 32, 128
 STEPS = STRIP_WIDTH // 4  # output columns
 INPUT_NAME, OUTPUT_NAME = "window", "log_probs"
 MODEL_FILE = "sequence_display.onnx"
-# A character's least sure read of eight that all agree. 0.6 read more held-out DSEG
-# frames, 0 wrong, but a dot-matrix 78 as 28 (0.72) with dot-matrix held out (docs/ocr.md).
+# A character's least sure read of all (members × views) that agree. 0.6 read more
+# held-out DSEG frames, 0 wrong, but a dot-matrix 78 as 28 (0.72) with dot-matrix held
+# out (docs/ocr.md).
 MIN_CHAR_CONFIDENCE = 0.9
-# Each view: (zoom about the strip's centre, shift right in strip pixels); the first is
-# the window as cut.
-VIEWS: tuple[tuple[float, float], ...] = ((1.0, 0.0), (1.06, 0.0), (0.93, 0.0), (1.0, 3.0))
+
+
+class View(NamedTuple):
+    zoom: float  # about the strip's centre
+    shift: float  # right, in strip pixels
+    # Above 1, mid-tones pushed toward the ink: a lit stroke the camera's blur left as
+    # faint as the ghosts (a 14-segment 8's split middle bar) shows, and a reader that
+    # took it for unlit is torn instead of sure and wrong (docs/ocr.md, "A darkened view").
+    gamma: float = 1.0
+
+
+# The first is the window as cut.
+VIEWS: tuple[View, ...] = (
+    View(1.0, 0.0), View(1.06, 0.0), View(0.93, 0.0), View(1.0, 3.0), View(1.0, 0.0, 1.5),
+)  # fmt: skip
 
 
 def strip(window: np.ndarray) -> np.ndarray:
@@ -93,17 +108,22 @@ def views(strip_: np.ndarray) -> np.ndarray:
     centre_x, centre_y = STRIP_WIDTH / 2, STRIP_HEIGHT / 2
     strip_ = strip_.astype(np.float32, copy=False)  # training keeps its strips as float16
     out = []
-    for zoom, shift in VIEWS:
+    for zoom, shift, gamma in VIEWS:
         matrix = np.float32(
             [[zoom, 0, (1 - zoom) * centre_x + shift], [0, zoom, (1 - zoom) * centre_y]]
         )
-        out.append(
-            cv2.warpAffine(
-                strip_, matrix, (STRIP_WIDTH, STRIP_HEIGHT), flags=cv2.INTER_LINEAR,
-                borderMode=cv2.BORDER_REPLICATE,
-            )
+        moved = cv2.warpAffine(
+            strip_, matrix, (STRIP_WIDTH, STRIP_HEIGHT), flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REPLICATE,
         )  # fmt: skip
+        out.append(moved if gamma == 1.0 else _darkened(moved, gamma))
     return np.stack(out)
+
+
+def _darkened(strip_: np.ndarray, gamma: float) -> np.ndarray:
+    """A normalised strip (ink at -1, glass at 1) with its mid-tones nearer the ink."""
+    unit = np.clip((strip_ + 1.0) / 2.0, 0.0, 1.0)
+    return (unit**gamma * 2.0 - 1.0).astype(np.float32)
 
 
 class NoDigitsSeen(UnreadableDisplay):

@@ -84,12 +84,17 @@ def test_digits_the_segments_find_outside_their_marked_boxes_are_refused(tmp_pat
 def test_a_ghost_cell_the_digit_models_refuse_is_read_whole_by_the_sequence_reader(
     tmp_path: Path,
 ) -> None:
-    jpeg, boxes = _display(["", "1", "2", "3"], 0.25, seed=0)
+    # Ghosts at 0.15 of the ink: the digit models still take the blank cell for a faint
+    # 8. (At 0.25 the shipped graph reads the ghost decimal points as lit and refuses;
+    # the segments then read the boxes, as above.)
+    jpeg, boxes = _display(["", "1", "2", "3"], 0.15, seed=0)
     ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="energy_import_kwh",
                     digit_rois=boxes)  # fmt: skip
     outcome = FramePipeline(tmp_path).process("meter", jpeg, ocr, Rois(), None)
     assert outcome.accepted, outcome.reason
     assert (outcome.read.value, outcome.read.method) == (123.0, "digit ROIs, sequence reader")
+    digit_models = FramePipeline(tmp_path, sequence=None).process("m", jpeg, ocr, Rois(), None)
+    assert not digit_models.read or digit_models.read.method != "digit ROIs"
 
 
 def test_a_thin_one_is_not_faint_but_a_ghost_is() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from services.cli import main
 from services.core import train_extra
+from services.ocr_worker.confirmations import confirmed_characters
 from services.ocr_worker.lcd7 import UnreadableDisplay
 from services.ocr_worker.pipeline import Outcome
 from services.ocr_worker.readers import Setup, read_digits
@@ -116,9 +117,22 @@ def test_the_views_move_the_strip_as_a_redrawn_roi_would() -> None:
     halved = views(strip(window).astype(np.float16))  # as training stores its strips
     assert np.allclose(halved, stacked, atol=1e-2)
     darkest = [int(np.argmin(view.mean(axis=0))) for view in stacked]
-    assert 58 <= darkest[0] < 68 and darkest[-1] == darkest[0] + 3  # shifted right
+    assert 58 <= darkest[0] < 68 and darkest[3] == darkest[0] + 3  # shifted right
     ink = [(view < 0).sum() for view in stacked]
     assert ink[1] > ink[0] > ink[2]  # closer: the stroke grows; farther: it shrinks
+
+
+def test_the_darkened_view_shows_a_faint_stroke_and_keeps_ink_and_glass() -> None:
+    window = np.full((32, 128), 230, np.uint8)
+    window[6:26, 20:30] = 20  # a lit stroke
+    window[6:26, 80:90] = 200  # a faint one, as blur leaves a thin lit bar
+    as_cut, darkened = views(strip(window))[[0, -1]]
+    assert VIEWS[-1].gamma > 1.0 and all(view.gamma == 1.0 for view in VIEWS[:-1])
+    faint = slice(80, 90)
+    # The faint stroke stands further from the glass; the ink and the glass stay put.
+    assert (darkened[16, 0] - darkened[16, faint].mean()) > (as_cut[16, 0] - as_cut[16, faint].mean())
+    assert darkened[16, 25] == pytest.approx(as_cut[16, 25]) == pytest.approx(-1.0)
+    assert darkened[16, 0] == pytest.approx(as_cut[16, 0]) == pytest.approx(1.0)
 
 
 def test_light_digits_on_dark_glass_look_like_dark_on_light() -> None:
@@ -139,8 +153,13 @@ def test_the_shipped_model_reads_the_simulators_display(text: str) -> None:
     assert reader is not None, "models/sequence_display.onnx is not in the package"
     frame = render_lcd_frame(text, 6, FrameEffects(), np.random.default_rng(3))
     x, y, w, h = 110, 47, 420, 190
-    read = reader.read(frame[y : y + h, x : x + w])
-    assert read.text == text and read.other_read is None and min(read.confidences) > 0.95
+    window = frame[y : y + h, x : x + w]
+    read = reader.read(window)
+    assert read.text == text and read.other_read is None
+    assert min(p for c, p in zip(read.text, read.confidences, strict=True) if c != ".") > 0.95
+    # A point read less surely is confirmed by a second look, as the worker reads it.
+    confirmed = confirmed_characters(window, read, 2, 0.6)
+    assert fitted(read, 6, 2, confirmed) == text.replace(".", "").rjust(6, "0")
 
 
 def test_the_shipped_model_says_it_never_saw_the_renderer_its_score_is_on() -> None:
