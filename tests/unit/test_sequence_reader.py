@@ -129,8 +129,9 @@ def test_the_darkened_view_shows_a_faint_stroke_and_keeps_ink_and_glass() -> Non
     as_cut, darkened = views(strip(window))[[0, -1]]
     assert VIEWS[-1].gamma > 1.0 and all(view.gamma == 1.0 for view in VIEWS[:-1])
     faint = slice(80, 90)
+    glass_less_faint = [float(view[16, 0] - view[16, faint].mean()) for view in (as_cut, darkened)]
     # The faint stroke stands further from the glass; the ink and the glass stay put.
-    assert (darkened[16, 0] - darkened[16, faint].mean()) > (as_cut[16, 0] - as_cut[16, faint].mean())
+    assert glass_less_faint[1] > glass_less_faint[0]
     assert darkened[16, 25] == pytest.approx(as_cut[16, 25]) == pytest.approx(-1.0)
     assert darkened[16, 0] == pytest.approx(as_cut[16, 0]) == pytest.approx(1.0)
 
@@ -283,9 +284,27 @@ def test_train_sequence_without_torch_says_how_to_install_it(
     assert not list(tmp_path.glob("*.onnx"))
 
 
-def test_train_sequence_refuses_a_marked_share_that_is_no_share(tmp_path, capsys) -> None:
-    assert main(["ocr", "train-sequence", "--marked-share", "1.5", "--out", str(tmp_path)]) == 2
-    assert "--marked-share 1.5 is not a share (0 to 1)" in capsys.readouterr().err
+NO_SHARES = [("--marked-share", "1.5"), ("--fourteen-share", "-0.1")]
+
+
+@pytest.mark.parametrize(("flag", "value"), NO_SHARES)
+def test_train_sequence_refuses_a_share_that_is_no_share(flag, value, tmp_path, capsys) -> None:
+    assert main(["ocr", "train-sequence", flag, value, "--out", str(tmp_path)]) == 2
+    assert f"{flag} {value} is not a share (0 to 1)" in capsys.readouterr().err
+
+
+def test_fourteen_segment_cells_are_drawn_only_where_a_recipe_asks() -> None:
+    from services.ocr_training.display_frames import display_frame
+
+    def jpegs(**share: float) -> list[bytes]:
+        rng = np.random.default_rng(2)
+        return [display_frame("polygons", "lcd", rng, **share).jpeg for _ in range(12)]
+
+    assert jpegs() == jpegs(fourteen_share=0.0)  # the bench's and the locator's frames
+    assert jpegs() != jpegs(fourteen_share=1.0)
+    dseg = [display_frame("dseg", "lcd", np.random.default_rng(3), fourteen_share=share).jpeg
+            for share in (0.0, 1.0)]  # fmt: skip
+    assert dseg[0] == dseg[1]  # a font renderer draws its own cells
 
 
 def read_boxed_123(tmp_path: Path, sequence: Reads) -> Outcome:
