@@ -106,6 +106,7 @@ def build(
     from .sequence_net import to_onnx, train, trained_already, training_meta
 
     sources = {name: round(count * scale) for name, count in WINDOWS.items() if name != without}
+    shares = (config.marked_share, config.fourteen_share)  # the same for every member
     nets = []
     for k in range(config.members):
         member = replace(config, seed=config.seed + k)
@@ -119,14 +120,12 @@ def build(
             progress(f"member {k + 1}: trained already ({checkpoint})")
             nets.append(net)
             continue
-        shares = (member.marked_share, member.fourteen_share)
         strips, texts = make_strips(sources, member.seed, crops, jobs, progress, *shares)
         nets.append(train(strips.astype(np.float32), texts, member, progress, checkpoint))
         del strips
     meta = training_meta(config, sources)
     progress(f"scoring on {HELD_OUT_WINDOWS} windows of {without}, never trained on")
     held_out = {without: HELD_OUT_WINDOWS}
-    shares = (config.marked_share, config.fourteen_share)
     held, truth = make_strips(held_out, config.seed + 1, crops, jobs, None, *shares)
     right, wrong, refused = score(SequenceReader(to_onnx(nets, meta)), held, truth)
     meta["held_out"] = {"renderer": without, "right": right, "wrong": wrong, "refused": refused}

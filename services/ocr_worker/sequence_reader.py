@@ -74,8 +74,7 @@ def normalised(window: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The window grey, dark digits on light (a light-on-dark window is inverted by its
     median), contrast stretched, resized to ``size`` (width, height), float32 in about
     [-1, 1]."""
-    resized = cv2.resize(brightness(window), size, interpolation=cv2.INTER_AREA)
-    low, middle, high = percentiles(resized, (2, 50, 98))
+    resized, (low, middle, high) = _resized_levels(window, size)
     small = resized.astype(np.float32)
     if _light_digits(low, middle, high):
         small = 255.0 - small
@@ -92,10 +91,17 @@ def brightness(window: np.ndarray) -> np.ndarray:
 def light_digits(window: np.ndarray) -> bool:
     """Whether the strip of ``window`` is read as light digits on a dark glass (and
     inverted)."""
-    resized = cv2.resize(
-        brightness(window), (STRIP_WIDTH, STRIP_HEIGHT), interpolation=cv2.INTER_AREA
-    )
-    return _light_digits(*percentiles(resized, (2, 50, 98)))
+    _, levels = _resized_levels(window, (STRIP_WIDTH, STRIP_HEIGHT))
+    return _light_digits(*levels)
+
+
+def _resized_levels(
+    window: np.ndarray, size: tuple[int, int]
+) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """The window's brightness resized to ``size``, and its 2nd, 50th and 98th percentiles."""
+    resized = cv2.resize(brightness(window), size, interpolation=cv2.INTER_AREA)
+    low, middle, high = percentiles(resized, (2, 50, 98))
+    return resized, (low, middle, high)
 
 
 def _light_digits(low: float, middle: float, high: float) -> bool:
