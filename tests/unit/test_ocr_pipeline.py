@@ -90,7 +90,7 @@ def test_alignment_marks_keep_a_tight_roi_on_a_bumped_camera(pipeline, tmp_path)
     (tmp_path / "reference.jpg").write_bytes(reference)
     tight = (125, 62, 390, 160)  # the bezel exactly: no margin for a moved camera
     marks = [(165, 240, 160, 60), (400, 280, 110, 60), (380, 440, 150, 36)]  # keys, labels
-    bumped = shifted(reference, -50, -30)
+    bumped = shifted(reference, -55, -30)  # the first digit at the tight ROI's edge
     plain = LCD.model_copy(update={"display_roi": tight})
     aligned = plain.model_copy(
         update={"alignment": OcrAlignment(reference="reference.jpg", marks=marks, search_px=64)}
@@ -100,7 +100,7 @@ def test_alignment_marks_keep_a_tight_roi_on_a_bumped_camera(pipeline, tmp_path)
     assert outcome.accepted, outcome.reason
     assert outcome.read.value == 1234.56
     x, y, _, _ = outcome.read.display
-    assert (abs(x - (tight[0] - 50)) <= 2, abs(y - (tight[1] - 30)) <= 2) == (True, True)
+    assert (abs(x - (tight[0] - 55)) <= 2, abs(y - (tight[1] - 30)) <= 2) == (True, True)
 
     elsewhere = encode_jpeg(np.full((480, 640, 3), 90, np.uint8))
     lost = pipeline.process("pln", elsewhere, aligned, Rois(), None)

@@ -92,15 +92,47 @@ def test_agreeing_views_keep_each_characters_least_sure_confidence() -> None:
     assert fitted(read, 4, 0) == "0042"
 
 
-def test_a_member_that_reads_differently_refuses_only_its_strip() -> None:
+DARKENED = next(i for i, view in enumerate(VIEWS) if view.gamma != 1.0)
+
+
+def _two_strips(second_member_views: dict[int, str]) -> list[SequenceRead]:
+    """Two strips read by two members; the first strip's second member reads "1" then
+    the given last digit in the given views, "12" in the others."""
     same = np.stack([columns("1", "", "2")] * len(VIEWS))
     other = same.copy()
-    other[1] = columns("1", "", "7")  # the second member, second view
-    first_strip_differs = np.stack(
+    for view, digit in second_member_views.items():
+        other[view] = columns("1", "", digit)
+    log_probs = np.stack(
         [np.concatenate([same, same]), np.concatenate([other, same])]
     )  # members, strips × views, STEPS, classes
-    reads = agreed_strips(first_strip_differs, 2)
+    return agreed_strips(log_probs, 2)
+
+
+def test_a_darkened_view_that_reads_differently_refuses_only_its_strip() -> None:
+    reads = _two_strips({DARKENED: "7"})
     assert [(r.text, r.other_read) for r in reads] == [("12", "17"), ("12", None)]
+
+
+def test_one_plain_read_that_differs_is_outvoted() -> None:
+    (first, _) = _two_strips({1: "7"})
+    assert (first.text, first.other_read) == ("12", None)
+
+
+def test_two_reads_that_differ_refuse_the_reading() -> None:
+    (first, _) = _two_strips({1: "7", 2: "7"})
+    assert (first.text, first.other_read) == ("12", "17")
+    assert first.texts.count("17") == 2
+
+
+def test_an_outvoted_read_leaves_the_others_confidences() -> None:
+    sure = SequenceRead("42", [0.99, 0.95], [3, 6])
+    unsure = SequenceRead("42", [0.91, 0.97], [3, 6])
+    odd = SequenceRead("47", [0.5, 0.5], [3, 6])
+    reads = [sure, sure, unsure, sure, odd]
+    read = agreed(reads, [True] * len(reads))
+    assert read.text == "42" and read.confidences == [0.91, 0.95] and read.other_read is None
+    assert agreed(reads).other_read == "47"  # none marked outvotable: unanimity
+    assert agreed(reads[2:], [True] * 3).other_read == "47"  # too few to outvote it
 
 
 def test_a_graph_of_one_network_reads_without_a_members_axis() -> None:
