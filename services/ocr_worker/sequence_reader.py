@@ -51,7 +51,7 @@ MODEL_FILE = "sequence_display.onnx"
 MIN_CHAR_CONFIDENCE = 0.9
 # Reads of all (members × views) that may differ from the rest and be left out, where at
 # least ``MIN_OUTVOTING`` others agree; never a darkened view's, which alone may see a
-# faint lit stroke. One read 14-19 more of 1,440 held-out frames, 0 wrong; two read one
+# faint lit stroke. One read 23-24 more of 1,440 held-out frames, 0 wrong; two read one
 # wrong (an 8's middle bar lost: 28504 as 20504; docs/ocr.md, "One read outvoted").
 MAY_DISSENT = 1
 MIN_OUTVOTING = 4
