@@ -188,8 +188,7 @@ def agreed(reads: list[SequenceRead], outvotable: Sequence[bool] = ()) -> Sequen
         or not all(outvotable[i] for i in dissenting)
     ):
         return together
-    kept = _unanimous([r for i, r in enumerate(reads) if i not in dissenting])
-    return together if kept.other_read is not None else kept
+    return _unanimous([r for i, r in enumerate(reads) if i not in dissenting])
 
 
 def _unanimous(reads: list[SequenceRead]) -> SequenceRead:
