@@ -25,7 +25,6 @@ shipped ONNX graph (``models/sequence_display.onnx``).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -175,12 +174,14 @@ def agreed(reads: list[SequenceRead], outvotable: Sequence[bool] = ()) -> Sequen
     differ. A read that misses the decimal point the others see in one place does not
     differ: the point is a few pixels, an omission is not a contradiction, and a point
     seen anywhere else is. One read marked ``outvotable`` may differ from all the others
-    (at least ``MIN_OUTVOTING`` of them) and is then left out (``MAY_DISSENT``)."""
+    (at least ``MIN_OUTVOTING`` of them) and is then left out (``MAY_DISSENT``); in that
+    count too, a read that only misses the point is one of the others."""
     together = _unanimous(reads)
     if together.other_read is None or not any(outvotable):
         return together
-    top = Counter(r.text for r in reads).most_common(1)[0][0]
-    dissenting = [i for i, r in enumerate(reads) if r.text != top]
+    texts = [r.text for r in reads]
+    top = max(sorted(set(texts)), key=lambda text: sum(_bears(read, text) for read in texts))
+    dissenting = [i for i, read in enumerate(texts) if not _bears(read, top)]
     if (
         not top
         or len(dissenting) > MAY_DISSENT
@@ -206,6 +207,11 @@ def _unanimous(reads: list[SequenceRead]) -> SequenceRead:
 
 def _pointless(text: str) -> str:
     return text.replace(".", "")
+
+
+def _bears(read: str, text: str) -> bool:
+    """``read`` is ``text``, or ``text`` with its point missed (not one seen elsewhere)."""
+    return read == text or read == _pointless(text)
 
 
 def _on_positions(confidences: list[float], full: str, text: str) -> list[float | None]:

@@ -135,6 +135,28 @@ def test_an_outvoted_read_leaves_the_others_confidences() -> None:
     assert agreed(reads[2:], [True] * 3).other_read == "47"  # too few to outvote it
 
 
+def test_a_read_missing_only_the_point_is_no_dissent_beside_an_outvoted_one() -> None:
+    pointed = SequenceRead("4.2", [0.99, 0.98, 0.97], [3, 4, 6])
+    pointless = SequenceRead("42", [0.96, 0.95], [3, 6])
+    odd = SequenceRead("4.7", [0.9, 0.9, 0.5], [3, 4, 6])
+    reads = [pointed, pointed, pointless, pointed, odd]
+    read = agreed(reads, [True] * len(reads))
+    assert (read.text, read.other_read) == ("4.2", None)
+    assert read.confidences == [0.96, 0.98, 0.95]
+    too_few = [pointed, pointless, pointed, odd]  # three agree: not enough to outvote
+    assert agreed(too_few, [True] * len(too_few)).other_read == "4.7"
+
+
+def test_a_point_seen_elsewhere_is_dissent_and_may_be_outvoted() -> None:
+    pointed = SequenceRead("29.12", [0.99] * 5, [2, 3, 4, 5, 6])
+    elsewhere = SequenceRead("2.91.2", [0.99] * 6, [2, 3, 4, 5, 6, 7])
+    reads = [pointed] * 5 + [elsewhere]
+    read = agreed(reads, [True] * len(reads))
+    assert (read.text, read.other_read) == ("29.12", None)
+    twice = [*reads, elsewhere]  # two dissent: refused
+    assert agreed(twice, [True] * len(twice)).other_read == "2.91.2"
+
+
 def test_a_graph_of_one_network_reads_without_a_members_axis() -> None:
     one = np.concatenate([np.stack([columns("4", "2")] * len(VIEWS))] * 3)
     assert [r.text for r in agreed_strips(one, 3)] == ["42"] * 3
