@@ -45,6 +45,7 @@ from .sequence_reader import (
     NoDigitsSeen,
     ReadsDiffer,
     SequenceReader,
+    UnsureDigits,
     fitted,
 )
 
@@ -629,8 +630,14 @@ def _cross_checked(
     except NoDigitsSeen:
         raise Objection(f"{first_read}, the sequence reader no digits there") from None
     except UnreadableDisplay as error:
-        if isinstance(error, InkBeforeDigits) and len(read.text) < setup.ocr.digits:
+        blank_cells = len(read.text) < setup.ocr.digits
+        if isinstance(error, InkBeforeDigits) and blank_cells:
             raise Objection(f"{first_read} with blank cells, yet {error.reason}") from None
+        if isinstance(error, UnsureDigits) and blank_cells and len(error.digits) > len(read.text):
+            raise Objection(
+                f"{first_read} with blank cells, yet the sequence reader sees "
+                f"{len(error.digits)} digits there ('{error.digits}', {error.reason})"
+            ) from None
         if doubt is None:
             return read
         raise UnreadableDisplay(

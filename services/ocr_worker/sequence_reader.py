@@ -159,6 +159,16 @@ class ReadsDiffer(UnreadableDisplay):
         self.texts = texts
 
 
+class UnsureDigits(UnreadableDisplay):
+    """Every member in every view read the same ``digits`` (no point, no blank cells),
+    one of them too unsure to stand: no reading, yet a count of digits that another
+    reader's may be held against."""
+
+    def __init__(self, reason: str, digits: str) -> None:
+        super().__init__(reason)
+        self.digits = digits
+
+
 @dataclass(frozen=True)
 class SequenceRead:
     text: str  # e.g. "127.03"
@@ -288,9 +298,10 @@ def fitted(
     ]
     if unsure:
         worst = min(unsure, key=lambda i: read.confidences[i])
-        raise UnreadableDisplay(
+        raise UnsureDigits(
             f"sequence reader: character {worst + 1} of {text!r} is unclear "
-            f"(confidence {read.confidences[worst]:.2f})"
+            f"(confidence {read.confidences[worst]:.2f})",
+            number,
         )
     return number.rjust(digits, "0")
 

@@ -266,6 +266,24 @@ def test_an_unsure_sequence_reader_leaves_the_segments_reading() -> None:
     assert read_digits(frame, setup, lambda _: None).value == 127.03
 
 
+@pytest.mark.parametrize(("sequence", "refused"), [("1127.03", True), ("121.03", False)])
+def test_an_unsure_sequence_reader_seeing_more_digits_objects_to_blank_cells(
+    sequence: str, refused: bool
+) -> None:
+    """A held-out LED showing 64181 was read 6418 by the segments, its thin last 1 missed;
+    every read of the sequence reader held 64181, the 1 unsure. Where the segments left a
+    cell blank and the sequence reader, all reads agreeing, sees more digits, one of them
+    missed a digit: an objection. The same count of digits, unsure, is no objection."""
+    frame, setup = marked_display(Reads(sequence, confidence=0.5))
+    if refused:
+        with pytest.raises(
+            UnreadableDisplay, match=r"read 127\.03 with blank cells, yet the sequence reader sees 6"
+        ):
+            read_digits(frame, setup, lambda _: None)
+    else:
+        assert read_digits(frame, setup, lambda _: None).value == 127.03
+
+
 def test_a_sequence_reader_that_sees_no_digits_where_the_segments_read_some_objects() -> None:
     """Clutter the geometry took for a lone 8 (a held-out LED frame showing 40 was read 8):
     every member in every view reading nothing there is an objection, not mere doubt."""
