@@ -636,7 +636,7 @@ def _cross_checked(
         if isinstance(error, UnsureDigits) and blank_cells and len(error.digits) > len(read.text):
             raise Objection(
                 f"{first_read} with blank cells, yet the sequence reader sees "
-                f"{len(error.digits)} digits there ('{error.digits}', {error.reason})"
+                f"{len(error.digits)} digits there ({error.reason})"
             ) from None
         if doubt is None:
             return read

@@ -160,9 +160,9 @@ class ReadsDiffer(UnreadableDisplay):
 
 
 class UnsureDigits(UnreadableDisplay):
-    """Every member in every view read the same ``digits`` (no point, no blank cells),
-    one of them too unsure to stand: no reading, yet a count of digits that another
-    reader's may be held against."""
+    """The members and views agreed on ``digits`` (no point, no blank cells), one of
+    them too unsure to stand: no reading, yet a count of digits that another reader's
+    may be held against."""
 
     def __init__(self, reason: str, digits: str) -> None:
         super().__init__(reason)
@@ -206,7 +206,7 @@ def _unanimous(reads: list[SequenceRead]) -> SequenceRead:
     pointed = [r for r in reads if "." in r.text]
     first = pointed[0] if pointed else reads[0]
     for other in reads:
-        if other.text != first.text and not (pointed and other.text == _pointless(first.text)):
+        if not _bears(other.text, first.text):
             texts = tuple(r.text for r in reads)
             return SequenceRead(first.text, first.confidences, first.columns, other.text, texts)
     per_read = [_on_positions(r.confidences, first.text, r.text) for r in reads]
