@@ -68,7 +68,10 @@ def sequence_cache_path(
     renderer: str, dataset: Path, cache: Path, config: SequenceTraining
 ) -> Path:
     """Where the sequence model without ``renderer`` is kept, named by all that shapes it."""
-    digest = recipe_digest([renderer, asdict(config), str(dataset.resolve())])
+    from .sequence_cli import recipe_sources
+
+    shaping = [renderer, asdict(config), recipe_sources(renderer), str(dataset.resolve())]
+    digest = recipe_digest(shaping)
     return cache / f"sequence-without-{renderer}-{digest}" / SEQUENCE_FILE
 
 
@@ -76,7 +79,7 @@ def sequence_model_without(
     renderer: str, dataset: Path, cache: Path, seed: int, progress: Callable[[str], None]
 ) -> Path:
     """The sequence model trained without ``renderer`` by the shipped model's recipe
-    (trained now if not cached; about twenty minutes on two cores)."""
+    (trained now if not cached; over an hour on two cores)."""
     from .sequence_cli import build
 
     config = replace(SequenceTraining(), seed=seed)

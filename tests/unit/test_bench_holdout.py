@@ -162,6 +162,17 @@ def test_a_sequence_model_trained_without_the_renderer_is_taken_from_the_cache(t
     assert other != path  # each held-out renderer has its own model
 
 
+def test_a_cached_sequence_model_of_another_recipe_is_not_taken(tmp_path, monkeypatch) -> None:
+    from services.ocr_training import sequence_cli
+    from services.ocr_training.holdout_models import sequence_cache_path
+    from services.ocr_training.training import SequenceTraining
+
+    before = sequence_cache_path("dotmatrix", tmp_path, tmp_path, SequenceTraining())
+    fewer = {name: count // 2 for name, count in sequence_cli.WINDOWS.items()}
+    monkeypatch.setattr(sequence_cli, "WINDOWS", fewer)
+    assert sequence_cache_path("dotmatrix", tmp_path, tmp_path, SequenceTraining()) != before
+
+
 def test_a_loose_roi_is_the_glass_grown_about_its_centre_inside_the_frame() -> None:
     from services.bench.ocr_holdout import LOOSE_ROI, _loose
 

@@ -27,7 +27,7 @@ def frame() -> np.ndarray:
     from services.core.config.simulator import FrameEffects
     from services.simulator.lcd import render_lcd_frame
 
-    return render_lcd_frame("127.03", 6, FrameEffects(), np.random.default_rng(3))
+    return render_lcd_frame("127.03", 6, FrameEffects(), np.random.default_rng(0))
 
 
 @pytest.fixture(scope="module")

@@ -206,13 +206,13 @@ def test_the_shipped_model_reads_the_simulators_display(text: str) -> None:
 
     reader = shipped_reader()
     assert reader is not None, "models/sequence_display.onnx is not in the package"
-    frame = render_lcd_frame(text, 6, FrameEffects(), np.random.default_rng(3))
+    frame = render_lcd_frame(text, 6, FrameEffects(), np.random.default_rng(0))
     x, y, w, h = 110, 47, 420, 190
     window = frame[y : y + h, x : x + w]
     read = reader.read(window)
     assert read.text == text and read.other_read is None
     assert min(p for c, p in zip(read.text, read.confidences, strict=True) if c != ".") > 0.95
-    # A point read less surely is confirmed by a second look, as the worker reads it.
+    # Fitted to the display as the worker fits it (a less sure point gets a second look).
     confirmed = confirmed_characters(window, read, 2, 0.6)
     assert fitted(read, 6, 2, confirmed) == text.replace(".", "").rjust(6, "0")
 
