@@ -11,8 +11,8 @@ elsewhere:
   only names what is lit in each cell, and an unsure digit stands where its cell
   clearly spells the same digit;
 - a decimal point from the display's layout: a point read where the configured
-  decimals put it changes nothing in the number, and a point anywhere else is refused
-  anyway (``sequence_reader.fitted``).
+  decimals put it changes nothing in the number, however unsure (the floor below is
+  for digits), and a point anywhere else is refused anyway (``sequence_reader.fitted``).
 
 Torn reads (members or views reading different texts) are not settled this way: tried
 as a judge between such reads on a held-out renderer, the geometry chose right in most
@@ -38,17 +38,17 @@ UNCONFIRMABLE: dict[str, str] = {
 def confirmed_characters(
     window: np.ndarray, read: SequenceRead, decimals: int, least: float
 ) -> frozenset[int]:
-    """Indices into ``read.text`` of the unsure characters (under ``MIN_CHAR_CONFIDENCE``,
-    none under ``least``) that a second look confirms; empty unless every unsure
+    """Indices into ``read.text`` of the unsure characters (under ``MIN_CHAR_CONFIDENCE``;
+    no digit under ``least``) that a second look confirms; empty unless every unsure
     character is confirmed, or where the reads differ."""
     unsure = [i for i, p in enumerate(read.confidences) if p < MIN_CHAR_CONFIDENCE]
     if read.other_read is not None or not unsure:
         return frozenset()
-    if any(read.confidences[i] < least for i in unsure):
-        return frozenset()
     if any(read.text[i] == "." for i in unsure) and not _point_as_laid_out(read.text, decimals):
         return frozenset()
     digits = [i for i in unsure if read.text[i] != "."]
+    if any(read.confidences[i] < least for i in digits):
+        return frozenset()
     if any(read.text[i] in UNCONFIRMABLE for i in digits):
         return frozenset()
     if digits and not _segments_confirm(window, read, digits):

@@ -110,11 +110,18 @@ def test_torn_reads_are_not_settled(window, sure_read) -> None:
 
 
 @pytest.mark.parametrize(("decimals", "confirmed"), [(2, {3}), (1, set())])
+@pytest.mark.parametrize("confidence", [0.7, 0.3])
 def test_an_unsure_point_stands_only_where_the_layout_puts_it(
-    window, sure_read, decimals, confirmed
+    window, sure_read, decimals, confirmed, confidence
 ) -> None:
-    read = unsure(sure_read, 3)  # the point
+    """However unsure: a point where the layout puts it changes nothing in the number."""
+    read = unsure(sure_read, 3, confidence)  # the point
     assert confirmed_characters(window, read, decimals=decimals, least=0.6) == confirmed
+
+
+def test_a_digit_under_the_floor_keeps_an_unsure_point_from_standing(window, sure_read) -> None:
+    read = unsure(unsure(sure_read, 3, 0.3), 2, 0.5)  # the point, and the 7 under 0.6
+    assert confirmed_characters(window, read, decimals=2, least=0.6) == frozenset()
 
 
 class Reads:
