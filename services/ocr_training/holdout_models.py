@@ -79,7 +79,7 @@ def sequence_model_without(
     renderer: str, dataset: Path, cache: Path, seed: int, progress: Callable[[str], None]
 ) -> Path:
     """The sequence model trained without ``renderer`` by the shipped model's recipe
-    (trained now if not cached; over an hour on two cores)."""
+    (trained now if not cached; about fifty minutes on two cores)."""
     from .sequence_cli import build
 
     config = replace(SequenceTraining(), seed=seed)
