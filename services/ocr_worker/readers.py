@@ -51,6 +51,11 @@ from .sequence_reader import (
 
 # Share of a drum cell its digit may sit off centre before the cell is moved onto it.
 _MAX_CELL_SHIFT = 0.25
+# Share of a pitch the drums' median offset must reach before the row counts as moved off
+# its window and an end cell may follow its digit past the window's side: less is the
+# drums' own play (a real water meter's last drum, 0.05 of a pitch, read 3 for 2 when
+# its cell moved out with it).
+_ROW_MOVED = 0.1
 # How far the rightmost drum's measured turn may be off, in steps: on 1,186 simulated
 # frames it was off by 0.012 (spread), at most 0.044 (docs/ocr.md, *Rolling drums*).
 TURN_ERROR = 0.05
@@ -363,36 +368,53 @@ def _read_drum_window(
     """One cell per drum: the row levelled, its window split evenly, each cell then moved
     onto its digit (the drums' frames make even cells drift a little across a long window)."""
     ocr = setup.ocr
-    window = _levelled_row(frame, display, setup)
-    height, width = window.image.shape[:2]
-    pitch = width / ocr.digits
+    pitch = display[2] / ocr.digits
+    # The row is cut wider than the window by as far as a cell may move onto its digit:
+    # where the whole row sits off its cells (a camera knocked aside, no alignment marks),
+    # an end drum the window cuts is then seen whole (cut at the window's edge, a 0 was
+    # read as a 3). Where only an end cell would move out, it stays inside: on a window
+    # drawn tight, that is the meter's housing pulling it.
+    margin = math.ceil(_MAX_CELL_SHIFT * pitch)
+    row = _levelled_row(frame, display, setup, margin)
+    height, width = row.image.shape[:2]
+    pitch = (width - 2 * margin) / ocr.digits
     # A drum's face is narrower than its pitch (frames between drums); the cell keeps to
     # the face's usual proportions rather than take in the neighbours' edges.
     cell = max(min(pitch, _DRUM_CELL_ASPECT * height), 1.0)
-    grey = _grey(window.image)
+    grey = _grey(row.image)
+    starts = [margin + index * pitch for index in range(ocr.digits)]
+    offsets = [ink_offset(grey[:, round(x) : round(x + pitch)], pitch) for x in starts]
+    moved = float(np.median(offsets))
+    if abs(moved) >= _ROW_MOVED * pitch:  # each digit looked for where the row's move puts it
+        regions = [grey[:, round(x + moved) : round(x + moved + pitch)] for x in starts]
+        offsets = [moved + ink_offset(region, pitch) for region in regions]
+    else:
+        moved = 0.0
+    lowest = margin + min(moved, 0.0)
+    highest = width - margin - cell + max(moved, 0.0)
     crops = []
-    for index in range(ocr.digits):
-        left = index * pitch
-        left += (pitch - cell) / 2 + ink_offset(grey[:, round(left) : round(left + pitch)], pitch)
-        x0 = round(min(max(left, 0.0), width - cell))
-        to_frame = window.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
-        crops.append(Crop(window.image[:, x0 : x0 + round(cell)], to_frame))
+    for start, offset in zip(starts, offsets, strict=True):
+        x0 = round(min(max(start + (pitch - cell) / 2 + offset, lowest), highest))
+        to_frame = row.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
+        crops.append(Crop(row.image[:, x0 : x0 + round(cell)], to_frame))
     return _classify(frame, setup, crops, model_for, "display ROI")
 
 
-def _levelled_row(frame: np.ndarray, display: Box, setup: Setup) -> Crop:
+def _levelled_row(frame: np.ndarray, display: Box, setup: Setup, margin: int = 0) -> Crop:
     """The row of drums in ``display``, turned level. A box drawn upright round a row on
     a meter hung askew holds the row at a slant; the drums' heights then drift across the
     window, and the drum reader takes the drift for drums turning (a 7-drum row at 2°
     read a digit ahead). The turn comes from the row's own edges, seen in a view twice
     the box's height so that they stay in view while it turns. Level, the row fills the
-    box's height less the rise the slant took across its width."""
+    box's height less the rise the slant took across its width; ``margin`` pixels of the
+    row beyond each side come with it."""
     x, y, w, h = display
     turn, alignment = setup.ocr.rotation_deg, setup.alignment
     view = crop(frame, (x, y - h // 2, w, h + 2 * (h // 2)), turn, alignment)
     tilt = residual_turn(view.image, _ROW_TILT_DEG)
     row = max(round(h - w * abs(math.sin(math.radians(tilt)))), round(h / 2))
-    return crop(frame, (x, y + (h - row) // 2, w, row), turn + tilt, alignment)
+    box = (x - margin, y + (h - row) // 2, w + 2 * margin, row)
+    return crop(frame, box, turn + tilt, alignment)
 
 
 def ink_offset(cell: np.ndarray, pitch: float) -> float:
@@ -671,7 +693,7 @@ def _read_sequence(
 ) -> DigitsRead:
     ocr = setup.ocr
     view = crop(frame, display, ocr.rotation_deg, setup.alignment)
-    read = reader.read(view.image)
+    read = reader.read(view.image, ocr.digits)
     confirmed = confirmed_characters(view.image, read, ocr.decimals, ocr.min_digit_confidence)
     number = fitted(read, ocr.digits, ocr.decimals, confirmed)
     if confirmed:

@@ -54,6 +54,10 @@ MIN_CHAR_CONFIDENCE = 0.9
 # wrong (an 8's middle bar lost: 28504 as 20504; docs/ocr.md, "One read outvoted").
 MAY_DISSENT = 1
 MIN_OUTVOTING = 4
+# Of all reads, the share that must fit the display's digit count for the rest to be
+# left out (``_fitting``). Half read 13 more of 960 held-out frames in a scratch replay,
+# 0 wrong (docs/ocr.md, "Reads that cannot be the display").
+MIN_FITTING_SHARE = 0.5
 
 
 class View(NamedTuple):
@@ -178,14 +182,20 @@ class SequenceRead:
     texts: tuple[str, ...] = ()  # where they differ, every view's and member's text
 
 
-def agreed(reads: list[SequenceRead], outvotable: Sequence[bool] = ()) -> SequenceRead:
+def agreed(
+    reads: list[SequenceRead], outvotable: Sequence[bool] = (), digits: int | None = None
+) -> SequenceRead:
     """The reads of every view by every member as one: the same text, each character as
     sure as its least sure read; or the first, marked with another read's text where they
     differ. A read that misses the decimal point the others see in one place does not
     differ: the point is a few pixels, an omission is not a contradiction, and a point
     seen anywhere else is. One read marked ``outvotable`` may differ from all the others
     (at least ``MIN_OUTVOTING`` of them) and is then left out (``MAY_DISSENT``); in that
-    count too, a read that only misses the point is one of the others."""
+    count too, a read that only misses the point is one of the others. Where the display's
+    ``digits`` are known, reads with more digits than it has are left out first
+    (``_fitting``)."""
+    if digits is not None:
+        reads, outvotable = _fitting(reads, outvotable, digits)
     together = _unanimous(reads)
     if together.other_read is None or not any(outvotable):
         return together
@@ -200,6 +210,22 @@ def agreed(reads: list[SequenceRead], outvotable: Sequence[bool] = ()) -> Sequen
     ):
         return together
     return _unanimous([r for i, r in enumerate(reads) if i not in dissenting])
+
+
+def _fitting(
+    reads: list[SequenceRead], outvotable: Sequence[bool], digits: int
+) -> tuple[list[SequenceRead], Sequence[bool]]:
+    """The reads that could be a display of ``digits`` digits, where they are at least
+    ``MIN_FITTING_SHARE`` of all: a read with more digits than the display has took
+    something else for one (a phantom leading 1 at the glass's edge, a label), which says
+    nothing against what the others read in the digits' cells. Fewer, and all stay: the
+    reader is torn, as before."""
+    fits = [len(_pointless(read.text)) <= digits for read in reads]
+    if all(fits) or sum(fits) < MIN_FITTING_SHARE * len(reads):
+        return reads, outvotable
+    kept = [read for read, fit in zip(reads, fits, strict=True) if fit]
+    votable = [vote for vote, fit in zip(outvotable, fits, strict=False) if fit]
+    return kept, votable
 
 
 def _unanimous(reads: list[SequenceRead]) -> SequenceRead:
@@ -231,16 +257,20 @@ def _on_positions(confidences: list[float], full: str, text: str) -> list[float 
     return [None if c == "." and text != full else next(sure) for c in full]
 
 
-def agreed_strips(log_probs: np.ndarray, strips: int) -> list[SequenceRead]:
+def agreed_strips(
+    log_probs: np.ndarray, strips: int, digits: int | None = None
+) -> list[SequenceRead]:
     """Each strip's reading from the graph's (members, strips × views, STEPS, classes)
-    output, agreed over every member's every view; a graph of one network may leave the
-    members axis out."""
+    output, agreed over every member's every view (on a display of ``digits``, where
+    known); a graph of one network may leave the members axis out."""
     if log_probs.ndim == 3:
         log_probs = log_probs[None]
     per_strip = log_probs.reshape(len(log_probs), strips, len(VIEWS), *log_probs.shape[2:])
     outvotable = [view.gamma == 1.0 for view in VIEWS] * len(log_probs)
     return [
-        agreed([decode(scores) for member in per_strip[:, i] for scores in member], outvotable)
+        agreed(
+            [decode(scores) for member in per_strip[:, i] for scores in member], outvotable, digits
+        )
         for i in range(strips)
     ]
 
@@ -311,15 +341,16 @@ class SequenceReader:
         self.session = one_thread_session(model)
         self.meta = embedded_meta(self.session)
 
-    def read(self, window: np.ndarray) -> SequenceRead:
-        return self.read_strips(strip(window)[None])[0]
+    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
+        """``window`` read, on a display of ``digits`` where known (``agreed``)."""
+        return self.read_strips(strip(window)[None], digits)[0]
 
-    def read_strips(self, strips: np.ndarray) -> list[SequenceRead]:
+    def read_strips(self, strips: np.ndarray, digits: int | None = None) -> list[SequenceRead]:
         """Each of ``strips`` (N, STRIP_HEIGHT, STRIP_WIDTH) read in every view by every
         member, agreed."""
         batch = np.concatenate([views(s) for s in strips]).astype(np.float32)[:, None]
         (log_probs,) = self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})
-        return agreed_strips(log_probs, len(strips))
+        return agreed_strips(log_probs, len(strips), digits)
 
 
 def model_file(directory: Path = MODELS_DIR) -> Path:

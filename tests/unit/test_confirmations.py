@@ -130,7 +130,7 @@ class Reads:
     def __init__(self, read: SequenceRead) -> None:
         self.read_ = read
 
-    def read(self, window: np.ndarray) -> SequenceRead:
+    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
         return self.read_
 
 

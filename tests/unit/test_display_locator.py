@@ -187,7 +187,7 @@ class Sees(Reads):
         super().__init__(text)
         self.seen: list[tuple[int, int]] = []
 
-    def read(self, window: np.ndarray) -> SequenceRead:
+    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
         self.seen.append(window.shape[:2])
         return super().read(window)
 
@@ -216,7 +216,7 @@ class ReadsSmall(Reads):
         super().__init__(text)
         self.widest = widest
 
-    def read(self, window: np.ndarray) -> SequenceRead:
+    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
         self.confidence = 0.99 if window.shape[1] < self.widest else 0.3
         return super().read(window)
 
@@ -253,9 +253,9 @@ def test_a_glass_found_inside_a_turned_roi_is_read_at_its_own_size() -> None:
     assert isinstance(reader, ReadsSmall)
     original = reader.read
 
-    def read(window: np.ndarray) -> SequenceRead:
+    def read(window: np.ndarray, digits: int | None = None) -> SequenceRead:
         seen.append(window.shape[:2])
-        return original(window)
+        return original(window, digits)
 
     reader.read = read  # type: ignore[method-assign]
     turned = replace(setup, ocr=setup.ocr.model_copy(update={"rotation_deg": 20.0}))

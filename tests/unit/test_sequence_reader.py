@@ -157,6 +157,20 @@ def test_a_point_seen_elsewhere_is_dissent_and_may_be_outvoted() -> None:
     assert agreed(twice, [True] * len(twice)).other_read == "2.91.2"
 
 
+def test_reads_with_more_digits_than_the_display_are_left_out_while_few() -> None:
+    display = SequenceRead("0080", [0.99] * 4, [4, 8, 12, 16])
+    phantom = SequenceRead("10080", [0.95] * 5, [1, 4, 8, 12, 16])  # a leading 1 at the edge
+    reads = [display] * 7 + [phantom] * 3
+    read = agreed(reads, digits=4)
+    assert (read.text, read.other_read) == ("0080", None)
+    assert agreed(reads).other_read == "10080"  # the display's size unknown: torn
+    assert agreed(reads, digits=5).other_read == "10080"  # both fit a display of five
+    most = [display] * 4 + [phantom] * 6  # most reads see a fifth digit: torn, as before
+    assert agreed(most, digits=4).other_read == "10080"
+    other = SequenceRead("0088", [0.99] * 4, [4, 8, 12, 16])  # the rest must still agree
+    assert agreed([display] * 6 + [other] + [phantom] * 3, digits=4).other_read == "0088"
+
+
 def test_a_graph_of_one_network_reads_without_a_members_axis() -> None:
     one = np.concatenate([np.stack([columns("4", "2")] * len(VIEWS))] * 3)
     assert [r.text for r in agreed_strips(one, 3)] == ["42"] * 3
@@ -235,7 +249,7 @@ class Reads:
         self.text, self.confidence, self.other = text, confidence, other
         self.columns = columns or list(range(2, 2 + 3 * len(text), 3))
 
-    def read(self, window: np.ndarray) -> SequenceRead:
+    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
         confidences = [self.confidence] * len(self.text)
         return SequenceRead(self.text, confidences, self.columns, self.other)
 
@@ -535,7 +549,7 @@ class ReadsOnGlass(Reads):
         super().__init__(text, confidence)
         self.tightest = tightest
 
-    def read(self, window: np.ndarray) -> SequenceRead:
+    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
         read = super().read(window)
         if window.shape[0] <= self.tightest:
             return SequenceRead(read.text, read.confidences, read.columns, "1" + read.text)
@@ -577,7 +591,7 @@ def test_a_sure_objection_in_the_box_around_the_digits_is_not_overruled_on_the_g
     from services.ocr_worker import readers
 
     class Objects(Reads):  # surely 723 around the digits, 123 on the glass
-        def read(self, window: np.ndarray) -> SequenceRead:
+        def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
             tight = window.shape[0] <= _boxed_123_tight_height()
             text = "723" if tight else "123"
             return SequenceRead(text, [0.99] * 3, self.columns)
