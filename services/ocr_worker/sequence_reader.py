@@ -55,8 +55,8 @@ MIN_CHAR_CONFIDENCE = 0.9
 MAY_DISSENT = 1
 MIN_OUTVOTING = 4
 # Of all reads, the share that must fit the display's digit count for the rest to be
-# left out (``_fitting``). Half read 13 more of 960 held-out frames in a scratch replay,
-# 0 wrong (docs/ocr.md, "Reads that cannot be the display").
+# left out (``_fitting``). Half read 17 more of 960 held-out frames, 0 wrong (docs/ocr.md,
+# "Reads that cannot be the display").
 MIN_FITTING_SHARE = 0.5
 
 
