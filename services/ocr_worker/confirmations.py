@@ -12,9 +12,7 @@ elsewhere:
   clearly spells the same digit;
 - a decimal point from the display's layout: a point read where the configured
   decimals put it changes nothing in the number, however unsure (the floor below is
-  for digits), and a point anywhere else is refused anyway (``sequence_reader.fitted``);
-- none for an 8 (``AGREEMENT_ENOUGH``): the reads' agreement is enough, unless its cell
-  clearly spells another digit.
+  for digits), and a point anywhere else is refused anyway (``sequence_reader.fitted``).
 
 Torn reads (members or views reading different texts) are not settled this way: tried
 as a judge between such reads on a held-out renderer, the geometry chose right in most
@@ -36,22 +34,13 @@ UNCONFIRMABLE: dict[str, str] = {
     "DSEG14 frames: 4 torn 8-or-0 cells read as 0 with clarity 1.0)",
 }
 
-# Digits that stand on every read agreeing (over ``least``) without a second look, unless
-# their cell clearly spells another digit, and why.
-AGREEMENT_ENOUGH: dict[str, str] = {
-    "8": "an unsure 8 is most often a 14-segment 8 whose split middle bar is faint, which "
-    "the geometry blurs away and so never confirms; of the unsure 8s every read agreed on "
-    "in held-out frames, none was another digit (docs/ocr.md, 'An unsure 8')",
-}
-
 
 def confirmed_characters(
     window: np.ndarray, read: SequenceRead, decimals: int, least: float
 ) -> frozenset[int]:
     """Indices into ``read.text`` of the unsure characters (under ``MIN_CHAR_CONFIDENCE``;
-    no digit under ``least``) that a second look confirms, or that need none
-    (``AGREEMENT_ENOUGH``); empty unless every unsure character is confirmed, or where
-    the reads differ."""
+    no digit under ``least``) that a second look confirms; empty unless every unsure
+    character is confirmed, or where the reads differ."""
     unsure = [i for i, p in enumerate(read.confidences) if p < MIN_CHAR_CONFIDENCE]
     if read.other_read is not None or not unsure:
         return frozenset()
@@ -62,17 +51,8 @@ def confirmed_characters(
         return frozenset()
     if any(read.text[i] in UNCONFIRMABLE for i in digits):
         return frozenset()
-    if not digits:
-        return frozenset(unsure)
-    cells = _segment_digits(window, read) or {}
-    for i in digits:
-        spelt, clarity = cells.get(i, (None, 0.0))
-        clear = clarity >= MIN_DIGIT_CONFIDENCE
-        if read.text[i] in AGREEMENT_ENOUGH:
-            if clear and spelt != read.text[i]:
-                return frozenset()
-        elif not (clear and spelt == read.text[i]):
-            return frozenset()
+    if digits and not _segments_confirm(window, read, digits):
+        return frozenset()
     return frozenset(unsure)
 
 
@@ -81,18 +61,15 @@ def _point_as_laid_out(text: str, decimals: int) -> bool:
     return text.count(".") == 1 and len(text.partition(".")[2]) == decimals
 
 
-def _segment_digits(
-    window: np.ndarray, read: SequenceRead
-) -> dict[int, tuple[str | None, float]] | None:
-    """What the segments spell, and how clearly, in the cell of each digit of ``read``
-    (by its index in the text); None where the geometry cannot cut the window into
-    those cells."""
+def _segments_confirm(window: np.ndarray, read: SequenceRead, unsure: list[int]) -> bool:
+    """Whether the segments in the cells of the ``unsure`` digits spell them clearly."""
     placed = [i for i, char in enumerate(read.text) if char != "."]
     centres = [(read.columns[i] + 0.5) / STEPS for i in placed]
     try:
-        return dict(zip(placed, digits_in_cells(_dark_on_light(window), centres), strict=True))
+        cells = dict(zip(placed, digits_in_cells(_dark_on_light(window), centres), strict=True))
     except UnreadableDisplay:
-        return None
+        return False
+    return all(cells[i][0] == read.text[i] and cells[i][1] >= MIN_DIGIT_CONFIDENCE for i in unsure)
 
 
 def _dark_on_light(window: np.ndarray) -> np.ndarray:

@@ -99,26 +99,6 @@ def test_an_unsure_zero_is_never_confirmed_by_the_segments(window, sure_read) ->
     assert confirmed_characters(window, unsure(sure_read, 5), decimals=2, least=0.6) == {5}
 
 
-def test_an_unsure_eight_every_read_agrees_on_stands_without_a_second_look(
-    window, sure_read
-) -> None:
-    """Where the geometry cannot cut the window at all (a blank glass here), an 8 stands
-    on the reads' agreement; any other digit still needs its cell to spell it."""
-    blank = np.full_like(window, 200)
-    eight = unsure(sure_read, 1, text="187.03")
-    assert confirmed_characters(blank, eight, decimals=2, least=0.6) == {1}
-    assert confirmed_characters(blank, unsure(sure_read, 2), decimals=2, least=0.6) == frozenset()
-    under = unsure(sure_read, 1, confidence=0.5, text="187.03")
-    assert confirmed_characters(blank, under, decimals=2, least=0.6) == frozenset()
-
-
-def test_an_unsure_eight_whose_cell_clearly_spells_another_digit_stays_unsure(
-    window, sure_read
-) -> None:
-    eight = unsure(sure_read, 1, text="187.03")  # the cell spells 2
-    assert confirmed_characters(window, eight, decimals=2, least=0.6) == frozenset()
-
-
 def test_every_unsure_character_must_be_confirmed(window, sure_read) -> None:
     read = unsure(unsure(sure_read, 2), 0, text="727.03")  # the 1's cell spells 1
     assert confirmed_characters(window, read, decimals=2, least=0.6) == frozenset()
