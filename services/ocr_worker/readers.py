@@ -53,8 +53,8 @@ from .sequence_reader import (
 _MAX_CELL_SHIFT = 0.25
 # Share of a pitch the drums' median offset must reach before the row counts as moved off
 # its window and an end cell may follow its digit past the window's side: less is the
-# drums' own play (a real water meter's last drum, 0.05 of a pitch, read 3 for 2 when
-# its cell moved out with it).
+# drums' own play (a real water meter's rolling last drum, 0.05 of a pitch off, was
+# refused as an unclear 3 instead of read as 2 when its cell moved out with it).
 _ROW_MOVED = 0.1
 # How far the rightmost drum's measured turn may be off, in steps: on 1,186 simulated
 # frames it was off by 0.012 (spread), at most 0.044 (docs/ocr.md, *Rolling drums*).
