@@ -368,13 +368,12 @@ def _read_drum_window(
     """One cell per drum: the row levelled, its window split evenly, each cell then moved
     onto its digit (the drums' frames make even cells drift a little across a long window)."""
     ocr = setup.ocr
-    pitch = display[2] / ocr.digits
     # The row is cut wider than the window by as far as a cell may move onto its digit:
     # where the whole row sits off its cells (a camera knocked aside, no alignment marks),
     # an end drum the window cuts is then seen whole (cut at the window's edge, a 0 was
     # read as a 3). Where only an end cell would move out, it stays inside: on a window
     # drawn tight, that is the meter's housing pulling it.
-    margin = math.ceil(_MAX_CELL_SHIFT * pitch)
+    margin = math.ceil(_MAX_CELL_SHIFT * display[2] / ocr.digits)
     row = _levelled_row(frame, display, setup, margin)
     height, width = row.image.shape[:2]
     pitch = (width - 2 * margin) / ocr.digits

@@ -20,9 +20,8 @@ SHOWS = 53679.9  # the first of seven drums shows 0: cut at its left, it looked 
 EFFECTS = FrameEffects(blur=1.0, noise=6.0, perspective=0.02, glare=0.2)
 
 
-@pytest.mark.parametrize(
-    "camera", [8, 9, 12]
-)  # seeds of the knock: read 153679.9, 953679.9, 353679.9 before
+# Seeds of the knock; before, read 153679.9, 953679.9 and 353679.9.
+@pytest.mark.parametrize("camera", [8, 9, 12])
 def test_a_first_drum_the_window_cuts_is_read_whole(tmp_path: Path, camera: int) -> None:
     ocr = device_settings(tmp_path)["drum"].model_copy(update={"alignment": None})
     frame = render_drum_frame(536799.2, 7, EFFECTS, np.random.default_rng(camera), shift_px=10.0)
