@@ -103,7 +103,7 @@ def test_the_shipped_photos_are_labelled_so_the_bench_can_read_every_one() -> No
     from services.bench.ocr_photos import SHIPPED_PHOTOS
 
     cases = load_cases(SHIPPED_PHOTOS)
-    assert {case.style for case in cases} == {"lcd", "inverse", "drum"}
+    assert {case.style for case in cases} == {"lcd", "inverse", "led", "drum"}
     for case in cases:
         x, y, w, h = case.area
         assert x + w <= case.size[0] and y + h <= case.size[1]
