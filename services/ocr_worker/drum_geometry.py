@@ -146,24 +146,37 @@ def combine(
     """The classifier's pair of digits with the measured fraction. ``centred``: the digit
     named on the crop moved to rest, and how surely. Two looks naming the digit in view
     alike add up; a second look that names another digit, or a measured turn far from
-    the classifier's, leaves the drum in doubt (and so rejects the reading)."""
+    the classifier's, leaves the drum in doubt (and so rejects the reading).
+
+    A drum measured at rest shows one digit, so it is only as sure as the classifier is
+    of that digit: a split between two neighbours there is doubt about which digit it
+    is, not a turn (a real 0 named 0.38 as 0 and 0.62 as 1 read as a sure 1)."""
     lower = classified.lower
     if measured.coming and classified.fraction < 0.5:
         lower = (round(classified.turn) - 1) % 10  # the classifier saw the next digit at rest
     elif not measured.coming and classified.fraction >= 0.5:
         lower = round(classified.turn) % 10
     turn = lower + measured.fraction
+    in_view = (lower + 1) % 10 if measured.coming else lower
     confidence = classified.confidence
+    if not measured.moving:
+        confidence *= _share(classified, in_view)
     if abs((turn - classified.turn + 5) % 10 - 5) > _AGREE:
         confidence /= 2
     if centred is not None:
-        in_view = (lower + 1) % 10 if measured.coming else lower
         digit, surely = centred
         if digit == in_view:
             confidence = 1 - (1 - confidence) * (1 - surely)
         else:
             confidence = min(confidence, surely) / 2
     return DrumPosition(lower, measured.fraction, confidence)
+
+
+def _share(classified: DrumPosition, digit: int) -> float:
+    """How much of the classifier's pair ``digit`` holds (none if it is not in the pair)."""
+    if digit == classified.lower:
+        return 1 - classified.fraction
+    return classified.fraction if digit == (classified.lower + 1) % 10 else 0.0
 
 
 def name_pair(

@@ -549,8 +549,13 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
         else:  # the ROI may be drawn round the digits alone
             method = "display ROI and the glass around it, sequence reader"
             yield "with the glass around the ROI: ", level, _glass_around(setup.display), method
-    elif (found := _found_glass(frame, setup)) is not None:
-        yield "", _turned_to(setup, found.turn), found.box, "found display, sequence reader"
+    else:
+        if (found := _found_glass(frame, setup)) is not None:
+            yield "", _turned_to(setup, found.turn), found.box, "found display, sequence reader"
+        # A photo cropped to the display: the locator learned glass with room around it
+        # and finds only part of one that fills the view (a scale's 129.3 read 29.3).
+        whole = (0, 0, frame.shape[1], frame.shape[0])
+        yield "the whole frame: ", setup, whole, "whole frame as the display, sequence reader"
 
 
 def _read_level(frame: np.ndarray, setup: Setup, roi: Box) -> Setup:

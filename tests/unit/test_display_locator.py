@@ -85,15 +85,45 @@ def test_with_no_roi_the_sequence_reader_reads_where_the_locator_points() -> Non
     )
 
 
+class ReadsWholeFrame(Reads):
+    """Torn on any window smaller than the frame: a photo cropped to its display, where
+    the locator finds only part of the glass."""
+
+    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
+        read = super().read(window)
+        if window.shape[:2] != (480, 640):
+            return SequenceRead(read.text, read.confidences, read.columns, "1" + read.text)
+        return read
+
+
 @pytest.mark.parametrize(
     ("sequence", "locator"),
     [
-        (Reads("5.20"), Finds(None)),
-        (None, Finds((100, 100, 300, 80))),
-        (Reads("5.2"), Finds((1, 1, 9, 9))),
+        (Reads("5.20"), Finds(None)),  # no glass found: a photo of the display alone?
+        (ReadsWholeFrame("5.20"), Finds((100, 100, 300, 80))),  # torn on the part found
     ],
 )
-def test_without_a_found_display_or_a_fitting_reading_the_frame_is_refused(
+def test_where_no_found_glass_reads_the_whole_frame_is_read_as_the_display(
+    sequence: Reads, locator: Finds
+) -> None:
+    frame, setup = blank_frame_setup(sequence, locator)
+    read = read_digits(frame, setup, lambda _: None)
+    assert (read.value, read.method, read.display) == (
+        5.2,
+        "whole frame as the display, sequence reader",
+        (0, 0, 640, 480),
+    )
+
+
+@pytest.mark.parametrize(
+    ("sequence", "locator"),
+    [
+        (None, Finds((100, 100, 300, 80))),
+        (Reads("5.2"), Finds((1, 1, 9, 9))),
+        (Reads("5.2"), Finds(None)),
+    ],
+)
+def test_without_a_fitting_reading_the_frame_is_refused(
     sequence: Reads | None, locator: Finds
 ) -> None:
     frame, setup = blank_frame_setup(sequence, locator)

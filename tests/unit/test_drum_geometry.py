@@ -6,8 +6,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from services.ocr_worker.drum_geometry import Measured, name_pair
+from services.ocr_worker.drum_geometry import Measured, combine, name_pair
 from services.ocr_worker.readers import ink_offset
+from services.ocr_worker.rolling import DrumPosition
 
 
 def probabilities(**by_digit: float) -> np.ndarray:
@@ -37,6 +38,25 @@ def test_looks_that_agree_name_the_pair_surely() -> None:
     coming = probabilities(d5=0.9, d6=0.1)
     named = name_pair(turn, first, leaving, coming)
     assert named.lower == 4 and named.confidence > 0.95
+
+
+def test_a_drum_at_rest_is_only_as_sure_as_the_classifier_is_of_its_digit() -> None:
+    # A real water meter's first drum, a 0 sitting a pixel low: the classifier split it
+    # 0.34 / 0.56 between 0 and 1, as if turning, and the geometry found a whole digit
+    # at rest. Taken as the pair's 0.90, it read as a sure 1 (00015 read 10015).
+    at_rest = Measured(fraction=1.0, pitch_px=40.0)
+    split = combine(DrumPosition(lower=0, fraction=0.62, confidence=0.90), at_rest, None)
+    assert split.turn == 1.0
+    assert split.confidence < 0.6  # under the default least confidence of a digit: refused
+    sure = combine(DrumPosition(lower=8, fraction=0.99, confidence=1.0), at_rest, None)
+    assert sure.turn == 9.0 and sure.confidence > 0.98
+
+
+def test_a_drum_that_turns_keeps_its_pair() -> None:
+    # Between two digits the split is the turn, so the pair's probability stands.
+    turning = Measured(fraction=0.6, pitch_px=40.0)
+    named = combine(DrumPosition(lower=3, fraction=0.55, confidence=0.97), turning, None)
+    assert named.lower == 3 and named.confidence == 0.97
 
 
 def test_a_drum_cell_is_centred_on_its_digit_not_on_the_frame_beside_it() -> None:

@@ -111,7 +111,31 @@ def test_looks_that_disagree_refuse_the_reading() -> None:
         read_with_play(images, fickle, LEAST)
 
 
-def _named(digit: str) -> DigitPrediction:
-    probabilities = np.full(10, 0.01)
-    probabilities[int(digit)] = 0.91
-    return DigitPrediction(digit, 0.91, probabilities)
+def test_a_still_drum_named_unsurely_refuses_the_reading() -> None:
+    # A gas meter's 7 with a glint beside it was named 6 at 0.69 in both windows and read
+    # as 05612.852 for 05712.852: a still drum's digit, whole once moved to rest, must be
+    # named more surely than the least a digit may have.
+    def glinting(looks: list[np.ndarray]) -> list[DigitPrediction]:
+        """Names the third drum 6 at 0.69, every other drum surely."""
+        return [_named("6", 0.69) if i // 2 == 2 else _named("4") for i in range(len(looks))]
+
+    images = cells(4726135, 7, [0.0, 0.15, -0.1, 0.12, -0.05, 0.16, 0.0])
+    with pytest.raises(UnresolvableRoll, match=r"digit 3 is unclear on its own \(confidence 0.69"):
+        read_with_play(images, glinting, LEAST)
+
+
+def test_the_last_drum_keeps_the_least_confidence_of_a_digit() -> None:
+    # The last drum turns all the time; a digit partly rolled is named less surely, and its
+    # pair is checked apart (``_last_digit``).
+    def last_unsure(looks: list[np.ndarray]) -> list[DigitPrediction]:
+        last = len(looks) // 2 - 1
+        return [_named("4", 0.69 if i // 2 == last else 0.91) for i in range(len(looks))]
+
+    images = cells(4726134, 7, [0.0, 0.15, -0.1, 0.12, -0.05, 0.16, 0.0])
+    assert read_with_play(images, last_unsure, LEAST).digits == "4444444"
+
+
+def _named(digit: str, confidence: float = 0.91) -> DigitPrediction:
+    probabilities = np.full(10, (1 - confidence) / 9)
+    probabilities[int(digit)] = confidence
+    return DigitPrediction(digit, confidence, probabilities)
