@@ -150,7 +150,7 @@ def combine(
 
     A drum measured at rest shows one digit, so it is only as sure as the classifier is
     of that digit: a split between two neighbours there is doubt about which digit it
-    is, not a turn (a real 0 named 0.38 as 0 and 0.62 as 1 read as a sure 1)."""
+    is, not a turn (a real 0, named 0 at 0.34 and 1 at 0.56, read as a sure 1)."""
     lower = classified.lower
     if measured.coming and classified.fraction < 0.5:
         lower = (round(classified.turn) - 1) % 10  # the classifier saw the next digit at rest

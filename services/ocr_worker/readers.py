@@ -537,9 +537,9 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
     the locator finds inside it where it was drawn loosely (around the meter's face, say),
     or where it finds none there, the glass around it (a ROI drawn round the digits
     alone: the reader is torn on such tight windows far more often); with no ROI, where
-    the locator finds the display, then the whole frame. A found glass lying askew is read turned upright by
-    its own turn, and so is the marked display. A found box is in frame pixels, so
-    without the alignment that moves marked boxes."""
+    the locator finds the display, then the whole frame. A found glass lying askew is
+    read turned upright by its own turn, and so is the marked display. A found box is in
+    frame pixels, so without the alignment that moves marked boxes."""
     if setup.display is not None:
         level = _read_level(frame, setup, setup.display)
         yield "", level, setup.display, "display ROI, sequence reader"
