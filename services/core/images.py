@@ -52,6 +52,12 @@ _OTHER_KINDS: tuple[tuple[bytes, str], ...] = (
 )
 
 
+# A phone stores a photo as its sensor saw it and says in EXIF how to turn it upright;
+# OpenCV's decoder turns it, so a turn of 90° swaps the size it delivers.
+_ORIENTATION = 0x0112
+_SIDEWAYS = {5, 6, 7, 8}
+
+
 class Refusal(StrEnum):
     NOT_AN_IMAGE = "not_an_image"  # no format taken here
     TOO_MANY_PIXELS = "too_many_pixels"
@@ -95,6 +101,8 @@ def read_header(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> ImageHeader:
     try:
         with known.opener(io.BytesIO(data)) as image:
             width, height = image.size
+            if image.getexif().get(_ORIENTATION) in _SIDEWAYS:
+                width, height = height, width  # as decoded: OpenCV turns the pixels upright
     except Image.DecompressionBombError:  # WebP checks before its decoder allocates
         raise _too_many(known.name, None, max_pixels) from None
     except Exception:  # any failure to parse untrusted bytes gets the same answer

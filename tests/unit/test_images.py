@@ -50,6 +50,24 @@ def test_a_decompression_bomb_is_refused_by_its_header(bomb, words):
         assert refused.value.refusal is Refusal.TOO_MANY_PIXELS
 
 
+@pytest.mark.parametrize("name", ["JPEG", "PNG", "WebP"])
+def test_a_photo_stored_sideways_has_the_size_it_is_decoded_at(name):
+    """A phone writes its sensor's pixels and an EXIF turn; the decoder turns them, so
+    the header's size is the turned one (a ROI checked against it must fit the frame)."""
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turn 90° clockwise to view
+    buffer = io.BytesIO()
+    Image.fromarray(PICTURE).save(buffer, name.upper(), exif=exif)
+    data = buffer.getvalue()
+    header = read_header(data)
+    assert (header.width, header.height) == (60, 80)
+    assert decode(data).shape[:2] == (header.height, header.width)
+
+
 def test_the_cap_admits_a_phone_photo():
     assert MAX_IMAGE_PIXELS >= 4000 * 3000 * 3
     header = read_header(bomb_jpeg(4000, 3000))  # a 12 MP photo's header passes
