@@ -3,10 +3,13 @@ anything is decoded."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from services.core.images import (
     IMAGE_FORMATS,
@@ -54,10 +57,6 @@ def test_a_decompression_bomb_is_refused_by_its_header(bomb, words):
 def test_a_photo_stored_sideways_has_the_size_it_is_decoded_at(name):
     """A phone writes its sensor's pixels and an EXIF turn; the decoder turns them, so
     the header's size is the turned one (a ROI checked against it must fit the frame)."""
-    import io
-
-    from PIL import Image
-
     exif = Image.Exif()
     exif[0x0112] = 6  # turn 90° clockwise to view
     buffer = io.BytesIO()
