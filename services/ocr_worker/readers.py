@@ -37,6 +37,7 @@ from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
 from .lcd7 import DigitReading, OtherLayout, UnreadableDisplay, read_lcd7
+from .led_glow import glowing_rows
 from .level import residual_turn
 from .rolling import DrumPosition, UnresolvableRoll, drum_position, resolve
 from .sequence_reader import (
@@ -536,10 +537,11 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
     looked for only once the one before is refused): the marked display, then the glass
     the locator finds inside it where it was drawn loosely (around the meter's face, say),
     or where it finds none there, the glass around it (a ROI drawn round the digits
-    alone: the reader is torn on such tight windows far more often); with no ROI, where
-    the locator finds the display, then the whole frame. A found glass lying askew is
-    read turned upright by its own turn, and so is the marked display. A found box is in
-    frame pixels, so without the alignment that moves marked boxes."""
+    alone: the reader is torn on such tight windows far more often), then rows of LED
+    digits glowing inside it; with no ROI, where the locator finds the display, then
+    the glowing rows, then the whole frame. A found glass lying askew is read turned
+    upright by its own turn, and so is the marked display. A found box is in frame
+    pixels, so without the alignment that moves marked boxes."""
     if setup.display is not None:
         level = _read_level(frame, setup, setup.display)
         yield "", level, setup.display, "display ROI, sequence reader"
@@ -549,9 +551,15 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
         else:  # the ROI may be drawn round the digits alone
             method = "display ROI and the glass around it, sequence reader"
             yield "with the glass around the ROI: ", level, _glass_around(setup.display), method
+        rows = _glowing_rows_in_roi(frame, setup, setup.display)
+        for index, (row, turn) in enumerate(rows, start=1):
+            method = "glowing LED row inside the ROI, sequence reader"
+            yield f"glowing row {index} inside the ROI: ", _turned_to(setup, turn), row, method
     else:
         if (found := _found_glass(frame, setup)) is not None:
             yield "", _turned_to(setup, found.turn), found.box, "found display, sequence reader"
+        for index, row in enumerate(glowing_rows(frame), start=1):
+            yield f"glowing row {index}: ", setup, row, "glowing LED row, sequence reader"
         # A photo cropped to the display: the locator learned glass with room around it
         # and finds only part of one that fills the view (a scale's 129.3 read 29.3).
         whole = (0, 0, frame.shape[1], frame.shape[0])
@@ -613,7 +621,15 @@ def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> FoundGlass |
     (x, y, w, h), turn = found
     if turn == 0.0 and w * h > _SAME_WINDOW * width * height:
         return None
-    # The view's own turn (the set one, and the alignment's) and scale, from its matrix.
+    box, total = _in_frame(view, (x, y, w, h), turn)
+    return _levelled(frame, box, total, askew=turn != 0.0)
+
+
+def _in_frame(view: Crop, box: Box, turn: float = 0.0) -> tuple[Box, float]:
+    """A box found in ``view`` (turned ``turn`` there) as a frame box and the turn that
+    reads it upright: the view's own turn (the set one, and the alignment's) and scale
+    come from its matrix."""
+    x, y, w, h = box
     along_x = view.to_frame[:2, 0]
     view_turn = float(np.degrees(np.arctan2(along_x[1], along_x[0])))
     scale = float(np.hypot(*along_x))
@@ -621,8 +637,13 @@ def _found_inside_roi(frame: np.ndarray, setup: Setup, roi: Box) -> FoundGlass |
     upright = (w, h) if round(turn / 90.0) % 2 == 0 else (h, w)
     size = (upright[0] * scale, upright[1] * scale)
     total = view_turn + turn
-    box = box_about((centre[0] / centre[2] + 0.5, centre[1] / centre[2] + 0.5), size, total)
-    return _levelled(frame, box, total, askew=turn != 0.0)
+    return box_about((centre[0] / centre[2] + 0.5, centre[1] / centre[2] + 0.5), size, total), total
+
+
+def _glowing_rows_in_roi(frame: np.ndarray, setup: Setup, roi: Box) -> list[tuple[Box, float]]:
+    """Rows of glowing LED digits inside ``roi`` (``led_glow``), as frame boxes and turns."""
+    view = crop(frame, roi, setup.ocr.rotation_deg, setup.alignment)
+    return [_in_frame(view, row) for row in glowing_rows(view.image)]
 
 
 def _cross_checked(
