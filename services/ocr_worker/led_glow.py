@@ -21,13 +21,15 @@ from .geometry import Box
 _SIZE = 640  # px: the frame's longer side is looked at this large (or as it is, if smaller)
 _LIT_VALUE = 140  # HSV value of a lit segment (of 255)
 _GLOW = 50  # ... at least this much brighter than the frame about it (an eighth of it wide)
-_COLOURED = 80  # HSV saturation of an LED's colour; the white-hot core of a segment sits in it
+_COLOUR = (80, 100)  # HSV saturation and value of an LED's colour
+_NEAR_COLOUR_PX = 2  # a segment's white-hot core lies this close to its colour
 _JOIN = 0.01  # of the longer side: gaps between one digit's segments are closed
 _DIGIT_ASPECT = (0.1, 1.2)  # width / height of a lit digit (a 1 a stroke wide, an 8 with its point)
 _MIN_DIGIT_PX = 8  # a digit shorter than this (plus the joining) is a speck
 _SAME_ROW = 0.6  # share of the smaller digit's height two neighbours overlap by
 _HEIGHTS = (0.6, 1.6)  # a neighbour's height against the digit before it
 _GAP = 1.0  # digits' heights: the most a row's digits stand apart (a colon between)
+_OVERLAP = 0.2  # digits' heights: how far a neighbour's shape may reach into the last one
 _MIN_DIGITS = 2
 _MIN_ASPECT = 1.5  # a row's width / height
 # Of the row's height, each side: the window takes in the glass around the row, and a
@@ -49,7 +51,7 @@ class _Row:
         gap = x - (lx + lw)
         return (
             overlap >= _SAME_ROW * min(h, lh)
-            and -0.2 * h <= gap <= _GAP * max(h, lh)
+            and -_OVERLAP * h <= gap <= _GAP * max(h, lh)
             and _HEIGHTS[0] <= h / lh <= _HEIGHTS[1]
         )
 
@@ -81,8 +83,9 @@ def _lit(image: np.ndarray) -> np.ndarray:
     value = hsv[..., 2].astype(np.float32)
     size = max(image.shape[:2]) // 8 | 1
     around = cv2.blur(value, (size, size))
-    coloured = ((hsv[..., 1] >= _COLOURED) & (value >= 100)).astype(np.uint8)
-    near_colour = cv2.dilate(coloured, np.ones((5, 5), np.uint8)) > 0
+    coloured = ((hsv[..., 1] >= _COLOUR[0]) & (value >= _COLOUR[1])).astype(np.uint8)
+    near = np.ones((2 * _NEAR_COLOUR_PX + 1,) * 2, np.uint8)
+    near_colour = cv2.dilate(coloured, near) > 0
     return ((value >= _LIT_VALUE) & (value - around >= _GLOW) & near_colour).astype(np.uint8)
 
 
