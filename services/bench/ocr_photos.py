@@ -88,11 +88,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="every marked box moved PX pixels down (up where negative), kept inside its "
         "photo: does a reading hold when the display is marked a little off?",
     )
+    parser.add_argument(
+        "--nudge-right",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="every marked box moved PX pixels right (left where negative), as --nudge",
+    )
 
 
-def load_cases(folder: Path, nudge: int = 0) -> list[Case]:
-    """Every labelled photo as a case, its box moved ``nudge`` pixels down; a row that
-    does not hold up stops the run, naming it."""
+def load_cases(folder: Path, nudge: tuple[int, int] = (0, 0)) -> list[Case]:
+    """Every labelled photo as a case, its box moved by ``nudge`` (pixels right, down);
+    a row that does not hold up stops the run, naming it."""
     with (folder / LABELS).open(newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     cases = []
@@ -108,11 +115,13 @@ def load_cases(folder: Path, nudge: int = 0) -> list[Case]:
     return cases
 
 
-def _case(label: PhotoLabel, jpeg: bytes, nudge: int = 0) -> Case:
+def _case(label: PhotoLabel, jpeg: bytes, nudge: tuple[int, int] = (0, 0)) -> Case:
     header = read_header(jpeg)  # the size, without decoding the photo again
     drum = label.kind == "drum"
     x, y, w, h = label.area
-    area = (x, min(max(y + nudge, 0), header.height - h), w, h)
+    right, down = nudge
+    x = min(max(x + right, 0), header.width - w)
+    area = (x, min(max(y + down, 0), header.height - h), w, h)
     ocr = OcrConfig(
         display=_DISPLAY_OF[label.kind],  # type: ignore[arg-type]
         digits=label.digits,
@@ -133,8 +142,10 @@ def run(args: argparse.Namespace) -> int:
     if not (args.dir / LABELS).is_file():
         print(f"error: {args.dir} has no {LABELS} (see docs/ocr.md)", file=sys.stderr)
         return 2
-    cases = load_cases(args.dir, args.nudge)
-    moved = f", every box moved {args.nudge:+d} px down" if args.nudge else ""
+    cases = load_cases(args.dir, (args.nudge_right, args.nudge))
+    moved = ""
+    if args.nudge or args.nudge_right:
+        moved = f", every box moved {args.nudge_right:+d} px right, {args.nudge:+d} px down"
     print(f"ocr-photos: {len(cases)} photos from {args.dir}, read by the shipped models{moved}")
     workdir = Path(tempfile.mkdtemp(prefix="meterhub-bench-photos-"))
     try:

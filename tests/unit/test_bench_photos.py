@@ -70,16 +70,20 @@ def test_a_drum_counter_is_read_in_its_marked_window(tmp_path: Path) -> None:
     assert case.size == (320, 240) and case.value == 127.5 and case.jpeg[:2] == b"\xff\xd8"
 
 
-@pytest.mark.parametrize(("nudge", "top"), [(7, 97), (-20, 70), (-100, 0), (200, 190)])
-def test_a_nudged_box_moves_down_or_up_and_stays_inside_its_photo(
-    tmp_path: Path, nudge: int, top: int
+@pytest.mark.parametrize(
+    ("nudge", "left", "top"),
+    [((0, 7), 40, 97), ((0, -20), 40, 70), ((-100, -100), 0, 0), ((9, 200), 49, 190),
+     ((90, 0), 80, 90)],
+)  # fmt: skip
+def test_a_nudged_box_moves_and_stays_inside_its_photo(
+    tmp_path: Path, nudge: tuple[int, int], left: int, top: int
 ) -> None:
     cv2.imwrite(str(tmp_path / "drum.png"), np.full((240, 320, 3), 200, np.uint8))
     _write_folder(tmp_path, [{"file": "drum.png", "text": "00127.5", "kind": "drum",
                               "digits": 6, "decimals": 1, "x0": 40, "y0": 90, "x1": 280,
                               "y1": 140, "note": ""}])  # fmt: skip
     (case,) = load_cases(tmp_path, nudge)
-    assert case.area == case.ocr.display_roi == (40, top, 240, 50)
+    assert case.area == case.ocr.display_roi == (left, top, 240, 50)
 
 
 @pytest.mark.parametrize(
