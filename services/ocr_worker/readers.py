@@ -558,8 +558,9 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
     else:
         if (found := _found_glass(frame, setup)) is not None:
             yield "", _turned_to(setup, found.turn), found.box, "found display, sequence reader"
+        in_frame = _turned_to(setup, setup.ocr.rotation_deg)  # found in frame pixels
         for index, row in enumerate(glowing_rows(frame), start=1):
-            yield f"glowing row {index}: ", setup, row, "glowing LED row, sequence reader"
+            yield f"glowing row {index}: ", in_frame, row, "glowing LED row, sequence reader"
         # A photo cropped to the display: the locator learned glass with room around it
         # and finds only part of one that fills the view (a scale's 129.3 read 29.3).
         whole = (0, 0, frame.shape[1], frame.shape[0])

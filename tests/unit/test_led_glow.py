@@ -133,3 +133,28 @@ def test_inside_a_loose_roi_the_glowing_row_is_read_after_the_roi_and_the_glass(
     read = read_digits(frame, setup, lambda _: None)
     assert (read.value, read.method) == (1234, "glowing LED row inside the ROI, sequence reader")
     assert _contains(read.display, digits)
+
+
+class ReadsGlow(Reads):
+    """Reads only a window that holds the red digits: where the window is cut matters."""
+
+    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
+        read = super().read(window)
+        red = window[..., 2].astype(int) - window[..., 0].astype(int)
+        if window.shape[:2] == (1200, 1600) or red.max() < 100:
+            return SequenceRead(read.text, read.confidences, read.columns, "1" + read.text)
+        return read
+
+
+def test_a_glowing_row_is_cut_where_it_was_found_whatever_the_alignment() -> None:
+    """Alignment marks move boxes drawn on the reference frame; a row found in this frame
+    is in this frame's pixels already."""
+    from services.core.config.devices import OcrConfig
+
+    frame, digits = kitchen_photo()
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="token_balance_kwh")
+    moved = np.array([[1.0, 0.0, 500.0], [0.0, 1.0, 300.0], [0.0, 0.0, 1.0]])
+    setup = Setup(ocr, None, [], moved, ReadsGlow("1234"), Finds(None))  # type: ignore[arg-type]
+    read = read_digits(frame, setup, lambda _: None)
+    assert (read.value, read.method) == (1234, "glowing LED row, sequence reader")
+    assert _contains(read.display, digits)
