@@ -540,8 +540,9 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
     alone: the reader is torn on such tight windows far more often), then rows of LED
     digits glowing inside it; with no ROI, where the locator finds the display, then
     the glowing rows, then the whole frame. A found glass lying askew is read turned
-    upright by its own turn, and so is the marked display. A found box is in frame
-    pixels, so without the alignment that moves marked boxes."""
+    upright by its own turn, and so is the marked display. A found box, a glowing row and
+    the whole frame are in frame pixels, so read without the alignment that moves marked
+    boxes."""
     if setup.display is not None:
         level = _read_level(frame, setup, setup.display)
         yield "", level, setup.display, "display ROI, sequence reader"
@@ -564,7 +565,7 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
         # A photo cropped to the display: the locator learned glass with room around it
         # and finds only part of one that fills the view (a scale's 129.3 read 29.3).
         whole = (0, 0, frame.shape[1], frame.shape[0])
-        yield "the whole frame: ", setup, whole, "whole frame as the display, sequence reader"
+        yield "the whole frame: ", in_frame, whole, "whole frame as the display, sequence reader"
 
 
 def _read_level(frame: np.ndarray, setup: Setup, roi: Box) -> Setup:

@@ -136,12 +136,16 @@ def test_inside_a_loose_roi_the_glowing_row_is_read_after_the_roi_and_the_glass(
 
 
 class ReadsGlow(Reads):
-    """Reads only a window that holds the red digits: where the window is cut matters."""
+    """Reads only a window that holds the digits' white-hot cores (neither the white label
+    nor the orange sticker): where the window is cut matters."""
+
+    whole_frame_torn = True
 
     def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
         read = super().read(window)
-        red = window[..., 2].astype(int) - window[..., 0].astype(int)
-        if window.shape[:2] == (1200, 1600) or red.max() < 100:
+        blue, red = window[..., 0].astype(int), window[..., 2].astype(int)
+        cores = int(((red >= 240) & (blue >= 180) & (red - blue >= 20)).sum())
+        if (window.shape[:2] == (1200, 1600) and self.whole_frame_torn) or cores < 20:
             return SequenceRead(read.text, read.confidences, read.columns, "1" + read.text)
         return read
 
@@ -158,3 +162,20 @@ def test_a_glowing_row_is_cut_where_it_was_found_whatever_the_alignment() -> Non
     read = read_digits(frame, setup, lambda _: None)
     assert (read.value, read.method) == (1234, "glowing LED row, sequence reader")
     assert _contains(read.display, digits)
+
+
+def test_the_whole_frame_is_read_as_it_is_whatever_the_alignment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.core.config.devices import OcrConfig
+    from services.ocr_worker import readers
+
+    monkeypatch.setattr(readers, "glowing_rows", lambda frame: [])
+    frame, _ = kitchen_photo()
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="token_balance_kwh")
+    moved = np.array([[1.0, 0.0, 1000.0], [0.0, 1.0, 700.0], [0.0, 0.0, 1.0]])
+    reader = ReadsGlow("1234")
+    reader.whole_frame_torn = False
+    setup = Setup(ocr, None, [], moved, reader, Finds(None))  # type: ignore[arg-type]
+    read = read_digits(frame, setup, lambda _: None)
+    assert (read.value, read.method) == (1234, "whole frame as the display, sequence reader")
