@@ -79,6 +79,7 @@ def glowing_rows(frame: np.ndarray, most: int = 2) -> list[Box]:
 
 
 def _lit(image: np.ndarray) -> np.ndarray:
+    """Pixels that glow: bright, brighter than the frame about them, and by colour."""
     hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
     value = hsv[..., 2].astype(np.float32)
     size = max(image.shape[:2]) // 8 | 1
@@ -102,6 +103,7 @@ def _digits(lit: np.ndarray, side: int) -> list[Box]:
 
 
 def _rows(digits: list[Box]) -> list[_Row]:
+    """Digits, left to right, each continuing the first row it fits, else starting one."""
     rows: list[_Row] = []
     for digit in digits:
         row = next((row for row in rows if row.takes(digit)), None)
@@ -117,6 +119,8 @@ def _is_display(row: _Row) -> bool:
 
 
 def _window(box: Box, scale: float) -> Box:
+    """The row padded by ``_PAD``, in the frame's pixels (it may reach past the frame's
+    edge: the cut continues the frame's border)."""
     x, y, w, h = box
     across, down = _PAD[0] * h, _PAD[1] * h
     return (
