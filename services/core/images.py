@@ -17,7 +17,15 @@ from enum import StrEnum
 
 import cv2
 import numpy as np
-from PIL import BmpImagePlugin, Image, ImageFile, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
+from PIL import (
+    BmpImagePlugin,
+    ExifTags,
+    Image,
+    ImageFile,
+    JpegImagePlugin,
+    PngImagePlugin,
+    WebPImagePlugin,
+)
 
 # Admits any phone photo (12 MP; a 48 MP sensor bins to 12 by default) and the largest
 # camera frames with room to spare, and bounds a decode at 40 M × 3 bytes = 120 MB.
@@ -54,7 +62,6 @@ _OTHER_KINDS: tuple[tuple[bytes, str], ...] = (
 
 # A phone stores a photo as its sensor saw it and says in EXIF how to turn it upright;
 # OpenCV's decoder turns it, so a turn of 90° swaps the size it delivers.
-_ORIENTATION = 0x0112
 _SIDEWAYS = {5, 6, 7, 8}
 
 
@@ -101,7 +108,7 @@ def read_header(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> ImageHeader:
     try:
         with known.opener(io.BytesIO(data)) as image:
             width, height = image.size
-            if image.getexif().get(_ORIENTATION) in _SIDEWAYS:
+            if image.getexif().get(ExifTags.Base.Orientation) in _SIDEWAYS:
                 width, height = height, width  # as decoded: OpenCV turns the pixels upright
     except Image.DecompressionBombError:  # WebP checks before its decoder allocates
         raise _too_many(known.name, None, max_pixels) from None

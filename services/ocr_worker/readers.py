@@ -559,7 +559,7 @@ def _sequence_windows(frame: np.ndarray, setup: Setup) -> Iterator[SequenceWindo
     else:
         if (found := _found_glass(frame, setup)) is not None:
             yield "", _turned_to(setup, found.turn), found.box, "found display, sequence reader"
-        in_frame = _turned_to(setup, setup.ocr.rotation_deg)  # found in frame pixels
+        in_frame = replace(setup, alignment=None)  # found in frame pixels
         for index, row in enumerate(glowing_rows(frame), start=1):
             yield f"glowing row {index}: ", in_frame, row, "glowing LED row, sequence reader"
         # A photo cropped to the display: the locator learned glass with room around it

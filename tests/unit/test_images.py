@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import ExifTags, Image
 
 from services.core.images import (
     IMAGE_FORMATS,
@@ -58,7 +58,7 @@ def test_a_photo_stored_sideways_has_the_size_it_is_decoded_at(name):
     """A phone writes its sensor's pixels and an EXIF turn; the decoder turns them, so
     the header's size is the turned one (a ROI checked against it must fit the frame)."""
     exif = Image.Exif()
-    exif[0x0112] = 6  # turn 90° clockwise to view
+    exif[ExifTags.Base.Orientation] = 6  # turn 90° clockwise to view
     buffer = io.BytesIO()
     Image.fromarray(PICTURE).save(buffer, name.upper(), exif=exif)
     data = buffer.getvalue()
