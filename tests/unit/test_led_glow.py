@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import pytest
@@ -85,41 +87,48 @@ def test_a_single_lit_digit_is_no_row() -> None:
     assert glowing_rows(frame) == []
 
 
-class ReadsSmallWindows(Reads):
-    """Torn on the whole frame, sure on any window inside it."""
+class ReadsWhere(Reads):
+    """Reads ``text`` only on a window ``reads`` accepts; torn on any other."""
+
+    def __init__(self, text: str, reads: Callable[[np.ndarray], bool]) -> None:
+        super().__init__(text)
+        self.reads = reads
 
     def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
         read = super().read(window)
-        if window.shape[:2] == (1200, 1600):
+        if not self.reads(window):
             return SequenceRead(read.text, read.confidences, read.columns, "1" + read.text)
         return read
+
+
+def _inside_the_frame(window: np.ndarray) -> bool:
+    return window.shape[:2] != (1200, 1600)
+
+
+def _glowing_cores(window: np.ndarray) -> bool:
+    """The digits' white-hot cores are in view (neither the white label nor the orange
+    sticker is taken for them): where the window is cut matters."""
+    blue, red = window[..., 0].astype(int), window[..., 2].astype(int)
+    return int(((red >= 240) & (blue >= 180) & (red - blue >= 20)).sum()) >= 20
+
+
+def _setup(reader: Reads, roi: Box | None = None, alignment: np.ndarray | None = None) -> Setup:
+    from services.core.config.devices import OcrConfig
+
+    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="token_balance_kwh")
+    return Setup(ocr, roi, [], alignment, reader, Finds(None))  # type: ignore[arg-type]
 
 
 def test_with_no_glass_found_the_glowing_row_is_read_before_the_whole_frame() -> None:
-    from services.core.config.devices import OcrConfig
-
     frame, digits = kitchen_photo()
-    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="token_balance_kwh")
-    setup = Setup(ocr, None, [], None, ReadsSmallWindows("1234"), Finds(None))  # type: ignore[arg-type]
-    read = read_digits(frame, setup, lambda _: None)
+    read = read_digits(frame, _setup(ReadsWhere("1234", _inside_the_frame)), lambda _: None)
     assert (read.value, read.method) == (1234, "glowing LED row, sequence reader")
     assert _contains(read.display, digits)
-
-
-class ReadsNarrowWindows(Reads):
-    """Torn on any window wider than 400 px: a ROI drawn round a whole appliance."""
-
-    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
-        read = super().read(window)
-        if window.shape[1] > 400:
-            return SequenceRead(read.text, read.confidences, read.columns, "1" + read.text)
-        return read
 
 
 def test_inside_a_loose_roi_the_glowing_row_is_read_after_the_roi_and_the_glass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from services.core.config.devices import OcrConfig
     from services.ocr_worker import readers
 
     def geometry_finds_nothing(frame: np.ndarray, setup: Setup) -> None:
@@ -127,39 +136,20 @@ def test_inside_a_loose_roi_the_glowing_row_is_read_after_the_roi_and_the_glass(
 
     monkeypatch.setattr(readers, "_read_segments", geometry_finds_nothing)
     frame, digits = kitchen_photo()
-    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="token_balance_kwh")
-    roi = (500, 350, 700, 400)
-    setup = Setup(ocr, roi, [], None, ReadsNarrowWindows("1234"), Finds(None))  # type: ignore[arg-type]
-    read = read_digits(frame, setup, lambda _: None)
+    # Torn on any window wider than 400 px: the ROI is drawn round a whole appliance.
+    reader = ReadsWhere("1234", lambda window: window.shape[1] <= 400)
+    read = read_digits(frame, _setup(reader, roi=(500, 350, 700, 400)), lambda _: None)
     assert (read.value, read.method) == (1234, "glowing LED row inside the ROI, sequence reader")
     assert _contains(read.display, digits)
-
-
-class ReadsGlow(Reads):
-    """Reads only a window that holds the digits' white-hot cores (neither the white label
-    nor the orange sticker): where the window is cut matters."""
-
-    whole_frame_torn = True
-
-    def read(self, window: np.ndarray, digits: int | None = None) -> SequenceRead:
-        read = super().read(window)
-        blue, red = window[..., 0].astype(int), window[..., 2].astype(int)
-        cores = int(((red >= 240) & (blue >= 180) & (red - blue >= 20)).sum())
-        if (window.shape[:2] == (1200, 1600) and self.whole_frame_torn) or cores < 20:
-            return SequenceRead(read.text, read.confidences, read.columns, "1" + read.text)
-        return read
 
 
 def test_a_glowing_row_is_cut_where_it_was_found_whatever_the_alignment() -> None:
     """Alignment marks move boxes drawn on the reference frame; a row found in this frame
     is in this frame's pixels already."""
-    from services.core.config.devices import OcrConfig
-
     frame, digits = kitchen_photo()
-    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="token_balance_kwh")
     moved = np.array([[1.0, 0.0, 500.0], [0.0, 1.0, 300.0], [0.0, 0.0, 1.0]])
-    setup = Setup(ocr, None, [], moved, ReadsGlow("1234"), Finds(None))  # type: ignore[arg-type]
-    read = read_digits(frame, setup, lambda _: None)
+    reader = ReadsWhere("1234", lambda window: _inside_the_frame(window) and _glowing_cores(window))
+    read = read_digits(frame, _setup(reader, alignment=moved), lambda _: None)
     assert (read.value, read.method) == (1234, "glowing LED row, sequence reader")
     assert _contains(read.display, digits)
 
@@ -167,15 +157,11 @@ def test_a_glowing_row_is_cut_where_it_was_found_whatever_the_alignment() -> Non
 def test_the_whole_frame_is_read_as_it_is_whatever_the_alignment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from services.core.config.devices import OcrConfig
     from services.ocr_worker import readers
 
     monkeypatch.setattr(readers, "glowing_rows", lambda frame: [])
     frame, _ = kitchen_photo()
-    ocr = OcrConfig(display="lcd7", digits=4, decimals=0, quantity="token_balance_kwh")
     moved = np.array([[1.0, 0.0, 1000.0], [0.0, 1.0, 700.0], [0.0, 0.0, 1.0]])
-    reader = ReadsGlow("1234")
-    reader.whole_frame_torn = False
-    setup = Setup(ocr, None, [], moved, reader, Finds(None))  # type: ignore[arg-type]
-    read = read_digits(frame, setup, lambda _: None)
+    reader = ReadsWhere("1234", _glowing_cores)
+    read = read_digits(frame, _setup(reader, alignment=moved), lambda _: None)
     assert (read.value, read.method) == (1234, "whole frame as the display, sequence reader")
