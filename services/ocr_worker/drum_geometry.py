@@ -40,6 +40,7 @@ _MIN_RUN = 3  # rows of ink shorter than this are noise, not part of a digit
 _EDGE_SHARE = 0.08  # of the crop's height
 _AT_REST_PX = 1.5  # a digit this close to its place stands still (edges jitter a pixel)
 _SAME_PLACE_PX = 2.0  # two still-looking drums this far apart do not both stand at rest
+_GLUED = 1.1  # a run this many digit heights long is two digits
 _FLOOR = 1e-4  # added to probabilities before they are raised to a power
 
 
@@ -219,6 +220,12 @@ def _measure(profile: np.ndarray, top: float, bottom: float) -> Measured | None:
     whole = max(runs, key=lambda r: r[1] - r[0])
     if whole[1] - whole[0] < 0.6 * height:
         return None  # no digit substantially in view: leave it to the classifier
+    if whole[1] - whole[0] > _GLUED * height:
+        # Two digits with no blank row between (a dim photo, the window's printed marks
+        # beside the digits): either edge may be either digit's, so the run measures
+        # nothing. Measured by its top, the foot of a 4 leaving glued to the 5 coming
+        # read a drum 0.6 of the way in as at rest on 5.
+        return None
     pitch = PITCH_PER_HEIGHT * height
     if max(abs(whole[0] - top), abs(whole[1] - bottom)) <= _AT_REST_PX:
         return Measured(0.0, pitch)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from services.ocr_worker.drum_geometry import Measured, combine, name_pair
+from services.ocr_worker.drum_geometry import Measured, combine, measure, name_pair
 from services.ocr_worker.readers import ink_offset
 from services.ocr_worker.rolling import DrumPosition
 
@@ -69,3 +69,22 @@ def test_a_drum_cell_is_centred_on_its_digit_not_on_the_frame_beside_it() -> Non
     drawn = np.flatnonzero((cell > 200).any(axis=0))
     digit_offset = (drawn.min() + drawn.max()) / 2 - (cell.shape[1] - 1) / 2
     assert abs(ink_offset(cell, pitch=48.0) - digit_offset) < 2.0
+
+
+def _drum(*inked: tuple[int, int]) -> np.ndarray:
+    """A drum's crop, 70 rows tall, dark strokes drawn over ``inked`` rows (first, last)."""
+    crop = np.full((70, 40, 3), 220, np.uint8)
+    for first, last in inked:
+        crop[first : last + 1, 14:26] = 30
+    return crop
+
+
+def test_two_digits_with_no_blank_between_are_not_measured_as_one() -> None:
+    # A dim water meter's last drum: the foot of a 4 leaving at the top, the 5 coming in
+    # below it and cut by the window's bottom, with no blank row between them. Measured by
+    # the run's top edge, the drum stood at rest on 5 while it was 0.6 of the way there.
+    at_rest = DrumPosition(lower=0, fraction=0.0, confidence=1.0)
+    crops = [_drum((10, 50)), _drum((10, 50)), _drum((0, 69))]
+    still, _, glued = measure(crops, [at_rest, at_rest, DrumPosition(4, 0.8, 0.99)])
+    assert still is not None and still.fraction == 0.0
+    assert glued is None  # left to the classifier's own estimate (4, 0.8 of the way)
