@@ -189,18 +189,24 @@ def name_pair(
     pair as the measured turn says (``1 - f`` and ``f``, the classifier's convention); a
     moved look is trusted more the more of its digit is in view (half a digit is often
     half of two: the top of an 8 is the top of a 9). The pair that fits all three wins;
-    how clearly it wins is the confidence."""
+    how clearly it wins is the confidence, and no more than the crop as it is puts on
+    that pair: the moved looks can agree on a pair the drum does not show (a cell pulled
+    onto a gas meter's scale of ticks, the digit half out of it, named 3 turning to 4 a
+    drum rolling from 1 to 2, while the crop as it was put 0.48 on that pair)."""
     visible = measured.fraction  # of the next digit; 1 - visible of the lower one
     uniform = np.full(10, 0.1)
     trust_lower, trust_upper = math.sqrt(1 - visible), math.sqrt(visible)
     lower = trust_lower * np.asarray(leaving) + (1 - trust_lower) * uniform
     upper = trust_upper * np.roll(np.asarray(coming), -1) + (1 - trust_upper) * uniform
-    first = np.asarray(first) + _FLOOR
-    split = first ** (1 - visible) * np.roll(first, -1) ** visible
+    as_is = np.asarray(first)
+    floored = as_is + _FLOOR
+    split = floored ** (1 - visible) * np.roll(floored, -1) ** visible
     score = lower * upper * split
     total = float(score.sum())
     best = int(np.argmax(score))
-    return DrumPosition(best, measured.fraction, float(score[best]) / total if total else 0.0)
+    fits = float(score[best]) / total if total else 0.0
+    shown = float(as_is[best] + as_is[(best + 1) % 10])
+    return DrumPosition(best, measured.fraction, min(fits, shown))
 
 
 def _measure(profile: np.ndarray, top: float, bottom: float) -> Measured | None:

@@ -88,3 +88,17 @@ def test_two_digits_with_no_blank_between_are_not_measured_as_one() -> None:
     still, _, glued = measure(crops, [at_rest, at_rest, DrumPosition(4, 0.8, 0.99)])
     assert still is not None and still.fraction == 0.0
     assert glued is None  # left to the classifier's own estimate (4, 0.8 of the way)
+
+
+def test_looks_that_name_a_pair_the_crop_does_not_show_are_not_sure_of_it() -> None:
+    # A gas meter's last drum rolling from 1 to 2 beside its scale of ticks, the cell
+    # pulled onto the ticks with the digit half out of it: the moved looks named 3 and 4,
+    # the crop as it was put under half its weight on that pair, and 01208.431 was read
+    # 01208.433.
+    turn = Measured(fraction=0.44, pitch_px=30.1)
+    first = probabilities(d3=0.38, d4=0.1, d1=0.2, d2=0.2, d8=0.12)
+    leaving = probabilities(d3=0.7, d1=0.2, d8=0.1)
+    coming = probabilities(d4=0.6, d2=0.3, d9=0.1)
+    named = name_pair(turn, first, leaving, coming)
+    assert named.lower == 3
+    assert named.confidence <= 0.48 + 1e-9  # under the least confidence of a digit: refused
