@@ -61,6 +61,11 @@ _ROW_MOVED = 0.1
 # frames it was off by 0.012 (spread), at most 0.044 (docs/ocr.md, *Rolling drums*).
 TURN_ERROR = 0.05
 _DRUM_CELL_ASPECT = 0.7  # width / height of one drum's window on most counters
+# The reading with play finds each drum's digit whole in its cell; a window marked tight
+# or a few pixels off cuts the digits at its top or bottom ("fewer than two drums show a
+# whole digit"), so it reads the same cells seen this share of the row's height further
+# above and below (docs/ocr.md, *Drums with play*).
+_PLAY_VIEW_MARGIN = 0.15
 _ROW_TILT_DEG = 10.0  # a drum row's window is levelled within this turn
 # How much of the dimmest channel is taken off a light-on-dark display's brightest one.
 _GLARE_SUPPRESSION = 0.75
@@ -250,8 +255,14 @@ def _read_cells(
 
 
 def _classify(
-    frame: np.ndarray, setup: Setup, crops: list[Crop], model_for: ModelFor, method: str
+    frame: np.ndarray,
+    setup: Setup,
+    crops: list[Crop],
+    model_for: ModelFor,
+    method: str,
+    play_views: list[np.ndarray] | None = None,
 ) -> DigitsRead:
+    """``play_views``: a drum window's cells seen taller, for the reading with play."""
     ocr = setup.ocr
     kind = "drum" if ocr.display == "drum" else "lcd"
     model = _digit_model(ocr, kind, model_for)
@@ -259,7 +270,8 @@ def _classify(
     _check_read(predictions, ocr)
     boxes = [c.box_in_frame((0, 0, c.image.shape[1], c.image.shape[0]), frame.shape) for c in crops]
     if kind == "drum":
-        text, confidences = _read_drums(model, [c.image for c in crops], predictions, ocr)
+        images = [c.image for c in crops]
+        text, confidences = _read_drums(model, images, predictions, ocr, play_views or images)
     else:
         confidences = [round(float(p.confidence), 3) for p in predictions]
         _check_confidence(confidences, [p.digit for p in predictions], ocr)
@@ -290,10 +302,15 @@ def _check_read(predictions: list[Prediction], ocr: OcrConfig) -> None:
 
 
 def _read_drums(
-    model: DigitModel, images: list[np.ndarray], predictions: list[Prediction], ocr: OcrConfig
+    model: DigitModel,
+    images: list[np.ndarray],
+    predictions: list[Prediction],
+    ocr: OcrConfig,
+    play_views: list[np.ndarray],
 ) -> tuple[str, list[float]]:
     """The drums strictly, following a carry to the pixel; where they contradict each
-    other that way, as a real counter with play in its drums is read (``drum_play``)."""
+    other that way, as a real counter with play in its drums is read (``drum_play``), in
+    ``play_views`` of the same cells."""
     try:
         positions = _measured_drums(model, images, predictions)
         confidences = [round(p.confidence, 3) for p in positions]
@@ -301,7 +318,7 @@ def _read_drums(
         return resolve(positions, TURN_ERROR).digits, confidences
     except UnresolvableRoll as strict:
         try:
-            played = read_with_play(images, model.predict, ocr.min_digit_confidence)
+            played = read_with_play(play_views, model.predict, ocr.min_digit_confidence)
         except UnresolvableRoll as loose:
             raise UnreadableDisplay(f"{strict}; read allowing for play: {loose}") from None
         return played.digits, played.confidences
@@ -392,12 +409,27 @@ def _read_drum_window(
         moved = 0.0
     lowest = margin + min(moved, 0.0)
     highest = width - margin - cell + max(moved, 0.0)
-    crops = []
+    taller = _taller(frame, row, round(_PLAY_VIEW_MARGIN * height))
+    crops, play_views = [], []
     for start, offset in zip(starts, offsets, strict=True):
         x0 = round(min(max(start + (pitch - cell) / 2 + offset, lowest), highest))
         to_frame = row.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
         crops.append(Crop(row.image[:, x0 : x0 + round(cell)], to_frame))
-    return _classify(frame, setup, crops, model_for, "display ROI")
+        play_views.append(taller[:, x0 : x0 + round(cell)])
+    return _classify(frame, setup, crops, model_for, "display ROI", play_views)
+
+
+def _taller(frame: np.ndarray, row: Crop, extra: int) -> np.ndarray:
+    """``row`` seen ``extra`` pixels further above and below, column for column."""
+    height, width = row.image.shape[:2]
+    to_frame = row.to_frame @ np.array([[1, 0, 0], [0, 1, -extra], [0, 0, 1]], np.float64)
+    return cv2.warpAffine(
+        frame,
+        to_frame[:2],
+        (width, height + 2 * extra),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def _levelled_row(frame: np.ndarray, display: Box, setup: Setup, margin: int = 0) -> Crop:

@@ -139,3 +139,21 @@ def _named(digit: str, confidence: float = 0.91) -> DigitPrediction:
     probabilities = np.full(10, (1 - confidence) / 9)
     probabilities[int(digit)] = confidence
     return DigitPrediction(digit, confidence, probabilities)
+
+
+def test_a_window_marked_tight_is_read_with_the_digits_it_cuts_seen_whole(tmp_path) -> None:
+    # The same counter, its window marked round the digits themselves: the box cuts each
+    # digit its drum's play moves, and fewer than two drums showed a whole digit to
+    # measure the others by.
+    layout = DrumLayout(7)
+    frame = render_drum_frame(4726135, 7, FrameEffects(blur=0.6, noise=3), np.random.default_rng(1))
+    for index, moved in enumerate([0.0, 0.15, -0.1, 0.12, -0.05, 0.16, 0.0]):
+        x, y, w, h = layout.drum_box(index)
+        frame[y : y + h, x : x + w] = recentred(frame[y : y + h, x : x + w], moved * GLYPH_H)
+    x, y, w, h = layout.window
+    tight = GLYPH_H
+    ocr = OcrConfig(display="drum", digits=7, decimals=1, quantity="energy_import_kwh",
+                    display_roi=(x, y + (h - tight) // 2, w, tight))  # fmt: skip
+    outcome = FramePipeline(tmp_path).process("ferraris", encode_jpeg(frame), ocr, Rois(), None)
+    assert outcome.accepted and outcome.read is not None, outcome.reason
+    assert outcome.read.value == 472613.5
