@@ -50,7 +50,7 @@ _PAIR_CONFIDENCE = 0.8  # on the two digits a drum is caught between, together
 # model names less surely than this there is one it does not know (a gas meter's 7 with
 # a glint beside it, named 6 at 0.69, was the one wrong digit this reading let through on
 # 23 real counters; the least sure right one was named at 0.79).
-_STILL_NAMED = 0.75
+STILL_NAMED = 0.75
 # The windows a digit is named in, in digit heights: drum digits fill 70-85 % of the
 # windows the classifier learnt from (``ocr_training.synth``).
 _WINDOWS = (1.2, 1.4)
@@ -101,7 +101,7 @@ def read_with_play(images: Sequence[np.ndarray], classify: Classify, least: floa
                 f"digit {index + 1} sits {offset:+.2f} of a digit from the others "
                 f"(more than a drum's play of {PLAY})"
             )
-    floors = [max(least, _STILL_NAMED)] * last + [least]
+    floors = [max(least, STILL_NAMED)] * last + [least]
     names = _name(images, [rest + o * height for o in offsets], rest, height, classify, floors)
     digits = [digit for digit, _ in names]
     if digits[last] == 0:

@@ -32,7 +32,7 @@ from .channels import brightest, dimmest
 from .confirmations import confirmed_characters
 from .display_locator import DisplayLocator, box_about
 from .drum_geometry import combine, measure, name_pair, recentred
-from .drum_play import read_with_play
+from .drum_play import STILL_NAMED, read_with_play
 from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .faint_cells import faint_cells
 from .geometry import Box, Crop, box_in_frame, crop, whole_frame
@@ -357,7 +357,24 @@ def _measured_drums(
             look = again[asked[i]] if i in asked else None
             named = (int(look.digit), float(look.confidence)) if look is not None else None
             positions[i] = combine(positions[i], found, named)
+    if measured and (measured[-1] is None or not measured[-1].moving):
+        _check_last_drum_named(len(positions), positions[-1])
     return positions
+
+
+def _check_last_drum_named(count: int, position: DrumPosition) -> None:
+    """The last drum, measured at rest or not measured at all, is checked by nothing but
+    its naming (every other drum must also sit where its neighbour's carry puts it).
+    Named less surely than a still drum must be (``STILL_NAMED``), it is a digit the model
+    does not know (a gas meter's 0 beside its scale of ticks named 1 at 0.73; a Ferraris
+    meter's red 3 named 4 at 0.67; a cell pulled half off its digit named 3 turning to 4
+    at 0.71); the reading with play then looks at it in its own windows. A last drum
+    measured between two digits is named by its pair (``name_pair``) instead."""
+    if position.confidence < STILL_NAMED:
+        raise UnresolvableRoll(
+            f"digit {count} (the last) is named only {position.confidence:.2f} sure "
+            f"(looks like {position.lower})"
+        )
 
 
 def _check_confidence(confidences: list[float], shown: list[str], ocr: OcrConfig) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
+from services.ocr_worker.classifier import DigitPrediction
 from services.ocr_worker.drum_geometry import Measured, combine, measure, name_pair
-from services.ocr_worker.readers import ink_offset
-from services.ocr_worker.rolling import DrumPosition
+from services.ocr_worker.readers import _measured_drums, ink_offset
+from services.ocr_worker.rolling import DrumPosition, UnresolvableRoll
 
 
 def probabilities(**by_digit: float) -> np.ndarray:
@@ -102,3 +104,26 @@ def test_looks_that_name_a_pair_the_crop_does_not_show_are_not_sure_of_it() -> N
     named = name_pair(turn, first, leaving, coming)
     assert named.lower == 3
     assert named.confidence <= 0.48 + 1e-9  # under the least confidence of a digit: refused
+
+
+class _Named:
+    """A digit model naming each drum's crop as told (any further look as the last)."""
+
+    def __init__(self, by_drum: list[np.ndarray]) -> None:
+        self.by_drum = by_drum
+
+    def predict(self, images: list[np.ndarray]) -> list[DigitPrediction]:
+        rows = self.by_drum if len(images) == len(self.by_drum) else [self.by_drum[-1]] * len(images)
+        return [DigitPrediction(str(int(np.argmax(p))), float(p.max()), p) for p in rows]
+
+
+def test_a_drum_at_rest_named_unsurely_is_not_read_strictly() -> None:
+    # A gas meter's last drum, a 0 at rest beside its scale of ticks: the classifier split
+    # it 0.26 / 0.74 between 0 and 1, the geometry measured a whole digit at rest, and
+    # 29702.860 was read 29702.861.
+    sure = probabilities(d0=1.0)
+    model = _Named([sure, sure, probabilities(d0=0.26, d1=0.74)])
+    crops = [_drum((10, 50)), _drum((10, 50)), _drum((10, 50))]
+    first = model.predict(crops)
+    with pytest.raises(UnresolvableRoll, match=r"\(the last\) is named only 0\.74"):
+        _measured_drums(model, crops, first)
