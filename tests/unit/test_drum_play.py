@@ -53,15 +53,22 @@ def test_drums_with_play_are_refused_strictly_and_read_allowing_for_it(drum_mode
     assert len(read.confidences) == 7 and min(read.confidences) >= LEAST
 
 
-def test_the_worker_reads_a_counter_with_play_in_its_window(tmp_path) -> None:
+def counter_with_play(window: tuple[int, int, int, int] | None = None) -> tuple[bytes, OcrConfig]:
+    """A 7-drum counter at 472613.5 whose drums sit apart, as a frame and its settings;
+    ``window``: the box marked round its drums (default: the window as drawn)."""
     layout = DrumLayout(7)
     frame = render_drum_frame(4726135, 7, FrameEffects(blur=0.6, noise=3), np.random.default_rng(1))
     for index, moved in enumerate([0.0, 0.15, -0.1, 0.12, -0.05, 0.16, 0.0]):
         x, y, w, h = layout.drum_box(index)
         frame[y : y + h, x : x + w] = recentred(frame[y : y + h, x : x + w], moved * GLYPH_H)
     ocr = OcrConfig(display="drum", digits=7, decimals=1, quantity="energy_import_kwh",
-                    display_roi=layout.window)  # fmt: skip
-    outcome = FramePipeline(tmp_path).process("ferraris", encode_jpeg(frame), ocr, Rois(), None)
+                    display_roi=window or layout.window)  # fmt: skip
+    return encode_jpeg(frame), ocr
+
+
+def test_the_worker_reads_a_counter_with_play_in_its_window(tmp_path) -> None:
+    jpeg, ocr = counter_with_play()
+    outcome = FramePipeline(tmp_path).process("ferraris", jpeg, ocr, Rois(), None)
     assert outcome.accepted and outcome.read is not None, outcome.reason
     assert outcome.read.value == 472613.5
 
@@ -145,15 +152,8 @@ def test_a_window_marked_tight_is_read_with_the_digits_it_cuts_seen_whole(tmp_pa
     # The same counter, its window marked round the digits themselves: the box cuts each
     # digit its drum's play moves, and fewer than two drums showed a whole digit to
     # measure the others by.
-    layout = DrumLayout(7)
-    frame = render_drum_frame(4726135, 7, FrameEffects(blur=0.6, noise=3), np.random.default_rng(1))
-    for index, moved in enumerate([0.0, 0.15, -0.1, 0.12, -0.05, 0.16, 0.0]):
-        x, y, w, h = layout.drum_box(index)
-        frame[y : y + h, x : x + w] = recentred(frame[y : y + h, x : x + w], moved * GLYPH_H)
-    x, y, w, h = layout.window
-    tight = GLYPH_H
-    ocr = OcrConfig(display="drum", digits=7, decimals=1, quantity="energy_import_kwh",
-                    display_roi=(x, y + (h - tight) // 2, w, tight))  # fmt: skip
-    outcome = FramePipeline(tmp_path).process("ferraris", encode_jpeg(frame), ocr, Rois(), None)
+    x, y, w, h = DrumLayout(7).window
+    jpeg, ocr = counter_with_play((x, y + (h - GLYPH_H) // 2, w, GLYPH_H))
+    outcome = FramePipeline(tmp_path).process("ferraris", jpeg, ocr, Rois(), None)
     assert outcome.accepted and outcome.read is not None, outcome.reason
     assert outcome.read.value == 472613.5
