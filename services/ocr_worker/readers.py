@@ -401,7 +401,8 @@ def _read_drum_window(
     frame: np.ndarray, setup: Setup, display: Box, model_for: ModelFor
 ) -> DigitsRead:
     """One cell per drum: the row levelled, its window split evenly, each cell then moved
-    onto its digit (the drums' frames make even cells drift a little across a long window)."""
+    onto its digit (the drums' frames make even cells drift a little across a long window);
+    the same cells seen taller for the reading with play (``_PLAY_VIEW_MARGIN``)."""
     ocr = setup.ocr
     # The row is cut wider than the window by as far as a cell may move onto its digit:
     # where the whole row sits off its cells (a camera knocked aside, no alignment marks),
