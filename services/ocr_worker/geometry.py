@@ -102,6 +102,20 @@ def crop(
         # Nothing to turn or move: a view of the frame, no resampling.
         shift = np.array([[1, 0, x], [0, 1, y], [0, 0, 1]], np.float64)
         return Crop(frame[y : y + h, x : x + w], shift)
+    return _sampled(frame, to_frame, size)
+
+
+def taller(frame: np.ndarray, view: Crop, extra: int) -> Crop:
+    """``view`` seen ``extra`` of its pixels further above and below, column for column
+    (whatever its turn and alignment)."""
+    height, width = view.image.shape[:2]
+    to_frame = view.to_frame @ np.array([[1, 0, 0], [0, 1, -extra], [0, 0, 1]], np.float64)
+    return _sampled(frame, to_frame, (width, height + 2 * extra))
+
+
+def _sampled(frame: np.ndarray, to_frame: np.ndarray, size: tuple[int, int]) -> Crop:
+    """The view of ``size`` whose pixels ``to_frame`` maps into the frame; past the
+    frame's edge, its border continues."""
     image = cv2.warpAffine(
         frame,
         to_frame[:2],

@@ -35,7 +35,7 @@ from .drum_geometry import combine, measure, name_pair, recentred
 from .drum_play import STILL_NAMED, read_with_play
 from .engines import ENGINES, NO_DIGIT, EngineMissing
 from .faint_cells import faint_cells
-from .geometry import Box, Crop, box_in_frame, crop, whole_frame
+from .geometry import Box, Crop, box_in_frame, crop, taller, whole_frame
 from .lcd7 import DigitReading, OtherLayout, UnreadableDisplay, read_lcd7
 from .led_glow import glowing_rows
 from .level import residual_turn
@@ -427,27 +427,14 @@ def _read_drum_window(
         moved = 0.0
     lowest = margin + min(moved, 0.0)
     highest = width - margin - cell + max(moved, 0.0)
-    taller = _taller(frame, row, round(_PLAY_VIEW_MARGIN * height))
+    seen_taller = taller(frame, row, round(_PLAY_VIEW_MARGIN * height)).image
     crops, play_views = [], []
     for start, offset in zip(starts, offsets, strict=True):
         x0 = round(min(max(start + (pitch - cell) / 2 + offset, lowest), highest))
         to_frame = row.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
         crops.append(Crop(row.image[:, x0 : x0 + round(cell)], to_frame))
-        play_views.append(taller[:, x0 : x0 + round(cell)])
+        play_views.append(seen_taller[:, x0 : x0 + round(cell)])
     return _classify(frame, setup, crops, model_for, "display ROI", play_views)
-
-
-def _taller(frame: np.ndarray, row: Crop, extra: int) -> np.ndarray:
-    """``row`` seen ``extra`` pixels further above and below, column for column."""
-    height, width = row.image.shape[:2]
-    to_frame = row.to_frame @ np.array([[1, 0, 0], [0, 1, -extra], [0, 0, 1]], np.float64)
-    return cv2.warpAffine(
-        frame,
-        to_frame[:2],
-        (width, height + 2 * extra),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
 
 
 def _levelled_row(frame: np.ndarray, display: Box, setup: Setup, margin: int = 0) -> Crop:
