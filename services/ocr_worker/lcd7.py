@@ -296,12 +296,24 @@ def _read_window(grey: np.ndarray, quad: np.ndarray, digits: int, decimals: int)
             )
         text += char
         confidences.append(round(confidence, 3))
+    image_boxes = [_image_box(window, box, grey.shape) for box in boxes]
+    _check_upright(image_boxes)
     return DigitReading(
-        text=text,
-        value=int(text) / 10**decimals,
-        confidences=confidences,
-        boxes=[_image_box(window, box, grey.shape) for box in boxes],
+        text=text, value=int(text) / 10**decimals, confidences=confidences, boxes=image_boxes
     )
+
+
+def _check_upright(boxes: list[tuple[int, int, int, int]]) -> None:
+    """A digit cell stands taller than wide in the image it was read from: the image is
+    upright (turned so by the camera's set turn), and a display lying askew by up to
+    about 45° still gives cells taller than wide. A cell lying wider is a window made of
+    clutter, warped flat (a slanted line read as a lone 1 in a 62 × 23 px cell)."""
+    for index, (_, _, width, height) in enumerate(boxes, start=1):
+        if width > height:
+            raise UnreadableDisplay(
+                f"digit {index}'s cell lies wider than tall ({width}x{height} px): "
+                "no upright display"
+            )
 
 
 def _flatten(grey: np.ndarray, quad: np.ndarray) -> _Window:
