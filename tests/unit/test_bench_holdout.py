@@ -16,7 +16,7 @@ from services.cli import main
 from services.core.config.devices import OcrConfig
 from services.ocr_training import train_cli
 from services.ocr_training.display_frames import STYLES, display_frame
-from services.ocr_training.font_digits import dseg_fonts, render_font_digit
+from services.ocr_training.font_digits import render_font_digit
 from services.ocr_training.renderers import SIMULATOR_DRUM_FACES, drum_fonts, lcd_renderers
 from services.ocr_training.synth import (
     _SHAPES,
@@ -25,10 +25,7 @@ from services.ocr_training.synth import (
     render_lcd_digit_without_dots,
 )
 from services.ocr_worker.classifier import MODELS_DIR
-
-needs_fonts = pytest.mark.skipif(
-    not dseg_fonts(), reason="no DSEG fonts here (Debian's fonts-dseg, installed by make)"
-)
+from tests.font_helpers import needs_fonts
 
 
 def _last_json(out: str) -> dict:

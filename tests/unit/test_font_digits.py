@@ -11,10 +11,7 @@ from services.ocr_training import font_digits
 from services.ocr_training.font_digits import dseg_fonts, render_font_digit
 from services.ocr_training.training import load_crops
 from services.ocr_worker.classifier import DigitClassifier
-
-needs_fonts = pytest.mark.skipif(
-    not dseg_fonts(), reason="no DSEG fonts here (Debian's fonts-dseg, installed by make)"
-)
+from tests.font_helpers import needs_fonts
 
 
 @needs_fonts

@@ -17,12 +17,12 @@ pytest.importorskip("onnxscript", reason="the ONNX export needs the train extra"
 
 from services.cli import main
 from services.ocr_training import holdout_models
-from services.ocr_training.font_digits import dseg_fonts
 from services.ocr_training.synth import render_lcd_digit
 from services.ocr_worker.classifier import DigitClassifier
+from tests.font_helpers import needs_fonts
 
 
-@pytest.mark.skipif(not dseg_fonts(), reason="no DSEG fonts (Debian's fonts-dseg)")
+@needs_fonts
 def test_models_without_a_renderer_are_trained_once_and_marked(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:

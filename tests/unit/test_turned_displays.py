@@ -9,7 +9,6 @@ import pytest
 
 from services.core.config.devices import OcrConfig
 from services.ocr_training.display_frames import display_frame
-from services.ocr_training.font_digits import dseg_fonts
 from services.ocr_worker import display_locator
 from services.ocr_worker.display_locator import (
     GRID,
@@ -25,6 +24,7 @@ from services.ocr_worker.lcd7 import UnreadableDisplay
 from services.ocr_worker.level import residual_turn
 from services.ocr_worker.readers import DigitsRead, Setup, read_digits
 from services.ocr_worker.sequence_reader import shipped_reader
+from tests.font_helpers import needs_fonts
 
 ROWS, COLUMNS = INPUT_HEIGHT // GRID, INPUT_WIDTH // GRID
 FRAME = (480, 640, 3)
@@ -83,9 +83,6 @@ def test_the_residual_turn_levels_rows_of_segments(turn: float) -> None:
     assert residual_turn(cv2.cvtColor(level, cv2.COLOR_GRAY2BGR)) == 0.0
 
 
-needs_fonts = pytest.mark.skipif(
-    not dseg_fonts(), reason="no DSEG fonts here (Debian's fonts-dseg, installed by make)"
-)
 
 
 def _read_turned(

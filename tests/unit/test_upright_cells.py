@@ -11,16 +11,12 @@ import pytest
 
 from services.bench.ocr_frames import models_in
 from services.bench.ocr_holdout import make_cases
-from services.ocr_training.font_digits import dseg_fonts
 from services.ocr_worker import lcd7
 from services.ocr_worker.classifier import MODELS_DIR
 from services.ocr_worker.display_locator import shipped_locator
 from services.ocr_worker.readers import Setup, read_digits
 from services.ocr_worker.sequence_reader import shipped_reader
-
-needs_fonts = pytest.mark.skipif(
-    not dseg_fonts(), reason="no DSEG fonts here (Debian's fonts-dseg, installed by make)"
-)
+from tests.font_helpers import needs_fonts
 
 
 @needs_fonts
