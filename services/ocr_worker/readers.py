@@ -91,6 +91,8 @@ class DigitModel(Protocol):
 
 
 ModelFor = Callable[[str], DigitModel | None]  # "lcd" | "drum" → model, None if missing
+# A drum window's cells seen taller, cut only where the reading with play asks for them.
+PlayViews = Callable[[], list[np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,7 @@ def _classify(
     crops: list[Crop],
     model_for: ModelFor,
     method: str,
-    play_views: list[np.ndarray] | None = None,
+    play_views: PlayViews | None = None,
 ) -> DigitsRead:
     """``play_views``: a drum window's cells seen taller, for the reading with play."""
     ocr = setup.ocr
@@ -271,7 +273,8 @@ def _classify(
     boxes = [c.box_in_frame((0, 0, c.image.shape[1], c.image.shape[0]), frame.shape) for c in crops]
     if kind == "drum":
         images = [c.image for c in crops]
-        text, confidences = _read_drums(model, images, predictions, ocr, play_views or images)
+        views = play_views or (lambda: images)
+        text, confidences = _read_drums(model, images, predictions, ocr, views)
     else:
         confidences = [round(float(p.confidence), 3) for p in predictions]
         _check_confidence(confidences, [p.digit for p in predictions], ocr)
@@ -306,11 +309,11 @@ def _read_drums(
     images: list[np.ndarray],
     predictions: list[Prediction],
     ocr: OcrConfig,
-    play_views: list[np.ndarray],
+    play_views: PlayViews,
 ) -> tuple[str, list[float]]:
     """The drums strictly, following a carry to the pixel; where they contradict each
     other that way, as a real counter with play in its drums is read (``drum_play``), in
-    ``play_views`` of the same cells."""
+    ``play_views`` of the same cells (cut only then)."""
     try:
         positions = _measured_drums(model, images, predictions)
         confidences = [round(p.confidence, 3) for p in positions]
@@ -318,7 +321,7 @@ def _read_drums(
         return resolve(positions, TURN_ERROR).digits, confidences
     except UnresolvableRoll as strict:
         try:
-            played = read_with_play(play_views, model.predict, ocr.min_digit_confidence)
+            played = read_with_play(play_views(), model.predict, ocr.min_digit_confidence)
         except UnresolvableRoll as loose:
             raise UnreadableDisplay(f"{strict}; read allowing for play: {loose}") from None
         return played.digits, played.confidences
@@ -427,13 +430,17 @@ def _read_drum_window(
         moved = 0.0
     lowest = margin + min(moved, 0.0)
     highest = width - margin - cell + max(moved, 0.0)
-    seen_taller = taller(frame, row, round(_PLAY_VIEW_MARGIN * height)).image
-    crops, play_views = [], []
+    crops, lefts = [], []
     for start, offset in zip(starts, offsets, strict=True):
         x0 = round(min(max(start + (pitch - cell) / 2 + offset, lowest), highest))
         to_frame = row.to_frame @ np.array([[1, 0, x0], [0, 1, 0], [0, 0, 1]], np.float64)
         crops.append(Crop(row.image[:, x0 : x0 + round(cell)], to_frame))
-        play_views.append(seen_taller[:, x0 : x0 + round(cell)])
+        lefts.append(x0)
+
+    def play_views() -> list[np.ndarray]:
+        seen_taller = taller(frame, row, round(_PLAY_VIEW_MARGIN * height)).image
+        return [seen_taller[:, x0 : x0 + round(cell)] for x0 in lefts]
+
     return _classify(frame, setup, crops, model_for, "display ROI", play_views)
 
 
