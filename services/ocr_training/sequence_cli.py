@@ -13,7 +13,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dataset", type=Path, default=None, help="real crops (lcd/)")
     parser.add_argument(
-        "--members", type=int, default=defaults.members, help="networks trained (seed, seed + 1, …)"
+        "--members",
+        type=int,
+        default=defaults.members,
+        help="networks trained per scale (seed, seed + 1, …)",
+    )
+    parser.add_argument(
+        "--scales",
+        type=float,
+        nargs="+",
+        default=list(defaults.scales),
+        help="each trains --members networks on the windows times it (times --scale)",
     )
     parser.add_argument(
         "--marked-share",
@@ -72,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         if not 0.0 <= share <= 1.0:
             print(f"error: {flag} {share} is not a share (0 to 1)", file=sys.stderr)
             return 2
+    if any(scale <= 0 for scale in args.scales):
+        print(f"error: --scales {args.scales} must all be above 0", file=sys.stderr)
+        return 2
     dataset = (args.dataset or DEFAULT_DATASET) / "lcd"
     if not torch_ready(args.jobs):
         return 2
@@ -84,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         seed=args.seed,
         members=args.members,
+        scales=tuple(args.scales),
         marked_share=args.marked_share,
         fourteen_share=args.fourteen_share,
     )
@@ -103,28 +117,28 @@ def build(
     checkpoints: Path | None = None,
     progress: Callable[[str], None] = say,
 ) -> bytes:
-    """A sequence model trained without ``without``, its score on that renderer inside."""
+    """A sequence model trained without ``without``, its score on that renderer inside:
+    ``config.members`` networks at each of ``config.scales`` (times ``scale``)."""
     from .sequence_net import to_onnx, train, trained_already, training_meta
 
-    sources = recipe_sources(without, scale)
     shares = (config.marked_share, config.fourteen_share)  # the same for every member
+    planned = planned_members(without, config, scale)
     nets = []
-    for k in range(config.members):
-        member = replace(config, seed=config.seed + k)
+    for n, (member_sources, member) in enumerate(planned, start=1):
         progress(
-            f"member {k + 1}/{config.members}: {sum(sources.values())} windows "
-            f"({sources}), seed {member.seed}"
+            f"member {n}/{len(planned)}: {sum(member_sources.values())} windows "
+            f"({member_sources}), seed {member.seed}"
         )
-        shaping = training_meta(member, sources)
-        checkpoint = checkpoints / f"sequence-{recipe_digest(shaping)}.pt" if checkpoints else None
+        name = f"{member_name(member, member_sources)}.pt"
+        checkpoint = checkpoints / name if checkpoints else None
         if (net := trained_already(checkpoint, member)) is not None:
-            progress(f"member {k + 1}: trained already ({checkpoint})")
+            progress(f"member {n}: trained already ({checkpoint})")
             nets.append(net)
             continue
-        strips, texts = make_strips(sources, member.seed, crops, jobs, progress, *shares)
+        strips, texts = make_strips(member_sources, member.seed, crops, jobs, progress, *shares)
         nets.append(train(strips.astype(np.float32), texts, member, progress, checkpoint))
         del strips
-    meta = training_meta(config, sources)
+    meta = training_meta(config, recipe_sources(without, scale))
     progress(f"scoring on {HELD_OUT_WINDOWS} windows of {without}, never trained on")
     held_out = {without: HELD_OUT_WINDOWS}
     held, truth = make_strips(held_out, config.seed + 1, crops, jobs, None, *shares)
@@ -135,6 +149,26 @@ def build(
         f"{len(truth)} windows"
     )
     return to_onnx(nets, meta)
+
+
+def planned_members(
+    without: str, config: SequenceTraining, scale: float = 1.0
+) -> list[tuple[dict[str, int], SequenceTraining]]:
+    """Every network the recipe trains, in the graph's order: its windows per source and
+    its own recipe (seed + k), ``config.members`` at each of ``config.scales``."""
+    return [
+        (recipe_sources(without, scale * times), replace(config, seed=config.seed + k))
+        for times in config.scales
+        for k in range(config.members)
+    ]
+
+
+def member_name(member: SequenceTraining, sources: dict[str, int]) -> str:
+    """A network's checkpoint name, from what shapes it: its recipe less the scales (it is
+    drawn at one, and ``sources`` says how many windows that made), so a network keeps
+    its name whatever other scales the graph holds."""
+    training = {name: value for name, value in asdict(member).items() if name != "scales"}
+    return f"sequence-{recipe_digest({'training': training, 'sources': sources})}"
 
 
 def recipe_sources(without: str, scale: float = 1.0) -> dict[str, int]:
