@@ -79,7 +79,8 @@ def sequence_model_without(
     renderer: str, dataset: Path, cache: Path, seed: int, progress: Callable[[str], None]
 ) -> Path:
     """The sequence model trained without ``renderer`` by the shipped model's recipe
-    (trained now if not cached; about fifty minutes on two cores)."""
+    (trained now if not cached, from the networks its checkpoints hold already; from
+    nothing about three and a half hours on two cores)."""
     from .sequence_cli import build
 
     config = replace(SequenceTraining(), seed=seed)

@@ -316,8 +316,8 @@ class SequenceTraining:
     members: int = 2  # networks per scale; a reading stands when all of the graph's agree
     # Each scale trains ``members`` networks on the recipe's windows times it. Networks
     # shown more windows of the same looks grow surer of a look they never saw, and sure
-    # of other mistakes than those shown fewer: all four agreeing read about a quarter
-    # of the wrong numbers either pair read on held-out seeds (docs/ocr.md, "Two
+    # of other mistakes than those shown fewer: all four agreeing read a quarter of the
+    # wrong numbers the first pair read alone on held-out seeds (docs/ocr.md, "Two
     # recipes in one graph").
     scales: tuple[float, ...] = (1.0, 2.0)
     # Rendered windows with a unit, annunciators or a half digit in the glass
