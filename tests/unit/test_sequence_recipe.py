@@ -3,6 +3,7 @@ named by what shapes it alone, and a reading standing only where all of them agr
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,11 +25,7 @@ from services.ocr_worker.sequence_reader import (
     OUTPUT_NAME,
     STRIP_HEIGHT,
     STRIP_WIDTH,
-    SequenceRead,
-    SequenceReader,
-    agreed_strips,
     shipped_reader,
-    views,
 )
 from tests.font_helpers import needs_fonts
 
@@ -65,17 +62,16 @@ def test_the_shipped_graph_holds_two_networks_at_each_of_two_scales() -> None:
     assert log_probs.shape[0] == 4
 
 
-class _FirstMembers(SequenceReader):
-    """The shipped graph read as if it held only its first ``count`` networks (the
+class _FirstNetworks:
+    """A graph's session answering as if it held only its first ``count`` networks (the
     graph shipped before held the first two)."""
 
-    def __init__(self, reader: SequenceReader, count: int) -> None:
-        self.session, self.meta, self.count = reader.session, reader.meta, count
+    def __init__(self, session: object, count: int) -> None:
+        self.session, self.count = session, count
 
-    def read_strips(self, strips: np.ndarray, digits: int | None = None) -> list[SequenceRead]:
-        batch = np.concatenate([views(s) for s in strips]).astype(np.float32)[:, None]
-        (log_probs,) = self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})
-        return agreed_strips(log_probs[: self.count], len(strips), digits)
+    def run(self, names: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        (log_probs,) = self.session.run(names, feeds)  # type: ignore[attr-defined]
+        return [log_probs[: self.count]]
 
 
 @needs_fonts
@@ -90,7 +86,9 @@ def test_a_number_two_networks_read_wrong_together_the_other_two_do_not_confirm(
     reader = shipped_reader()
     assert reader is not None
     model_for = models_in(Path(MODELS_DIR))
-    two = Setup(case.ocr, None, [], None, _FirstMembers(reader, 2), shipped_locator())
+    first_pair = copy.copy(reader)
+    first_pair.session = _FirstNetworks(reader.session, 2)  # type: ignore[assignment]
+    two = Setup(case.ocr, None, [], None, first_pair, shipped_locator())
     assert read_digits(frame, two, model_for).value == pytest.approx(623.054)
     four = replace(two, sequence=reader)
     with pytest.raises(UnreadableDisplay, match="moved a little or read by another member"):

@@ -83,8 +83,6 @@ def test_the_residual_turn_levels_rows_of_segments(turn: float) -> None:
     assert residual_turn(cv2.cvtColor(level, cv2.COLOR_GRAY2BGR)) == 0.0
 
 
-
-
 def _read_turned(
     seed: int, style: str, monkeypatch: pytest.MonkeyPatch, as_before: bool, marked: bool = False
 ) -> tuple[float, DigitsRead]:
